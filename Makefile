@@ -1,0 +1,126 @@
+# medprof - build, test, install. `make help` lists the targets.
+#
+# One C library (medprof.h), one Lua binding (bindings/) built twice: into the `medprof`
+# CLI with Lua embedded, and as the Lua C module medprof.so.
+
+CC       ?= cc
+LUA_PKG  ?= lua5.4
+PREFIX   ?= /usr/local
+BUILD    ?= build
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes -Wmissing-prototypes \
+            -Wwrite-strings
+STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
+OPT      ?= -O2 -g
+CFLAGS   ?=
+LUA_CFLAGS := $(shell pkg-config --cflags $(LUA_PKG) 2>/dev/null)
+LUA_LIBS   := $(shell pkg-config --libs $(LUA_PKG) 2>/dev/null)
+ALL_CFLAGS  = $(STD) $(OPT) $(WARN) $(SAN) $(CFLAGS)
+LIBS       := -lpthread -ldl -lm
+VERSION    := $(shell sed -n 's/^\#define MP_VERSION_STRING "\(.*\)"/\1/p' medprof.h)
+
+SCRIPTS    := $(sort $(wildcard scripts/*.lua))
+LUA_LIBSRC := $(sort $(wildcard scripts/lib/*.lua))
+BIND_SRC   := $(sort $(filter-out bindings/main.c bindings/embed.c,$(wildcard bindings/*.c)))
+BIND_HDR   := bindings/mpl.h medprof.h
+C_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_*.c)))
+EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
+
+.PHONY: all test run-tests sanitize deps install uninstall demo clean help examples
+
+all: $(BUILD)/medprof $(BUILD)/medprof.so
+
+help:
+	@echo "make            build build/medprof (CLI) and build/medprof.so (Lua module)"
+	@echo "make test       install missing deps, build, run every suite (C, Lua, end-to-end)"
+	@echo "make sanitize   the same tests built with ASan+UBSan"
+	@echo "make demo       install missing deps, build, run the workflow on examples/server.js"
+	@echo "make deps       install missing Debian packages (as root), else say what is missing"
+	@echo "make install    PREFIX=/usr/local: binary, header, Lua module, medprof.pc"
+
+$(BUILD)/embed: bindings/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) -O1 $(WARN) -o $@ $<
+
+$(BUILD)/embedded.c: $(BUILD)/embed $(SCRIPTS) $(LUA_LIBSRC)
+	$(BUILD)/embed $@ $(SCRIPTS) $(LUA_LIBSRC)
+
+$(BUILD)/medprof: bindings/main.c $(BIND_SRC) $(BUILD)/embedded.c $(BIND_HDR)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Ibindings -o $@ bindings/main.c $(BIND_SRC) \
+	    $(BUILD)/embedded.c $(LUA_LIBS) $(LIBS) -rdynamic
+
+# A Lua C module takes the Lua API from the interpreter that loads it: no -llua.
+$(BUILD)/medprof.so: $(BIND_SRC) $(BUILD)/embedded.c $(BIND_HDR)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Ibindings -fPIC -shared -o $@ $(BIND_SRC) \
+	    $(BUILD)/embedded.c $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c medprof.h tests/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I. -Itests -o $@ $< -lcmocka $(LIBS)
+
+# The header as C++, and from two translation units with gcc and clang.
+$(BUILD)/tests/compile_cpp: tests/compile/cpp.cpp tests/compile/impl.c medprof.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) -I. -c -o $(BUILD)/tests/impl.o tests/compile/impl.c
+	c++ -std=c++11 -Wall -Wextra -Werror -I. -o $@ tests/compile/cpp.cpp $(BUILD)/tests/impl.o $(LIBS)
+$(BUILD)/tests/compile_two_tu_%: tests/compile/impl.c tests/compile/user.c medprof.h
+	@mkdir -p $(@D)
+	$* $(STD) $(WARN) -I. -o $@ tests/compile/impl.c tests/compile/user.c $(LIBS)
+
+COMPILE_TESTS := $(BUILD)/tests/compile_cpp $(BUILD)/tests/compile_two_tu_gcc \
+                 $(BUILD)/tests/compile_two_tu_clang
+
+$(BUILD)/examples/%: examples/%.c medprof.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(LIBS)
+
+examples: $(EXAMPLES)
+
+# deps runs first, in its own make: the pkg-config flags above are read when make starts,
+# and on a fresh machine Lua's headers arrive only with deps.
+test: deps
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests: all $(C_TESTS) $(COMPILE_TESTS) $(EXAMPLES)
+	@BUILD=$(BUILD) sh tests/run.sh
+
+sanitize: deps
+	@$(MAKE) --no-print-directory run-tests BUILD=build/sanitize OPT="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh $(BUILD)
+
+# Debian packages the build, the tests and the demo need. Installs only what is missing,
+# and only as root; otherwise prints the apt-get line to run.
+DEB_PKGS := make gcc g++ clang pkg-config liblua5.4-dev lua5.4 libcmocka-dev
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	    echo "medprof needs:$$missing -- run: sudo apt-get install$$missing" >&2; exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/lib/lua/5.4 $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILD)/medprof $(DESTDIR)$(PREFIX)/bin/medprof
+	install -m 644 medprof.h $(DESTDIR)$(PREFIX)/include/medprof.h
+	install -m 755 $(BUILD)/medprof.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/medprof.so
+	printf 'prefix=%s\nincludedir=$${prefix}/include\n\nName: medprof\nDescription: %s\nVersion: %s\nCflags: -I$${includedir} -D_POSIX_C_SOURCE=200809L\nLibs: -lpthread -ldl -lm\n' \
+	    '$(PREFIX)' 'single-header Node.js profiling and HTTP load library' '$(VERSION)' \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/medprof.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/medprof $(DESTDIR)$(PREFIX)/include/medprof.h \
+	    $(DESTDIR)$(PREFIX)/lib/lua/5.4/medprof.so $(DESTDIR)$(PREFIX)/lib/pkgconfig/medprof.pc
+
+clean:
+	rm -rf build

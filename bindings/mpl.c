@@ -1,0 +1,152 @@
+/* mpl.c - the medprof Lua module: the parts' functions in one table, embedded Lua modules
+   made require-able, and the helpers the parts share. */
+#include "mpl.h"
+
+#include <string.h>
+
+int mpl_fail(lua_State *L, const mp_error *err)
+{
+    luaL_pushfail(L);
+    lua_pushstring(L, err->msg);
+    lua_pushstring(L, mp_err_name(err->code));
+    return 3;
+}
+
+static int mpl_is_allowed(const char *key, const char *const allowed[])
+{
+    for (; *allowed; allowed++)
+        if (strcmp(key, *allowed) == 0) return 1;
+    return 0;
+}
+
+void mpl_check_keys(lua_State *L, int idx, const char *const allowed[])
+{
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            const char *key = lua_tostring(L, -1);
+            if (!mpl_is_allowed(key, allowed)) luaL_error(L, "unknown option '%s'", key);
+        } else if (!lua_isinteger(L, -1)) {
+            luaL_error(L, "option keys must be strings");
+        }
+    }
+}
+
+static int mpl_get_option(lua_State *L, int idx, const char *name)
+{
+    return lua_getfield(L, idx, name) != LUA_TNIL;
+}
+
+lua_Integer mpl_opt_integer(lua_State *L, int idx, const char *name, lua_Integer def)
+{
+    lua_Integer v = def;
+    if (mpl_get_option(L, idx, name)) {
+        int ok;
+        v = lua_tointegerx(L, -1, &ok);
+        if (!ok) luaL_error(L, "%s option must be an integer", name);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+double mpl_opt_number(lua_State *L, int idx, const char *name, double def)
+{
+    double v = def;
+    if (mpl_get_option(L, idx, name)) {
+        if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "%s option must be a number", name);
+        v = (double)lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* The string stays valid while the option table does. */
+const char *mpl_opt_string(lua_State *L, int idx, const char *name, const char *def)
+{
+    const char *v = def;
+    if (mpl_get_option(L, idx, name)) {
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s option must be a string", name);
+        v = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+int mpl_opt_boolean(lua_State *L, int idx, const char *name, int def)
+{
+    int v = def;
+    if (mpl_get_option(L, idx, name)) {
+        if (!lua_isboolean(L, -1)) luaL_error(L, "%s option must be a boolean", name);
+        v = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* ---- functions that belong to no part --------------------------------------------------- */
+
+static int mpl_now(lua_State *L)
+{
+    lua_pushnumber(L, mp_time_now());
+    return 1;
+}
+
+static int mpl_wall(lua_State *L)
+{
+    lua_pushnumber(L, mp_time_wall());
+    return 1;
+}
+
+static int mpl_sleep(lua_State *L)
+{
+    mp_time_sleep(luaL_checknumber(L, 1)); /* on Ctrl+C the signal hook raises next */
+    return 0;
+}
+
+static const luaL_Reg mpl_base_funcs[] = {
+    { "now", mpl_now },
+    { "wall", mpl_wall },
+    { "sleep", mpl_sleep },
+    { NULL, NULL }
+};
+
+/* package.preload entries for the embedded Lua modules (medprof.args, ...), so that
+   `require "medprof.args"` works in the CLI and from a stock lua5.4 alike. */
+static int mpl_load_embedded(lua_State *L)
+{
+    const mpl_embedded *e = (const mpl_embedded *)lua_touserdata(L, lua_upvalueindex(1));
+    const char *name = lua_tostring(L, 1);
+    if (luaL_loadbufferx(L, (const char *)e->text, e->len, lua_pushfstring(L, "=%s", name), "t"))
+        return lua_error(L);
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+static void mpl_register_embedded_modules(lua_State *L)
+{
+    size_t i;
+    lua_getglobal(L, "package");
+    if (!lua_istable(L, -1)) { lua_pop(L, 1); return; }
+    lua_getfield(L, -1, "preload");
+    for (i = 0; i < mpl_embedded_count; i++) {
+        const mpl_embedded *e = &mpl_embedded_files[i];
+        if (!e->is_module) continue;
+        lua_pushlightuserdata(L, (void *)e);
+        lua_pushcclosure(L, mpl_load_embedded, 1);
+        lua_setfield(L, -2, e->name);
+    }
+    lua_pop(L, 2);
+}
+
+int luaopen_medprof(lua_State *L)
+{
+    luaL_newlib(L, mpl_base_funcs);
+    mpl_open_proc(L);
+    lua_pushliteral(L, MP_VERSION_STRING);
+    lua_setfield(L, -2, "_VERSION");
+    mpl_register_embedded_modules(L);
+    return 1;
+}

@@ -1,0 +1,47 @@
+/* mpl.h - helpers shared by the medprof Lua binding's parts (not part of the C API).
+
+   Conventions, as in Lua's own io library: bad arguments raise; failures the caller should
+   expect (a program that is missing, a server that never answers) return
+   `nil, message, "MP_ERR_NAME"` (the `fail` triple). Option tables are checked field by field
+   and unknown keys are rejected, so a typo is an error rather than a silently ignored
+   setting. */
+#ifndef MPL_H
+#define MPL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../medprof.h"
+
+/* Pushes nil, err->msg, the code's name; returns 3 for `return mpl_fail(L, &err);`. */
+int mpl_fail(lua_State *L, const mp_error *err);
+/* A blocking call cut short by Ctrl+C also returns fail (MP_ERR_INTERRUPTED): the
+   interpreter's signal hook (medprof's CLI, or lua.c's) raises "interrupted" at the next
+   instruction, so the script unwinds and every <close> and __gc stops its children. */
+
+/* Raises if the table at idx has a string key not in allowed (NULL-terminated) or any
+   non-array key that is not a string. */
+void mpl_check_keys(lua_State *L, int idx, const char *const allowed[]);
+/* Option readers: nil gives def; a wrong type raises "NAME option must be TYPE". */
+lua_Integer mpl_opt_integer(lua_State *L, int idx, const char *name, lua_Integer def);
+double mpl_opt_number(lua_State *L, int idx, const char *name, double def);
+const char *mpl_opt_string(lua_State *L, int idx, const char *name, const char *def);
+int mpl_opt_boolean(lua_State *L, int idx, const char *name, int def);
+
+/* Each part adds its functions to the module table on top of the stack and registers its
+   metatables. */
+void mpl_open_proc(lua_State *L);
+
+/* Scripts and Lua modules compiled into the binary (build/embedded.c). */
+typedef struct mpl_embedded {
+    const char *name;   /* "quick" for scripts/quick.lua, "medprof.args" for scripts/lib/args.lua */
+    int is_module;
+    const unsigned char *text;
+    size_t len;
+} mpl_embedded;
+extern const mpl_embedded mpl_embedded_files[];
+extern const size_t mpl_embedded_count;
+
+int luaopen_medprof(lua_State *L);
+
+#endif

@@ -1,0 +1,114 @@
+-- medprof.args: the option parser every medprof subcommand shares.
+--
+--   local args = require "medprof.args"
+--   local o, rest = args.parse(arg, {
+--     name = "quick", summary = "one line", usage = "[options] URL",
+--     { "count", "c", "integer", "virtual users", default = 10 },
+--     { "verbose", nil, "flag", "say more" },
+--     { "header", "H", "list", "extra header (repeatable)" },
+--   })
+--
+-- Accepts --name value, --name=value, -c value, --flag, --no-flag; "--" ends the options.
+-- Option names with "-" are stored with "_" (--term-grace → o.term_grace). --help prints the
+-- generated help and exits 0; a bad option prints the error and usage, then exits 2.
+local M = {}
+
+local converters = {
+  string = function(v) return v end,
+  integer = function(v) return math.tointeger(tonumber(v)) end,
+  number = function(v) return tonumber(v) end,
+}
+
+local function key_of(name) return (name:gsub("-", "_")) end
+
+function M.help(spec)
+  local lines = { ("usage: medprof %s %s"):format(spec.name, spec.usage or "[options]") }
+  if spec.summary then lines[#lines + 1] = "\n" .. spec.summary end
+  lines[#lines + 1] = "\noptions:"
+  for _, o in ipairs(spec) do
+    local flag = (o[2] and ("-" .. o[2] .. ", ") or "    ") .. "--" .. o[1]
+    if o[3] ~= "flag" then flag = flag .. " " .. (o.metavar or o[3]:upper()) end
+    local text = o[4] or ""
+    if o.default ~= nil and o[3] ~= "flag" then text = text .. (" (default %s)"):format(o.default) end
+    lines[#lines + 1] = ("  %-28s %s"):format(flag, text)
+  end
+  lines[#lines + 1] = ("  %-28s %s"):format("-h, --help", "show this help")
+  if spec.epilog then lines[#lines + 1] = "\n" .. spec.epilog end
+  return table.concat(lines, "\n")
+end
+
+-- Returns the option table and the list of positional arguments, or nil and a message
+-- (for scripts that want to handle errors themselves: use M.try_parse).
+function M.try_parse(argv, spec)
+  local byname, byshort, o, rest = {}, {}, {}, {}
+  for _, opt in ipairs(spec) do
+    byname[opt[1]] = opt
+    if opt[2] then byshort[opt[2]] = opt end
+    if opt[3] == "list" then o[key_of(opt[1])] = {}
+    elseif opt.default ~= nil then o[key_of(opt[1])] = opt.default end
+  end
+  local i, n = 1, #argv
+  while i <= n do
+    local a = argv[i]
+    if a == "--" then
+      for j = i + 1, n do rest[#rest + 1] = argv[j] end
+      break
+    elseif a == "-h" or a == "--help" then
+      return nil, "help"
+    elseif a:sub(1, 1) == "-" and #a > 1 and not tonumber(a) then
+      local name, value = a:match("^%-%-([^=]+)=(.*)$")
+      name = name or a:match("^%-%-(.+)$")
+      local opt = name and byname[name] or byshort[a:match("^%-(.)$") or ""]
+      local negated = false
+      if not opt and name and name:sub(1, 3) == "no-" and byname[name:sub(4)]
+         and byname[name:sub(4)][3] == "flag" then
+        opt, negated = byname[name:sub(4)], true
+      end
+      if not opt then return nil, ("unknown option '%s'"):format(a) end
+      local key, kind = key_of(opt[1]), opt[3]
+      if kind == "flag" then
+        if value then return nil, ("option --%s takes no value"):format(opt[1]) end
+        o[key] = not negated
+      else
+        if not value then
+          i = i + 1
+          value = argv[i]
+          if value == nil then return nil, ("option --%s needs a value"):format(opt[1]) end
+        end
+        if kind == "list" then
+          table.insert(o[key], value)
+        else
+          local v = converters[kind](value)
+          if v == nil then
+            return nil, ("option --%s wants %s %s, not '%s'"):format(opt[1],
+              kind == "integer" and "an" or "a", kind, value)
+          end
+          o[key] = v
+        end
+      end
+    else
+      rest[#rest + 1] = a
+    end
+    i = i + 1
+  end
+  return o, rest
+end
+
+function M.parse(argv, spec)
+  local o, rest = M.try_parse(argv or {}, spec)
+  if o then return o, rest end
+  if rest == "help" then
+    print(M.help(spec))
+    os.exit(0)
+  end
+  io.stderr:write(("medprof %s: %s\n%s\n"):format(spec.name, rest, M.help(spec)))
+  os.exit(2)
+end
+
+-- Prints "medprof NAME: message" on stderr and exits with code (default 1).
+function M.die(name, message, code)
+  io.stderr:write(("medprof %s: %s\n"):format(name, message))
+  os.exit(code or 1)
+end
+
+return M

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Runs every suite and sums them: cmocka binaries (build/tests/test_*), compile checks,
+# Lua-level tests (tests/lua/test_*.lua under build/medprof and under a stock lua5.4), and
+# end-to-end scripts (tests/e2e/*.sh). Ends with one line "N passed, N failed"; exits 1 if
+# anything failed.
+BUILD=${BUILD:-build}
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() { # count SUITE PASSED FAILED
+    passed=$((passed + $2))
+    failed=$((failed + $3))
+    printf '%-34s %4d passed, %d failed\n' "$1" "$2" "$3"
+}
+
+# A suite that printed no summary (it crashed or hung) counts as one failure.
+run_cmocka() {
+    name=$(basename "$1")
+    timeout 300 "$1" >"$log" 2>&1
+    rc=$?
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    if [ -z "$p" ] || { [ "$rc" != 0 ] && [ -z "$f" ]; }; then
+        cat "$log"; count "$name (crashed, rc $rc)" "${p:-0}" 1; return
+    fi
+    [ "${f:-0}" = 0 ] || cat "$log"
+    count "$name" "$p" "${f:-0}"
+}
+
+run_lua() { # run_lua NAME COMMAND...
+    name=$1; shift
+    timeout 600 "$@" >"$log" 2>&1
+    rc=$?
+    line=$(grep '^lua-tests: ' "$log" | tail -n 1)
+    p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
+    f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    if [ -z "$p" ]; then cat "$log"; count "$name (no summary, rc $rc)" 0 1; return; fi
+    [ "$f" = 0 ] && [ "$rc" = 0 ] || cat "$log"
+    [ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+    count "$name" "$p" "$f"
+}
+
+run_check() { # run_check NAME COMMAND... : one test, passes when the command succeeds
+    name=$1; shift
+    if timeout 300 "$@" >"$log" 2>&1; then count "$name" 1 0; else cat "$log"; count "$name" 0 1; fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] && run_cmocka "$t"
+done
+for t in "$BUILD"/tests/compile_*; do
+    [ -x "$t" ] && run_check "$(basename "$t")" "$t"
+done
+for t in "$BUILD"/examples/*; do
+    [ -x "$t" ] && [ -f "tests/e2e/example_$(basename "$t").sh" ] &&
+        run_check "example $(basename "$t")" sh "tests/e2e/example_$(basename "$t").sh" "$t"
+done
+run_lua "lua (medprof run)" "$BUILD/medprof" run tests/lua/run.lua tests/lua/test_*.lua
+run_lua "lua (stock lua5.4 + medprof.so)" env LUA_CPATH="$BUILD/?.so" MEDPROF_BIN="$BUILD/medprof" \
+    lua5.4 tests/lua/run.lua tests/lua/test_*.lua
+for t in tests/e2e/*.sh; do
+    case "$t" in */example_*) continue ;; esac
+    [ -f "$t" ] && run_check "e2e $(basename "$t" .sh)" env BUILD="$BUILD" sh "$t"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
