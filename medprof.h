@@ -136,6 +136,38 @@ MP_API mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err);
 MP_API void mp_url_free(mp_url *url);
 
 /* ============================================================================================
+   BUFFERS (shared by the report writers)
+   ============================================================================================ */
+
+/* A growable byte string, always NUL-terminated once anything was appended. After an
+   allocation failure it stays failed (later appends do nothing): check .failed once at
+   the end instead of after every append. Zero-initialise to start. */
+typedef struct mp_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} mp_buf;
+
+MP_API void mp_buf_append(mp_buf *b, const char *s, size_t n);
+MP_API void mp_buf_puts(mp_buf *b, const char *s);
+MP_API void mp_buf_printf(mp_buf *b, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD. */
+MP_API void mp_buf_json_string(mp_buf *b, const char *s, size_t n);
+/* A number as JavaScript's String(x) prints it: shortest round-trip digits, "NaN",
+   "Infinity", exponent form outside [1e-7, 1e21). */
+MP_API void mp_buf_js_number(mp_buf *b, double x);
+/* JavaScript's x.toFixed(digits) for |x| < 1e21: the exact binary value rounded half up
+   (12.25.toFixed(1) is "12.3"; printf's "%.1f" gives "12.2"). */
+MP_API void mp_buf_js_fixed(mp_buf *b, double x, int digits);
+MP_API void mp_buf_free(mp_buf *b);
+/* Gives the string to the caller (free with MP_FREE) and resets the buffer. */
+MP_API char *mp_buf_take(mp_buf *b);
+
+/* ============================================================================================
    PROCESS: mp_proc_*
    ============================================================================================ */
 
@@ -223,6 +255,10 @@ MP_API const char *mp_signal_name(int sig); /* "SIGINT"; "SIG?" if unknown */
    since (wall-clock seconds; 0 for all), newest first, as "dir/name" paths. */
 MP_API mp_err mp_proc_newfiles(const char *dir, const char *glob, double since, char ***out,
                                size_t *n, mp_error *err);
+
+/* TICK, REPORT and LOAD parts: written in parts/ during development, inlined here. */
+#include "parts/tick_api.h"
+#include "parts/load_api.h"
 
 #ifdef __cplusplus
 }
@@ -461,6 +497,194 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
         out->path[plen + need_slash] = '\0';
     }
     return MP_OK;
+}
+
+/* ---- buffers ------------------------------------------------------------------------- */
+
+static int mp__buf_reserve(mp_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *d;
+    if (b->failed) return 0;
+    need = b->len + extra + 1;
+    if (need <= b->cap) return 1;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap *= 2;
+    if (!(d = (char *)MP_REALLOC(b->data, cap))) {
+        b->failed = 1;
+        return 0;
+    }
+    b->data = d;
+    b->cap = cap;
+    return 1;
+}
+
+MP__DEF void mp_buf_append(mp_buf *b, const char *s, size_t n)
+{
+    if (!mp__buf_reserve(b, n)) return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+MP__DEF void mp_buf_puts(mp_buf *b, const char *s) { mp_buf_append(b, s, strlen(s)); }
+
+MP__DEF void mp_buf_printf(mp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (!mp__buf_reserve(b, 64)) return;
+    va_start(ap, fmt);
+    n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) { b->failed = 1; return; }
+    if ((size_t)n >= b->cap - b->len) {
+        if (!mp__buf_reserve(b, (size_t)n)) return;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+static size_t mp__utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len, i;
+    unsigned cp;
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) { len = 2; cp = s[0] & 0x1Fu; }
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { len = 3; cp = s[0] & 0x0Fu; }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { len = 4; cp = s[0] & 0x07u; }
+    else return 0;
+    if (n < len) return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    mp_buf_append(b, "\"", 1);
+    while (i < n) {
+        unsigned char c = u[i];
+        size_t run = i, len;
+        /* Copy plain runs in one go: this is on the report writers' hot path. */
+        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\' &&
+               u[run] != '<' && u[run] != '>' && u[run] != '&')
+            run++;
+        if (run > i) { mp_buf_append(b, s + i, run - i); i = run; continue; }
+        switch (c) {
+        case '"': mp_buf_append(b, "\\\"", 2); i++; continue;
+        case '\\': mp_buf_append(b, "\\\\", 2); i++; continue;
+        case '\n': mp_buf_append(b, "\\n", 2); i++; continue;
+        case '\t': mp_buf_append(b, "\\t", 2); i++; continue;
+        case '\r': mp_buf_append(b, "\\r", 2); i++; continue;
+        default: break;
+        }
+        /* <, > and & as escapes keep the JSON safe inside HTML <script> blocks. */
+        if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            mp_buf_printf(b, "\\u%04x", c);
+            i++;
+        } else if ((len = mp__utf8_len(u + i, n - i)) > 0) {
+            mp_buf_append(b, s + i, len);
+            i += len;
+        } else {
+            mp_buf_append(b, "\\ufffd", 6);
+            i++;
+        }
+    }
+    mp_buf_append(b, "\"", 1);
+}
+
+MP__DEF void mp_buf_js_number(mp_buf *b, double x)
+{
+    char digits[32];
+    int prec, exp10, ndig, i;
+    if (x != x) { mp_buf_puts(b, "NaN"); return; }
+    if (x == 0) { mp_buf_puts(b, "0"); return; }
+    if (x > 1.7976931348623157e308 || x < -1.7976931348623157e308) {
+        mp_buf_puts(b, x < 0 ? "-Infinity" : "Infinity");
+        return;
+    }
+    if (x < 0) { mp_buf_puts(b, "-"); x = -x; }
+    /* Shortest digit string that reads back as x: what ECMAScript's Number::toString asks. */
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(digits, sizeof digits, "%.*e", prec - 1, x);
+        if (strtod(digits, NULL) == x) break;
+    }
+    exp10 = atoi(strchr(digits, 'e') + 1);
+    /* digits is "d.ddde+XX": keep the significant digits alone. */
+    ndig = 0;
+    for (i = 0; digits[i] && digits[i] != 'e'; i++)
+        if (digits[i] != '.') digits[ndig++] = digits[i];
+    while (ndig > 1 && digits[ndig - 1] == '0') ndig--;
+    digits[ndig] = '\0';
+    if (exp10 >= 21 || exp10 < -6) {
+        mp_buf_append(b, digits, 1);
+        if (ndig > 1) { mp_buf_puts(b, "."); mp_buf_append(b, digits + 1, (size_t)ndig - 1); }
+        mp_buf_printf(b, "e%c%d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+    } else if (exp10 >= ndig - 1) {
+        mp_buf_append(b, digits, (size_t)ndig);
+        for (i = ndig - 1; i < exp10; i++) mp_buf_puts(b, "0");
+    } else if (exp10 >= 0) {
+        mp_buf_append(b, digits, (size_t)exp10 + 1);
+        mp_buf_puts(b, ".");
+        mp_buf_append(b, digits + exp10 + 1, (size_t)(ndig - exp10 - 1));
+    } else {
+        mp_buf_puts(b, "0.");
+        for (i = -1; i > exp10; i--) mp_buf_puts(b, "0");
+        mp_buf_append(b, digits, (size_t)ndig);
+    }
+}
+
+MP__DEF void mp_buf_js_fixed(mp_buf *b, double x, int digits)
+{
+    /* glibc prints the exact binary value with enough digits; rounding that decimal string
+       half up is exactly what toFixed does (ties away from zero on the exact value). */
+    char exact[400];
+    int n, dot, last, i;
+    if (x != x) { mp_buf_puts(b, "NaN"); return; }
+    if (x >= 1e21 || x <= -1e21) { mp_buf_js_number(b, x); return; }
+    n = snprintf(exact, sizeof exact, "%.*f", digits + 60, x < 0 ? -x : x);
+    if (n <= 0 || n >= (int)sizeof exact) { mp_buf_printf(b, "%.*f", digits, x); return; }
+    dot = (int)(strchr(exact, '.') - exact);
+    last = dot + digits; /* index of the last kept digit */
+    if (exact[last + 1] >= '5') {
+        for (i = last; i >= 0; i--) {
+            if (exact[i] == '.') continue;
+            if (exact[i] == '9') { exact[i] = '0'; continue; }
+            exact[i]++;
+            break;
+        }
+        if (i < 0) { memmove(exact + 1, exact, (size_t)n + 1); exact[0] = '1'; last++; }
+    }
+    exact[digits == 0 ? last : last + 1] = '\0';
+    if (x < 0) {
+        /* -0.04.toFixed(1) is "-0.0" in JavaScript too: the sign is kept. */
+        mp_buf_puts(b, "-");
+    }
+    mp_buf_puts(b, exact);
+}
+
+MP__DEF void mp_buf_free(mp_buf *b)
+{
+    MP_FREE(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+MP__DEF char *mp_buf_take(mp_buf *b)
+{
+    char *s = b->data;
+    memset(b, 0, sizeof *b);
+    return s;
 }
 
 /* ---- process: spawn ------------------------------------------------------------------- */
@@ -1223,6 +1447,9 @@ nomem:
     MP_FREE(items);
     return mp__nomem(err);
 }
+
+#include "parts/tick_impl.h"
+#include "parts/load_impl.h"
 
 #endif /* MEDPROF_IMPLEMENTATION_INCLUDED */
 #endif /* MEDPROF_IMPLEMENTATION */

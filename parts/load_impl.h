@@ -1,0 +1,1 @@
+/* parts/load_impl.h: pasted into medprof.h at its place; no include guard. */
