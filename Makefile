@@ -22,7 +22,7 @@ VERSION    := $(shell sed -n 's/^\#define MP_VERSION_STRING "\(.*\)"/\1/p' medpr
 SCRIPTS    := $(sort $(wildcard scripts/*.lua))
 LUA_LIBSRC := $(sort $(wildcard scripts/lib/*.lua))
 BIND_SRC   := $(sort $(filter-out bindings/main.c bindings/embed.c,$(wildcard bindings/*.c)))
-BIND_HDR   := bindings/mpl.h medprof.h
+BIND_HDR   := bindings/mpl.h medprof.h $(wildcard parts/*.h)
 C_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_*.c)))
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
 
@@ -54,7 +54,7 @@ $(BUILD)/medprof.so: $(BIND_SRC) $(BUILD)/embedded.c $(BIND_HDR)
 	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Ibindings -fPIC -shared -o $@ $(BIND_SRC) \
 	    $(BUILD)/embedded.c $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c medprof.h tests/testutil.h
+$(BUILD)/tests/%: tests/%.c medprof.h $(wildcard parts/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -Itests -o $@ $< -lcmocka $(LIBS)
 
@@ -70,7 +70,7 @@ $(BUILD)/tests/compile_two_tu_%: tests/compile/impl.c tests/compile/user.c medpr
 COMPILE_TESTS := $(BUILD)/tests/compile_cpp $(BUILD)/tests/compile_two_tu_gcc \
                  $(BUILD)/tests/compile_two_tu_clang
 
-$(BUILD)/examples/%: examples/%.c medprof.h
+$(BUILD)/examples/%: examples/%.c medprof.h $(wildcard parts/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(LIBS)
 

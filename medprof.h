@@ -256,7 +256,8 @@ MP_API const char *mp_signal_name(int sig); /* "SIGINT"; "SIG?" if unknown */
 MP_API mp_err mp_proc_newfiles(const char *dir, const char *glob, double since, char ***out,
                                size_t *n, mp_error *err);
 
-/* TICK, REPORT and LOAD parts: written in parts/ during development, inlined here. */
+/* SYMBOLS, TICK, REPORT and LOAD parts: written in parts/ during development, inlined here. */
+#include "parts/sym_api.h"
 #include "parts/tick_api.h"
 #include "parts/load_api.h"
 
@@ -1448,6 +1449,7 @@ nomem:
     return mp__nomem(err);
 }
 
+#include "parts/sym_impl.h"
 #include "parts/tick_impl.h"
 #include "parts/load_impl.h"
 

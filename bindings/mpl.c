@@ -145,6 +145,9 @@ int luaopen_medprof(lua_State *L)
 {
     luaL_newlib(L, mpl_base_funcs);
     mpl_open_proc(L);
+    mpl_open_sym(L);
+    mpl_open_tick(L);
+    mpl_open_load(L);
     lua_pushliteral(L, MP_VERSION_STRING);
     lua_setfield(L, -2, "_VERSION");
     mpl_register_embedded_modules(L);

@@ -31,6 +31,9 @@ int mpl_opt_boolean(lua_State *L, int idx, const char *name, int def);
 /* Each part adds its functions to the module table on top of the stack and registers its
    metatables. */
 void mpl_open_proc(lua_State *L);
+void mpl_open_sym(lua_State *L);
+void mpl_open_tick(lua_State *L);
+void mpl_open_load(lua_State *L);
 
 /* Scripts and Lua modules compiled into the binary (build/embedded.c). */
 typedef struct mpl_embedded {

@@ -1,0 +1,1 @@
+/* parts/sym_impl.h: pasted into medprof.h at its place; no include guard. */
