@@ -63,11 +63,15 @@ $(BUILD)/tests/compile_cpp: tests/compile/cpp.cpp tests/compile/impl.c medprof.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) -I. -c -o $(BUILD)/tests/impl.o tests/compile/impl.c
 	c++ -std=c++11 -Wall -Wextra -Werror -I. -o $@ tests/compile/cpp.cpp $(BUILD)/tests/impl.o $(LIBS)
+$(BUILD)/tests/compile_cpp_impl: tests/compile/cpp_impl.cpp medprof.h $(wildcard parts/*.h)
+	@mkdir -p $(@D)
+	c++ -std=c++11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I. -o $@ $< $(LIBS)
 $(BUILD)/tests/compile_two_tu_%: tests/compile/impl.c tests/compile/user.c medprof.h
 	@mkdir -p $(@D)
 	$* $(STD) $(WARN) -I. -o $@ tests/compile/impl.c tests/compile/user.c $(LIBS)
 
-COMPILE_TESTS := $(BUILD)/tests/compile_cpp $(BUILD)/tests/compile_two_tu_gcc \
+COMPILE_TESTS := $(BUILD)/tests/compile_cpp $(BUILD)/tests/compile_cpp_impl \
+                 $(BUILD)/tests/compile_two_tu_gcc \
                  $(BUILD)/tests/compile_two_tu_clang
 
 $(BUILD)/examples/%: examples/%.c medprof.h $(wildcard parts/*.h)
@@ -82,10 +86,12 @@ test: deps
 	@$(MAKE) --no-print-directory run-tests
 
 run-tests: all $(C_TESTS) $(COMPILE_TESTS) $(EXAMPLES)
-	@BUILD=$(BUILD) sh tests/run.sh
+	@BUILD=$(BUILD) MP_PRELOAD="$(MP_PRELOAD)" sh tests/run.sh
 
+# A sanitized medprof.so needs the sanitizer runtimes preloaded into the stock lua5.4.
 sanitize: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build/sanitize OPT="-O1 -g" \
+	    MP_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
 demo: deps

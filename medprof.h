@@ -460,7 +460,7 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
     host = p + 3;
     auth_end = host + strcspn(host, "/?#");
     if (*host == '[') {
-        const char *close = memchr(host, ']', (size_t)(auth_end - host));
+        const char *close = (const char *)memchr(host, ']', (size_t)(auth_end - host));
         if (!close) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "URL '%s': unclosed '['", text);
         host_end = close;
         host++;
@@ -470,7 +470,7 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
             port_s = close + 2;
         }
     } else {
-        const char *colon = memchr(host, ':', (size_t)(auth_end - host));
+        const char *colon = (const char *)memchr(host, ':', (size_t)(auth_end - host));
         host_end = colon ? colon : auth_end;
         if (colon) port_s = colon + 1;
     }

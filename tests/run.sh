@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every suite and sums them: cmocka binaries (build/tests/test_*), compile checks,
 # Lua-level tests (tests/lua/test_*.lua under build/medprof and under a stock lua5.4), and
-# end-to-end scripts (tests/e2e/*.sh). Ends with one line "N passed, N failed"; exits 1 if
+# end-to-end scripts (tests/e2e/*.sh, one count per check they print). Ends with one line "N passed, N failed"; exits 1 if
 # anything failed.
 BUILD=${BUILD:-build}
 passed=0
@@ -47,6 +47,18 @@ run_check() { # run_check NAME COMMAND... : one test, passes when the command su
     if timeout 300 "$@" >"$log" 2>&1; then count "$name" 1 0; else cat "$log"; count "$name" 0 1; fi
 }
 
+# e2e scripts print "ok   what" / "FAIL what" per check (tests/e2e/lib.sh); each counts.
+run_e2e() { # run_e2e NAME COMMAND...
+    name=$1; shift
+    timeout 600 "$@" >"$log" 2>&1
+    rc=$?
+    p=$(grep -c '^ok ' "$log")
+    f=$(grep -c '^FAIL' "$log")
+    [ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+    [ "$f" = 0 ] || cat "$log"
+    count "$name" "$p" "$f"
+}
+
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] && run_cmocka "$t"
 done
@@ -55,14 +67,16 @@ for t in "$BUILD"/tests/compile_*; do
 done
 for t in "$BUILD"/examples/*; do
     [ -x "$t" ] && [ -f "tests/e2e/example_$(basename "$t").sh" ] &&
-        run_check "example $(basename "$t")" sh "tests/e2e/example_$(basename "$t").sh" "$t"
+        run_e2e "example $(basename "$t")" env BUILD="$BUILD" sh "tests/e2e/example_$(basename "$t").sh" "$t"
 done
 run_lua "lua (medprof run)" "$BUILD/medprof" run tests/lua/run.lua tests/lua/test_*.lua
+# MP_PRELOAD: the sanitizer runtimes, when medprof.so was built with them (make sanitize).
 run_lua "lua (stock lua5.4 + medprof.so)" env LUA_CPATH="$BUILD/?.so" MEDPROF_BIN="$BUILD/medprof" \
+    ${MP_PRELOAD:+LD_PRELOAD="$MP_PRELOAD" ASAN_OPTIONS=detect_leaks=0} \
     lua5.4 tests/lua/run.lua tests/lua/test_*.lua
 for t in tests/e2e/*.sh; do
-    case "$t" in */example_*) continue ;; esac
-    [ -f "$t" ] && run_check "e2e $(basename "$t" .sh)" env BUILD="$BUILD" sh "$t"
+    case "$t" in */example_*|*/lib.sh) continue ;; esac
+    [ -f "$t" ] && run_e2e "e2e $(basename "$t" .sh)" env BUILD="$BUILD" sh "$t"
 done
 
 echo "$passed passed, $failed failed"
