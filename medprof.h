@@ -235,6 +235,9 @@ MP_API mp_err mp_proc_wait(mp_proc *p, double timeout, mp_proc_status *st, mp_er
    child ends first, MP_ERR_TIMEOUT with the last failure in the message. */
 MP_API mp_err mp_proc_wait_ready(mp_proc *p, const mp_ready_config *cfg, mp_error *err);
 MP_API mp_err mp_proc_ready_status(mp_proc *p, mp_proc_status *st); /* after CHILD_EXITED */
+/* One attempt, no child involved: does cfg's URL answer 2xx, or its port accept, within
+   cfg->timeout seconds (default 1)? Tells whether a port is already taken before a launch. */
+MP_API mp_err mp_proc_probe(const mp_ready_config *cfg, mp_error *err);
 /* Stops like Ctrl+C: SIGINT to the group, then SIGTERM, then SIGKILL; after the child has
    ended, kills whatever is left in its group. cfg may be NULL. */
 MP_API mp_err mp_proc_stop(mp_proc *p, const mp_stop_config *cfg, mp_proc_status *st,
@@ -1276,6 +1279,25 @@ MP__DEF mp_err mp_proc_wait_ready(mp_proc *p, const mp_ready_config *cfg, mp_err
         }
         pause = pause * 2 < max_pause ? pause * 2 : max_pause;
     }
+    mp_url_free(&url);
+    return rc;
+}
+
+MP__DEF mp_err mp_proc_probe(const mp_ready_config *cfg, mp_error *err)
+{
+    double timeout = cfg->timeout > 0 ? cfg->timeout : 1.0;
+    mp_url url;
+    mp_err rc;
+    if (!cfg->url) {
+        if (cfg->port <= 0 || cfg->port > 65535)
+            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe needs a url or a port");
+        return mp__probe(cfg->host ? cfg->host : "127.0.0.1", cfg->port, NULL, timeout, err);
+    }
+    if ((rc = mp_url_parse(cfg->url, &url, err)) != MP_OK) return rc;
+    if (strcmp(url.scheme, "http") != 0)
+        rc = mp__fail(err, MP_ERR_UNSUPPORTED, 0, "'%s': https is not supported yet", cfg->url);
+    else
+        rc = mp__probe(url.host, url.port, url.path, timeout, err);
     mp_url_free(&url);
     return rc;
 }

@@ -351,8 +351,29 @@ static int mpl_newfiles(lua_State *L)
     return 1;
 }
 
+static const char *const mpl_probe_keys[] = { "url", "host", "port", "timeout", NULL };
+
+/* medprof.probe{url=...} or {host=, port=}: one attempt, no child → true | fail */
+static int mpl_probe(lua_State *L)
+{
+    mp_ready_config cfg;
+    mp_error err;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    mpl_check_keys(L, 1, mpl_probe_keys);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = mpl_opt_string(L, 1, "url", NULL);
+    cfg.host = mpl_opt_string(L, 1, "host", NULL);
+    cfg.port = (int)mpl_opt_integer(L, 1, "port", 0);
+    cfg.timeout = mpl_opt_number(L, 1, "timeout", 1);
+    if (!cfg.url && cfg.port == 0) luaL_argerror(L, 1, "give url= or port=");
+    if (mp_proc_probe(&cfg, &err) != MP_OK) return mpl_fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static const luaL_Reg mpl_proc_funcs[] = {
     { "spawn", mpl_spawn },
+    { "probe", mpl_probe },
     { "newfiles", mpl_newfiles },
     { NULL, NULL }
 };

@@ -141,6 +141,15 @@ static void mpl_register_embedded_modules(lua_State *L)
     lua_pop(L, 2);
 }
 
+/* medprof.FIELD = require(name), for the embedded modules that belong to the API. */
+static void mpl_attach_module(lua_State *L, const char *name, const char *field)
+{
+    lua_getglobal(L, "require");
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    lua_setfield(L, -2, field);
+}
+
 int luaopen_medprof(lua_State *L)
 {
     luaL_newlib(L, mpl_base_funcs);
@@ -151,5 +160,6 @@ int luaopen_medprof(lua_State *L)
     lua_pushliteral(L, MP_VERSION_STRING);
     lua_setfield(L, -2, "_VERSION");
     mpl_register_embedded_modules(L);
+    mpl_attach_module(L, "medprof.json", "json");
     return 1;
 }
