@@ -122,11 +122,15 @@ static char *mpl_find_user_script(const char *name)
     }
 }
 
-/* arg = { [0] = script, ... }, as lua(1) sets it; the args are also pushed for `...`. */
-static int mpl_push_args(lua_State *L, const char *script, int argc, char **argv)
+/* arg = { [-1] = medprof, [0] = script, ... }, as lua(1) sets it (so a script can run
+   medprof again); the args are also pushed for `...`. */
+static int mpl_push_args(lua_State *L, const char *self, const char *script, int argc,
+                         char **argv)
 {
     int i;
-    lua_createtable(L, argc, 1);
+    lua_createtable(L, argc, 2);
+    lua_pushstring(L, self);
+    lua_rawseti(L, -2, -1);
     lua_pushstring(L, script);
     lua_rawseti(L, -2, 0);
     for (i = 0; i < argc; i++) {
@@ -140,6 +144,7 @@ static int mpl_push_args(lua_State *L, const char *script, int argc, char **argv
 }
 
 typedef struct mpl_job {
+    const char *self;        /* how medprof was invoked (argv[0]) */
     const char *file;        /* a file to run, or */
     const mpl_embedded *emb; /* a built-in script */
     const char *name;
@@ -163,7 +168,7 @@ static int mpl_pmain(lua_State *L)
                                   lua_pushfstring(L, "=%s", job->name), "t");
     if (!job->file) lua_remove(L, -2); /* the chunk name */
     if (status != LUA_OK) return lua_error(L);
-    nargs = mpl_push_args(L, job->file ? job->file : job->name, job->argc, job->argv);
+    nargs = mpl_push_args(L, job->self, job->file ? job->file : job->name, job->argc, job->argv);
     status = lua_pcall(L, nargs, 0, base);
     if (status != LUA_OK) return lua_error(L);
     return 0;
@@ -199,6 +204,7 @@ int main(int argc, char **argv)
     char *user = NULL;
     int rc;
     memset(&job, 0, sizeof job);
+    job.self = argv[0];
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         mpl_usage();

@@ -347,6 +347,60 @@ static void wait_times_out_on_a_running_child(void **state)
     mp_proc_destroy(p);
 }
 
+static void stop_ends_a_child_blocked_on_a_full_pipe(void **state)
+{
+    /* Nobody reads: `yes` fills the pipe and blocks in write(). */
+    const char *argv[] = { "yes", "medprof", NULL };
+    mp_proc_status st;
+    mp_error err;
+    mp_proc *p;
+    (void)state;
+    p = spawn_ok(argv, NULL, NULL);
+    mp_time_sleep(0.1);
+    assert_int_equal(mp_proc_stop(p, NULL, &st, &err), MP_OK);
+    assert_int_equal(st.state, MP_PROC_SIGNALED);
+    assert_int_equal(st.stopped_by, SIGINT);
+    mp_proc_destroy(p);
+}
+
+static void a_child_that_closes_its_stdout_reads_as_eof(void **state)
+{
+    const char *argv[] = { "sh", "-c", "exec >&-; sleep 30", NULL };
+    char buf[16];
+    size_t n;
+    int eof = 0;
+    mp_proc_status st;
+    mp_error err;
+    mp_proc *p;
+    (void)state;
+    p = spawn_ok(argv, NULL, NULL);
+    assert_int_equal(mp_proc_read(p, 1, buf, sizeof buf, 5, &n, &eof, &err), MP_OK);
+    assert_int_equal(n, 0);
+    assert_true(eof);
+    assert_int_equal(mp_proc_poll(p, &st, &err), MP_OK);
+    assert_int_equal(st.state, MP_PROC_RUNNING);
+    assert_int_equal(mp_proc_stop(p, NULL, &st, &err), MP_OK);
+    assert_int_equal(st.signal, SIGINT);
+    mp_proc_destroy(p);
+}
+
+static void stopping_a_child_that_already_exited_sends_nothing(void **state)
+{
+    const char *argv[] = { "true", NULL };
+    mp_proc_status st;
+    mp_error err;
+    mp_proc *p;
+    (void)state;
+    p = spawn_ok(argv, NULL, NULL);
+    wait_end(p);
+    assert_int_equal(mp_proc_stop(p, NULL, &st, &err), MP_OK);
+    assert_int_equal(st.state, MP_PROC_EXITED);
+    assert_int_equal(st.exit_code, 0);
+    assert_int_equal(st.stopped_by, 0);
+    assert_int_equal(mp_proc_signal(p, SIGTERM, &err), MP_ERR_CHILD_EXITED);
+    mp_proc_destroy(p);
+}
+
 /* ---- wait_ready ------------------------------------------------------------------------- */
 
 typedef struct responder {
@@ -697,6 +751,9 @@ int main(void)
         cmocka_unit_test(stop_kills_what_the_child_left_in_its_group),
         cmocka_unit_test(destroy_kills_and_reaps_a_running_child),
         cmocka_unit_test(wait_times_out_on_a_running_child),
+        cmocka_unit_test(stop_ends_a_child_blocked_on_a_full_pipe),
+        cmocka_unit_test(a_child_that_closes_its_stdout_reads_as_eof),
+        cmocka_unit_test(stopping_a_child_that_already_exited_sends_nothing),
         cmocka_unit_test(wait_ready_on_a_listening_port),
         cmocka_unit_test(wait_ready_on_an_http_url),
         cmocka_unit_test(wait_ready_times_out_on_a_closed_port),
