@@ -26,7 +26,7 @@ BIND_HDR   := bindings/mpl.h medprof.h $(wildcard parts/*.h)
 C_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_*.c)))
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
 
-.PHONY: all test run-tests sanitize deps install uninstall demo clean help examples
+.PHONY: all test run-tests fuzz run-fuzz sanitize deps install uninstall demo clean help examples
 
 all: $(BUILD)/medprof $(BUILD)/medprof.so
 
@@ -113,6 +113,32 @@ deps:
 	echo "installing:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), each run FUZZ_SECONDS on its seed corpus plus what
+# earlier runs found (kept in $(BUILD)/fuzz/). A crash stops the run and leaves crash-* files.
+FUZZ_SECONDS ?= 10
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h medprof.h $(wildcard parts/*.h)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -I. -o $@ $< $(LIBS)
+
+fuzz: deps
+	@dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
+	    { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libclang-rt-14-dev >/dev/null; } || \
+	    { echo "make fuzz needs libclang-rt-14-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory run-fuzz
+
+run-fuzz: $(FUZZ_BINS)
+	@set -e; for bin in $(FUZZ_BINS); do \
+	    t=$${bin##*/fuzz_}; mkdir -p $(BUILD)/fuzz/found-$$t; \
+	    $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+	        -artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/found-$$t tests/fuzz/corpus/$$t \
+	        >$(BUILD)/fuzz/$$t.log 2>&1 || { tail -n 40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	    printf 'fuzz %-8s %s\n' $$t "$$(grep -o 'Done [0-9]* runs in [0-9]* second' $(BUILD)/fuzz/$$t.log)"; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
