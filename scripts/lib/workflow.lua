@@ -1,0 +1,159 @@
+-- medprof.workflow: the seed routine as one function, for `medprof profile` and for recipes.
+--
+--   local workflow = require "medprof.workflow"
+--   local run, err = workflow.profile{
+--     command = { "node", "dist/index.js" },   -- --prof is inserted after node
+--     url = "http://localhost:8103/healthcheck",
+--     load = { count = 20, num = 100 },         -- medprof.quick; or { rate=, duration= };
+--                                              -- or false: no load (wait for Ctrl+C)
+--     out = "results",                          -- server.log and the tick logs go here
+--   }
+--   run.result     the load result (medprof.quick/load), nil without load
+--   run.profiles   { { log = path, prof = medprof.ticklog object }, ... } main isolate first
+--   run.server     how the server ended (status table of Proc:stop)
+--   run.warnings   list of strings worth showing
+-- Options: ready (URL, default url), timeout (30), grace (10), cwd, env ({NAME=VALUE}),
+-- prof (default true: insert --prof and process the logs), on_ready(server) and
+-- on_loaded(result) callbacks for progress output.
+local medprof = require "medprof"
+
+local M = {}
+
+-- The last n lines of a file, indented, for error messages about a server's output.
+function M.tail(file, n)
+  local lines = {}
+  local f = io.open(file)
+  if not f then return "  (no output)" end
+  for line in f:lines() do
+    lines[#lines + 1] = line
+    if #lines > n then table.remove(lines, 1) end
+  end
+  f:close()
+  if #lines == 0 then return "  (no output)" end
+  return "  | " .. table.concat(lines, "\n  | ")
+end
+
+-- node's --prof must be on node's own command line: node refuses it in NODE_OPTIONS.
+function M.is_node(word)
+  local exe = word:match("[^/]+$") or ""
+  return exe == "node" or exe == "nodejs" or exe:match("^node%d+$") ~= nil
+end
+
+function M.with_prof(command)
+  local argv = { command[1] }
+  local has = false
+  for i = 2, #command do has = has or command[i] == "--prof" end
+  if not has then argv[2] = "--prof" end
+  for i = 2, #command do argv[#argv + 1] = command[i] end
+  return argv
+end
+
+local function host_port(url)
+  local host, port = url:match("^%a+://%[([^%]]+)%]:(%d+)")
+  if not host then host, port = url:match("^%a+://([^/:?#]+):(%d+)") end
+  if not host then host = url:match("^%a+://([^/:?#]+)") port = 80 end
+  return host, tonumber(port)
+end
+
+local function run_load(load, url)
+  if load.rate then
+    return medprof.load{ url = url, rate = load.rate, duration = load.duration }
+  elseif load.connections then
+    return medprof.load{ url = url, connections = load.connections, duration = load.duration,
+                         requests = load.requests }
+  end
+  return medprof.quick{ url = url, count = load.count or 20, num = load.num or 100 }
+end
+
+-- Ctrl+C inside f ends f only: it raises "interrupted" in the function, which pcall catches.
+local function interruptible(f)
+  local ok, a, b = pcall(f)
+  if ok then return a, b end
+  return nil, tostring(a)
+end
+
+function M.profile(o)
+  assert(type(o) == "table" and o.command and o.command[1], "profile: command = {...} needed")
+  local prof = o.prof ~= false
+  if prof and not M.is_node(o.command[1]) then
+    return nil, ("the command must start with node, not '%s': --prof has to be on node's own " ..
+                 "command line (node refuses it in NODE_OPTIONS)"):format(o.command[1])
+  end
+  local run = { warnings = {}, profiles = {}, out = o.out or "." }
+  local ready = o.ready or o.url
+  local host, port = host_port(ready)
+  if medprof.probe{ host = host, port = port, timeout = 0.5 } then
+    return nil, ("port %d on %s is already taken by another process: stop it first, or the " ..
+                 "load would hit it instead of the server being profiled"):format(port, host)
+  end
+  local env = {}
+  for k, v in pairs(o.env or {}) do env[k] = v end
+  if env.NODE_ENV == nil and os.getenv("NODE_ENV") == nil then env.NODE_ENV = "production" end
+
+  run.server_log = run.out .. "/server.log"
+  local argv = prof and M.with_prof(o.command) or o.command
+  run.command = argv
+  local spawn = { env = env, cwd = o.cwd, stdout = run.server_log, stderr = "stdout" }
+  table.move(argv, 1, #argv, 1, spawn)
+  local server <close>, err = medprof.spawn(spawn)
+  if not server then return nil, err end
+  run.pid = server.pid
+  local ok, why, _, status = server:wait_ready{ url = ready, timeout = o.timeout or 30 }
+  if not ok then
+    if not status then server:stop{ grace = o.grace or 10 } end
+    return nil, ("%s\nthe server's last output:\n%s"):format(why, M.tail(run.server_log, 15))
+  end
+  if o.on_ready then o.on_ready(server) end
+
+  if o.load == false then
+    interruptible(function() local st = server:wait() return st end)
+  else
+    local result, lerr = interruptible(function() return run_load(o.load or {}, o.url) end)
+    if result then
+      run.result = result
+      if o.on_loaded then o.on_loaded(result) end
+    else
+      run.warnings[#run.warnings + 1] = "load: " .. tostring(lerr)
+    end
+  end
+
+  local st, serr = server:stop{ grace = o.grace or 10 }
+  if not st then return nil, serr end
+  run.server = st
+  if st.stopped_by and st.stopped_by ~= "SIGINT" then
+    run.warnings[#run.warnings + 1] = ("the server ignored SIGINT for %g s; %s ended it, so " ..
+      "its tick log may end early"):format(o.grace or 10, st.stopped_by)
+  end
+  if not prof then return run end
+
+  local dir = o.cwd or "."
+  local logs = medprof.newfiles(dir, "isolate-*-v8.log", server.started) or {}
+  if #logs == 0 then
+    return nil, ("the server wrote no isolate-*-v8.log in %s (did node get --prof, and did it " ..
+                 "live long enough to write one?); its last output:\n%s"):format(dir,
+                 M.tail(run.server_log, 10)), run
+  end
+  -- Main isolate first: worker threads each write a log too, and the main thread's, which
+  -- serves the requests, is the largest.
+  local size = {}
+  for _, log in ipairs(logs) do
+    local f = io.open(log)
+    size[log] = f and f:seek("end") or 0
+    if f then f:close() end
+  end
+  table.sort(logs, function(a, b) return size[a] > size[b] end)
+  for _, log in ipairs(logs) do
+    local moved = run.out .. "/" .. log:match("[^/]+$")
+    if moved ~= log and os.rename(log, moved) then log = moved end
+    local p, perr = medprof.ticklog(log)
+    if p then
+      for _, w in ipairs(p:warnings()) do run.warnings[#run.warnings + 1] = w end
+      run.profiles[#run.profiles + 1] = { log = log, prof = p }
+    else
+      run.warnings[#run.warnings + 1] = perr
+    end
+  end
+  return run
+end
+
+return M

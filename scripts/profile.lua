@@ -1,0 +1,117 @@
+-- the whole routine: start node --prof, drive load, stop it, write processed.txt and report.json
+local medprof = require "medprof"
+local args = require "medprof.args"
+local workflow = require "medprof.workflow"
+local json = medprof.json
+
+local spec = {
+  name = "profile",
+  usage = "[options] -- node [NODE_FLAGS...] SCRIPT [ARGS...]",
+  summary = "Starts the server under `node --prof` (NODE_ENV=production unless set), waits until\n" ..
+            "it answers, drives load at it and prints the artillery-style summary, stops it like\n" ..
+            "Ctrl+C, processes the tick log(s) this run produced, and writes processed.txt,\n" ..
+            "report.json, server.log and the tick logs into the output directory.",
+  { "url", "u", "string", "URL to load", default = "http://localhost:8103/healthcheck", metavar = "URL" },
+  { "count", "c", "integer", "virtual users (artillery quick)", default = 20 },
+  { "num", "n", "integer", "requests per virtual user", default = 100 },
+  { "rate", nil, "number", "open model: requests per second (with --duration)" },
+  { "duration", "d", "number", "seconds of load for --rate" },
+  { "ready", nil, "string", "URL that must answer 2xx before the load (default: --url)", metavar = "URL" },
+  { "timeout", "t", "number", "seconds to wait for readiness", default = 30 },
+  { "grace", nil, "number", "seconds to wait after SIGINT", default = 10 },
+  { "cwd", nil, "string", "the server's working directory", metavar = "DIR" },
+  { "env", "e", "list", "NAME=VALUE for the server's environment (repeatable)" },
+  { "out", "o", "string", "output directory (default: medprof-YYYYmmdd-HHMMSS)", metavar = "DIR" },
+  { "load-only", nil, "flag", "no --prof and no profile: start, load, stop" },
+  { "no-load", nil, "flag", "no load: profile while you drive load by hand; Ctrl+C to finish" },
+  epilog = "example: medprof profile --url 'http://localhost:8103/Patient?name=smi' -- node dist/index.js",
+}
+
+local o, command = args.parse(arg, spec)
+local function die(msg, code) args.die("profile", msg, code) end
+local function say(fmt, ...) io.stdout:write(fmt:format(...), "\n") io.stdout:flush() end
+
+if #command == 0 then die("no server command (put it after --, e.g. -- node dist/index.js)", 2) end
+if o.no_load and o.load_only then die("--no-load and --load-only exclude each other", 2) end
+if (o.rate == nil) ~= (o.duration == nil) then die("--rate and --duration go together", 2) end
+if not o.load_only and not workflow.is_node(command[1]) then
+  die(("the server command must start with node, not '%s': --prof has to go on node's own\n" ..
+       "command line (node refuses it in NODE_OPTIONS), so name the node command that '%s'\n" ..
+       "runs, e.g. -- node dist/index.js"):format(command[1], table.concat(command, " ")), 2)
+end
+local env = {}
+for _, kv in ipairs(o.env) do
+  local k, v = kv:match("^([^=]+)=(.*)$")
+  if not k then die(("--env wants NAME=VALUE, not '%s'"):format(kv), 2) end
+  env[k] = v
+end
+local out = o.out or os.date("medprof-%Y%m%d-%H%M%S")
+if not os.execute(("mkdir -p '%s'"):format(out:gsub("'", "'\\''"))) then
+  die(("cannot create the output directory '%s'"):format(out))
+end
+
+local load = o.no_load and false or
+  (o.rate and { rate = o.rate, duration = o.duration } or { count = o.count, num = o.num })
+local run, err, partial = workflow.profile{
+  command = command, url = o.url, ready = o.ready, load = load, env = env, cwd = o.cwd,
+  out = out, timeout = o.timeout, grace = o.grace, prof = not o.load_only,
+  on_ready = function(server)
+    say("medprof profile: %s is up (pid %d); output in %s/", command[1], server.pid, out)
+    if load == false then
+      say("medprof profile: drive load at %s yourself, then press Ctrl+C to finish", o.url)
+    end
+  end,
+  on_loaded = function(result) io.stdout:write(result:report()) end,
+}
+run = run or partial
+
+-- report.json: whatever was measured, also when a step failed.
+local report = { url = o.url, out = out, error = err }
+if run then
+  report.command = run.command
+  report.server = run.server and { pid = run.pid, ended = run.server.text,
+                                   stopped_by = run.server.stopped_by }
+  report.load = run.result and json.decode(run.result:json())
+  report.warnings = run.warnings
+  report.profiles = {}
+  for i, p in ipairs(run.profiles) do
+    local name = i == 1 and "processed.txt" or ("processed-%d.txt"):format(i)
+    local f = assert(io.open(out .. "/" .. name, "w"))
+    f:write(p.prof:report{})
+    f:close()
+    report.profiles[i] = { log = p.log, processed = out .. "/" .. name, summary = p.prof:summary(),
+      js = p.prof:top{ section = "js", n = 20 }, cpp = p.prof:top{ section = "cpp", n = 20 } }
+  end
+  for _, w in ipairs(run.warnings) do io.stderr:write("medprof profile: ", w, "\n") end
+end
+local f = assert(io.open(out .. "/report.json", "w"))
+f:write(json.encode(report, { indent = true }), "\n")
+f:close()
+if not run or err then die(err) end
+
+local function ms(us) return us and ("%.1f ms"):format(us / 1000) or "-" end
+say("\n== medprof profile: %s %s", table.concat(run.command, " "), run.server.text)
+if run.result then
+  local r = run.result
+  say("load: %d requests, %d/sec, latency p50 %s  p95 %s  p99 %s", r.requests, r.rate,
+      ms(r.latency:percentile(50)), ms(r.latency:percentile(95)), ms(r.latency:percentile(99)))
+end
+local main = report.profiles[1]
+if main then
+  local s = main.summary
+  say("ticks: %d (JavaScript %d, C++ %d, GC %d, shared libraries %d, unaccounted %d)",
+      s.ticks, s.js, s.cpp, s.gc, s.shared, s.unaccounted)
+  for _, section in ipairs{ { "js", "top JavaScript" }, { "cpp", "top C++" } } do
+    say("%s:", section[2])
+    for i = 1, math.min(5, #main[section[1]]) do
+      local row = main[section[1]][i]
+      say("  %6d  %5.1f%%  %s", row.ticks, row.pct, row.name)
+    end
+  end
+  say("files: %s, %s/report.json, %s/server.log", main.processed, out, out)
+elseif not o.load_only then
+  die("no profile was written")
+else
+  say("files: %s/report.json, %s/server.log", out, out)
+end
+if run.result and run.result.errors and next(run.result.errors) then os.exit(1) end
