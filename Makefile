@@ -25,8 +25,9 @@ BIND_SRC   := $(sort $(filter-out bindings/main.c bindings/embed.c,$(wildcard bi
 BIND_HDR   := bindings/mpl.h medprof.h $(wildcard parts/*.h)
 C_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_*.c)))
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
+TEST_SERVERS := $(patsubst tests/servers/%.c,$(BUILD)/tests/servers/%,$(sort $(wildcard tests/servers/*.c)))
 
-.PHONY: all test run-tests fuzz run-fuzz sanitize deps install uninstall demo clean help examples
+.PHONY: all test run-tests fuzz run-fuzz valgrind run-valgrind sanitize deps install uninstall demo clean help examples
 
 all: $(BUILD)/medprof $(BUILD)/medprof.so
 
@@ -58,6 +59,11 @@ $(BUILD)/tests/%: tests/%.c medprof.h $(wildcard parts/*.h) $(wildcard tests/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -Itests -o $@ $< -lcmocka $(LIBS)
 
+# Servers the load tests start (tests/servers/*.c: plain C, no medprof.h).
+$(BUILD)/tests/servers/%: tests/servers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 # The header as C++, and from two translation units with gcc and clang.
 $(BUILD)/tests/compile_cpp: tests/compile/cpp.cpp tests/compile/impl.c medprof.h
 	@mkdir -p $(@D)
@@ -85,7 +91,7 @@ examples: $(EXAMPLES)
 test: deps
 	@$(MAKE) --no-print-directory run-tests
 
-run-tests: all $(C_TESTS) $(COMPILE_TESTS) $(EXAMPLES)
+run-tests: all $(TEST_SERVERS) $(C_TESTS) $(COMPILE_TESTS) $(EXAMPLES)
 	@BUILD=$(BUILD) MP_PRELOAD="$(MP_PRELOAD)" sh tests/run.sh
 
 # A sanitized medprof.so needs the sanitizer runtimes preloaded into the stock lua5.4.
@@ -113,6 +119,19 @@ deps:
 	echo "installing:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+# Every cmocka suite under valgrind's leak checker (a separate build: valgrind and ASan
+# do not mix). Fails on any leak or memory error.
+valgrind: deps
+	@$(MAKE) --no-print-directory run-valgrind BUILD=build/valgrind OPT="-O1 -g"
+
+run-valgrind: $(C_TESTS)
+	@set -e; for t in $(C_TESTS); do \
+	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	        --error-exitcode=1 --trace-children=no $$t >$$t.valgrind 2>&1 || \
+	        { tail -n 60 $$t.valgrind; echo "valgrind: $$t failed"; exit 1; }; \
+	    echo "valgrind: $$t clean"; \
+	done
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), each run FUZZ_SECONDS on its seed corpus plus what
 # earlier runs found (kept in $(BUILD)/fuzz/). A crash stops the run and leaves crash-* files.
