@@ -25,12 +25,7 @@ if not o.ready and not o.port then args.die("launch", "give --ready URL or --por
 
 local function say(fmt, ...) io.stdout:write("medprof launch: ", fmt:format(...), "\n") io.stdout:flush() end
 
-local env = {}
-for _, kv in ipairs(o.env) do
-  local k, v = kv:match("^([^=]+)=(.*)$")
-  if not k then args.die("launch", ("--env wants NAME=VALUE, not '%s'"):format(kv), 2) end
-  env[k] = v
-end
+local env = args.env(o.env, "launch")
 
 local spawn = { env = env, cwd = o.cwd }
 for i, w in ipairs(command) do spawn[i] = w end

@@ -39,12 +39,7 @@ if not o.load_only and not workflow.is_node(command[1]) then
        "command line (node refuses it in NODE_OPTIONS), so name the node command that '%s'\n" ..
        "runs, e.g. -- node dist/index.js"):format(command[1], table.concat(command, " ")), 2)
 end
-local env = {}
-for _, kv in ipairs(o.env) do
-  local k, v = kv:match("^([^=]+)=(.*)$")
-  if not k then die(("--env wants NAME=VALUE, not '%s'"):format(kv), 2) end
-  env[k] = v
-end
+local env = args.env(o.env, "profile")
 local out = o.out or os.date("medprof-%Y%m%d-%H%M%S")
 if not os.execute(("mkdir -p '%s'"):format(out:gsub("'", "'\\''"))) then
   die(("cannot create the output directory '%s'"):format(out))

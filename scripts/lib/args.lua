@@ -105,6 +105,18 @@ function M.parse(argv, spec)
   os.exit(2)
 end
 
+-- { "NAME=VALUE", ... } (a repeatable --env) as a table for medprof.spawn's env; a malformed
+-- entry ends the program with a usage error naming the subcommand.
+function M.env(list, name)
+  local env = {}
+  for _, kv in ipairs(list or {}) do
+    local k, v = kv:match("^([^=]+)=(.*)$")
+    if not k then M.die(name, ("--env wants NAME=VALUE, not '%s'"):format(kv), 2) end
+    env[k] = v
+  end
+  return env
+end
+
 -- Prints "medprof NAME: message" on stderr and exits with code (default 1).
 function M.die(name, message, code)
   io.stderr:write(("medprof %s: %s\n"):format(name, message))
