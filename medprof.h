@@ -263,6 +263,7 @@ MP_API mp_err mp_proc_newfiles(const char *dir, const char *glob, double since, 
 #include "parts/sym_api.h"
 #include "parts/tick_api.h"
 #include "parts/load_api.h"
+#include "parts/chart_api.h"
 
 #ifdef __cplusplus
 }
@@ -1474,6 +1475,7 @@ nomem:
 #include "parts/sym_impl.h"
 #include "parts/tick_impl.h"
 #include "parts/load_impl.h"
+#include "parts/chart_impl.h"
 
 #endif /* MEDPROF_IMPLEMENTATION_INCLUDED */
 #endif /* MEDPROF_IMPLEMENTATION */
