@@ -1,7 +1,331 @@
-/* lua_tick.c - the Lua binding of medprof.h's tick part (being written). */
+/* lua_tick.c - the tick part: medprof.ticklog and medprof.TickLog objects.
+
+   local prof, err = medprof.ticklog("isolate-0x1-v8.log", { separate_ic = false })
+   print(prof:report{ only_summary = true })
+   for _, row in ipairs(prof:top{ section = "js", n = 5 }) do print(row.ticks, row.name) end
+
+   Options mirror `node --prof-process`: separate_ic, separate_bytecodes, separate_builtins,
+   separate_stubs (booleans), ignore_unknown, state ("js", "gc", "parser", "bytecode",
+   "compiler", "other", "external"), runtime_timer, call_graph_size, range ("start,end" in
+   ms), distortion; plus where C++ symbols come from: symbols = PATH (a `medprof symbols`
+   file), symbols = false (none), symbol_list = PATH (placed "START END NAME" lines);
+   default: the libraries' own ELF files on this machine. prof:report{ name = } sets the
+   header's log name, prof:add(path) merges another isolate's log. */
 #include "mpl.h"
+
+#include <string.h>
+
+#define MPL_TICK "medprof.TickLog"
+
+typedef struct mpl_tick {
+    mp_tick_profile *p;  /* NULL once closed */
+    mp_symtab *syms;     /* owned; used again by :add */
+} mpl_tick;
+
+static mpl_tick *mpl_checktick(lua_State *L, int idx)
+{
+    mpl_tick *u = (mpl_tick *)luaL_checkudata(L, idx, MPL_TICK);
+    if (!u->p) luaL_error(L, "attempt to use a closed tick log");
+    return u;
+}
+
+static const char *const mpl_tick_keys[] = {
+    "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
+    "separate_sparkplug_handlers", "ignore_unknown", "state", "runtime_timer",
+    "call_graph_size", "range", "distortion", "symbols", "symbol_list", NULL
+};
+
+static const char *const mpl_state_names[] = {
+    "js", "gc", "parser", "bytecode", "compiler", "other", "external", "idle", NULL
+};
+
+static mp_tick_bool mpl_tick_bool(lua_State *L, int opts, const char *name)
+{
+    mp_tick_bool v = MP_TICK_DEFAULT;
+    if (lua_getfield(L, opts, name) != LUA_TNIL) {
+        if (!lua_isboolean(L, -1)) luaL_error(L, "%s option must be a boolean", name);
+        v = lua_toboolean(L, -1) ? MP_TICK_YES : MP_TICK_NO;
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Fills cfg from the option table at opts (0: none). Strings stay owned by the table. */
+static void mpl_tick_config(lua_State *L, int opts, mp_tick_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (!opts) return;
+    mpl_check_keys(L, opts, mpl_tick_keys);
+    cfg->separate_ic = mpl_tick_bool(L, opts, "separate_ic");
+    cfg->separate_bytecodes = mpl_tick_bool(L, opts, "separate_bytecodes");
+    cfg->separate_builtins = mpl_tick_bool(L, opts, "separate_builtins");
+    cfg->separate_stubs = mpl_tick_bool(L, opts, "separate_stubs");
+    (void)mpl_tick_bool(L, opts, "separate_sparkplug_handlers"); /* parsed, unused, as in V8 */
+    cfg->ignore_unknown = mpl_opt_boolean(L, opts, "ignore_unknown", 0);
+    if (lua_getfield(L, opts, "state") != LUA_TNIL) {
+        int i;
+        const char *s = lua_tostring(L, -1);
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "state option must be a string");
+        for (i = 0; mpl_state_names[i] && strcmp(mpl_state_names[i], s) != 0; i++) {}
+        if (!mpl_state_names[i])
+            luaL_error(L, "state option must be js, gc, parser, bytecode, compiler, other, "
+                          "external or idle, not '%s'", s);
+        cfg->filter_state = 1;
+        cfg->state = (mp_tick_vm)i;
+    }
+    lua_pop(L, 1);
+    cfg->runtime_timer = mpl_opt_string(L, opts, "runtime_timer", NULL);
+    {
+        lua_Integer cgs = mpl_opt_integer(L, opts, "call_graph_size", 5);
+        if (cgs < 0 || cgs > 10000) luaL_error(L, "call_graph_size option must be 0..10000");
+        cfg->call_graph_size = cgs == 0 ? -1 : (int)cgs;
+    }
+    cfg->range = mpl_opt_string(L, opts, "range", NULL);
+    if (lua_getfield(L, opts, "distortion") != LUA_TNIL) {
+        if (!lua_isstring(L, -1)) luaL_error(L, "distortion option must be a number");
+        cfg->distortion = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);
+    cfg->symbol_list = mpl_opt_string(L, opts, "symbol_list", NULL);
+}
+
+/* symbols = PATH | false | nil (the local files, unless a symbol_list is given). */
+static mp_err mpl_tick_symbols(lua_State *L, int opts, const mp_tick_config *cfg, mp_symtab **out,
+                               mp_error *err)
+{
+    int t = opts ? lua_getfield(L, opts, "symbols") : LUA_TNIL;
+    const char *path = NULL;
+    mp_err rc;
+    *out = NULL;
+    if (t == LUA_TSTRING) path = lua_tostring(L, -1);
+    else if (t == LUA_TBOOLEAN && lua_toboolean(L, -1))
+        luaL_error(L, "symbols option must be a path or false");
+    else if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+        luaL_error(L, "symbols option must be a path or false");
+    if (opts) lua_pop(L, 1);
+    if (t == LUA_TBOOLEAN || (t == LUA_TNIL && cfg->symbol_list)) return MP_OK;
+    if ((rc = mp_symtab_new(out, err)) != MP_OK) return rc;
+    if (path && (rc = mp_symtab_load_file(*out, path, err)) != MP_OK) {
+        mp_symtab_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int mpl_ticklog(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    int opts = lua_isnoneornil(L, 2) ? 0 : 2;
+    mp_tick_config cfg;
+    mpl_tick *u;
+    mp_error err;
+    if (opts) luaL_checktype(L, 2, LUA_TTABLE);
+    mpl_tick_config(L, opts, &cfg);
+    u = (mpl_tick *)lua_newuserdatauv(L, sizeof *u, 0);
+    u->p = NULL;
+    u->syms = NULL;
+    luaL_setmetatable(L, MPL_TICK);
+    if (mpl_tick_symbols(L, opts, &cfg, &u->syms, &err) != MP_OK) return mpl_fail(L, &err);
+    cfg.symbols = u->syms;
+    if (mp_tick_parse_file(path, &cfg, &u->p, &err) != MP_OK) return mpl_fail(L, &err);
+    return 1;
+}
+
+/* prof:add(path): merges one more log (another isolate) into the profile. */
+static int mpl_tick_add(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    mp_error err;
+    if (mp_tick_add_file(u->p, luaL_checkstring(L, 2), &err) != MP_OK) return mpl_fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int mpl_tick_report(lua_State *L)
+{
+    static const char *const keys[] = { "only_summary", "format", "name", NULL };
+    static const char *const formats[] = { "text", "json", NULL };
+    mpl_tick *u = mpl_checktick(L, 1);
+    mp_report_options o;
+    mp_buf out;
+    mp_error err;
+    mp_err rc;
+    int json = 0;
+    memset(&o, 0, sizeof o);
+    memset(&out, 0, sizeof out);
+    if (!lua_isnoneornil(L, 2)) {
+        const char *f;
+        int i;
+        luaL_checktype(L, 2, LUA_TTABLE);
+        mpl_check_keys(L, 2, keys);
+        o.only_summary = mpl_opt_boolean(L, 2, "only_summary", 0);
+        o.log_name = mpl_opt_string(L, 2, "name", NULL);
+        f = mpl_opt_string(L, 2, "format", "text");
+        for (i = 0; formats[i] && strcmp(formats[i], f) != 0; i++) {}
+        if (!formats[i]) luaL_error(L, "format option must be text or json, not '%s'", f);
+        json = i == 1;
+    }
+    rc = json ? mp_report_json(u->p, &o, &out, &err) : mp_report_text(u->p, &o, &out, &err);
+    if (rc != MP_OK) { mp_buf_free(&out); return mpl_fail(L, &err); }
+    lua_pushlstring(L, out.data ? out.data : "", out.len);
+    mp_buf_free(&out);
+    return 1;
+}
+
+static void mpl_set_count(lua_State *L, const char *k, uint64_t v)
+{
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_setfield(L, -2, k);
+}
+
+static int mpl_tick_summary(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    mp_tick_summary s;
+    mp_tick_get_summary(u->p, &s);
+    lua_createtable(L, 0, 13);
+    mpl_set_count(L, "ticks", s.ticks);
+    mpl_set_count(L, "unaccounted", s.unaccounted);
+    mpl_set_count(L, "excluded", s.excluded);
+    mpl_set_count(L, "total", s.total);
+    mpl_set_count(L, "js", s.js);
+    mpl_set_count(L, "cpp", s.cpp);
+    mpl_set_count(L, "gc", s.gc);
+    mpl_set_count(L, "shared", s.shared);
+    mpl_set_count(L, "lines", s.lines);
+    mpl_set_count(L, "unknown_records", s.unknown_records);
+    mpl_set_count(L, "bad_lines", s.bad_lines);
+    return 1;
+}
+
+static int mpl_tick_top(lua_State *L)
+{
+    static const char *const keys[] = { "section", "n", NULL };
+    static const char *const sections[] = { "shared", "js", "cpp", "entry", NULL };
+    mpl_tick *u = mpl_checktick(L, 1);
+    const mp_tick_row *rows;
+    lua_Integer limit = 10;
+    size_t n, i;
+    int sec = MP_TICK_JS;
+    if (!lua_isnoneornil(L, 2)) {
+        const char *s;
+        luaL_checktype(L, 2, LUA_TTABLE);
+        mpl_check_keys(L, 2, keys);
+        s = mpl_opt_string(L, 2, "section", "js");
+        for (sec = 0; sections[sec] && strcmp(sections[sec], s) != 0; sec++) {}
+        if (!sections[sec])
+            luaL_error(L, "section option must be shared, js, cpp or entry, not '%s'", s);
+        limit = mpl_opt_integer(L, 2, "n", 10);
+        if (limit < 0) luaL_error(L, "n option must not be negative");
+    }
+    n = mp_tick_rows(u->p, (mp_tick_section)sec, &rows);
+    if ((lua_Integer)n > limit) n = (size_t)limit;
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) {
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, rows[i].name);
+        lua_setfield(L, -2, "name");
+        mpl_set_count(L, "ticks", rows[i].ticks);
+        lua_pushnumber(L, rows[i].pct);
+        lua_setfield(L, -2, "pct");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static void mpl_push_node(lua_State *L, const mp_tick_node *nodes, uint32_t i)
+{
+    uint32_t k;
+    luaL_checkstack(L, 4, "bottom-up tree too deep");
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, nodes[i].name);
+    lua_setfield(L, -2, "name");
+    mpl_set_count(L, "ticks", nodes[i].total);
+    lua_createtable(L, (int)nodes[i].n_children, 0);
+    for (k = 0; k < nodes[i].n_children; k++) {
+        mpl_push_node(L, nodes, nodes[i].first_child + k);
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "children");
+}
+
+/* { name = "", ticks = total, children = { { name =, ticks =, children = {...} }, ... } } */
+static int mpl_tick_bottom_up(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    const mp_tick_node *nodes;
+    if (mp_tick_bottom_up(u->p, &nodes) == 0) { lua_newtable(L); return 1; }
+    mpl_push_node(L, nodes, 0);
+    return 1;
+}
+
+static int mpl_tick_warnings(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    const char *const *list;
+    size_t n = mp_tick_warnings(u->p, &list), i;
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) {
+        lua_pushstring(L, list[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int mpl_tick_close(lua_State *L)
+{
+    mpl_tick *u = (mpl_tick *)luaL_checkudata(L, 1, MPL_TICK);
+    mp_tick_free(u->p);
+    mp_symtab_free(u->syms);
+    u->p = NULL;
+    u->syms = NULL;
+    return 0;
+}
+
+static int mpl_tick_tostring(lua_State *L)
+{
+    mpl_tick *u = (mpl_tick *)luaL_checkudata(L, 1, MPL_TICK);
+    if (!u->p) {
+        lua_pushliteral(L, "medprof.TickLog (closed)");
+    } else {
+        mp_tick_summary s;
+        mp_tick_get_summary(u->p, &s);
+        lua_pushfstring(L, "medprof.TickLog (%I ticks)", (lua_Integer)s.ticks);
+    }
+    return 1;
+}
+
+static const luaL_Reg mpl_tick_methods[] = {
+    { "report", mpl_tick_report },
+    { "summary", mpl_tick_summary },
+    { "top", mpl_tick_top },
+    { "bottom_up", mpl_tick_bottom_up },
+    { "warnings", mpl_tick_warnings },
+    { "add", mpl_tick_add },
+    { "close", mpl_tick_close },
+    { NULL, NULL }
+};
+
+static const luaL_Reg mpl_tick_meta[] = {
+    { "__index", NULL },
+    { "__gc", mpl_tick_close },
+    { "__close", mpl_tick_close },
+    { "__tostring", mpl_tick_tostring },
+    { NULL, NULL }
+};
+
+static const luaL_Reg mpl_tick_funcs[] = {
+    { "ticklog", mpl_ticklog },
+    { NULL, NULL }
+};
 
 void mpl_open_tick(lua_State *L)
 {
-    (void)L;
+    luaL_newmetatable(L, MPL_TICK);
+    luaL_setfuncs(L, mpl_tick_meta, 0);
+    luaL_newlibtable(L, mpl_tick_methods);
+    luaL_setfuncs(L, mpl_tick_methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_setfuncs(L, mpl_tick_funcs, 0);
 }

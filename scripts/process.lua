@@ -1,0 +1,109 @@
+-- turn V8 tick logs (node --prof) into node --prof-process's report, with C++ names
+local medprof = require "medprof"
+local args = require "medprof.args"
+
+local spec = {
+  name = "process",
+  usage = "[options] LOG...",
+  summary = "Prints what `node --prof-process LOG` prints, byte for byte, except that C++ ticks\n" ..
+            "get their names (node leaves most of them Unaccounted on Linux). LOG may be '-'\n" ..
+            "for stdin. Several logs (one per isolate) give one report each, or one summed\n" ..
+            "report with --merge. Warnings go to stderr.",
+  epilog = "--separate-ic, --separate-bytecodes, --separate-builtins and --separate-stubs take\n" ..
+           "=true or =false; as in node, the bare option means false.",
+  { "js", "j", "flag", "only ticks in the JS VM state (the others count as excluded)" },
+  { "gc", "g", "flag", "only ticks in the GC state" },
+  { "parser", "p", "flag", "only ticks in the PARSER state" },
+  { "bytecode", "b", "flag", "only ticks in the BYTECODE_COMPILER state" },
+  { "compiler", "c", "flag", "only ticks in the COMPILER state" },
+  { "other", "o", "flag", "only ticks in the OTHER state" },
+  { "external", "e", "flag", "only ticks in the EXTERNAL state" },
+  { "separate-ic", nil, "flag", "keep IC entries separate (default true)" },
+  { "separate-bytecodes", nil, "flag", "keep bytecode handlers separate (default false)" },
+  { "separate-builtins", nil, "flag", "keep builtins separate (default true)" },
+  { "separate-stubs", nil, "flag", "keep stubs separate (default true)" },
+  { "separate-sparkplug-handlers", nil, "flag", "accepted; V8 ignores it too" },
+  { "ignore-unknown", nil, "flag", "leave unaccounted ticks out of the percentages" },
+  { "only-summary", nil, "flag", "print the header and [Summary] only" },
+  { "call-graph-size", nil, "integer", "depth of the bottom-up profile", default = 5 },
+  { "range", nil, "string", "only ticks between START and END ms", metavar = "START,END" },
+  { "distortion", nil, "string", "logging overhead per event, picoseconds", metavar = "PS" },
+  { "filter-runtime-timer", nil, "string", "only ticks under this runtime timer", metavar = "NAME" },
+  { "symbols", nil, "string", "C++ symbols from a `medprof symbols` file, not local files",
+    metavar = "FILE" },
+  { "symbol-list", nil, "string", "C++ symbols from placed START END NAME lines", metavar = "FILE" },
+  { "no-symbols", nil, "flag", "no C++ symbols: ticks in libraries count under the library" },
+  { "format", nil, "string", "text (node's report) or json", default = "text" },
+  { "merge", nil, "flag", "sum all logs into one report" },
+}
+
+-- node's parseBool: "--separate-ic" alone and anything but "true"/"1" mean false.
+local separate = {}
+local argv = {}
+for _, a in ipairs(arg) do
+  local name, value = a:match("^%-%-separate%-([%a-]+)=(.*)$")
+  name = name or a:match("^%-%-separate%-([%a-]+)$")
+  if name and (name == "ic" or name == "bytecodes" or name == "builtins" or name == "stubs"
+               or name == "sparkplug-handlers") then
+    separate[name] = value == "true" or value == "1"
+  else
+    argv[#argv + 1] = a
+  end
+end
+
+local o, logs = args.parse(argv, spec)
+if #logs == 0 then args.die("process", "no log file given (medprof process LOG)", 2) end
+if o.format ~= "text" and o.format ~= "json" then
+  args.die("process", ("--format must be text or json, not '%s'"):format(o.format), 2)
+end
+
+local state
+for _, s in ipairs{ "js", "gc", "parser", "bytecode", "compiler", "other", "external" } do
+  -- node keeps the last state option given; medprof refuses the ambiguity.
+  if o[s] then
+    if state then args.die("process", "give one VM-state filter (-j -g -p -b -c -o -e)", 2) end
+    state = s
+  end
+end
+
+local opts = {
+  separate_ic = separate["ic"], separate_bytecodes = separate["bytecodes"],
+  separate_builtins = separate["builtins"], separate_stubs = separate["stubs"],
+  ignore_unknown = o.ignore_unknown, state = state, runtime_timer = o.filter_runtime_timer,
+  call_graph_size = o.call_graph_size, range = o.range, distortion = o.distortion,
+  symbols = o.symbols, symbol_list = o.symbol_list,
+}
+if o.no_symbols then opts.symbols = false end
+if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
+
+local function warn(log, prof)
+  for _, w in ipairs(prof:warnings()) do
+    io.stderr:write(("medprof process: %s: %s\n"):format(log, w))
+  end
+end
+
+local function report(prof, name)
+  local text, err = prof:report{ only_summary = o.only_summary, format = o.format, name = name }
+  if not text then args.die("process", err) end
+  io.stdout:write(text)
+end
+
+if o.merge then
+  local prof, err = medprof.ticklog(logs[1], opts)
+  if not prof then args.die("process", err) end
+  for i = 2, #logs do
+    local ok, aerr = prof:add(logs[i])
+    if not ok then args.die("process", aerr) end
+  end
+  warn(table.concat(logs, " + "), prof)
+  report(prof, table.concat(logs, " + "))
+  prof:close()
+else
+  for _, log in ipairs(logs) do
+    local prof, err = medprof.ticklog(log, opts)
+    if not prof then args.die("process", err) end
+    warn(log, prof)
+    report(prof, log)
+    prof:close()
+  end
+end

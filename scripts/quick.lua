@@ -1,0 +1,171 @@
+-- load an HTTP server like `artillery quick` (or wrk, or wrk2) and print artillery's report
+local medprof = require "medprof"
+local args = require "medprof.args"
+
+local spec = {
+  name = "quick",
+  usage = "[options] URL",
+  summary = "Sends load to URL and prints artillery's summary report with honest numbers\n" ..
+            "(latency from microsecond data, rate = requests / load duration).\n" ..
+            "  --count C --num N        artillery quick: C virtual users arriving over 1 s, each\n" ..
+            "                           sending N requests one after another on its connection\n" ..
+            "  --connections C --duration S | --requests N   closed loop, like wrk\n" ..
+            "  --rate R --duration S    open model, like wrk2 (coordinated-omission corrected)",
+  { "count", "c", "integer", "virtual users (quick model)", default = 10 },
+  { "num", "n", "integer", "requests per virtual user (quick model)", default = 10 },
+  { "output", "o", "string", "write the JSON report to FILE", metavar = "FILE" },
+  { "quiet", "q", "flag", "print nothing (the JSON report is still written)" },
+  { "connections", nil, "integer", "closed/open model: connections" },
+  { "duration", "d", "number", "closed/open model: seconds of load" },
+  { "requests", nil, "integer", "closed model: requests to send in all" },
+  { "rate", nil, "number", "open model: requests per second" },
+  { "threads", "t", "integer", "event-loop threads (default: the number of cores)" },
+  { "timeout", nil, "number", "seconds per request", default = 10 },
+  { "method", "X", "string", "HTTP method", default = "GET" },
+  { "header", "H", "list", "'Name: value' request header (repeatable)" },
+  { "body", nil, "string", "request body" },
+  { "body-file", nil, "string", "request body from FILE", metavar = "FILE" },
+  { "format", "f", "string", "text or json", default = "text" },
+  { "latency", nil, "flag", "also print a latency distribution table like wrk's" },
+  { "progress", nil, "flag", "live progress on a terminal, periodic reports otherwise", default = true },
+}
+
+local o, rest = args.parse(arg, spec)
+local function die(msg, code) args.die("quick", msg, code or 2) end
+if #rest ~= 1 then die("give exactly one URL") end
+if o.format ~= "text" and o.format ~= "json" then die("--format must be text or json") end
+local url = rest[1]
+if not url:match("^%a[%w+.-]*://") then die(("'%s' is not a URL (http://host:port/path)"):format(url)) end
+local scheme = url:match("^(%a[%w+.-]*)://"):lower()
+if scheme ~= "http" and scheme ~= "https" then
+  die(("unknown protocol in target: %s"):format(url))
+end
+
+local function positive(name, v, integer)
+  if v ~= nil and not (v > 0) then die(("--%s must be %s"):format(name, integer and "at least 1" or "above 0")) end
+end
+positive("count", o.count, true)
+positive("num", o.num, true)
+positive("connections", o.connections, true)
+positive("requests", o.requests, true)
+positive("threads", o.threads, true)
+positive("duration", o.duration)
+positive("rate", o.rate)
+positive("timeout", o.timeout)
+
+local body = o.body
+if o.body_file then
+  if body then die("give --body or --body-file, not both") end
+  local f, err = io.open(o.body_file, "rb")
+  if not f then die(err, 1) end
+  body = f:read("a")
+  f:close()
+end
+
+local closed = o.connections or o.duration or o.requests
+local given = {}
+for _, a in ipairs(arg) do given[a:match("^%-%-?([^=]+)") or ""] = true end
+local quick_flags = given.c or given.count or given.n or given.num
+if (closed or o.rate) and quick_flags then
+  die("--count/--num pick the quick model; they do not mix with --connections/--duration/--rate")
+end
+if o.rate and o.requests then die("--requests is for the closed model, not with --rate") end
+
+local opts = { url = url, timeout = o.timeout, threads = o.threads, method = o.method,
+               headers = o.header, body = body }
+local model = "quick"
+if o.rate then
+  model = "open"
+  opts.rate, opts.duration, opts.connections = o.rate, o.duration or 10, o.connections
+elseif closed then
+  model = "closed"
+  opts.connections, opts.duration, opts.requests = o.connections, o.duration, o.requests
+else
+  opts.count, opts.num = o.count, o.num
+end
+
+local text = o.format == "text" and not o.quiet
+local function out(s) io.stdout:write(s) io.stdout:flush() end
+local function clock() return os.date("%H:%M:%S") .. "(" .. os.date("%z") .. ")" end
+
+-- Progress: a live line on a terminal, a short period report every 10 s otherwise.
+local tty = medprof.isatty(2)
+local live = o.progress and not o.quiet
+local phase_done = model ~= "quick"
+local period = { t = 0, requests = 0, responses = 0, errors = 0 }
+local shown = false
+local started_at, phase_shown = nil, model ~= "quick"
+-- "Phase started" is printed once the run is under way, so a run that cannot start (a bad
+-- URL, https) prints only its error.
+local function phase_started()
+  if phase_shown then return end
+  phase_shown = true
+  if text then out(("Phase started: unnamed (index: 0, duration: 1s) %s\n\n"):format(started_at)) end
+end
+if live then
+  opts.progress = function(p)
+    phase_started()
+    if not phase_done and p.elapsed >= 1 then
+      phase_done = true
+      if text then out(("Phase completed: unnamed (index: 0, duration: 1s) %s\n\n"):format(clock())) end
+    end
+    if tty then
+      io.stderr:write(("\r  %5.1fs  requests %d  responses %d  %d/sec  errors %d  p99 %.1f ms   ")
+        :format(p.elapsed, p.requests, p.responses, math.floor(p.rate + 0.5), p.errors, p.p99_ms))
+      io.stderr:flush()
+      shown = true
+    elseif p.elapsed - period.t >= 10 then
+      local width = p.elapsed - period.t
+      local title = "Metrics for period to: " .. clock()
+      local lines = { ("-"):rep(#title), title .. (" (width: %.3fs)"):format(width), ("-"):rep(#title), "" }
+      local function line(name, v)
+        lines[#lines + 1] = name .. " " .. ("."):rep(79 - #name) .. " " .. v
+      end
+      if p.errors > period.errors then line("errors:", tostring(p.errors - period.errors)) end
+      line("http.request_rate:", ("%d/sec"):format(math.floor((p.requests - period.requests) / width + 0.5)))
+      line("http.requests:", tostring(p.requests - period.requests))
+      line("http.responses:", tostring(p.responses - period.responses))
+      line("http.response_time.p99 (last second):", ("%.1f"):format(p.p99_ms))
+      io.stderr:write(table.concat(lines, "\n"), "\n\n\n")
+      period = { t = p.elapsed, requests = p.requests, responses = p.responses, errors = p.errors }
+    end
+  end
+end
+
+started_at = clock()
+local r, err
+if model == "quick" then r, err = medprof.quick(opts) else r, err = medprof.load(opts) end
+if shown then io.stderr:write("\r", (" "):rep(79), "\r") end
+if not r then args.die("quick", err, 1) end
+
+if text then
+  if model == "quick" then
+    phase_started()
+    if not phase_done then out(("Phase completed: unnamed (index: 0, duration: 1s) %s\n\n"):format(clock())) end
+    local secs = math.floor(r.duration)
+    out(("All VUs finished. Total time: %d second%s\n\n"):format(secs, secs == 1 and "" or "s"))
+  end
+  out(r:report())
+  if o.latency then out("\n" .. r:latency_table()) end
+  if model == "open" then
+    local u = r:hist("medprof.response_time_uncorrected")
+    if u then
+      out(("\nUncorrected (from the actual send): median %.1f ms, p99 %.1f ms, max %.1f ms\n")
+        :format(u:percentile(50) / 1000, u:percentile(99) / 1000, u.max / 1000))
+    end
+  end
+elseif o.format == "json" and not o.quiet then
+  out(r:json())
+end
+if r.warning and not o.quiet then io.stderr:write("medprof quick: warning: ", r.warning, "\n") end
+if r.interrupted and not o.quiet then
+  io.stderr:write("medprof quick: interrupted: the report covers what was measured until then\n")
+end
+if o.output then
+  local f, ferr = io.open(o.output, "w")
+  if not f then args.die("quick", ferr, 1) end
+  f:write(r:json())
+  f:close()
+  if text then out("Log file: " .. o.output .. "\n") end
+end
+if r.interrupted then os.exit(130) end

@@ -1,0 +1,113 @@
+-- write the C++ symbols of libraries (or of every library a V8 log names) to a portable file
+local medprof = require "medprof"
+local args = require "medprof.args"
+
+local spec = {
+  name = "symbols",
+  usage = "[options] LIB... | --from-log LOG",
+  summary = "Reads the symbol tables of the ELF files named (no nm needed) and writes them in\n" ..
+            "medprof's symbols format, so that `medprof process --symbols FILE LOG` gives on\n" ..
+            "another machine the C++ names this one gives. The format is described in\n" ..
+            "medprof.h (SYMBOLS FILE).",
+  { "from-log", "l", "string", "take the libraries from the shared-library lines of LOG",
+    metavar = "LOG" },
+  { "output", "o", "string", "write to FILE instead of stdout", metavar = "FILE" },
+  { "placed", nil, "string", "print LIB's symbols as V8 places them for START,END[,SLIDE]: " ..
+    "'start end name' lines (hex)", metavar = "RANGE" },
+  { "symbols", "s", "string", "read symbols from FILE (a symbols file) instead of the libraries",
+    metavar = "FILE" },
+  epilog = "examples:\n" ..
+           "  medprof symbols --from-log isolate-0x5e1c000-1234-v8.log > syms.txt\n" ..
+           "  medprof symbols /usr/bin/node /usr/lib/x86_64-linux-gnu/libc.so.6 -o syms.txt\n" ..
+           "  medprof symbols --placed 0x400000,0x2601000 /usr/bin/node | head",
+}
+
+local o, libs = args.parse(arg, spec)
+
+-- V8's log escapes, undone left to right: \\, \n, \xHH, \uHHHH (as UTF-8).
+local function unescape(s)
+  if not s:find("\\", 1, true) then return s end
+  local out, i = {}, 1
+  while i <= #s do
+    local b = s:find("\\", i, true)
+    if not b then out[#out + 1] = s:sub(i) break end
+    out[#out + 1] = s:sub(i, b - 1)
+    local c = s:sub(b + 1, b + 1)
+    local hex2, hex4 = s:match("^x(%x%x)", b + 1), s:match("^u(%x%x%x%x)", b + 1)
+    if c == "\\" then out[#out + 1] = "\\" i = b + 2
+    elseif c == "n" then out[#out + 1] = "\n" i = b + 2
+    elseif hex2 then out[#out + 1] = string.char(tonumber(hex2, 16)) i = b + 4
+    elseif hex4 then out[#out + 1] = utf8.char(tonumber(hex4, 16)) i = b + 6
+    else out[#out + 1] = "\\" i = b + 1 end
+  end
+  return table.concat(out)
+end
+
+-- The library names of a log's shared-library records, first appearance first.
+local function libraries_of(path)
+  local f, err = io.open(path, "rb")
+  if not f then args.die("symbols", err) end
+  local seen, list, carry = {}, {}, "\n"
+  while true do
+    local chunk = f:read(1 << 20)
+    if not chunk then break end
+    local text = carry .. chunk
+    local lastnl = text:find("\n[^\n]*$")
+    -- complete lines are those before the last newline; the rest waits for the next chunk
+    for name in text:sub(1, lastnl - 1):gmatch("\nshared%-library,([^,\n]*)") do
+      name = unescape(name)
+      if not seen[name] then seen[name] = true list[#list + 1] = name end
+    end
+    carry = text:sub(lastnl)
+  end
+  f:close()
+  return list -- a last line without a newline is dropped, as node's reader drops it
+end
+
+local function pseudo(lib)
+  return lib == "[vdso]" or lib == "[vsyscall]" or lib:match("^%x+%-%x+$") ~= nil
+end
+
+local t, terr = medprof.symtab(o.symbols)
+if not t then args.die("symbols", terr) end
+
+if o.placed then
+  local s, e, slide = o.placed:match("^([^,]+),([^,]+),?(.*)$")
+  s, e = s and math.tointeger(tonumber(s)), e and math.tointeger(tonumber(e))
+  slide = slide ~= "" and math.tointeger(tonumber(slide)) or 0
+  if not s or not e or not slide then args.die("symbols", "--placed wants START,END[,SLIDE]", 2) end
+  if #libs ~= 1 then args.die("symbols", "--placed wants exactly one LIB", 2) end
+  local syms, err = t:lookup(libs[1], s, e, slide)
+  if not syms then args.die("symbols", err) end
+  local out = {}
+  for i, x in ipairs(syms) do out[i] = ("%x %x %s\n"):format(x.start, x["end"], x.name) end
+  io.stdout:write(table.concat(out))
+  return
+end
+
+local from_log = o.from_log ~= nil
+if from_log then
+  if #libs > 0 then args.die("symbols", "give either LIB... or --from-log LOG", 2) end
+  for _, lib in ipairs(libraries_of(o.from_log)) do
+    if not pseudo(lib) then libs[#libs + 1] = lib end
+  end
+elseif #libs == 0 then
+  args.die("symbols", "no library given (or use --from-log LOG)", 2)
+end
+
+local text, failures = t:export(libs)
+local w = t:warning()
+if w then io.stderr:write("medprof symbols: warning: ", w, "\n") end
+for _, msg in ipairs(failures) do io.stderr:write("medprof symbols: ", msg, "\n") end
+
+if o.output then
+  local f, err = io.open(o.output, "wb")
+  if not f then args.die("symbols", err) end
+  local ok, werr = f:write(text)
+  local cok, cerr = f:close()
+  if not ok or not cok then args.die("symbols", werr or cerr) end
+else
+  io.stdout:write(text)
+end
+-- A library named on the command line must be there; one a log names may be gone.
+if #failures > 0 and not from_log then os.exit(1) end

@@ -1,0 +1,80 @@
+// Writes a synthetic V8 tick log full of edge cases, for comparing medprof process with
+// node --prof-process (tests/e2e/process_vs_node.sh). Usage: node tick-gen.js SEED TICKS > log
+'use strict';
+let seed = Number(process.argv[2] || 1) >>> 0 || 1;
+const nticks = Number(process.argv[3] || 400);
+function rnd() { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed / 4294967296; }
+function pick(a) { return a[Math.floor(rnd() * a.length)]; }
+function hex(n) { return '0x' + n.toString(16); }
+const out = [];
+out.push('v8-version,11,3,244,8,-node.38,0');
+out.push('v8-platform,linux,linux');
+out.push('shared-library,/fake/libfoo.so,0x10000000,0x10010000,0');
+out.push('shared-library,/fake/libbar.so,0x20000000,0x20008000,0');
+out.push('shared-library,/fake/libfoo.so,0x10000000,0x10020000,0');
+out.push('shared-library,[vdso],0x7ffc0000,0x7ffc2000,0');
+out.push('shared-library-end');
+const names = ['fib /app/a.js:1:13', 'strWork /app/a.js:2:17', ' /app/a.js:1:1', '',
+  'caf\\u00e9 /app/\\u00fcml.js:3:1', 'a\\x2Cb /app/c.js:4:4', 'emoji\\ud83d\\ude00 /x.js:1:1',
+  'zeta /z.js:9:9', 'Zeta /z.js:9:9', 'back\\\\slash /b.js:1:1', 'new\\nline /n.js:1:1'];
+const tags = ['Builtin', 'BytecodeHandler', 'Stub', 'Handler', 'LoadGlobalIC', 'RegExp', 'Eval', 'CPP', 'SHARED_LIB'];
+const builtinNames = ['ArgumentsAdaptor', 'KeyedLoadIC_Megamorphic', 'StoreIC_Foo', 'CallIC', 'Wide', 'item\\\\d+5', 'X'];
+const states = ['', '~', '^', '+', '*'];
+const code = [];      // live-ish code starts (may be stale: that is the point)
+let next = 0x30000000;
+const sfis = [];
+for (let i = 0; i < 12; i++) sfis.push(0x40000000 + i * 0x40);
+for (let i = 0; i < 150; i++) {
+  const r = rnd();
+  const size = 16 + Math.floor(rnd() * 200);
+  let start = next;
+  if (rnd() < 0.15 && code.length) start = pick(code) + Math.floor(rnd() * 40); // overlaps
+  else next += size + Math.floor(rnd() * 64);
+  if (r < 0.55) {
+    out.push(`code-creation,JS,10,${i},${hex(start)},${size},${pick(names)},${hex(pick(sfis))},${pick(states)}`);
+  } else if (r < 0.6) {
+    out.push(`code-creation,JS,10,${i},${hex(start)},${size},${pick(names)},${hex(pick(sfis))},?`);
+  } else {
+    out.push(`code-creation,${pick(tags)},2,${i},${hex(start)},${size},${pick(builtinNames)}`);
+  }
+  code.push(start);
+  const m = rnd();
+  if (m < 0.06) out.push(`code-move,${hex(pick(code))},${hex(next + 0x1000)}`), code.push(next + 0x1000), next += 0x2000;
+  else if (m < 0.09) out.push(`code-move,${hex(0x5000000 + i)},${hex(next)}`);
+  else if (m < 0.13) out.push(`code-delete,${hex(pick(code))}`);
+  else if (m < 0.15) out.push(`code-delete,0x123`);
+  else if (m < 0.18) out.push(`sfi-move,${hex(pick(sfis))},${hex(0x40000000 + Math.floor(rnd() * 16) * 0x40)}`);
+  else if (m < 0.20) out.push(`code-deopt,1,2,${hex(pick(code))},0,0,soft,<x.js:1:1>,reason`);
+  else if (m < 0.22) out.push(`unknown-record,${i}`);
+}
+function addr() {
+  const r = rnd();
+  if (r < 0.45 && code.length) return hex(pick(code) + Math.floor(rnd() * 30));
+  if (r < 0.62) return hex(0x10000100 + Math.floor(rnd() * 0x300));   // libfoo symbols
+  if (r < 0.68) return hex(0x1000f000 + Math.floor(rnd() * 0x100));   // libfoo, no symbol
+  if (r < 0.74) return hex(0x10018000 + Math.floor(rnd() * 0x100));   // second mapping only
+  if (r < 0.80) return hex(0x20000000 + Math.floor(rnd() * 0x8000));  // libbar
+  if (r < 0.84) return hex(0x7ffc0010);
+  if (r < 0.90) return hex(0x40000000 + Math.floor(rnd() * 0x300));   // sfi region
+  return hex(0x60000000 + Math.floor(rnd() * 0x1000));                // nothing
+}
+for (let i = 0; i < nticks; i++) {
+  const frames = [];
+  const nf = Math.floor(rnd() * 9);
+  for (let k = 0; k < nf; k++) {
+    const r = rnd();
+    if (r < 0.05) frames.push('+0x10');
+    else if (r < 0.07) frames.push('-0x8');
+    else frames.push(addr());
+  }
+  if (rnd() < 0.03) frames.unshift('overflow');
+  const ext = rnd() < 0.08 ? 1 : 0;
+  const tos = rnd() < 0.3 ? addr() : '0x0';
+  const vm = rnd() < 0.6 ? 0 : Math.floor(rnd() * 8);
+  const t = rnd();
+  if (t < 0.05) out.push(`active-runtime-timer,${pick(['GC_Scavenge', 'RecompileSynchronous', 'Compile\\x2Cx'])}`);
+  else if (t < 0.08) out.push(`timer-event-${pick(['start', 'end'])},V8.Execute,${1000 * i}`);
+  out.push(['tick', addr(), 1000 * i, ext, tos, vm, ...frames].join(','));
+  if (rnd() < 0.02) out.push(`code-creation,Builtin,2,${i},${hex(pick(code))},${40},${pick(builtinNames)}`);
+}
+process.stdout.write(out.join('\n') + '\n');

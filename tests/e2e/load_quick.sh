@@ -1,0 +1,47 @@
+#!/bin/sh
+# medprof quick against examples/server.js: the server's own request count (printed on
+# SIGINT) must equal the report's http.requests, and the report must have artillery's lines.
+set -u
+. tests/e2e/lib.sh
+tmp=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
+
+port=$(free_port)
+PORT=$port node examples/server.js 2>"$tmp/server.err" &
+server=$!
+i=0
+until grep -q listening "$tmp/server.err" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || { bad "server.js did not start"; finish; }; sleep 0.1
+done
+
+start=$(date +%s%N)
+"$MEDPROF" quick --count 5 --num 20 -o "$tmp/r.json" "http://127.0.0.1:$port/healthcheck" >"$tmp/out.txt" 2>"$tmp/quick.err"
+check '[ $? = 0 ]' "medprof quick --count 5 --num 20 exits 0"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check '[ $ms -lt 5000 ]' "quick finished in ${ms} ms"
+
+kill -INT "$server"
+wait "$server"
+server=""
+served=$(sed -n 's/.*served {"total":\([0-9]*\).*/\1/p' "$tmp/server.err")
+requests=$(sed -n 's/^http\.requests: \.* \([0-9]*\)$/\1/p' "$tmp/out.txt")
+codes=$(sed -n 's/^http\.codes\.200: \.* \([0-9]*\)$/\1/p' "$tmp/out.txt")
+check '[ "$requests" = 100 ]' "http.requests is 100 (got '$requests')"
+check '[ "$served" = "$requests" ]' "server.js counted $served = report's $requests"
+check '[ "$codes" = 100 ]' "http.codes.200 is 100"
+for name in http.request_rate http.response_time http.response_time.2xx http.responses \
+            vusers.completed vusers.created vusers.created_by_name.0 vusers.failed vusers.session_length; do
+    expect_in "$tmp/out.txt" "^$name:" "report has $name"
+done
+expect_in "$tmp/out.txt" '^Summary report @ [0-9][0-9]:[0-9][0-9]:[0-9][0-9]([+-][0-9]\{4\})$' "summary header"
+expect_in "$tmp/out.txt" "^Log file: $tmp/r.json$" "Log file line"
+check "awk '/ \\.\\.\\.+ / { if (index(\$0, \" \" \$NF) != 81) bad = 1 } END { exit bad }' '$tmp/out.txt'" \
+    "values start at column 82"
+"$MEDPROF" merge "$tmp/r.json" "$tmp/r.json" >"$tmp/merged.txt"
+check '[ $? = 0 ]' "medprof merge exits 0"
+expect_in "$tmp/merged.txt" '^http\.requests: \.* 200$' "merging a report with itself doubles http.requests"
+expect_in "$tmp/merged.txt" '^vusers\.created: \.* 10$' "and vusers.created"
+finish

@@ -1,0 +1,157 @@
+-- medprof.ticklog: the tick-log processor from Lua, against node's outputs in ../shared.
+local check = require "check"
+local medprof = require "medprof"
+
+local DATA = "../shared/testdata/node20/"
+local SMALL, SMALL_SYMS = DATA .. "small-v8.log", "tests/data/tick-small.syms"
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function tmpfile(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+local T = {}
+
+function T.report_equals_node()
+  local prof <close> = assert(medprof.ticklog(SMALL, { symbol_list = SMALL_SYMS }))
+  check.eq(prof:report{ name = "small-v8.log" }, slurp(DATA .. "small.prof-process.txt"), "report")
+  check.eq(prof:report{ name = "small-v8.log", only_summary = true },
+           slurp(DATA .. "small.prof-process.onlysummary.txt"), "only_summary")
+end
+
+function T.options_mirror_node()
+  local a <close> = assert(medprof.ticklog(SMALL, { symbol_list = SMALL_SYMS, ignore_unknown = true }))
+  check.eq(a:report{ name = "small-v8.log" }, slurp(DATA .. "small.prof-process.ignoreunknown.txt"))
+  local b <close> = assert(medprof.ticklog(SMALL, { symbol_list = SMALL_SYMS, separate_ic = false }))
+  check.eq(b:report{ name = "small-v8.log" }, slurp(DATA .. "small.prof-process.separateic_false.txt"))
+  local c <close> = assert(medprof.ticklog(SMALL, { symbol_list = SMALL_SYMS, state = "gc" }))
+  local s = c:summary()
+  check.eq(s.ticks, 410, "ticks")
+  check.eq(s.excluded, 410 - 35, "non-GC ticks are excluded")
+end
+
+function T.summary_top_and_tree()
+  local prof <close> = assert(medprof.ticklog(SMALL, { symbol_list = SMALL_SYMS }))
+  local s = prof:summary()
+  check.eq(s.ticks, 410, "ticks")
+  check.eq(s.unaccounted, 310, "unaccounted")
+  check.eq(s.js, 52, "js")
+  check.eq(s.cpp, 31, "cpp")
+  check.eq(s.gc, 35, "gc")
+  check.eq(s.shared, 17, "shared")
+  local js = prof:top{ section = "js", n = 2 }
+  check.eq(#js, 2, "n limits the rows")
+  check.eq(js[1].name, "JS: *fib /srv/app/small/small.js:1:13", "top js name")
+  check.eq(js[1].ticks, 42, "top js ticks")
+  check.eq(string.format("%.1f", js[1].pct), "10.2", "top js pct")
+  check.eq(prof:top{ section = "cpp", n = 1 }[1].name, "_IO_fwrite@@GLIBC_2.2.5", "top cpp")
+  check.eq(prof:top{ section = "shared" }[1].ticks, 15, "top shared")
+  local tree = prof:bottom_up()
+  check.eq(tree.ticks, 410, "root")
+  check.eq(tree.children[1].name, "UNKNOWN", "heaviest first")
+  check.eq(tree.children[1].ticks, 310, "its ticks")
+  check.eq(tree.children[1].children[1].name, "JS: *strWork /srv/app/small/small.js:2:17", "caller")
+end
+
+function T.json_report()
+  local prof <close> = assert(medprof.ticklog(SMALL, { symbols = false }))
+  local j = prof:report{ format = "json" }
+  check.match(j, '^{"log":"%.%./shared/testdata/node20/small%-v8%.log"', "log name")
+  check.match(j, '"ticks":{"total":410,"unaccounted":', "ticks")
+  check.match(j, '"javascript":%[{"name":"JS: %*fib /srv/app/small/small.js:1:13","ticks":42,', "rows")
+  check.match(j, '"bottom_up":{"name":"","ticks":410,"children":%[', "tree")
+  check.raises("format option must be text or json", function() prof:report{ format = "xml" } end)
+end
+
+function T.merge_two_isolates()
+  local prof <close> = assert(medprof.ticklog(SMALL, { symbols = false }))
+  assert(prof:add(SMALL))
+  check.eq(prof:summary().ticks, 820, "ticks add up")
+  check.eq(prof:top{ section = "js", n = 1 }[1].ticks, 84, "rows add up")
+  local ok, err, code = prof:add("/nonexistent/isolate.log")
+  check.eq(ok, nil, "add of a missing file fails")
+  check.match(err, "/nonexistent/isolate.log", "message names it")
+  check.eq(code, "MP_ERR_NOT_FOUND", "code")
+end
+
+function T.missing_file_is_fail_not_raise()
+  local prof, err, code = medprof.ticklog("/nonexistent/isolate-v8.log")
+  check.eq(prof, nil, "no profile")
+  check.match(err, "cannot open log '/nonexistent/isolate%-v8%.log'", "message")
+  check.eq(code, "MP_ERR_NOT_FOUND", "code")
+  local bad, berr = medprof.ticklog(SMALL, { symbol_list = "/nonexistent/syms" })
+  check.eq(bad, nil, "missing symbol list")
+  check.match(berr, "/nonexistent/syms", "names it")
+end
+
+function T.bad_options_raise()
+  check.raises("unknown option 'separate_icc'", medprof.ticklog, SMALL, { separate_icc = true })
+  check.raises("separate_ic option must be a boolean", medprof.ticklog, SMALL, { separate_ic = "no" })
+  check.raises("state option must be", medprof.ticklog, SMALL, { state = "sleepy" })
+  check.raises("call_graph_size option must be", medprof.ticklog, SMALL, { call_graph_size = -1 })
+  check.raises("symbols option must be a path or false", medprof.ticklog, SMALL, { symbols = true })
+  local prof = assert(medprof.ticklog(SMALL, { symbols = false }))
+  check.raises("section option must be", function() prof:top{ section = "rust" } end)
+  prof:close()
+  check.eq(tostring(prof), "medprof.TickLog (closed)", "tostring when closed")
+  check.raises("closed tick log", function() prof:summary() end)
+end
+
+function T.warnings_and_broken_files()
+  local path = tmpfile("v8-version,11,3,244,8,-node.38,0\n" ..
+                       "code-creation,JS,10,1,0x1000,0x10,f a.js:1:1,0x2000,?\n" ..
+                       "code-move,0x9999,0x1000\n" ..
+                       "tick,0x1000,1,0,0x0,0\n" ..
+                       "tick,0x1000,1,0,0x0")
+  local prof <close> = assert(medprof.ticklog(path))
+  os.remove(path)
+  check.eq(prof:summary().ticks, 1, "the truncated last line is dropped")
+  local w = table.concat(prof:warnings(), "\n")
+  check.match(w, "line 2: unknown code state: %?", "unknown state")
+  check.match(w, "1 code%-move event for unknown code", "unknown move, once")
+  check.match(w, "is broken", "broken last line")
+end
+
+function T.empty_log()
+  local path = tmpfile("")
+  local prof <close> = assert(medprof.ticklog(path))
+  os.remove(path)
+  check.eq(prof:report{ name = "e.log" },
+           "Statistical profiling result from e.log, (0 ticks, 0 unaccounted, 0 excluded).\n")
+  check.eq(#prof:top{ section = "js" }, 0, "no rows")
+end
+
+-- The CLI: node's option spellings, errors, stdin.
+local function run(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
+function T.cli_process()
+  -- Under `medprof run`, arg[-1] is the very binary running the tests.
+  local self = arg and arg[-1]
+  local bin = os.getenv("MEDPROF_BIN") or (self and self:match("medprof$") and self)
+              or check.medprof_bin()
+  local out = run(("%s process --symbol-list %s --separate-ic=false %s"):format(bin, SMALL_SYMS, SMALL))
+  check.eq(out, slurp(DATA .. "small.prof-process.separateic_false.txt")
+             :gsub("small%-v8%.log", DATA .. "small-v8.log", 1) .. "rc=0\n", "same as node")
+  check.match(run(bin .. " process /nonexistent/x.log"),
+              "medprof process: cannot open log '/nonexistent/x.log'.*rc=1\n$", "missing file")
+  check.match(run(bin .. " process"), "no log file given.*rc=2", "no log")
+  check.match(run(("%s process --no-symbols --only-summary - < %s"):format(bin, SMALL)),
+              "^Statistical profiling result from %-, %(410 ticks", "stdin")
+end
+
+return T

@@ -1,0 +1,786 @@
+/* test_tick.c - the tick-log part: CSV and numbers as V8's tools read them, the code map,
+   attribution, the report's layout and rounding, node's outputs for the real Node 20 logs
+   in ../shared/testdata, and bad input. */
+#define MEDPROF_IMPLEMENTATION
+#include "medprof.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#define TESTDATA "../shared/testdata/node20/"
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static mp_tick_profile *parse_text(const char *log, const mp_tick_config *cfg)
+{
+    mp_tick_profile *p = NULL;
+    mp_error err;
+    assert_int_equal(mp_tick_new(cfg, "v8.log", &p, &err), MP_OK);
+    assert_int_equal(mp_tick_feed(p, log, strlen(log), &err), MP_OK);
+    assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+    return p;
+}
+
+static char *report_of(const mp_tick_profile *p, int only_summary)
+{
+    mp_buf out;
+    mp_error err;
+    mp_report_options o;
+    memset(&out, 0, sizeof out);
+    memset(&o, 0, sizeof o);
+    o.only_summary = only_summary;
+    assert_int_equal(mp_report_text(p, &o, &out, &err), MP_OK);
+    return mp_buf_take(&out);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    mp_buf b;
+    char chunk[4096];
+    size_t n;
+    memset(&b, 0, sizeof b);
+    if (!f) fail_msg("cannot open %s (run from the repository root, with ../shared beside it)", path);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) mp_buf_append(&b, chunk, n);
+    fclose(f);
+    mp_buf_append(&b, "", 0);
+    return mp_buf_take(&b);
+}
+
+static int has_warning(const mp_tick_profile *p, const char *needle)
+{
+    const char *const *w;
+    size_t n = mp_tick_warnings(p, &w), i;
+    for (i = 0; i < n; i++)
+        if (strstr(w[i], needle)) return 1;
+    return 0;
+}
+
+static uint64_t row_ticks(const mp_tick_profile *p, mp_tick_section s, const char *name)
+{
+    const mp_tick_row *rows;
+    size_t n = mp_tick_rows(p, s, &rows), i;
+    for (i = 0; i < n; i++)
+        if (strcmp(rows[i].name, name) == 0) return rows[i].ticks;
+    return 0;
+}
+
+static const char *unescaped(mp_buf *b, const char *s)
+{
+    mp__tk_unescape(s, strlen(s), b);
+    mp_buf_append(b, "", 0);
+    return b->data;
+}
+
+/* ---- CSV fields and numbers ------------------------------------------------------------- */
+
+static void test_parse_int_like_js(void **state)
+{
+    (void)state;
+    assert_true(mp__tk_parse_int("0x10", 4, 0) == 16);
+    assert_true(mp__tk_parse_int("12abc", 5, 0) == 12);
+    assert_true(mp__tk_parse_int("-0x10", 5, 0) == -16);
+    assert_true(mp__tk_parse_int("+5", 2, 0) == 5);
+    assert_true(mp__tk_parse_int(" 7", 2, 0) == 7);
+    assert_true(mp__tk_parse_int("0X7fe498003040", 14, 0) == 0x7fe498003040LL);
+    assert_true(mp__tk_parse_int("abc", 3, 0) == MP__TK_NAN);
+    assert_true(mp__tk_parse_int("0x", 2, 0) == MP__TK_NAN);
+    assert_true(mp__tk_parse_int("", 0, 0) == MP__TK_NAN);
+    assert_true(mp__tk_parse_int("-", 1, 0) == MP__TK_NAN);
+    assert_true(mp__tk_parse_int("99999999999999999999999", 23, 0) == MP__TK_NAN);
+    assert_true(mp__tk_parse_int("2C", 2, 1) == 0x2C);
+    assert_true(mp__tk_parse_int("0x1F", 4, 1) == 0x1F); /* parseInt("0x1F", 16) */
+}
+
+static void test_unescape_v8_fields(void **state)
+{
+    mp_buf b;
+    (void)state;
+    memset(&b, 0, sizeof b);
+    assert_string_equal(unescaped(&b, "plain"), "plain");
+    assert_string_equal(unescaped(&b, "a\\x2Cb"), "a,b");
+    assert_string_equal(unescaped(&b, "a\\x2cb"), "a,b");
+    assert_string_equal(unescaped(&b, "back\\\\slash"), "back\\slash");
+    assert_string_equal(unescaped(&b, "new\\nline"), "new\nline");
+    assert_string_equal(unescaped(&b, "caf\\u00e9"), "caf\xc3\xa9");
+    assert_string_equal(unescaped(&b, "esc\\u001b."), "esc\x1b.");
+    assert_string_equal(unescaped(&b, "ls\\u2028"), "ls\xe2\x80\xa8");
+    /* A surrogate pair is one character; a lone surrogate is U+FFFD, as node prints it. */
+    assert_string_equal(unescaped(&b, "\\ud83d\\ude00!"), "\xf0\x9f\x98\x80!");
+    assert_string_equal(unescaped(&b, "\\ud83dx"), "\xef\xbf\xbdx");
+    assert_string_equal(unescaped(&b, "\\ude00"), "\xef\xbf\xbd");
+    /* csvparser's quirk: any other escaped character starts a 4-digit code. */
+    assert_string_equal(unescaped(&b, "\\q0041B"), "AB");
+    /* Quotes are ordinary characters (2009 logs quoted their names). */
+    assert_string_equal(unescaped(&b, "\"quoted\""), "\"quoted\"");
+    /* A trailing backslash reads as U+0000, which the length keeps. */
+    mp__tk_unescape("x\\", 2, &b);
+    assert_int_equal(b.len, 2);
+    assert_int_equal(b.data[1], 0);
+    mp_buf_free(&b);
+}
+
+static void test_js_string_order(void **state)
+{
+    (void)state;
+    /* UTF-16 code units: U+1F600 (D83D DE00) sorts before U+FF61, unlike in UTF-8 bytes. */
+    assert_true(mp__tk_js_cmp("\xf0\x9f\x98\x80", 4, "\xef\xbd\xa1", 3) < 0);
+    assert_true(mp__tk_js_cmp("a\xf0\x9f\x98\x80", 5, "a\xef\xbd\xa1", 4) < 0);
+    assert_true(mp__tk_js_cmp("Zeta", 4, "zeta", 4) < 0);
+    assert_true(mp__tk_js_cmp("ab", 2, "abc", 3) < 0);
+    assert_true(mp__tk_js_cmp("abc", 3, "abc", 3) == 0);
+    assert_true(mp__tk_js_cmp("_x", 2, "TOTAL", 5) > 0);
+}
+
+/* ---- report numbers ------------------------------------------------------------------- */
+
+static void test_report_line_rounds_like_tofixed(void **state)
+{
+    mp_buf out, tmp;
+    (void)state;
+    memset(&out, 0, sizeof out);
+    memset(&tmp, 0, sizeof tmp);
+    /* 49/400 = 12.25%: toFixed gives 12.3 where printf's %.1f gives 12.2. */
+    mp__rp_line(&out, &tmp, "f", 1, 49, 400, 1, 200);
+    assert_string_equal(out.data, "     49   12.3%   24.5%  f\n");
+    out.len = 0;
+    mp__rp_line(&out, &tmp, "lib", 3, 3, 8, 0, 0);
+    assert_string_equal(out.data, "      3   37.5%          lib\n");
+    out.len = 0;
+    /* Division by zero prints as JavaScript does. */
+    mp__rp_line(&out, &tmp, "x", 1, 0, 5, 1, 0);
+    assert_string_equal(out.data, "      0    0.0%    NaN%  x\n");
+    out.len = 0;
+    mp__rp_line(&out, &tmp, "y", 1, 2, 5, 1, 0);
+    assert_string_equal(out.data, "      2   40.0%  Infinity%  y\n");
+    out.len = 0;
+    mp__rp_line(&out, &tmp, "big", 3, 123456, 123456, 0, 0);
+    assert_string_equal(out.data, "  123456  100.0%          big\n");
+    mp_buf_free(&out);
+    mp_buf_free(&tmp);
+}
+
+/* ---- code map and attribution ------------------------------------------------------------ */
+
+#define HDR "v8-version,11,3,244,8,-node.38,0\n"
+
+static void test_every_record_type(void **state)
+{
+    (void)state;
+    const char *log =
+        HDR
+        "shared-library,/lib/libz.so,0x10000000,0x10002000,0\n"
+        "code-creation,JS,10,1,0x30000000,0x40,fib /a.js:1:13,0x40000000,*\n"
+        "code-creation,JS,10,2,0x30000100,0x40, /a.js:1:1,0x40000040,~\n"
+        "code-creation,RegExp,3,3,0x30000200,0x40,item\\\\d+5\n"
+        "code-creation,Builtin,2,4,0x30000300,0x40,Foo\n"
+        "code-creation,JS,10,5,0x30000400,0x40,gone /a.js:2:1,0x40000080,^\n"
+        "code-delete,0x30000400\n"
+        "code-creation,JS,10,6,0x30000500,0x40,moved /a.js:3:1,0x400000c0,+\n"
+        "code-move,0x30000500,0x30000600\n"
+        "code-deopt,1,2,0x30000000,0,0,soft,<a.js:1:1>,x\n"
+        "code-source-info,0x30000000,1,0,10,C0O0,,\n"
+        "script-source,1,/a.js,function fib() {}\n"
+        "heap-capacity,123\n"
+        "tick,0x30000010,100,0,0x0,0\n"
+        "tick,0x30000110,101,0,0x0,0\n"
+        "tick,0x30000210,102,0,0x0,0\n"
+        "tick,0x30000310,103,0,0x0,0\n"
+        "tick,0x30000410,104,0,0x0,0\n"
+        "tick,0x30000510,105,0,0x0,1\n"
+        "tick,0x30000610,106,0,0x0,0\n"
+        "tick,0x10000010,107,0,0x0,6\n";
+    mp_tick_profile *p = parse_text(log, NULL);
+    mp_tick_summary s;
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 8);
+    assert_int_equal(s.unaccounted, 2); /* the deleted and the moved-away addresses */
+    assert_int_equal(s.gc, 1);
+    assert_int_equal(s.shared, 1);
+    assert_int_equal(s.js, 5);
+    assert_int_equal(s.unknown_records, 1); /* heap-capacity */
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *fib /a.js:1:13"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: ~<anonymous> /a.js:1:1"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "RegExp: item\\d+5"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: Foo"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: +moved /a.js:3:1"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_SHARED, "/lib/libz.so"), 1);
+    mp_tick_free(p);
+}
+
+static void test_moves_deletes_and_overlaps(void **state)
+{
+    (void)state;
+    const char *log =
+        HDR
+        "code-creation,Builtin,2,1,0x1000,0x100,A\n"
+        "code-creation,Builtin,2,2,0x1080,0x10,B\n"   /* overlaps A: A is deleted */
+        "tick,0x1010,1,0,0x0,0\n"                     /* was A: now unknown */
+        "tick,0x1085,2,0,0x0,0\n"
+        "code-move,0x1080,0x2000\n"
+        "tick,0x2005,3,0,0x0,0\n"
+        "code-move,0x9999,0x3000\n"                   /* unknown */
+        "code-delete,0x8888\n"                        /* unknown */
+        "code-delete,0x7777\n"                        /* unknown */
+        "code-creation,Builtin,2,3,0x2008,0x10,C\n"   /* overlaps moved B */
+        "tick,0x2001,4,0,0x0,0\n";
+    mp_tick_profile *p = parse_text(log, NULL);
+    mp_tick_summary s;
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 4);
+    assert_int_equal(s.unaccounted, 2);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: B"), 2);
+    assert_true(has_warning(p, "1 code-move event for unknown code (first: from 0x9999)"));
+    assert_true(has_warning(p, "2 code-delete events for unknown code (first: 0x8888)"));
+    mp_tick_free(p);
+}
+
+static void test_name_generator_on_first_lookup(void **state)
+{
+    (void)state;
+    const char *log =
+        HDR
+        "code-creation,Builtin,2,1,0x1000,0x10,X\n"
+        "code-creation,Builtin,2,2,0x2000,0x10,X\n"
+        "code-creation,Builtin,2,3,0x3000,0x10,X\n"
+        "tick,0x3001,1,0,0x0,0\n"      /* looked up first: plain name */
+        "tick,0x1001,2,0,0x0,0\n"      /* second: {1} */
+        "tick,0x1002,3,0,0x0,0\n"      /* already named */
+        "tick,0x2001,4,0,0x0,0\n";     /* {2} */
+    mp_tick_profile *p = parse_text(log, NULL);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: X"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: X {1}"), 2);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: X {2}"), 1);
+    mp_tick_free(p);
+}
+
+static void test_function_entries(void **state)
+{
+    (void)state;
+    const char *log =
+        HDR
+        "code-creation,JS,10,1,0x1000,0x100,f /a.js:1:1,0x9000,~\n"
+        "code-creation,JS,11,2,0x1000,0x100,f /a.js:1:1,0x9000,^\n"  /* same code: new state */
+        "tick,0x1001,1,0,0x0,0\n"
+        "code-creation,JS,13,3,0x2000,0x100,g /a.js:2:1,0x9000,*\n"  /* renames the SFI */
+        "tick,0x1001,2,0,0x0,0\n"
+        "sfi-move,0x9000,0x9100\n"
+        "code-creation,JS,13,4,0x3000,0x100,,0x9100,\n"             /* empty name, no marker */
+        "tick,0x3001,3,0,0x0,0\n"
+        "code-creation,JS,10,5,0x4000,0x100,h /a.js:3:1,0x9200,?\n" /* unknown state */
+        "code-creation,JS,10,6,0x5000,0x100,i /a.js:4:1,0x9300\n";  /* missing state */
+    mp_tick_profile *p = parse_text(log, NULL);
+    mp_tick_summary s;
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: ^f /a.js:1:1"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: ^g /a.js:2:1"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: <anonymous>"), 1);
+    assert_true(has_warning(p, "line 10: unknown code state: ?"));
+    assert_true(has_warning(p, "line 11: unknown code state: undefined"));
+    mp_tick_free(p);
+    {   /* a flood of bad lines: a hundred warnings, a count of the rest, the summaries */
+        mp_buf many;
+        const char *const *w;
+        size_t n, i;
+        memset(&many, 0, sizeof many);
+        mp_buf_puts(&many, HDR);
+        for (i = 0; i < 500; i++)
+            mp_buf_printf(&many, "code-creation,JS,10,1,0x%zx,0x10,f,0x9000,?\ncode-delete,0x1\n",
+                          0x1000 + i * 0x10);
+        p = parse_text(many.data, NULL);
+        n = mp_tick_warnings(p, &w);
+        assert_int_equal(n, 102);
+        assert_string_equal(w[100], "400 more warnings like the ones above were left out");
+        assert_string_equal(w[101], "500 code-delete events for unknown code (first: 0x1)");
+        mp_buf_free(&many);
+        mp_tick_free(p);
+    }
+    p = parse_text(log, NULL);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.bad_lines, 2);
+    mp_tick_free(p);
+}
+
+static void test_library_pages_shadow_dynamic_code(void **state)
+{
+    (void)state;
+    /* Embedded builtins live in the binary's text: ticks there never reach dynamic code. */
+    const char *log =
+        HDR
+        "shared-library,/usr/bin/node,0x400000,0x500000,0\n"
+        "shared-library,/usr/bin/node,0x400000,0x600000,0\n"       /* duplicate start */
+        "code-creation,Builtin,2,1,0x450000,0x100,Shadowed\n"
+        "code-creation,Builtin,2,1,0x550000,0x100,AlsoShadowed\n"
+        "tick,0x450010,1,0,0x0,0\n"
+        "tick,0x550010,2,0,0x0,0\n";                               /* marked, no entry */
+    mp_tick_profile *p = parse_text(log, NULL);
+    mp_tick_summary s;
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(row_ticks(p, MP_TICK_SHARED, "/usr/bin/node"), 1);
+    assert_int_equal(s.unaccounted, 1);
+    assert_int_equal(s.js, 0);
+    mp_tick_free(p);
+}
+
+static void test_page_numbers_are_32_bit(void **state)
+{
+    /* JS's (addr / 4096) | 0 keeps 32 bits: code 2^44 above a library shares its page
+       numbers, so it is looked up among the libraries and found nowhere (node agrees). */
+    const char *log =
+        HDR
+        "shared-library,/lib/a.so,0x10000000,0x10002000,0\n"
+        "code-creation,Builtin,2,1,0x100010000000,0x100,Far\n"
+        "code-creation,Builtin,2,1,0x100020000000,0x100,Near\n"
+        "tick,0x100010000010,1,0,0x0,0\n"
+        "tick,0x100020000010,2,0,0x0,0\n"
+        /* More pages than V8's largest Set: node throws after 2^24 of them, adding no
+           library, so both ticks below land on marked pages with nothing there. */
+        "shared-library,/lib/huge.so,0x0,0x7fffffffffff,0\n"
+        "tick,0x100020000010,3,0,0x0,0\n"
+        "tick,0x5000,4,0,0x0,0\n"
+        "shared-library,/lib/small.so,0x20000000000,0x20000001000,0\n" /* no room either */
+        "tick,0x20000000010,5,0,0x0,0\n";
+    mp_tick_profile *p;
+    mp_tick_summary s;
+    (void)state;
+    p = parse_text(log, NULL);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 5);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: Near"), 1);
+    assert_int_equal(s.unaccounted, 4);
+    assert_int_equal(s.shared, 0);
+    assert_true(has_warning(p, "line 7: Set maximum size exceeded"));
+    assert_true(has_warning(p, "line 10: Set maximum size exceeded"));
+    assert_int_equal(mp__tk_page_count(p), MP__TK_MAX_PAGES);
+    mp_tick_free(p);
+}
+
+static mp_err fake_symbols(void *user, const char *lib, uint64_t start, uint64_t end,
+                           uint64_t slide, const mp_sym **syms, size_t *n, mp_error *err)
+{
+    static const mp_sym libc[] = {
+        { 0x10000100, 0x10000200, "write" },
+        { 0x10000200, 0x10000300, "zed" },
+    };
+    (void)start; (void)end; (void)slide;
+    (*(int *)user)++;
+    if (strcmp(lib, "/lib/libc.so") != 0)
+        return mp__fail(err, MP_ERR_NOT_FOUND, ENOENT, "%s: not here", lib);
+    *syms = libc;
+    *n = 2;
+    return MP_OK;
+}
+
+static void test_cpp_entries_and_symbols(void **state)
+{
+    (void)state;
+    const char *log =
+        HDR
+        "shared-library,/lib/libc.so,0x10000000,0x10001000,0\n"
+        "shared-library,/lib/missing.so,0x20000000,0x20001000,0\n"
+        "shared-library,/lib/missing.so,0x20000000,0x20002000,0\n"
+        "shared-library,[vdso],0x30000000,0x30001000,0\n"
+        "shared-library,7f00-7f10,0x31000000,0x31001000,0\n"
+        "code-creation,JS,10,1,0x50000000,0x100,js /a.js:1:1,0x60000000,*\n"
+        "tick,0x10000150,1,0,0x0,6,0x10000250,0x50000010\n"  /* write <- zed <- js */
+        "tick,0x10000250,2,0,0x0,6,0x50000010\n"             /* zed <- js */
+        "tick,0x10000250,3,0,0x0,6,0x50000010\n"
+        "tick,0x20000010,4,0,0x0,0\n";
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    const mp_tick_row *rows;
+    char *text;
+    int calls = 0;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.symbols_fn = fake_symbols;
+    cfg.symbols_user = &calls;
+    p = parse_text(log, &cfg);
+    assert_int_equal(calls, 3); /* [vdso] and the anonymous mapping are never looked up */
+    assert_int_equal(row_ticks(p, MP_TICK_CPP, "write"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_CPP, "zed"), 2);
+    assert_int_equal(row_ticks(p, MP_TICK_SHARED, "/lib/missing.so"), 1);
+    assert_true(has_warning(p, "no C++ symbols for /lib/missing.so"));
+    {   /* warned once, not once per record */
+        const char *const *w;
+        size_t n = mp_tick_warnings(p, &w), i, k = 0;
+        for (i = 0; i < n; i++) k += strstr(w[i], "missing.so") != NULL;
+        assert_int_equal(k, 1);
+    }
+    /* Entry points: the last C++ frame before the first non-C++ one, all 3 in "zed". Node's
+       quirk: "zed" ties with TOTAL and sorts before it (names go down), so the list's head,
+       which node skips, is zed, and TOTAL is printed as a row. */
+    assert_int_equal(mp_tick_rows(p, MP_TICK_ENTRY, &rows), 1);
+    assert_string_equal(rows[0].name, "TOTAL");
+    assert_int_equal(rows[0].ticks, 3);
+    text = report_of(p, 0);
+    assert_non_null(strstr(text, " [C++ entry points]:\n   ticks    cpp   total   name\n"
+                                 "      3  100.0%   75.0%  TOTAL\n\n"));
+    MP_FREE(text);
+    mp_tick_free(p);
+}
+
+static void test_filters_and_options(void **state)
+{
+    (void)state;
+    const char *log =
+        HDR
+        "code-creation,Builtin,2,1,0x1000,0x10,KeyedLoadIC_Megamorphic\n"
+        "code-creation,BytecodeHandler,0,1,0x2000,0x10,Wide\n"
+        "code-creation,Stub,2,1,0x3000,0x10,S\n"
+        "code-creation,JS,10,1,0x4000,0x10,f /a.js:1:1,0x9000,*\n"
+        "tick,0x1001,1000,0,0x0,0,0x4001\n"
+        "tick,0x2001,2000,0,0x0,1,0x4001\n"
+        "tick,0x3001,3000,0,0x0,0,0x4001\n"
+        "tick,0x4001,4000,1,0x3001,6\n"      /* external callback: pc = the callback */
+        "tick,0x4001,5000,0,0x4001,0\n"      /* tos is a JS function: kept */
+        "tick,0x5001,6000,0,0x0,0\n";        /* unknown */
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_tick_summary s;
+    const mp_tick_node *nodes;
+    /* Defaults: bytecode handlers are skipped, the rest separate. */
+    p = parse_text(log, NULL);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *f /a.js:1:1"), 2); /* the Wide tick + its own */
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Stub: S"), 2);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: KeyedLoadIC_Megamorphic"), 1);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.gc, 1);
+    mp_tick_bottom_up(p, &nodes);
+    assert_int_equal(nodes[0].total, 6);
+    mp_tick_free(p);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.separate_ic = MP_TICK_NO;
+    cfg.separate_bytecodes = MP_TICK_YES;
+    cfg.separate_stubs = MP_TICK_NO;
+    p = parse_text(log, &cfg);
+    /* IC_RE's unanchored "Handler: " branch catches bytecode handlers too (node agrees). */
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "BytecodeHandler: Wide"), 0);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: KeyedLoadIC_Megamorphic"), 0);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Stub: S"), 0);
+    mp_tick_free(p);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.filter_state = 1;
+    cfg.state = MP_TICK_VM_GC;
+    p = parse_text(log, &cfg);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 6);
+    assert_int_equal(s.excluded, 5);
+    assert_int_equal(s.gc, 1);
+    mp_tick_free(p);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.range = "2,4";            /* ms; ticks at 2000..4000 us */
+    cfg.ignore_unknown = 1;
+    p = parse_text(log, &cfg);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 3);
+    mp_tick_free(p);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ignore_unknown = 1;
+    p = parse_text(log, &cfg);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.unaccounted, 1);
+    assert_int_equal(s.total, 5);
+    {
+        char *text = report_of(p, 1);
+        assert_null(strstr(text, "Unaccounted"));
+        MP_FREE(text);
+    }
+    mp_tick_free(p);
+}
+
+static void test_frames(void **state)
+{
+    (void)state;
+    const char *log =
+        HDR
+        "code-creation,Builtin,2,1,0x1000,0x100,A\n"
+        "code-creation,Builtin,2,1,0x2000,0x100,B\n"
+        "code-creation,Builtin,2,1,0x3000,0x100,C\n"
+        /* relative frames count from the last relative one (starting at pc) */
+        "tick,0x1010,1,0,0x0,0,+0x1000,0x3010,+0x1000,overflow\n";
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    const mp_tick_node *n;
+    memset(&cfg, 0, sizeof cfg);
+    p = parse_text(log, &cfg);
+    assert_int_equal(mp_tick_bottom_up(p, &n), 5);
+    assert_string_equal(n[1].name, "Builtin: A");
+    assert_string_equal(n[2].name, "Builtin: B");
+    assert_string_equal(n[3].name, "Builtin: C");
+    assert_string_equal(n[4].name, "Builtin: C");
+    assert_true(has_warning(p, "dropped 1 unknown tick frame"));
+    mp_tick_free(p);
+    cfg.call_graph_size = 1; /* only 2 levels kept */
+    p = parse_text(log, &cfg);
+    assert_int_equal(mp_tick_bottom_up(p, &n), 3);
+    mp_tick_free(p);
+}
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+static void test_empty_and_odd_files(void **state)
+{
+    mp_tick_profile *p;
+    mp_tick_summary s;
+    char *text;
+    (void)state;
+    p = parse_text("", NULL);
+    text = report_of(p, 0);
+    assert_string_equal(text, "Statistical profiling result from v8.log, (0 ticks, 0 unaccounted, "
+                              "0 excluded).\n");
+    MP_FREE(text);
+    mp_tick_free(p);
+
+    /* An empty line ends the log, as node's `while (line = readline())` does. */
+    p = parse_text(HDR "tick,0x1,1,0,0x0,0\n\ntick,0x1,1,0,0x0,0\n", NULL);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 1);
+    mp_tick_free(p);
+
+    /* A last line without its newline is dropped with node's warning. */
+    p = parse_text(HDR "tick,0x1,1,0,0x0,0\ntick,0x1,1,0,0x0,0", NULL);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 1);
+    assert_true(has_warning(p, "Profile file v8.log is broken"));
+    mp_tick_free(p);
+
+    /* Only code events: no ticks, header only. */
+    p = parse_text(HDR "code-creation,Builtin,2,1,0x1000,0x10,A\ncode-delete,0x1000\n", NULL);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 0);
+    mp_tick_free(p);
+
+    /* Not a V8 log at all */
+    p = parse_text("hello,world\n,,,\n", NULL);
+    assert_true(has_warning(p, "Unable to read v8-version"));
+    mp_tick_free(p);
+}
+
+static void test_binary_garbage_does_not_crash(void **state)
+{
+    static const char *const tags[] = { "tick,", "code-creation,", "code-move,", "code-delete,",
+                                        "sfi-move,", "shared-library," };
+    char *buf = (char *)malloc(1 << 16);
+    uint32_t x = 12345;
+    int round;
+    (void)state;
+    for (round = 0; round < 50; round++) {
+        mp_tick_profile *p;
+        mp_error err;
+        mp_buf out;
+        size_t i, n = 0;
+        while (n < (1 << 16) - 64) {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            if (x % 7 == 0) {
+                const char *t = tags[x % 6];
+                memcpy(buf + n, t, strlen(t));
+                n += strlen(t);
+            }
+            buf[n++] = (char)(x % 5 == 0 ? ',' : x % 11 == 0 ? '\n' : x % 3 == 0 ? '0' + (char)(x % 10) : (char)(x >> 8));
+            if (buf[n - 1] == '\n' && n > 1 && buf[n - 2] == '\n') buf[n - 1] = 'x';
+        }
+        assert_int_equal(mp_tick_new(NULL, "garbage", &p, &err), MP_OK);
+        for (i = 0; i < n; i += 1000)
+            assert_int_equal(mp_tick_feed(p, buf + i, n - i < 1000 ? n - i : 1000, &err), MP_OK);
+        assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+        memset(&out, 0, sizeof out);
+        assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_OK);
+        assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+        mp_buf_free(&out);
+        mp_tick_free(p);
+    }
+    free(buf);
+}
+
+static void test_huge_names_and_lines(void **state)
+{
+    size_t big = 3 * 1024 * 1024, i;
+    mp_buf log;
+    mp_tick_profile *p;
+    char *text;
+    (void)state;
+    memset(&log, 0, sizeof log);
+    mp_buf_puts(&log, HDR "code-creation,Builtin,2,1,0x1000,0x10,");
+    for (i = 0; i < big; i++) mp_buf_append(&log, i % 2 ? "\\x2C" : "n", i % 2 ? 4 : 1);
+    mp_buf_puts(&log, "\ntick,0x1001,1,0,0x0,0\n");
+    p = parse_text(log.data, NULL);
+    text = report_of(p, 0);
+    assert_true(strlen(text) > big);
+    assert_non_null(strstr(text, "Builtin: n,n,n,"));
+    MP_FREE(text);
+    mp_tick_free(p);
+    mp_buf_free(&log);
+}
+
+static void test_missing_file_is_a_clear_error(void **state)
+{
+    mp_tick_profile *p = (mp_tick_profile *)1;
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_tick_parse_file("/nonexistent/isolate-v8.log", NULL, &p, &err),
+                     MP_ERR_NOT_FOUND);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "/nonexistent/isolate-v8.log"));
+    assert_int_equal(mp_tick_parse_file("tests", NULL, &p, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "directory"));
+    assert_int_equal(mp_tick_parse_file(TESTDATA "small-v8.log", NULL, &p, &err), MP_OK);
+    assert_int_equal(mp_tick_add_file(p, "/nonexistent/b.log", &err), MP_ERR_NOT_FOUND);
+    mp_tick_free(p);
+}
+
+/* ---- node's own outputs ------------------------------------------------------------------ */
+
+static void expect_node_output(const char *log, const char *syms, const char *expected,
+                               const char *name, mp_tick_config cfg, int only_summary)
+{
+    mp_tick_profile *p;
+    mp_error err;
+    mp_buf out;
+    mp_report_options o;
+    char *want = read_file(expected);
+    cfg.symbol_list = syms;
+    if (mp_tick_parse_file(log, &cfg, &p, &err) != MP_OK) fail_msg("%s", err.msg);
+    memset(&out, 0, sizeof out);
+    memset(&o, 0, sizeof o);
+    o.log_name = name;
+    o.only_summary = only_summary;
+    assert_int_equal(mp_report_text(p, &o, &out, &err), MP_OK);
+    assert_string_equal(out.data, want);
+    mp_buf_free(&out);
+    MP_FREE(want);
+    mp_tick_free(p);
+}
+
+static void test_node20_small_reproduced(void **state)
+{
+    mp_tick_config cfg;
+    (void)state;
+    memset(&cfg, 0, sizeof cfg);
+    expect_node_output(TESTDATA "small-v8.log", "tests/data/tick-small.syms",
+                       TESTDATA "small.prof-process.txt", "small-v8.log", cfg, 0);
+    expect_node_output(TESTDATA "small-v8.log", "tests/data/tick-small.syms",
+                       TESTDATA "small.prof-process.onlysummary.txt", "small-v8.log", cfg, 1);
+    cfg.ignore_unknown = 1;
+    expect_node_output(TESTDATA "small-v8.log", "tests/data/tick-small.syms",
+                       TESTDATA "small.prof-process.ignoreunknown.txt", "small-v8.log", cfg, 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.separate_ic = MP_TICK_NO;
+    expect_node_output(TESTDATA "small-v8.log", "tests/data/tick-small.syms",
+                       TESTDATA "small.prof-process.separateic_false.txt", "small-v8.log", cfg, 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.separate_bytecodes = MP_TICK_NO; /* node's bare --separate-bytecodes means false */
+    expect_node_output(TESTDATA "small-v8.log", "tests/data/tick-small.syms",
+                       TESTDATA "small.prof-process.separatebytecodes.txt", "small-v8.log", cfg, 0);
+}
+
+static void test_node20_http_reproduced(void **state)
+{
+    mp_tick_config cfg;
+    (void)state;
+    memset(&cfg, 0, sizeof cfg);
+    expect_node_output(TESTDATA "http-v8.log", "tests/data/tick-http.syms",
+                       TESTDATA "http.prof-process.txt", "isolate-0x315ebee0-4040-v8.log", cfg, 0);
+}
+
+/* Without any C++ symbols the JavaScript rows' ticks and the totals are still node's. */
+static void test_node20_without_symbols(void **state)
+{
+    mp_tick_profile *p;
+    mp_error err;
+    mp_tick_summary s;
+    (void)state;
+    assert_int_equal(mp_tick_parse_file(TESTDATA "small-v8.log", NULL, &p, &err), MP_OK);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 410);
+    assert_int_equal(s.js, 52);
+    assert_int_equal(s.gc, 35);
+    assert_int_equal(s.cpp, 0);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *fib /srv/app/small/small.js:1:13"), 42);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *strWork /srv/app/small/small.js:2:17"), 9);
+    mp_tick_free(p);
+}
+
+static void test_feed_in_any_chunks(void **state)
+{
+    char *log = read_file(TESTDATA "small-v8.log"), *whole, *pieces;
+    size_t n = strlen(log), i = 0, step = 1;
+    mp_tick_profile *p;
+    mp_tick_config cfg;
+    mp_error err;
+    (void)state;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.symbol_list = "tests/data/tick-small.syms";
+    assert_int_equal(mp_tick_new(&cfg, "v8.log", &p, &err), MP_OK);
+    assert_int_equal(mp_tick_feed(p, log, n, &err), MP_OK);
+    assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+    whole = report_of(p, 0);
+    mp_tick_free(p);
+    assert_int_equal(mp_tick_new(&cfg, "v8.log", &p, &err), MP_OK);
+    while (i < n) {
+        size_t k = n - i < step ? n - i : step;
+        assert_int_equal(mp_tick_feed(p, log + i, k, &err), MP_OK);
+        i += k;
+        step = step * 7 % 4099 + 1;
+    }
+    assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+    pieces = report_of(p, 0);
+    assert_string_equal(pieces, whole);
+    mp_tick_free(p);
+    MP_FREE(whole);
+    MP_FREE(pieces);
+    MP_FREE(log);
+}
+
+static void test_merge_adds_logs(void **state)
+{
+    mp_tick_profile *p;
+    mp_error err;
+    mp_tick_summary s;
+    mp_buf out;
+    (void)state;
+    assert_int_equal(mp_tick_parse_file(TESTDATA "small-v8.log", NULL, &p, &err), MP_OK);
+    assert_int_equal(mp_tick_add_file(p, TESTDATA "small-v8.log", &err), MP_OK);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.ticks, 820);
+    assert_int_equal(s.js, 104);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *fib /srv/app/small/small.js:1:13"), 84);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+    assert_non_null(strstr(out.data, "\"ticks\":{\"total\":820,"));
+    mp_buf_free(&out);
+    mp_tick_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_int_like_js),
+        cmocka_unit_test(test_unescape_v8_fields),
+        cmocka_unit_test(test_js_string_order),
+        cmocka_unit_test(test_report_line_rounds_like_tofixed),
+        cmocka_unit_test(test_every_record_type),
+        cmocka_unit_test(test_moves_deletes_and_overlaps),
+        cmocka_unit_test(test_name_generator_on_first_lookup),
+        cmocka_unit_test(test_function_entries),
+        cmocka_unit_test(test_library_pages_shadow_dynamic_code),
+        cmocka_unit_test(test_page_numbers_are_32_bit),
+        cmocka_unit_test(test_cpp_entries_and_symbols),
+        cmocka_unit_test(test_filters_and_options),
+        cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_empty_and_odd_files),
+        cmocka_unit_test(test_binary_garbage_does_not_crash),
+        cmocka_unit_test(test_huge_names_and_lines),
+        cmocka_unit_test(test_missing_file_is_a_clear_error),
+        cmocka_unit_test(test_node20_small_reproduced),
+        cmocka_unit_test(test_node20_http_reproduced),
+        cmocka_unit_test(test_node20_without_symbols),
+        cmocka_unit_test(test_feed_in_any_chunks),
+        cmocka_unit_test(test_merge_adds_logs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
