@@ -61,9 +61,9 @@ static void mp__chart_open(mp__chart *c, mp_buf *b, const char *label, double xm
 {
     c->b = b;
     c->x0 = 60;
-    c->y0 = 16;
-    c->w = MP__CHART_W - 80;
-    c->h = MP__CHART_H - 56;
+    c->y0 = 22;
+    c->w = MP__CHART_W - 110; /* room on the right for the last axis label */
+    c->h = MP__CHART_H - 64;
     c->xmax = xmax;
     c->ymax = mp__nice_ceil(ymax);
     c->xlog = 0;
@@ -86,7 +86,7 @@ static void mp__chart_y_axis(mp__chart *c, const char *unit)
         mp_buf_js_number(c->b, v);
         mp_buf_puts(c->b, "</text>\n");
     }
-    mp_buf_printf(c->b, "<text class=\"unit\" x=\"%.1f\" y=\"%.1f\">", 4.0, c->y0 - 4 + 10);
+    mp_buf_printf(c->b, "<text class=\"unit\" x=\"%.1f\" y=\"%.1f\">", c->x0, c->y0 - 8);
     mp__buf_xml(c->b, unit);
     mp_buf_puts(c->b, "</text>\n");
 }
@@ -94,8 +94,11 @@ static void mp__chart_y_axis(mp__chart *c, const char *unit)
 /* Seconds along the bottom. */
 static void mp__chart_time_axis(mp__chart *c)
 {
-    double step = mp__nice_ceil(c->xmax / 8), s;
-    for (s = 0; s <= c->xmax + 1e-9; s += step) {
+    double step = mp__nice_ceil(c->xmax / 8);
+    int k;
+    /* k * step, not a running sum: 0.2 added three times prints 0.6000000000000001. */
+    for (k = 0; k * step <= c->xmax + 1e-9; k++) {
+        double s = (double)(long long)(k * step * 1e6 + 0.5) / 1e6;
         mp_buf_printf(c->b, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
                       mp__chart_px(c, s), c->y0 + c->h + 16);
         mp_buf_js_number(c->b, s);
@@ -178,6 +181,19 @@ static void mp__chart_latency_series(const mp_load_result *r, mp_buf *b)
                           mp__chart_py(&c, (line ? p99 : p50) / 1000));
         }
         mp_buf_puts(b, "\"/>\n");
+        /* A dot per second too, with its values: a run of one second has no line. */
+        for (i = 0; i < n; i++) {
+            uint64_t req, errs;
+            double p50, p99, v;
+            mp_load_result_second(r, i, &req, &errs, &p50, &p99);
+            if (req == 0) continue;
+            v = (line ? p99 : p50) / 1000;
+            mp_buf_printf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>second "
+                             "%zu: %s ", line ? "p99" : "p50", mp__chart_px(&c, (double)i + 0.4),
+                          mp__chart_py(&c, v), i + 1, line ? "p99" : "p50");
+            mp_buf_js_fixed(b, v, 2);
+            mp_buf_puts(b, " ms</title></circle>\n");
+        }
     }
     mp__chart_time_axis(&c);
     mp__chart_legend(&c, 0, "p50", "p50");
@@ -275,7 +291,7 @@ static const char mp__html_style[] =
     "svg text{font:11px system-ui,sans-serif;fill:#444}.grid{stroke:#e5e5e5}"
     ".frame{fill:none;stroke:#999}.req{fill:#4a7bd0}.err{fill:#d04a4a}"
     ".p50{fill:none;stroke:#4a7bd0;stroke-width:2}.p99{fill:none;stroke:#d0904a;stroke-width:2}"
-    "rect.p50{fill:#4a7bd0}rect.p99{fill:#d0904a}.note{color:#666}";
+    "rect.p50,circle.p50{fill:#4a7bd0}rect.p99,circle.p99{fill:#d0904a}.note{color:#666}";
 
 MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out)
 {
