@@ -27,7 +27,7 @@ local st = assert(server:stop{ grace = 10 })
 print(("server %s"):format(st.text))
 
 -- 4. node --prof-process isolate-0x…-v8.log > processed.txt
-local logs = assert(medprof.newfiles(out, "isolate-*-v8.log", server.started))
+local logs = assert(medprof.newfiles(out, ("isolate-*-%d-v8.log"):format(server.pid), server.started))
 assert(#logs > 0, "no tick log was written")
 local prof = assert(medprof.ticklog(logs[1]))
 local f = assert(io.open(out .. "/processed.txt", "w"))

@@ -365,7 +365,7 @@ static void stop_ends_a_child_blocked_on_a_full_pipe(void **state)
 
 static void a_child_that_closes_its_stdout_reads_as_eof(void **state)
 {
-    const char *argv[] = { "sh", "-c", "exec >&-; sleep 30", NULL };
+    const char *argv[] = { "sh", "-c", "exec >&-; exec sleep 30", NULL };
     char buf[16];
     size_t n;
     int eof = 0;

@@ -126,8 +126,10 @@ function M.profile(o)
   end
   if not prof then return run end
 
+  -- node names its logs isolate-0xADDRESS-PID-v8.log: matching the pid (and the start time)
+  -- takes this server's logs only, even with other profiles running in the same directory.
   local dir = o.cwd or "."
-  local logs = medprof.newfiles(dir, "isolate-*-v8.log", server.started) or {}
+  local logs = medprof.newfiles(dir, ("isolate-*-%d-v8.log"):format(run.pid), server.started) or {}
   if #logs == 0 then
     return nil, ("the server wrote no isolate-*-v8.log in %s (did node get --prof, and did it " ..
                  "live long enough to write one?); its last output:\n%s"):format(dir,
