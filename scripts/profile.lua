@@ -7,7 +7,8 @@ local json = medprof.json
 local spec = {
   name = "profile",
   usage = "[options] -- node [NODE_FLAGS...] SCRIPT [ARGS...]",
-  summary = "Starts the server under `node --prof` (NODE_ENV=production unless set), waits until\n" ..
+  summary = "Starts the server under `node --prof --no-short-builtin-calls` (so V8's builtins\n" ..
+            "run where their symbols are; NODE_ENV=production unless set), waits until\n" ..
             "it answers, drives load at it and prints the artillery-style summary, stops it like\n" ..
             "Ctrl+C, processes the tick log(s) this run produced, and writes processed.txt,\n" ..
             "report.json, server.log and the tick logs into the output directory.",
@@ -24,6 +25,8 @@ local spec = {
   { "out", "o", "string", "output directory (default: medprof-YYYYmmdd-HHMMSS)", metavar = "DIR" },
   { "load-only", nil, "flag", "no --prof and no profile: start, load, stop" },
   { "no-load", nil, "flag", "no load: profile while you drive load by hand; Ctrl+C to finish" },
+  { "keep-short-builtin-calls", nil, "flag",
+    "do not pass node --no-short-builtin-calls (builtins' ticks then go Unaccounted)" },
   epilog = "example: medprof profile --url 'http://localhost:8103/Patient?name=smi' -- node dist/index.js",
 }
 
@@ -50,6 +53,7 @@ local load = o.no_load and false or
 local run, err, partial = workflow.profile{
   command = command, url = o.url, ready = o.ready, load = load, env = env, cwd = o.cwd,
   out = out, timeout = o.timeout, grace = o.grace, prof = not o.load_only,
+  keep_short_builtin_calls = o.keep_short_builtin_calls,
   on_ready = function(server)
     say("medprof profile: %s is up (pid %d); output in %s/", command[1], server.pid, out)
     if load == false then
