@@ -153,7 +153,8 @@ fuzz: deps
 run-fuzz: $(FUZZ_BINS)
 	@set -e; for bin in $(FUZZ_BINS); do \
 	    t=$${bin##*/fuzz_}; mkdir -p $(BUILD)/fuzz/found-$$t; \
-	    $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 $$dict \
 	        -artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/found-$$t tests/fuzz/corpus/$$t \
 	        >$(BUILD)/fuzz/$$t.log 2>&1 || { tail -n 40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
 	    printf 'fuzz %-8s %s\n' $$t "$$(grep -o 'Done [0-9]* runs in [0-9]* second' $(BUILD)/fuzz/$$t.log)"; \
