@@ -69,7 +69,8 @@ for t in "$BUILD"/examples/*; do
     [ -x "$t" ] && [ -f "tests/e2e/example_$(basename "$t").sh" ] &&
         run_e2e "example $(basename "$t")" env BUILD="$BUILD" sh "tests/e2e/example_$(basename "$t").sh" "$t"
 done
-run_lua "lua (medprof run)" "$BUILD/medprof" run tests/lua/run.lua tests/lua/test_*.lua
+run_lua "lua (medprof run)" env MEDPROF_BIN="$BUILD/medprof" \
+    "$BUILD/medprof" run tests/lua/run.lua tests/lua/test_*.lua
 # MP_PRELOAD: the sanitizer runtimes, when medprof.so was built with them (make sanitize).
 run_lua "lua (stock lua5.4 + medprof.so)" env LUA_CPATH="$BUILD/?.so" MEDPROF_BIN="$BUILD/medprof" \
     ${MP_PRELOAD:+LD_PRELOAD="$MP_PRELOAD" ASAN_OPTIONS=detect_leaks=0} \
