@@ -1,5 +1,9 @@
-/* lua_load.c - the load part: medprof.quick, medprof.load, medprof.load_result and the
-   medprof.LoadResult / medprof.Hist objects.
+/* lua_load.c - the load part: medprof.quick, medprof.load, medprof.load_result,
+   medprof.isatty and the medprof.LoadResult / medprof.Hist objects.
+
+   Options besides the model's: progress = function(p) (about 4 times a second; return true
+   to stop) and period = function(r) (a LoadResult for each 10-second period of the wall
+   clock, for artillery's intermediate reports). Latencies are microseconds throughout.
 
    A run blocks the calling Lua thread. Ctrl+C during a run stops the run, not the script:
    the result comes back with r.interrupted = true, like wrk printing what it measured, so
@@ -92,6 +96,7 @@ static const char *const *mpl_headers(lua_State *L, int opts)
 typedef struct mpl_progress_ctx {
     lua_State *L;
     int fn;           /* stack index of the Lua function, 0 if none */
+    int period_fn;    /* stack index of the period function, 0 if none */
     int stopped;      /* the callback asked to stop (or raised) */
     int failed;       /* it raised: the message is at error_idx */
     int error_ref;
@@ -131,9 +136,58 @@ static int mpl_on_progress(const mp_load_progress *p, void *user)
     return stop;
 }
 
+/* The error the CLI's (and lua.c's) Ctrl+C hook raises: "...: interrupted" or
+   "...: interrupted!". */
+static int mpl_is_interrupt(lua_State *L, int idx)
+{
+    size_t n;
+    const char *msg = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &n) : NULL;
+    if (!msg) return 0;
+    if (n && msg[n - 1] == '!') n--;
+    return n >= 11 && memcmp(msg + n - 11, "interrupted", 11) == 0;
+}
+
+/* Runs the period function with a LoadResult that owns *copy, all in protected mode: a
+   memory error must not unwind through the C run. */
+static int mpl_call_period(lua_State *L)
+{
+    mp_load_result **copy = (mp_load_result **)lua_touserdata(L, 2);
+    mpl_result *u;
+    lua_settop(L, 1); /* the function */
+    u = (mpl_result *)lua_newuserdatauv(L, sizeof *u, 0);
+    u->r = NULL;
+    luaL_setmetatable(L, MPL_RESULT);
+    u->r = *copy;
+    *copy = NULL; /* the userdata owns it now */
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+/* A period's result goes to Lua as a LoadResult of its own (the C one lives only during
+   the call). An error stops the run, as in progress. */
+static void mpl_on_period(const mp_load_result *r, void *user)
+{
+    mpl_progress_ctx *ctx = (mpl_progress_ctx *)user;
+    lua_State *L = ctx->L;
+    mp_load_result *copy;
+    if (!ctx->period_fn || ctx->failed) return;
+    if (mp_load_result_new(&copy, NULL) != MP_OK) return;
+    if (mp_load_result_merge(copy, r, NULL) != MP_OK) { mp_load_result_free(copy); return; }
+    lua_pushcfunction(L, mpl_call_period);
+    lua_pushvalue(L, ctx->period_fn);
+    lua_pushlightuserdata(L, &copy);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        ctx->failed = 1;
+        ctx->stopped = 1;
+        ctx->error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    mp_load_result_free(copy); /* NULL unless the userdata could not be made */
+}
+
 static const char *const mpl_load_keys[] = {
     "url", "count", "num", "arrival", "connections", "duration", "requests", "rate", "method",
-    "headers", "body", "timeout", "threads", "max_time", "progress", "progress_interval", NULL
+    "headers", "body", "timeout", "threads", "max_time", "progress", "progress_interval", "period",
+    NULL
 };
 
 static int mpl_run(lua_State *L, mp_load_model model)
@@ -178,6 +232,14 @@ static int mpl_run(lua_State *L, mp_load_model model)
     if (lua_getfield(L, 1, "progress") != LUA_TNIL) {
         if (!lua_isfunction(L, -1)) luaL_error(L, "progress option must be a function");
         ctx.fn = lua_gettop(L);
+    } else {
+        lua_pop(L, 1);
+    }
+    if (lua_getfield(L, 1, "period") != LUA_TNIL) {
+        if (!lua_isfunction(L, -1)) luaL_error(L, "period option must be a function");
+        ctx.period_fn = lua_gettop(L);
+    } else {
+        lua_pop(L, 1);
     }
     ctx.L = L;
     if (model == MP_LOAD_VUSERS) {
@@ -192,13 +254,20 @@ static int mpl_run(lua_State *L, mp_load_model model)
     }
     cfg.model = model;
     cfg.progress = mpl_on_progress;
+    if (ctx.period_fn) cfg.period = mpl_on_period;
     cfg.user = &ctx;
     rc = mp_load_run(&cfg, &r, &err);
     if (ctx.failed) {
-        mp_load_result_free(r);
         lua_rawgeti(L, LUA_REGISTRYINDEX, ctx.error_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, ctx.error_ref);
-        return lua_error(L);
+        /* Ctrl+C while the progress function ran: the interpreter's hook raised its
+           "interrupted" there. That is a stop like any other Ctrl+C during the run. */
+        if (rc == MP_OK && mpl_is_interrupt(L, -1)) {
+            lua_pop(L, 1);
+        } else {
+            mp_load_result_free(r);
+            return lua_error(L);
+        }
     }
     if (rc != MP_OK) return mpl_fail(L, &err);
     /* A signal ended the run: the interpreter's Ctrl+C hook would raise "interrupted" at

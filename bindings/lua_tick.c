@@ -90,7 +90,7 @@ static void mpl_tick_config(lua_State *L, int opts, mp_tick_config *cfg)
 }
 
 /* symbols = PATH | false | nil (the local files, unless a symbol_list is given). */
-static mp_err mpl_tick_symbols(lua_State *L, int opts, const mp_tick_config *cfg, mp_symtab **out,
+static mp_err mpl_tick_symbols(lua_State *L, int opts, mp_tick_config *cfg, mp_symtab **out,
                                mp_error *err)
 {
     int t = opts ? lua_getfield(L, opts, "symbols") : LUA_TNIL;
@@ -103,9 +103,10 @@ static mp_err mpl_tick_symbols(lua_State *L, int opts, const mp_tick_config *cfg
     else if (t != LUA_TNIL && t != LUA_TBOOLEAN)
         luaL_error(L, "symbols option must be a path or false");
     if (opts) lua_pop(L, 1);
-    if (t == LUA_TBOOLEAN || (t == LUA_TNIL && cfg->symbol_list)) return MP_OK;
+    if (t == LUA_TBOOLEAN) { cfg->no_symbols = 1; return MP_OK; }
+    if (!path) return MP_OK; /* the library reads this machine's files itself */
     if ((rc = mp_symtab_new(out, err)) != MP_OK) return rc;
-    if (path && (rc = mp_symtab_load_file(*out, path, err)) != MP_OK) {
+    if ((rc = mp_symtab_load_file(*out, path, err)) != MP_OK) {
         mp_symtab_free(*out);
         *out = NULL;
     }
@@ -240,7 +241,7 @@ static void mpl_push_node(lua_State *L, const mp_tick_node *nodes, uint32_t i)
     lua_createtable(L, 0, 3);
     lua_pushstring(L, nodes[i].name);
     lua_setfield(L, -2, "name");
-    mpl_set_count(L, "ticks", nodes[i].total);
+    mpl_set_count(L, "total", nodes[i].total);
     lua_createtable(L, (int)nodes[i].n_children, 0);
     for (k = 0; k < nodes[i].n_children; k++) {
         mpl_push_node(L, nodes, nodes[i].first_child + k);
@@ -249,7 +250,8 @@ static void mpl_push_node(lua_State *L, const mp_tick_node *nodes, uint32_t i)
     lua_setfield(L, -2, "children");
 }
 
-/* { name = "", ticks = total, children = { { name =, ticks =, children = {...} }, ... } } */
+/* { name = "", total = N, children = { { name =, total =, children = {...} }, ... } }: total
+   is the ticks through a node, children in the report's order. */
 static int mpl_tick_bottom_up(lua_State *L)
 {
     mpl_tick *u = mpl_checktick(L, 1);

@@ -42,6 +42,10 @@ MP_API double mp_load_hist_mean(const mp_load_hist *h);    /* exact */
 /* The value at percentile p (0-100) by nearest rank, within 0.1 %, clamped to min/max. */
 MP_API double mp_load_hist_percentile(const mp_load_hist *h, double p);
 
+/* What a run measured: counters and histograms under artillery's names, a per-second
+   series, and the run's times. Also what mp_load_result_from_json reads back. */
+typedef struct mp_load_result mp_load_result;
+
 typedef enum mp_load_model {
     MP_LOAD_VUSERS = 0, /* artillery quick (the default) */
     MP_LOAD_CLOSED,     /* wrk */
@@ -82,18 +86,24 @@ typedef struct mp_load_config {
     /* Called from the calling thread every progress_interval; a nonzero return stops the
        run as a signal would. Default none. */
     int (*progress)(const mp_load_progress *p, void *user);
-    void *user;                     /* passed to progress */
+    /* Called from the calling thread with what each 10-second period of the wall clock
+       measured (artillery's intermediate reports), once every thread is past it; r is
+       valid during the call only. Not called after a stop. Default none. */
+    void (*period)(const mp_load_result *r, void *user);
+    void *user;                     /* passed to progress and period */
 } mp_load_config;
 
-/* What a run measured: counters and histograms under artillery's names, a per-second
-   series, and the run's times. Also what mp_load_result_from_json reads back. */
-typedef struct mp_load_result mp_load_result;
 
-/* Runs the load to the end (or until a signal interrupts the calling thread: then the
-   workers stop at once and the partial result comes back with interrupted set). Fails only
+/* Runs the load to the end. The calling thread only relays progress; the workers run with
+   every signal blocked, so a signal handler installed without or with SA_RESTART
+   interrupts the calling thread's poll(): the workers then stop at once, requests in flight
+   are counted as medprof.requests_cancelled, and the partial result comes back with
+   interrupted set (MP_OK, not MP_ERR_INTERRUPTED: what was measured is kept). Fails only
    when the run cannot start: bad configuration, unresolvable host, no memory. */
 MP_API mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_error *err);
 MP_API void mp_load_result_free(mp_load_result *r);
+/* An empty result, to merge others into. */
+MP_API mp_err mp_load_result_new(mp_load_result **out, mp_error *err);
 
 /* A counter by name ("http.requests", "http.codes.200", "errors.ETIMEDOUT"); 0 if absent. */
 MP_API uint64_t mp_load_result_counter(const mp_load_result *r, const char *name);
@@ -132,7 +142,10 @@ MP_API mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_res
 MP_API void mp_report_load_text(const mp_load_result *r, mp_buf *out);
 /* Just the padded metric lines, as in an intermediate report. */
 MP_API void mp_report_load_metrics(const mp_load_result *r, mp_buf *out);
-/* artillery's JSON report shape plus a "medprof" object with the buckets and series. */
+/* artillery's JSON report shape (aggregate: counters, rates, first/last timestamps in epoch
+   ms, summaries and histograms as summaries in ms; "intermediate" is left empty) plus a
+   "medprof" object: start/end in wall-clock seconds, every histogram's buckets (µs) and the
+   per-second series. That object is what mp_load_result_from_json reads back. */
 MP_API void mp_report_load_json(const mp_load_result *r, mp_buf *out);
 /* wrk's latency distribution table (p50, p75, p90, p99, p99.9, p99.99). */
 MP_API void mp_report_load_latency(const mp_load_result *r, mp_buf *out);

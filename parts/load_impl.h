@@ -619,6 +619,8 @@ typedef struct mp__lworker {
     uint64_t sent_k;      /* OPEN: slots already sent (or lost) */
     size_t next_vu;       /* VUSERS: the next user to arrive */
     int64_t next_scan;    /* when to look for timeouts next */
+    mp__lstats *per;      /* this 10-second period's statistics, when periods are wanted */
+    int64_t period;       /* its index: wall-clock seconds / 10 */
     int stopping;
     int interrupted;
     int tfd;              /* OPEN: a timer for the schedule (epoll_wait's ms are too coarse) */
@@ -644,12 +646,18 @@ struct mp__lrun {
     int stop_pipe[2];      /* the calling thread writes: every worker stops */
     int prog_pipe[2];      /* workers write progress and their end */
     double progress_interval;
+    int periods;           /* record 10-second periods for the period callback */
+    double wall_t0;        /* wall clock at t0 */
     mp__lworker *workers;
 };
 
 typedef struct mp__lmsg {
     int worker;
     int done;
+    int has_period;        /* this note hands over a finished 10-second period */
+    int periods_over;      /* the thread keeps no more periods (out of memory) */
+    mp__lstats *period;    /* that period's statistics, now the calling thread's */
+    int64_t period_index;
     uint64_t requests, responses, errors;
     double p99_us;
 } mp__lmsg;
@@ -669,7 +677,12 @@ static int64_t mp__sec_ns(double s) { return (int64_t)(s * 1e9); }
 static void mp__lw_touch(mp__lworker *w, int64_t now)
 {
     if (now > w->st.last_ns) w->st.last_ns = now;
+    if (w->per && now > w->per->last_ns) w->per->last_ns = now;
 }
+
+/* The statistics a measurement goes to: the run's, and the period's when kept. */
+#define MP__EACH_STATS(w, st) \
+    for (mp__lstats *st = &(w)->st; st; st = st == &(w)->st ? (w)->per : NULL)
 
 static void mp__lw_close(mp__lworker *w, mp__lconn *c)
 {
@@ -689,7 +702,7 @@ static void mp__lw_fail(mp__lworker *w, mp__lconn *c, int e, int64_t now)
 {
     mp__lsecond *sec;
     if (e <= 0 || e >= MP__LERR_SLOTS) e = EIO;
-    w->st.errors[e]++;
+    MP__EACH_STATS(w, st) st->errors[e]++;
     if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) sec->errors++;
     c->in_request = 0;
     mp__lw_close(w, c);
@@ -697,7 +710,7 @@ static void mp__lw_fail(mp__lworker *w, mp__lconn *c, int e, int64_t now)
     switch (w->run->model) {
     case MP_LOAD_VUSERS:
         /* artillery: a virtual user stops at its first error. */
-        w->st.vu_failed++;
+        MP__EACH_STATS(w, st) st->vu_failed++;
         c->state = MP__C_DONE;
         w->live--;
         break;
@@ -753,8 +766,10 @@ static void mp__lw_connect(mp__lworker *w, mp__lconn *c, int64_t now)
 static void mp__lw_start(mp__lworker *w, mp__lconn *c, int64_t now, int64_t intended)
 {
     mp__lsecond *sec;
-    w->st.requests++;
-    if (w->st.first_ns < 0 || now < w->st.first_ns) w->st.first_ns = now;
+    MP__EACH_STATS(w, st) {
+        st->requests++;
+        if (st->first_ns < 0 || now < st->first_ns) st->first_ns = now;
+    }
     if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) sec->requests++;
     c->in_request = 1;
     c->got_byte = 0;
@@ -767,24 +782,29 @@ static void mp__lw_start(mp__lworker *w, mp__lconn *c, int64_t now, int64_t inte
     else mp__lw_write(w, c, now);
 }
 
-static void mp__lw_response(mp__lworker *w, mp__lconn *c, int64_t now)
+static void mp__lstats_response(mp__lstats *st, const mp__lconn *c, int open, int64_t now)
 {
-    mp__lstats *st = &w->st;
-    int status = c->hp.status, cls;
+    int status = c->hp.status, cls = status / 100;
     uint64_t rt = (uint64_t)((c->t_first - c->t_written) / 1000);
-    mp__lsecond *sec;
     st->responses++;
     st->codes[status]++;
     st->bytes += c->hp.body_bytes;
-    if (w->run->model == MP_LOAD_OPEN) {
+    if (open) {
         mp_load_hist_record(st->hist[MP__LH_UNCORRECTED], rt);
         rt = (uint64_t)((c->t_first - c->t_intended) / 1000);
     }
     mp_load_hist_record(st->hist[MP__LH_RT], rt);
-    cls = status / 100;
     if (cls >= 2 && cls <= 5) mp_load_hist_record(st->hist[MP__LH_2XX + cls - 2], rt);
     mp_load_hist_record(st->hist[MP__LH_TOTAL], (uint64_t)((now - c->t_written) / 1000));
-    if ((sec = mp__lstats_second(st, (now - w->run->t0) / MP__NS))) {
+}
+
+static void mp__lw_response(mp__lworker *w, mp__lconn *c, int64_t now)
+{
+    int open = w->run->model == MP_LOAD_OPEN;
+    uint64_t rt = (uint64_t)(((open ? c->t_first - c->t_intended : c->t_first - c->t_written)) / 1000);
+    mp__lsecond *sec;
+    MP__EACH_STATS(w, st) mp__lstats_response(st, c, open, now);
+    if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) {
         sec->responses++;
         sec->lat[mp__coarse_index(rt)]++;
     }
@@ -805,8 +825,10 @@ static void mp__lw_next(mp__lworker *w, mp__lconn *c, int64_t now)
             return;
         }
         if (c->vu_left <= 0) {
-            w->st.vu_completed++;
-            mp_load_hist_record(w->st.hist[MP__LH_SESSION], (uint64_t)((now - c->vu_start) / 1000));
+            MP__EACH_STATS(w, st) {
+                st->vu_completed++;
+                mp_load_hist_record(st->hist[MP__LH_SESSION], (uint64_t)((now - c->vu_start) / 1000));
+            }
         }
         mp__lw_close(w, c);
         c->state = MP__C_DONE;
@@ -819,7 +841,7 @@ static void mp__lw_next(mp__lworker *w, mp__lconn *c, int64_t now)
         }
         return;
     case MP_LOAD_OPEN:
-        if (w->sent_k < w->next_k) {
+        if (w->sent_k < w->next_k && !w->stopping) {
             int64_t intended = w->run->t0 + (int64_t)((double)w->sent_k * 1e9 / w->run->rate);
             w->sent_k += (uint64_t)w->run->threads;
             mp__lw_start(w, c, now, intended);
@@ -924,7 +946,11 @@ static void mp__lw_cancel_all(mp__lworker *w, int64_t now)
     size_t i;
     for (i = 0; i < w->nconns; i++) {
         mp__lconn *c = &w->conns[i];
-        if (c->in_request) { w->st.cancelled++; c->in_request = 0; mp__lw_touch(w, now); }
+        if (c->in_request) {
+            MP__EACH_STATS(w, st) st->cancelled++;
+            c->in_request = 0;
+            mp__lw_touch(w, now);
+        }
         mp__lw_close(w, c);
         c->state = MP__C_DONE;
     }
@@ -956,7 +982,7 @@ static int64_t mp__lw_tick(mp__lworker *w, int64_t now)
             mp__lconn *c = &w->conns[w->next_vu];
             if (c->vu_due > now) { if (c->vu_due < next) next = c->vu_due; break; }
             c->vu_start = now;
-            w->st.vu_created++;
+            MP__EACH_STATS(w, st) st->vu_created++;
             mp__lw_start(w, c, now, now);
         }
         break;
@@ -980,7 +1006,7 @@ static int64_t mp__lw_tick(mp__lworker *w, int64_t now)
         while (w->next_k < run->slots &&
                run->t0 + (int64_t)((double)w->next_k * 1e9 / run->rate) <= now && !w->stopping)
             w->next_k += (uint64_t)run->threads;
-        for (i = 0; i < w->nconns && w->sent_k < w->next_k; i++) {
+        for (i = 0; i < w->nconns && w->sent_k < w->next_k && !w->stopping; i++) {
             mp__lconn *c = &w->conns[i];
             if (c->in_request) continue;
             mp__lw_next(w, c, now);
@@ -999,6 +1025,23 @@ static int64_t mp__lw_tick(mp__lworker *w, int64_t now)
     return next;
 }
 
+/* Notes to the calling thread go through a pipe: a full pipe drops a progress note, but a
+   period or the final note must get through. */
+static void mp__lw_send(mp__lworker *w, const mp__lmsg *m, int must)
+{
+    for (;;) {
+        ssize_t n = write(w->run->prog_pipe[1], m, sizeof *m);
+        if (n == (ssize_t)sizeof *m || !must) break;
+        if (n < 0 && errno != EAGAIN && errno != EINTR) break;
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd pfd;
+            pfd.fd = w->run->prog_pipe[1];
+            pfd.events = POLLOUT;
+            poll(&pfd, 1, 100);
+        }
+    }
+}
+
 static void mp__lw_progress(mp__lworker *w, int done)
 {
     mp__lmsg m;
@@ -1012,18 +1055,49 @@ static void mp__lw_progress(mp__lworker *w, int done)
     for (i = 0; i < MP__LERR_SLOTS; i++) m.errors += w->st.errors[i];
     if (w->st.nseconds >= 2) last = &w->st.series[w->st.nseconds - 2];
     m.p99_us = last ? mp__coarse_percentile(last->lat, 99) : 0;
-    /* A full pipe drops a progress note; the final one must get through. */
-    for (;;) {
-        ssize_t n = write(w->run->prog_pipe[1], &m, sizeof m);
-        if (n == (ssize_t)sizeof m || !done) break;
-        if (n < 0 && errno != EAGAIN && errno != EINTR) break;
-        if (n < 0 && errno == EAGAIN) {
-            struct pollfd pfd;
-            pfd.fd = w->run->prog_pipe[1];
-            pfd.events = POLLOUT;
-            poll(&pfd, 1, 100);
-        }
+    mp__lw_send(w, &m, done);
+}
+
+/* The 10-second period (of the wall clock, as artillery's) that a moment falls in. */
+static int64_t mp__lw_period_of(const mp__lrun *run, int64_t now)
+{
+    return (int64_t)floor((run->wall_t0 + (double)(now - run->t0) / 1e9) / 10.0);
+}
+
+static mp__lstats *mp__lstats_new(void)
+{
+    mp__lstats *st = (mp__lstats *)MP_MALLOC(sizeof *st);
+    if (st && mp__lstats_init(st, NULL) != MP_OK) {
+        MP_FREE(st);
+        st = NULL;
     }
+    return st;
+}
+
+static void mp__lstats_destroy(mp__lstats *st)
+{
+    if (!st) return;
+    mp__lstats_free(st);
+    MP_FREE(st);
+}
+
+/* Hands the period that ended to the calling thread and starts the next: an allocation
+   every 10 s, not per request. */
+static void mp__lw_ship(mp__lworker *w, int64_t now, int last)
+{
+    mp__lmsg m;
+    memset(&m, 0, sizeof m);
+    m.worker = w->index;
+    m.has_period = 1;
+    m.period = w->per;
+    m.period_index = w->period;
+    w->per = NULL;
+    if (!last) {
+        w->per = mp__lstats_new();
+        w->period = mp__lw_period_of(w->run, now);
+        m.periods_over = w->per == NULL;
+    }
+    mp__lw_send(w, &m, 1);
 }
 
 static void *mp__lw_main(void *arg)
@@ -1040,6 +1114,7 @@ static void *mp__lw_main(void *arg)
             mp__lw_cancel_all(w, now);
         }
         next = mp__lw_tick(w, now);
+        if (w->per && mp__lw_period_of(run, now) > w->period) mp__lw_ship(w, now, 0);
         if (w->live == 0) break;
         if (now >= next_progress) {
             mp__lw_progress(w, 0);
@@ -1075,6 +1150,7 @@ static void *mp__lw_main(void *arg)
             mp__lw_event(w, (mp__lconn *)events[i].data.ptr, events[i].events);
         }
     }
+    if (w->per) mp__lw_ship(w, mp__ns(), 1);
     mp__lw_progress(w, 1);
     return NULL;
 }
@@ -1124,6 +1200,12 @@ static mp_load_result *mp__result_new(void)
     mp_load_result *r = (mp_load_result *)MP_MALLOC(sizeof *r);
     if (r) memset(r, 0, sizeof *r);
     return r;
+}
+
+MP__DEF mp_err mp_load_result_new(mp_load_result **out, mp_error *err)
+{
+    if (!(*out = mp__result_new())) return mp__nomem(err);
+    return MP_OK;
 }
 
 /* Binary search; *at is where name is or would go. */
@@ -1402,6 +1484,7 @@ static void mp__lrun_free(mp__lrun *run)
             MP_FREE(w->conns);
             MP_FREE(w->rbuf);
             mp__lstats_free(&w->st);
+            mp__lstats_destroy(w->per);
         }
         MP_FREE(run->workers);
     }
@@ -1456,6 +1539,10 @@ static mp_err mp__lrun_setup(mp__lrun *run, mp_error *err)
             w->budget = run->requests / (uint64_t)run->threads +
                         ((uint64_t)t < run->requests % (uint64_t)run->threads);
         w->next_k = w->sent_k = (uint64_t)t;
+        if (run->periods) {
+            if (!(w->per = mp__lstats_new())) return mp__nomem(err);
+            w->period = mp__lw_period_of(run, run->t0);
+        }
         if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
             return mp__fail_errno(err, errno, "epoll_create1", NULL);
         ev.events = EPOLLIN;
@@ -1482,14 +1569,109 @@ static void mp__lrun_stop(mp__lrun *run)
 
 /* The calling thread: relays progress and waits for every worker's last note. A signal
    (EINTR) or the progress callback asking to stop ends the run early. */
+static mp_err mp__result_add_stats(mp_load_result *r, const mp__lrun *run, const mp__lstats *st,
+                                   mp_error *err);
+
+/* The calling thread's side of the 10-second periods: each thread hands over its periods
+   in order; a period is reported once every thread has handed it over (or ended). */
+typedef struct mp__lperiods {
+    int64_t *shipped;         /* per thread: the last period it handed over */
+    int *over;                /* per thread: hands over no more */
+    int64_t *index;           /* pending periods ... */
+    mp_load_result **acc;     /* ... and what they measured so far */
+    size_t n, cap;
+} mp__lperiods;
+
+static void mp__lperiods_init(mp__lperiods *P, int threads)
+{
+    int i;
+    memset(P, 0, sizeof *P);
+    P->shipped = (int64_t *)MP_MALLOC((size_t)threads * sizeof *P->shipped);
+    P->over = (int *)MP_MALLOC((size_t)threads * sizeof *P->over);
+    if (!P->shipped || !P->over) {
+        MP_FREE(P->shipped);
+        MP_FREE(P->over);
+        P->shipped = NULL;
+        P->over = NULL;
+        return;
+    }
+    for (i = 0; i < threads; i++) {
+        P->shipped[i] = INT64_MIN;
+        P->over[i] = 0;
+    }
+}
+
+static void mp__lperiods_take(mp__lperiods *P, const mp__lrun *run, const mp__lmsg *m)
+{
+    size_t i;
+    if (m->period && P->shipped) {
+        for (i = 0; i < P->n && P->index[i] != m->period_index; i++) continue;
+        if (i == P->n && P->n == P->cap) {
+            size_t cap = P->cap ? P->cap * 2 : 8;
+            int64_t *gi = (int64_t *)MP_REALLOC(P->index, cap * sizeof *gi);
+            mp_load_result **ga;
+            if (gi) P->index = gi;
+            ga = gi ? (mp_load_result **)MP_REALLOC(P->acc, cap * sizeof *ga) : NULL;
+            if (ga) { P->acc = ga; P->cap = cap; }
+        }
+        if (i < P->cap) {
+            if (i == P->n) {
+                P->index[i] = m->period_index;
+                P->acc[i] = mp__result_new();
+                P->n++;
+            }
+            /* Out of memory here costs that period's report, not the run. */
+            if (P->acc[i]) mp__result_add_stats(P->acc[i], run, m->period, NULL);
+        }
+    }
+    mp__lstats_destroy(m->period);
+    if (P->shipped) {
+        P->shipped[m->worker] = m->period_index;
+        if (m->periods_over) P->over[m->worker] = 1;
+    }
+}
+
+/* Reports the periods every thread is past, oldest first. */
+static void mp__lperiods_emit(mp__lperiods *P, const mp__lrun *run, const mp_load_config *cfg,
+                              int report)
+{
+    while (P->n) {
+        size_t i, oldest = 0;
+        int t, complete = 1;
+        for (i = 1; i < P->n; i++)
+            if (P->index[i] < P->index[oldest]) oldest = i;
+        for (t = 0; t < run->threads && complete; t++)
+            complete = P->over[t] || P->shipped[t] >= P->index[oldest];
+        if (!complete) return;
+        if (report && cfg->period && P->acc[oldest] && P->acc[oldest]->ncounters)
+            cfg->period(P->acc[oldest], cfg->user);
+        mp_load_result_free(P->acc[oldest]);
+        P->n--;
+        P->index[oldest] = P->index[P->n];
+        P->acc[oldest] = P->acc[P->n];
+    }
+}
+
+static void mp__lperiods_free(mp__lperiods *P)
+{
+    size_t i;
+    for (i = 0; i < P->n; i++) mp_load_result_free(P->acc[i]);
+    MP_FREE(P->index);
+    MP_FREE(P->acc);
+    MP_FREE(P->shipped);
+    MP_FREE(P->over);
+}
+
 static int mp__lrun_wait(mp__lrun *run, const mp_load_config *cfg)
 {
+    mp__lperiods periods;
     mp__lmsg *last;
     int done = 0, interrupted = 0, i;
     double next = mp_time_now() + run->progress_interval, prev_t = mp_time_now();
     uint64_t prev_resp = 0;
     last = (mp__lmsg *)MP_MALLOC((size_t)run->threads * sizeof *last);
     if (last) memset(last, 0, (size_t)run->threads * sizeof *last);
+    mp__lperiods_init(&periods, run->threads);
     while (done < run->threads) {
         struct pollfd pfd;
         double now = mp_time_now();
@@ -1506,11 +1688,18 @@ static int mp__lrun_wait(mp__lrun *run, const mp_load_config *cfg)
             ssize_t n = read(run->prog_pipe[0], &m, sizeof m);
             if (n != (ssize_t)sizeof m) break;
             if (m.worker < 0 || m.worker >= run->threads) continue;
+            if (m.has_period) { mp__lperiods_take(&periods, run, &m); continue; }
             if (last) last[m.worker] = m;
-            if (m.done) done++;
+            if (m.done) {
+                done++;
+                if (periods.over) periods.over[m.worker] = 1;
+            }
         }
+        if (periods.shipped) mp__lperiods_emit(&periods, run, cfg, !interrupted);
         now = mp_time_now();
-        if (now >= next && cfg->progress && last && done < run->threads) {
+        /* Not after a stop: a Lua progress function would run into the interpreter's
+           Ctrl+C hook and turn the stop into an error. */
+        if (now >= next && cfg->progress && last && done < run->threads && !interrupted) {
             mp_load_progress p;
             memset(&p, 0, sizeof p);
             for (i = 0; i < run->threads; i++) {
@@ -1531,80 +1720,80 @@ static int mp__lrun_wait(mp__lrun *run, const mp_load_config *cfg)
         }
         if (now >= next) next = now + run->progress_interval;
     }
+    if (periods.shipped) mp__lperiods_emit(&periods, run, cfg, !interrupted);
+    mp__lperiods_free(&periods);
     MP_FREE(last);
     return interrupted;
+}
+
+/* Adds one thread's (or one period's) statistics to r under artillery's names. */
+static mp_err mp__result_add_stats(mp_load_result *r, const mp__lrun *run, const mp__lstats *st,
+                                   mp_error *err)
+{
+    char name[64];
+    int i;
+    mp_err rc = MP_OK;
+    if (st->first_ns >= 0) {
+        double first = run->wall_t0 + (double)(st->first_ns - run->t0) / 1e9;
+        if (r->start == 0 || first < r->start) r->start = first;
+    }
+    if (st->last_ns >= 0) {
+        double last = run->wall_t0 + (double)(st->last_ns - run->t0) / 1e9;
+        if (last > r->end) r->end = last;
+    }
+#define MP__ADD(n, v) do { if ((rc = mp__counter_add(r, n, v, err))) return rc; } while (0)
+    if (st->requests) MP__ADD("http.requests", st->requests);
+    if (st->responses) {
+        MP__ADD("http.responses", st->responses);
+        MP__ADD("http.downloaded_bytes", st->bytes);
+    }
+    for (i = 100; i < 600; i++) {
+        if (!st->codes[i]) continue;
+        snprintf(name, sizeof name, "http.codes.%d", i);
+        MP__ADD(name, st->codes[i]);
+    }
+    for (i = 1; i < MP__LERR_SLOTS; i++) {
+        const char *en;
+        if (!st->errors[i]) continue;
+        if ((en = mp__errno_name(i))) snprintf(name, sizeof name, "errors.%s", en);
+        else snprintf(name, sizeof name, "errors.ERRNO_%d", i);
+        MP__ADD(name, st->errors[i]);
+    }
+    if (st->cancelled) MP__ADD("medprof.requests_cancelled", st->cancelled);
+    if (run->model == MP_LOAD_VUSERS && (st->vu_created || st->vu_failed || st->vu_completed)) {
+        /* artillery: vusers.failed is always there, vusers.completed once one completed */
+        MP__ADD("vusers.created", st->vu_created);
+        MP__ADD("vusers.created_by_name.0", st->vu_created);
+        MP__ADD("vusers.failed", st->vu_failed);
+        if (st->vu_completed) MP__ADD("vusers.completed", st->vu_completed);
+    }
+#undef MP__ADD
+    for (i = 0; i < MP__LH_COUNT; i++) {
+        mp_load_hist *h;
+        if (!st->hist[i]->count) continue;
+        if ((rc = mp__hist_get(r, mp__lh_names[i], &h, err))) return rc;
+        mp_load_hist_merge(h, st->hist[i]);
+    }
+    return MP_OK;
 }
 
 static mp_err mp__lrun_collect(mp__lrun *run, int interrupted, mp_load_result **out,
                                mp_error *err)
 {
     mp_load_result *r = mp__result_new();
-    mp__lstats *all;
-    double wall_t0 = mp_time_wall() - (double)(mp__ns() - run->t0) / 1e9;
-    int64_t first = -1, last = -1;
-    char name[64];
-    int t, i;
+    int t, series_failed = 0;
     mp_err rc = MP_OK;
     if (!r) return mp__nomem(err);
     r->interrupted = interrupted;
-    /* Thread 0's statistics become the sum. */
-    all = &run->workers[0].st;
     for (t = 0; t < run->threads; t++) {
-        mp__lstats *s = &run->workers[t].st;
+        const mp__lstats *st = &run->workers[t].st;
         size_t j;
-        if (s->first_ns >= 0 && (first < 0 || s->first_ns < first)) first = s->first_ns;
-        if (s->last_ns > last) last = s->last_ns;
-        if (s->series_failed) all->series_failed = 1;
-        if (t == 0) continue;
-        all->requests += s->requests;
-        all->responses += s->responses;
-        all->bytes += s->bytes;
-        all->cancelled += s->cancelled;
-        all->vu_created += s->vu_created;
-        all->vu_completed += s->vu_completed;
-        all->vu_failed += s->vu_failed;
-        for (j = 0; j < 600; j++) all->codes[j] += s->codes[j];
-        for (j = 0; j < MP__LERR_SLOTS; j++) all->errors[j] += s->errors[j];
-        for (i = 0; i < MP__LH_COUNT; i++) mp_load_hist_merge(all->hist[i], s->hist[i]);
-        if ((rc = mp__series_reserve(r, s->nseconds, err))) goto fail;
-        for (j = 0; j < s->nseconds; j++) mp__second_add(&r->series[j], &s->series[j]);
+        if ((rc = mp__result_add_stats(r, run, st, err))) goto fail;
+        if ((rc = mp__series_reserve(r, st->nseconds, err))) goto fail;
+        for (j = 0; j < st->nseconds; j++) mp__second_add(&r->series[j], &st->series[j]);
+        series_failed |= st->series_failed;
     }
-    if ((rc = mp__series_reserve(r, all->nseconds, err))) goto fail;
-    for (i = 0; i < (int)all->nseconds; i++) mp__second_add(&r->series[i], &all->series[i]);
-    r->start = first >= 0 ? wall_t0 + (double)(first - run->t0) / 1e9 : wall_t0;
-    r->end = last >= 0 ? wall_t0 + (double)(last - run->t0) / 1e9 : r->start;
-#define MP__ADD(n, v) do { if ((rc = mp__counter_add(r, n, v, err))) goto fail; } while (0)
-    if (all->requests) MP__ADD("http.requests", all->requests);
-    if (all->responses) {
-        MP__ADD("http.responses", all->responses);
-        MP__ADD("http.downloaded_bytes", all->bytes);
-    }
-    for (i = 100; i < 600; i++) {
-        if (!all->codes[i]) continue;
-        snprintf(name, sizeof name, "http.codes.%d", i);
-        MP__ADD(name, all->codes[i]);
-    }
-    for (i = 1; i < MP__LERR_SLOTS; i++) {
-        const char *en;
-        if (!all->errors[i]) continue;
-        if ((en = mp__errno_name(i))) snprintf(name, sizeof name, "errors.%s", en);
-        else snprintf(name, sizeof name, "errors.ERRNO_%d", i);
-        MP__ADD(name, all->errors[i]);
-    }
-    if (all->cancelled) MP__ADD("medprof.requests_cancelled", all->cancelled);
-    if (run->model == MP_LOAD_VUSERS) {
-        MP__ADD("vusers.created", all->vu_created);
-        MP__ADD("vusers.created_by_name.0", all->vu_created);
-        MP__ADD("vusers.failed", all->vu_failed);
-        if (all->vu_completed) MP__ADD("vusers.completed", all->vu_completed);
-    }
-#undef MP__ADD
-    for (i = 0; i < MP__LH_COUNT; i++) {
-        mp_load_hist *h;
-        if (!all->hist[i]->count) continue;
-        if ((rc = mp__hist_get(r, mp__lh_names[i], &h, err))) goto fail;
-        mp_load_hist_merge(h, all->hist[i]);
-    }
+    if (r->start == 0) r->start = r->end = run->wall_t0;
     if (run->model == MP_LOAD_OPEN && !interrupted) {
         double achieved = mp_load_result_rate(r);
         if (achieved < 0.9 * run->rate || mp_load_result_duration(r) > run->duration + 1.0) {
@@ -1615,7 +1804,7 @@ static mp_err mp__lrun_collect(mp__lrun *run, int interrupted, mp_load_result **
             if (!(r->warning = mp__strdup(msg))) { rc = mp__nomem(err); goto fail; }
         }
     }
-    if (all->series_failed && !r->warning &&
+    if (series_failed && !r->warning &&
         !(r->warning = mp__strdup("out of memory for the per-second series: it is incomplete"))) {
         rc = mp__nomem(err);
         goto fail;
@@ -1659,6 +1848,8 @@ MP__DEF mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_e
     }
     /* A little ahead, so that every thread is up before the first arrival is due. */
     run.t0 = mp__ns() + 2 * 1000000LL;
+    run.wall_t0 = mp_time_wall() + (double)(run.t0 - mp__ns()) / 1e9;
+    run.periods = cfg->period != NULL;
     if (run.model != MP_LOAD_VUSERS && run.duration > 0) run.end_ns = run.t0 + mp__sec_ns(run.duration);
     run.hard_end_ns = run.t0 + mp__sec_ns(run.max_time);
     if (run.model == MP_LOAD_OPEN) run.slots = (uint64_t)(run.rate * run.duration + 0.5);

@@ -41,14 +41,17 @@ typedef mp_err (*mp_tick_symbols_fn)(void *user, const char *lib, uint64_t start
                                      mp_error *err);
 
 typedef struct mp_tick_config {
-    mp_symtab *symbols;             /* C++ symbols of the shared libraries; NULL: none, so
-                                       their ticks count under the library */
+    mp_symtab *symbols;             /* C++ symbols of the shared libraries; NULL: the
+                                       libraries' own files on this machine (a private
+                                       mp_symtab), unless one of the next three is set */
     mp_tick_symbols_fn symbols_fn;  /* if set, used instead of symbols */
     void *symbols_user;             /* passed to symbols_fn */
     const char *symbol_list;        /* a file of placed symbols, one "START END NAME" a line
                                        (hex, as in the profiled process; \\ and \n escapes in
                                        NAME), e.g. node's own view from --serialize-vm-symbols;
-                                       added before the log is read. An empty file: no C++ */
+                                       added before the log is read, instead of symbols */
+    int no_symbols;                 /* nonzero: no C++ symbols, ticks in a library count
+                                       under the library */
     mp_tick_bool separate_ic;       /* --separate-ic: default YES */
     mp_tick_bool separate_bytecodes;/* --separate-bytecodes: default NO */
     mp_tick_bool separate_builtins; /* --separate-builtins: default YES */

@@ -68,6 +68,23 @@ typedef struct mp__tk_map {
     size_t cap, count;
 } mp__tk_map;
 
+/* Static (C++) code: only ever added, so a sorted array; additions wait in `pending` and
+   are merged before the next lookup, the first one of a start winning as in
+   SplayTree.insert. */
+typedef struct mp__tk_static {
+    int64_t key;
+    uint32_t val, seq;
+} mp__tk_static;
+
+/* A remembered findEntry answer, good while the code map's version is unchanged: ticks
+   repeat the same addresses, code events are rare in between. */
+typedef struct mp__tk_hit {
+    int64_t addr;
+    uint32_t entry, version;
+} mp__tk_hit;
+
+#define MP__TK_HITS 4096
+
 /* Page numbers of library mappings: sorted, disjoint, non-adjacent closed intervals. */
 typedef struct mp__tk_span {
     uint32_t lo, hi;
@@ -88,6 +105,7 @@ typedef struct mp__tk_sorted {
 
 struct mp_tick_profile {
     char *name;
+    mp_symtab *own_symbols; /* made when the config names no symbol source */
     char *runtime_timer;
     mp_tick_config cfg;
     int skip_ic, skip_bytecodes, skip_builtins, skip_stubs, depth;
@@ -105,9 +123,14 @@ struct mp_tick_profile {
     /* code map */
     mp__tk_entry *ents;
     uint32_t nents, capents, free_ent;
-    mp__tk_tree dyn, stat, lib;
+    mp__tk_tree dyn, lib;
+    mp__tk_static *stat, *pending;
+    size_t nstat, capstat, npending, cappending;
+    uint32_t stat_seq;
     mp__tk_span *spans;
     size_t nspans, capspans;
+    uint32_t version;       /* bumped by every change to the code map */
+    mp__tk_hit hits[MP__TK_HITS];
     mp__tk_map libs_warned;
     int64_t *del_scratch;
     size_t del_cap;
@@ -343,6 +366,15 @@ static void mp__tk_map_free(mp__tk_map *m)
 
 /* ---- treap ----------------------------------------------------------------------------- */
 
+/* Forgets every remembered lookup. */
+static void mp__tk_bump(mp_tick_profile *p)
+{
+    if (++p->version == 0) {
+        memset(p->hits, 0, sizeof p->hits);
+        p->version = 1;
+    }
+}
+
 static uint32_t mp__tk_rand(mp_tick_profile *p)
 {
     uint32_t x = p->rng;
@@ -443,6 +475,7 @@ static int mp__tk_tinsert(mp_tick_profile *p, mp__tk_tree *t, int64_t key, uint3
     t->n[node].prio = mp__tk_rand(p);
     t->root = mp__tk_tinsert_at(t, t->root, node);
     t->changed = 1;
+    mp__tk_bump(p);
     return 1;
 }
 
@@ -459,12 +492,13 @@ static uint32_t mp__tk_tremove_at(mp__tk_tree *t, uint32_t i, int64_t key, uint3
 }
 
 /* Removes key; returns its value or MP__TK_NONE if it was not there. */
-static uint32_t mp__tk_tremove(mp__tk_tree *t, int64_t key)
+static uint32_t mp__tk_tremove(mp_tick_profile *p, mp__tk_tree *t, int64_t key)
 {
     uint32_t removed = 0, val;
     t->root = mp__tk_tremove_at(t, t->root, key, &removed);
     if (!removed) return MP__TK_NONE;
     t->changed = 1;
+    mp__tk_bump(p);
     val = t->n[removed].val;
     t->n[removed].left = t->free_list;
     t->free_list = removed;
@@ -555,7 +589,7 @@ static void mp__tk_delete_covered(mp_tick_profile *p, mp__tk_tree *t, int64_t st
         if (s2 == INT64_MIN) break;
         addr = s2 - 1;
     }
-    for (i = 0; i < n; i++) mp__tk_unref(p, mp__tk_tremove(t, p->del_scratch[i]));
+    for (i = 0; i < n; i++) mp__tk_unref(p, mp__tk_tremove(p, t, p->del_scratch[i]));
 }
 
 /* Puts e at start in t; drops e when the key is taken. */
@@ -610,6 +644,7 @@ static void mp__tk_add_span(mp_tick_profile *p, uint32_t lo, uint32_t hi)
     p->spans[p->nspans].lo = lo;
     p->spans[p->nspans].hi = hi;
     p->nspans++;
+    mp__tk_bump(p);
     qsort(p->spans, p->nspans, sizeof *p->spans, mp__tk_span_cmp);
     for (i = 1; i < p->nspans; i++) {
         mp__tk_span *last = &p->spans[k];
@@ -629,6 +664,84 @@ static uint32_t mp__tk_find_in(const mp_tick_profile *p, const mp__tk_tree *t, i
     if (addr >= t->n[node].key &&
         addr < mp__tk_add(t->n[node].key, p->ents[t->n[node].val].size))
         return t->n[node].val;
+    return MP__TK_NONE;
+}
+
+static void mp__tk_add_static(mp_tick_profile *p, int64_t start, uint32_t e)
+{
+    if (!mp__tk_grow((void **)&p->pending, &p->cappending, p->npending + 1, sizeof *p->pending)) {
+        p->failed = 1;
+        mp__tk_unref(p, e);
+        return;
+    }
+    p->ents[e].refs++;
+    p->pending[p->npending].key = start;
+    p->pending[p->npending].val = e;
+    p->pending[p->npending].seq = p->stat_seq++;
+    p->npending++;
+}
+
+static int mp__tk_static_cmp(const void *x, const void *y)
+{
+    const mp__tk_static *a = (const mp__tk_static *)x, *b = (const mp__tk_static *)y;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Index of the greatest key <= key in the merged array, or -1. */
+static ptrdiff_t mp__tk_static_le(const mp_tick_profile *p, int64_t key)
+{
+    size_t lo = 0, hi = p->nstat;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->stat[mid].key <= key) lo = mid + 1;
+        else hi = mid;
+    }
+    return (ptrdiff_t)lo - 1;
+}
+
+/* Merges the pending additions; a start already taken keeps its first entry. */
+static void mp__tk_flush_static(mp_tick_profile *p)
+{
+    size_t i, j, k, n;
+    mp__tk_static *merged;
+    if (!p->npending) return;
+    qsort(p->pending, p->npending, sizeof *p->pending, mp__tk_static_cmp);
+    for (i = k = 0; i < p->npending; i++) {
+        ptrdiff_t at = mp__tk_static_le(p, p->pending[i].key);
+        if ((k > 0 && p->pending[k - 1].key == p->pending[i].key) ||
+            (at >= 0 && p->stat[at].key == p->pending[i].key)) {
+            mp__tk_unref(p, p->pending[i].val);
+            continue;
+        }
+        p->pending[k++] = p->pending[i];
+    }
+    n = p->nstat + k;
+    merged = (mp__tk_static *)MP_MALLOC((n ? n : 1) * sizeof *merged);
+    if (!merged) {
+        for (i = 0; i < k; i++) mp__tk_unref(p, p->pending[i].val);
+        p->npending = 0;
+        p->failed = 1;
+        return;
+    }
+    for (i = j = 0, n = 0; i < p->nstat || j < k;) {
+        if (j == k || (i < p->nstat && p->stat[i].key < p->pending[j].key)) merged[n++] = p->stat[i++];
+        else merged[n++] = p->pending[j++];
+    }
+    MP_FREE(p->stat);
+    p->stat = merged;
+    p->nstat = p->capstat = n;
+    p->npending = 0;
+    mp__tk_bump(p);
+}
+
+static uint32_t mp__tk_find_static(mp_tick_profile *p, int64_t addr)
+{
+    ptrdiff_t at;
+    if (p->npending) mp__tk_flush_static(p);
+    at = mp__tk_static_le(p, addr);
+    if (at < 0) return MP__TK_NONE;
+    if (addr < mp__tk_add(p->stat[at].key, p->ents[p->stat[at].val].size)) return p->stat[at].val;
     return MP__TK_NONE;
 }
 
@@ -652,12 +765,26 @@ static uint32_t mp__tk_generate_name(mp_tick_profile *p, uint32_t raw)
 }
 
 /* CodeMap.findEntry, with its side effect of naming dynamic entries on first lookup. */
+static uint32_t mp__tk_lookup(mp_tick_profile *p, int64_t addr);
+
 static uint32_t mp__tk_find_entry(mp_tick_profile *p, int64_t addr)
+{
+    mp__tk_hit *h = &p->hits[(uint64_t)(addr ^ (addr >> 12) ^ (addr >> 24)) % MP__TK_HITS];
+    uint32_t e;
+    if (h->version == p->version && h->addr == addr) return h->entry;
+    e = mp__tk_lookup(p, addr);
+    h->addr = addr;
+    h->entry = e;
+    h->version = p->version; /* read after the lookup: it may merge pending statics */
+    return e;
+}
+
+static uint32_t mp__tk_lookup(mp_tick_profile *p, int64_t addr)
 {
     uint32_t mn, mx, e;
     if (addr == MP__TK_NAN) return MP__TK_NONE;
     if (mp__tk_on_lib_page(p, addr)) {
-        e = mp__tk_find_in(p, &p->stat, addr);
+        e = mp__tk_find_static(p, addr);
         if (e == MP__TK_NONE) e = mp__tk_find_in(p, &p->lib, addr);
         return e;
     }
@@ -1006,12 +1133,21 @@ static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, 
         }
         return;
     }
+    mp__tk_flush_static(p);
     for (i = 0; i < n; i++) {
-        uint32_t id = mp__tk_intern_z(p, syms[i].name ? syms[i].name : ""), en;
+        const char *sname = syms[i].name ? syms[i].name : "";
+        ptrdiff_t at = mp__tk_static_le(p, (int64_t)syms[i].start);
+        uint32_t id, en;
+        /* A binary's later mapping records bring its symbols again: nothing would change. */
+        if (at >= 0 && p->stat[at].key == (int64_t)syms[i].start) {
+            const mp__tk_str *old = &p->strs[p->ents[p->stat[at].val].name];
+            if (old->ctype == MP__TK_CT_CPP && strcmp(old->s, sname) == 0) continue;
+        }
+        id = mp__tk_intern_z(p, sname);
         if (id == MP__TK_NONE) { p->failed = 1; return; }
         en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(syms[i].end - syms[i].start), id, p->id_cpp);
         if (en == MP__TK_NONE) return;
-        mp__tk_place(p, &p->stat, (int64_t)syms[i].start, en);
+        mp__tk_add_static(p, (int64_t)syms[i].start, en);
         p->strs[id].ctype = MP__TK_CT_CPP;
     }
 }
@@ -1076,7 +1212,7 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
             mp__tk_unref(p, f);
             return;
         }
-        mp__tk_unref(p, mp__tk_tremove(&p->dyn, start));
+        mp__tk_unref(p, mp__tk_tremove(p, &p->dyn, start));
     }
     if (p->ents[f].kind != MP__TK_FUNCTION) {
         /* node throws here ("func.addDynamicCode is not a function") and skips the line. */
@@ -1131,7 +1267,7 @@ static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
 /* CodeMap.moveCode; unknown sources are counted and reported once at the end. */
 static void mp__tk_move(mp_tick_profile *p, int64_t from, int64_t to)
 {
-    uint32_t e = from == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(&p->dyn, from);
+    uint32_t e = from == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, from);
     if (e == MP__TK_NONE) {
         if (!p->unknown_moves++) p->first_unknown_move = from;
         return;
@@ -1148,7 +1284,7 @@ static void mp__tk_move(mp_tick_profile *p, int64_t from, int64_t to)
 
 static void mp__tk_delete(mp_tick_profile *p, int64_t addr)
 {
-    uint32_t e = addr == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(&p->dyn, addr);
+    uint32_t e = addr == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, addr);
     if (e == MP__TK_NONE) {
         if (!p->unknown_deletes++) p->first_unknown_delete = addr;
         return;
@@ -1409,6 +1545,7 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->cfg = *cfg;
     p->free_ent = MP__TK_NONE;
     p->rng = 2463534242u;
+    p->version = 1;
     p->skip_ic = cfg->separate_ic == MP_TICK_NO;
     p->skip_bytecodes = cfg->separate_bytecodes != MP_TICK_YES;
     p->skip_builtins = cfg->separate_builtins == MP_TICK_NO;
@@ -1451,6 +1588,15 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     if (cfg->symbol_list) {
         mp_err rc = mp__tk_load_symbol_list(p, cfg->symbol_list, err);
         if (rc != MP_OK) { mp_tick_free(p); return rc; }
+    }
+    if (!cfg->symbols && !cfg->symbols_fn && !cfg->symbol_list && !cfg->no_symbols) {
+        mp_err rc = mp_symtab_new(&p->own_symbols, err);
+        if (rc != MP_OK) { mp_tick_free(p); return rc; }
+        p->cfg.symbols = p->own_symbols;
+    }
+    if (cfg->no_symbols || (cfg->symbol_list && !cfg->symbols && !cfg->symbols_fn)) {
+        p->cfg.symbols = p->own_symbols;
+        p->cfg.symbols_fn = NULL;
     }
     p->cfg.symbol_list = NULL;
     *out = p;
@@ -1508,7 +1654,7 @@ static mp_err mp__tk_load_symbol_list(mp_tick_profile *p, const char *path, mp_e
                 rc = mp__nomem(err);
                 break;
             }
-            mp__tk_place(p, &p->stat, (int64_t)start, e);
+            mp__tk_add_static(p, (int64_t)start, e);
             p->strs[id].ctype = MP__TK_CT_CPP;
         }
         if (c == EOF) break;
@@ -1525,7 +1671,8 @@ static void mp__tk_next_log(mp_tick_profile *p)
 {
     uint32_t i;
     mp__tk_tclear(&p->dyn);
-    mp__tk_tclear(&p->stat);
+    p->nstat = p->npending = 0;
+    mp__tk_bump(p);
     mp__tk_tclear(&p->lib);
     p->nspans = 0;
     p->nents = 0;
@@ -1900,7 +2047,8 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     MP_FREE(p->htab);
     MP_FREE(p->ents);
     MP_FREE(p->dyn.n);
-    MP_FREE(p->stat.n);
+    MP_FREE(p->stat);
+    MP_FREE(p->pending);
     MP_FREE(p->lib.n);
     MP_FREE(p->spans);
     mp__tk_map_free(&p->libs_warned);
@@ -1920,6 +2068,7 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     MP_FREE(p->warn);
     MP_FREE(p->name);
     MP_FREE(p->runtime_timer);
+    mp_symtab_free(p->own_symbols);
     MP_FREE(p);
 }
 

@@ -25,7 +25,8 @@ local spec = {
   { "separate-sparkplug-handlers", nil, "flag", "accepted; V8 ignores it too" },
   { "ignore-unknown", nil, "flag", "leave unaccounted ticks out of the percentages" },
   { "only-summary", nil, "flag", "print the header and [Summary] only" },
-  { "call-graph-size", nil, "integer", "depth of the bottom-up profile", default = 5 },
+  { "call-graph-size", nil, "integer", "depth of the bottom-up profile", default = 5,
+    metavar = "N" },
   { "range", nil, "string", "only ticks between START and END ms", metavar = "START,END" },
   { "distortion", nil, "string", "logging overhead per event, picoseconds", metavar = "PS" },
   { "filter-runtime-timer", nil, "string", "only ticks under this runtime timer", metavar = "NAME" },
@@ -33,7 +34,8 @@ local spec = {
     metavar = "FILE" },
   { "symbol-list", nil, "string", "C++ symbols from placed START END NAME lines", metavar = "FILE" },
   { "no-symbols", nil, "flag", "no C++ symbols: ticks in libraries count under the library" },
-  { "format", nil, "string", "text (node's report) or json", default = "text" },
+  { "format", nil, "string", "text (node's report) or json", default = "text",
+    metavar = "FMT" },
   { "merge", nil, "flag", "sum all logs into one report" },
 }
 

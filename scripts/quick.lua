@@ -27,7 +27,7 @@ local spec = {
   { "body-file", nil, "string", "request body from FILE", metavar = "FILE" },
   { "format", "f", "string", "text or json", default = "text" },
   { "latency", nil, "flag", "also print a latency distribution table like wrk's" },
-  { "progress", nil, "flag", "live progress on a terminal, periodic reports otherwise", default = true },
+  { "progress", nil, "flag", "live line on a terminal, a period report every 10 s otherwise (--no-progress: none)", default = true },
 }
 
 local o, rest = args.parse(arg, spec)
@@ -92,7 +92,6 @@ local function clock() return os.date("%H:%M:%S") .. "(" .. os.date("%z") .. ")"
 local tty = medprof.isatty(2)
 local live = o.progress and not o.quiet
 local phase_done = model ~= "quick"
-local period = { t = 0, requests = 0, responses = 0, errors = 0 }
 local shown = false
 local started_at, phase_shown = nil, model ~= "quick"
 -- "Phase started" is printed once the run is under way, so a run that cannot start (a bad
@@ -102,37 +101,41 @@ local function phase_started()
   phase_shown = true
   if text then out(("Phase started: unnamed (index: 0, duration: 1s) %s\n\n"):format(started_at)) end
 end
+-- The phase is complete once the last user has arrived: (count - 1) / count s in.
+local started_wall
+local function phase_completed(now_wall)
+  if phase_done or now_wall < started_wall + (opts.count - 1) / opts.count then return end
+  phase_done = true
+  if text then out(("Phase completed: unnamed (index: 0, duration: 1s) %s\n\n"):format(clock())) end
+end
 if live then
-  opts.progress = function(p)
+  opts.progress = function()
     phase_started()
-    if not phase_done and p.elapsed >= 1 then
-      phase_done = true
-      if text then out(("Phase completed: unnamed (index: 0, duration: 1s) %s\n\n"):format(clock())) end
-    end
+    phase_completed(medprof.wall())
     if tty then
       io.stderr:write(("\r  %5.1fs  requests %d  responses %d  %d/sec  errors %d  p99 %.1f ms   ")
         :format(p.elapsed, p.requests, p.responses, math.floor(p.rate + 0.5), p.errors, p.p99_ms))
       io.stderr:flush()
       shown = true
-    elseif p.elapsed - period.t >= 10 then
-      local width = p.elapsed - period.t
-      local title = "Metrics for period to: " .. clock()
-      local lines = { ("-"):rep(#title), title .. (" (width: %.3fs)"):format(width), ("-"):rep(#title), "" }
-      local function line(name, v)
-        lines[#lines + 1] = name .. " " .. ("."):rep(79 - #name) .. " " .. v
-      end
-      if p.errors > period.errors then line("errors:", tostring(p.errors - period.errors)) end
-      line("http.request_rate:", ("%d/sec"):format(math.floor((p.requests - period.requests) / width + 0.5)))
-      line("http.requests:", tostring(p.requests - period.requests))
-      line("http.responses:", tostring(p.responses - period.responses))
-      line("http.response_time.p99 (last second):", ("%.1f"):format(p.p99_ms))
-      io.stderr:write(table.concat(lines, "\n"), "\n\n\n")
-      period = { t = p.elapsed, requests = p.requests, responses = p.responses, errors = p.errors }
     end
   end
 end
 
-started_at = clock()
+-- Not on a terminal: artillery's intermediate report for every 10-second period.
+if live and not tty and text then
+  opts.period = function(p)
+    phase_started()
+    phase_completed(p.start + p.duration)
+    local to = (math.floor(p.start / 10) + 1) * 10
+    local title = ("Metrics for period to: %s(%s)"):format(os.date("%H:%M:%S", to), os.date("%z", to))
+    local width = math.floor(p.duration * 1000 + 0.5) / 1000
+    width = math.tointeger(width) or width
+    out(("%s\n%s (width: %ss)\n%s\n\n%s\n\n"):format(("-"):rep(#title), title, width,
+        ("-"):rep(#title), p:metrics()))
+  end
+end
+
+started_at, started_wall = clock(), medprof.wall()
 local r, err
 if model == "quick" then r, err = medprof.quick(opts) else r, err = medprof.load(opts) end
 if shown then io.stderr:write("\r", (" "):rep(79), "\r") end

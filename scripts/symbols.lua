@@ -12,8 +12,8 @@ local spec = {
   { "from-log", "l", "string", "take the libraries from the shared-library lines of LOG",
     metavar = "LOG" },
   { "output", "o", "string", "write to FILE instead of stdout", metavar = "FILE" },
-  { "placed", nil, "string", "print LIB's symbols as V8 places them for START,END[,SLIDE]: " ..
-    "'start end name' lines (hex)", metavar = "RANGE" },
+  { "placed", nil, "string", "print LIB's entries for a START,END[,SLIDE] record (hex)",
+    metavar = "RANGE" },
   { "symbols", "s", "string", "read symbols from FILE (a symbols file) instead of the libraries",
     metavar = "FILE" },
   epilog = "examples:\n" ..

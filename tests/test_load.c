@@ -234,6 +234,68 @@ static void test_hist_merge_is_record_all(void **state)
     mp_load_hist_free(all);
 }
 
+/* Random valid responses (length or chunked, random chunk sizes, extensions, trailers,
+   interim 100s, two in a row) fed in random pieces must parse to the right body size; random
+   bytes must never crash the parser or make it claim more bytes than it was given. */
+static void test_parser_random(void **state)
+{
+    int iter;
+    (void)state;
+    for (iter = 0; iter < 3000; iter++) {
+        mp_buf b = { 0 };
+        uint64_t body = 0;
+        size_t off = 0, len, k, resp_end;
+        mp__hp hp;
+        int rc = MP__HP_MORE, chunked = (int)(rng() % 2), status;
+        if (rng() % 4 == 0) mp_buf_puts(&b, "HTTP/1.1 100 Continue\r\nX: y\r\n\r\n");
+        status = 200 + (int)(rng() % 300);
+        if (status == 204 || status == 304) status = 200; /* those have no body */
+        mp_buf_printf(&b, "HTTP/1.%d %d Reason Phrase\r\nServer: t\r\n", (int)(rng() % 2), status);
+        if (chunked) {
+            int n = (int)(rng() % 5);
+            mp_buf_puts(&b, "Transfer-Encoding: chunked\r\n\r\n");
+            for (k = 0; k < (size_t)n; k++) {
+                size_t sz = 1 + rng() % 300, j;
+                mp_buf_printf(&b, "%zx%s\r\n", sz, rng() % 2 ? ";a=b" : "");
+                for (j = 0; j < sz; j++) mp_buf_append(&b, "x", 1);
+                mp_buf_puts(&b, "\r\n");
+                body += sz;
+            }
+            mp_buf_puts(&b, rng() % 2 ? "0\r\n\r\n" : "0\r\nT: 1\r\n\r\n");
+        } else {
+            size_t sz = rng() % 500, j;
+            mp_buf_printf(&b, "Content-Length: %zu\r\n\r\n", sz);
+            for (j = 0; j < sz; j++) mp_buf_append(&b, "y", 1);
+            body = sz;
+        }
+        resp_end = b.len;
+        mp_buf_puts(&b, "HTTP/1.1 204 No Content\r\n\r\n"); /* the next, pipelined */
+        len = b.len;
+        mp__hp_reset(&hp, 0);
+        while (off < resp_end && rc == MP__HP_MORE) {
+            size_t n = 1 + rng() % 64, used;
+            if (n > len - off) n = len - off;
+            rc = mp__hp_feed(&hp, b.data + off, n, &used);
+            assert_true(used <= n);
+            off += used;
+            if (rc == MP__HP_MORE) assert_int_equal(used, n);
+        }
+        if (rc != MP__HP_COMPLETE || off != resp_end || hp.body_bytes != body)
+            fail_msg("iteration %d: rc %d, used %zu of %zu, body %llu of %llu (%s)", iter, rc, off,
+                     resp_end, (unsigned long long)hp.body_bytes, (unsigned long long)body,
+                     hp.error ? hp.error : "");
+        mp_buf_free(&b);
+    }
+    for (iter = 0; iter < 3000; iter++) {
+        char junk[512];
+        size_t n = rng() % sizeof junk, k, used;
+        mp__hp hp;
+        for (k = 0; k < n; k++) junk[k] = (char)(rng() % 4 ? "HTP/1. 20\r\n:;0a"[rng() % 16] : (int)(rng() & 0xFF));
+        mp__hp_reset(&hp, 0);
+        if (mp__hp_feed(&hp, junk, n, &used) != MP__HP_ERROR) assert_true(used <= n);
+    }
+}
+
 /* ---- reports ------------------------------------------------------------------------------ */
 
 /* A result with artillery-quick.txt's metrics (values in ms, recorded as µs). */
@@ -485,6 +547,24 @@ static unsigned long server_stop(server *s, const char *path, unsigned long *for
     return total;
 }
 
+/* Every request started ends once: answered, failed with a named error, or cancelled. */
+static void assert_balanced(const mp_load_result *r)
+{
+    uint64_t errors = 0, v;
+    const char *name;
+    size_t i;
+    for (i = 0; mp_load_result_counter_at(r, i, &name, &v); i++)
+        if (strncmp(name, "errors.", 7) == 0) errors += v;
+    if (mp_load_result_counter(r, "http.requests") !=
+        mp_load_result_counter(r, "http.responses") + errors +
+            mp_load_result_counter(r, "medprof.requests_cancelled"))
+        fail_msg("requests %llu != responses %llu + errors %llu + cancelled %llu",
+                 (unsigned long long)mp_load_result_counter(r, "http.requests"),
+                 (unsigned long long)mp_load_result_counter(r, "http.responses"),
+                 (unsigned long long)errors,
+                 (unsigned long long)mp_load_result_counter(r, "medprof.requests_cancelled"));
+}
+
 static mp_load_result *run_quick(int port, const char *path, int count, int num, double timeout)
 {
     char url[128];
@@ -499,6 +579,7 @@ static mp_load_result *run_quick(int port, const char *path, int count, int num,
     cfg.arrival = 0.1;
     cfg.timeout = timeout;
     if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+    assert_balanced(r);
     return r;
 }
 
@@ -652,6 +733,7 @@ static void test_engine_closed_requests_exact(void **state)
     cfg.headers = headers;
     if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
     total = server_stop(&s, NULL, NULL);
+    assert_balanced(r);
     assert_int_equal(mp_load_result_counter(r, "http.requests"), 1001);
     assert_int_equal(mp_load_result_counter(r, "http.codes.200"), 1001);
     assert_int_equal(total, 1001);
@@ -717,9 +799,52 @@ static void test_engine_open_rate_not_reached(void **state)
     cfg.timeout = 0.2;
     if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
     server_stop(&s, NULL, NULL);
+    assert_balanced(r);
     assert_non_null(mp_load_result_warning(r));
     assert_true(mp_load_result_counter(r, "errors.ETIMEDOUT") >= 2);
     mp_load_result_free(r);
+}
+
+static void add_period(const mp_load_result *r, void *user)
+{
+    mp_load_result *sum = (mp_load_result *)user;
+    assert_int_equal(mp_load_result_merge(sum, r, NULL), MP_OK);
+    assert_int_equal(mp__counter_add(sum, "test.periods", 1, NULL), MP_OK);
+}
+
+/* The 10-second periods partition the run: added up they are the whole. */
+static void test_engine_periods_add_up(void **state)
+{
+    server s;
+    mp_load_config cfg;
+    mp_load_result *r, *sum = mp__result_new();
+    mp_error err;
+    char url[64];
+    const char *name;
+    uint64_t v;
+    size_t i;
+    (void)state;
+    server_start(&s, "127.0.0.1");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok", s.port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = url;
+    cfg.count = 6;
+    cfg.num = 50;
+    cfg.threads = 3;
+    cfg.period = add_period;
+    cfg.user = sum;
+    if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+    server_stop(&s, NULL, NULL);
+    assert_true(mp_load_result_counter(sum, "test.periods") >= 1);
+    for (i = 0; mp_load_result_counter_at(r, i, &name, &v); i++)
+        if (mp_load_result_counter(sum, name) != v)
+            fail_msg("%s: periods add up to %llu, the run has %llu", name,
+                     (unsigned long long)mp_load_result_counter(sum, name), (unsigned long long)v);
+    assert_int_equal(mp_load_hist_count(mp_load_result_hist(sum, "http.response_time")), 300);
+    assert_int_equal(mp_load_hist_max(mp_load_result_hist(sum, "http.response_time")),
+                     mp_load_hist_max(mp_load_result_hist(r, "http.response_time")));
+    mp_load_result_free(r);
+    mp_load_result_free(sum);
 }
 
 static int stop_soon(const mp_load_progress *p, void *user)
@@ -748,6 +873,7 @@ static void test_engine_stop_and_ipv6(void **state)
     if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
     assert_true(mp_time_now() - t0 < 2);
     assert_true(mp_load_result_interrupted(r));
+    assert_balanced(r);
     assert_true(mp_load_result_counter(r, "http.codes.200") > 0);
     /* every request was answered or cancelled by the stop; the server saw the answered
        ones and perhaps some of the cancelled */
@@ -757,6 +883,24 @@ static void test_engine_stop_and_ipv6(void **state)
         uint64_t resp = mp_load_result_counter(r, "http.responses");
         assert_int_equal(req, resp + mp_load_result_counter(r, "medprof.requests_cancelled"));
         assert_true(seen >= resp && seen <= req);
+    }
+    mp_load_result_free(r);
+    /* the open model stopped half-way: nothing left unaccounted, nothing sent after */
+    server_start(&s, "127.0.0.1");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok", s.port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = url;
+    cfg.model = MP_LOAD_OPEN;
+    cfg.rate = 2000;
+    cfg.duration = 30;
+    cfg.progress = stop_soon;
+    if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+    assert_true(mp_load_result_interrupted(r));
+    assert_balanced(r);
+    {
+        unsigned long seen = server_stop(&s, NULL, NULL);
+        assert_true(seen <= mp_load_result_counter(r, "http.requests"));
+        assert_true(seen >= mp_load_result_counter(r, "http.responses"));
     }
     mp_load_result_free(r);
     {
@@ -791,6 +935,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_parser_until_close_and_http10),
         cmocka_unit_test(test_parser_rejects),
         cmocka_unit_test(test_parser_header_limit),
+        cmocka_unit_test(test_parser_random),
         cmocka_unit_test(test_hist_percentiles_exact),
         cmocka_unit_test(test_hist_merge_is_record_all),
         cmocka_unit_test(test_padded),
@@ -806,6 +951,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_engine_closed_duration_and_open_rate),
         cmocka_unit_test(test_engine_open_rate_not_reached),
         cmocka_unit_test(test_engine_stop_and_ipv6),
+        cmocka_unit_test(test_engine_periods_add_up),
     };
     /* The server sits next to this binary: BUILD/tests/servers/hostile. */
     const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;

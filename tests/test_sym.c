@@ -446,6 +446,27 @@ static void test_elf_shifted_library(void **state)
     check_lib("libsym-shifted.so", 0);
 }
 
+/* Without a C++ runtime to demangle with, names stay as the ELF file has them. */
+static void test_no_demangler_keeps_mangled_names(void **state)
+{
+    char path[PATH_MAX + 32];
+    mp_symtab *t = NULL;
+    mp_error err;
+    const mp_sym *syms;
+    size_t n, i;
+    int found = 0;
+    (void)state;
+    need_cc();
+    fixture(path, sizeof path, "libsym-stripped.so");
+    assert_int_equal(mp_symtab_new(&t, &err), MP_OK);
+    t->demangle_tried = 1; /* as if dlopen("libstdc++.so.6") had failed */
+    assert_int_equal(mp_symtab_lookup(t, path, 0x7f0000000000ull, 0x7f0000100000ull, 0, &syms, &n,
+                                      &err), MP_OK);
+    for (i = 0; i < n; i++) found += strcmp(syms[i].name, "_ZN3sym5alphaEi@@VERS_1") == 0;
+    assert_int_equal(found, 1);
+    mp_symtab_free(t);
+}
+
 /* ---- bad input ------------------------------------------------------------------------------- */
 
 static void expect_lookup_error(mp_symtab *t, const char *path, mp_err code, const char *part)
@@ -757,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_elf_shared_library),
         cmocka_unit_test(test_elf_stripped_library_versions),
         cmocka_unit_test(test_elf_shifted_library),
+        cmocka_unit_test(test_no_demangler_keeps_mangled_names),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_truncated_and_corrupted_elf),
         cmocka_unit_test(test_pseudo_libraries),

@@ -27,8 +27,9 @@ kill -INT "$server"
 wait "$server"
 server=""
 served=$(sed -n 's/.*served {"total":\([0-9]*\).*/\1/p' "$tmp/server.err")
-requests=$(sed -n 's/^http\.requests: \.* \([0-9]*\)$/\1/p' "$tmp/out.txt")
-codes=$(sed -n 's/^http\.codes\.200: \.* \([0-9]*\)$/\1/p' "$tmp/out.txt")
+sed -n '/^Summary report/,$p' "$tmp/out.txt" >"$tmp/summary.txt"
+requests=$(sed -n 's/^http\.requests: \.* \([0-9]*\)$/\1/p' "$tmp/summary.txt")
+codes=$(sed -n 's/^http\.codes\.200: \.* \([0-9]*\)$/\1/p' "$tmp/summary.txt")
 check '[ "$requests" = 100 ]' "http.requests is 100 (got '$requests')"
 check '[ "$served" = "$requests" ]' "server.js counted $served = report's $requests"
 check '[ "$codes" = 100 ]' "http.codes.200 is 100"
@@ -38,6 +39,14 @@ for name in http.request_rate http.response_time http.response_time.2xx http.res
 done
 expect_in "$tmp/out.txt" '^Summary report @ [0-9][0-9]:[0-9][0-9]:[0-9][0-9]([+-][0-9]\{4\})$' "summary header"
 expect_in "$tmp/out.txt" "^Log file: $tmp/r.json$" "Log file line"
+expect_in "$tmp/out.txt" '^Phase started: unnamed (index: 0, duration: 1s) [0-9:]*([+-][0-9]*)$' "Phase started line"
+expect_in "$tmp/out.txt" '^Phase completed: unnamed (index: 0, duration: 1s) [0-9:]*([+-][0-9]*)$' "Phase completed line"
+expect_in "$tmp/out.txt" '^Metrics for period to: [0-9][0-9]:[0-9][0-9]:[0-9]0([+-][0-9]\{4\}) (width: [0-9.]*s)$' "an intermediate report for the 10 s period"
+# From "All VUs finished" to the end: artillery's sample line for line, values aside.
+norm() { sed -n '/^All VUs finished/,$p' "$1" | grep -v '^Log file' | sed 's/[0-9.]*\(\/sec\)\{0,1\}$//; s/[0-9][0-9]:[0-9][0-9]:[0-9][0-9]/T/; s/Total time: .*/Total time:/'; }
+norm ../shared/testdata/artillery/artillery-quick.txt >"$tmp/want.norm"
+norm "$tmp/out.txt" >"$tmp/got.norm"
+check 'diff "$tmp/want.norm" "$tmp/got.norm" >&2' "the summary has artillery-quick.txt's lines, in its order"
 check "awk '/ \\.\\.\\.+ / { if (index(\$0, \" \" \$NF) != 81) bad = 1 } END { exit bad }' '$tmp/out.txt'" \
     "values start at column 82"
 "$MEDPROF" merge "$tmp/r.json" "$tmp/r.json" >"$tmp/merged.txt"

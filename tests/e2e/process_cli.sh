@@ -28,6 +28,15 @@ if [ "$(node --version 2>/dev/null)" = v20.20.2 ]; then
         || bad "unaccounted $unacc (node: 310)"
     section "$tmp/small.txt" "C++" | grep -q "v8::internal::" && ok "[C++] has V8's functions" \
         || bad "[C++] without V8's functions"
+    "$MEDPROF" process "$data/http-v8.log" >"$tmp/http.txt" 2>"$tmp/http.err"
+    for s in JavaScript "Shared libraries"; do
+        section "$tmp/http.txt" "$s" >"$tmp/mine"
+        section "$data/http.prof-process.txt" "$s" >"$tmp/node"
+        cmp -s "$tmp/mine" "$tmp/node" && ok "http: [$s] rows equal node's" || {
+            bad "http: [$s] rows differ from node's"; diff "$tmp/node" "$tmp/mine"; }
+    done
+    expect_in "$tmp/http.txt" "^Statistical profiling result from .*http-v8.log, (723 ticks, " \
+        "http: node's tick count"
 else
     echo "skip: the symbol checks need node v20.20.2, the node that wrote the sample logs"
 fi

@@ -150,6 +150,23 @@ function T.progress_can_stop_a_run()
                                        progress = function() error("boom") end })
 end
 
+function T.periods_add_up_to_the_run()
+  local p <close>, port = hostile()
+  local n, requests, codes = 0, 0, 0
+  local r = assert(medprof.quick{ url = ("http://127.0.0.1:%d/ok"):format(port), count = 3, num = 40,
+                                  period = function(pr)
+                                    n = n + 1
+                                    requests = requests + pr.requests
+                                    codes = codes + (pr.codes[200] or 0)
+                                    check.match(pr:metrics(), "http%.requests: ")
+                                  end })
+  served(p)
+  check.truthy(n >= 1, "at least one period")
+  check.eq(requests, 120, "requests over the periods")
+  check.eq(codes, r.codes[200], "codes over the periods")
+  check.raises("period option must be a function", medprof.quick, { url = "http://x/", period = 1 })
+end
+
 function T.node_server_counts_match()
   local port = check.free_port()
   local node <close> = assert(medprof.spawn{ "node", "examples/server.js",

@@ -57,9 +57,9 @@ function T.summary_top_and_tree()
   check.eq(prof:top{ section = "cpp", n = 1 }[1].name, "_IO_fwrite@@GLIBC_2.2.5", "top cpp")
   check.eq(prof:top{ section = "shared" }[1].ticks, 15, "top shared")
   local tree = prof:bottom_up()
-  check.eq(tree.ticks, 410, "root")
+  check.eq(tree.total, 410, "root")
   check.eq(tree.children[1].name, "UNKNOWN", "heaviest first")
-  check.eq(tree.children[1].ticks, 310, "its ticks")
+  check.eq(tree.children[1].total, 310, "its ticks")
   check.eq(tree.children[1].children[1].name, "JS: *strWork /srv/app/small/small.js:2:17", "caller")
 end
 
