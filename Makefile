@@ -106,7 +106,7 @@ demo: deps
 
 # Debian packages the build, the tests and the demo need. Installs only what is missing,
 # and only as root; otherwise prints the apt-get line to run.
-DEB_PKGS := make gcc g++ clang pkg-config liblua5.4-dev lua5.4 libcmocka-dev
+DEB_PKGS := make gcc g++ clang pkg-config liblua5.4-dev lua5.4 libcmocka-dev libxml2-utils
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

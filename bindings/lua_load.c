@@ -334,6 +334,15 @@ static int mpl_result_json(lua_State *L)
     return mpl_push_buf(L, &b);
 }
 
+/* r:html([title]) → one self-contained HTML page with the charts of the run */
+static int mpl_result_html(lua_State *L)
+{
+    mpl_result *u = mpl_checkresult(L, 1);
+    mp_buf b = { 0 };
+    mp_report_load_html(u->r, luaL_optstring(L, 2, NULL), &b);
+    return mpl_push_buf(L, &b);
+}
+
 static int mpl_result_latency_table(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
@@ -435,6 +444,7 @@ static const luaL_Reg mpl_result_methods[] = {
     { "report", mpl_result_report },
     { "metrics", mpl_result_metrics },
     { "json", mpl_result_json },
+    { "html", mpl_result_html },
     { "latency_table", mpl_result_latency_table },
     { "merge", mpl_result_merge },
     { "hist", mpl_result_hist },

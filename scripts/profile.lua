@@ -11,7 +11,8 @@ local spec = {
             "run where their symbols are; NODE_ENV=production unless set), waits until\n" ..
             "it answers, drives load at it and prints the artillery-style summary, stops it like\n" ..
             "Ctrl+C, processes the tick log(s) this run produced, and writes processed.txt,\n" ..
-            "report.json, server.log and the tick logs into the output directory.",
+            "report.json, report.html (load charts), server.log and the tick logs into the\n" ..
+            "output directory.",
   { "url", "u", "string", "URL to load", default = "http://localhost:8103/healthcheck", metavar = "URL" },
   { "count", "c", "integer", "virtual users (artillery quick)", default = 20 },
   { "num", "n", "integer", "requests per virtual user", default = 100 },
@@ -86,6 +87,11 @@ end
 local f = assert(io.open(out .. "/report.json", "w"))
 f:write(json.encode(report, { indent = true }), "\n")
 f:close()
+if run and run.result then
+  f = assert(io.open(out .. "/report.html", "w"))
+  f:write(run.result:html(o.url))
+  f:close()
+end
 if not run or err then die(err) end
 
 local function ms(us) return us and ("%.1f ms"):format(us / 1000) or "-" end
@@ -107,7 +113,7 @@ if main then
       say("  %6d  %5.1f%%  %s", row.ticks, row.pct, row.name)
     end
   end
-  say("files: %s, %s/report.json, %s/server.log", main.processed, out, out)
+  say("files: %s, %s/report.json, %s/report.html, %s/server.log", main.processed, out, out, out)
 elseif not o.load_only then
   die("no profile was written")
 else

@@ -14,6 +14,7 @@ local spec = {
   { "count", "c", "integer", "virtual users (quick model)", default = 10 },
   { "num", "n", "integer", "requests per virtual user (quick model)", default = 10 },
   { "output", "o", "string", "write the JSON report to FILE", metavar = "FILE" },
+  { "html", nil, "string", "write an HTML page with charts of the run to FILE", metavar = "FILE" },
   { "quiet", "q", "flag", "print nothing (the JSON report is still written)" },
   { "connections", nil, "integer", "closed/open model: connections" },
   { "duration", "d", "number", "closed/open model: seconds of load" },
@@ -170,5 +171,12 @@ if o.output then
   f:write(r:json())
   f:close()
   if text then out("Log file: " .. o.output .. "\n") end
+end
+if o.html then
+  local f, ferr = io.open(o.html, "w")
+  if not f then args.die("quick", ferr, 1) end
+  f:write(r:html(url))
+  f:close()
+  if text then out("Charts: " .. o.html .. "\n") end
 end
 if r.interrupted then os.exit(130) end
