@@ -22,7 +22,7 @@ VERSION    := $(shell sed -n 's/^\#define MP_VERSION_STRING "\(.*\)"/\1/p' medpr
 SCRIPTS    := $(sort $(wildcard scripts/*.lua))
 LUA_LIBSRC := $(sort $(wildcard scripts/lib/*.lua))
 BIND_SRC   := $(sort $(filter-out bindings/main.c bindings/embed.c,$(wildcard bindings/*.c)))
-BIND_HDR   := bindings/mpl.h medprof.h $(wildcard parts/*.h)
+BIND_HDR   := bindings/mpl.h medprof.h
 C_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_*.c)))
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
 TEST_SERVERS := $(patsubst tests/servers/%.c,$(BUILD)/tests/servers/%,$(sort $(wildcard tests/servers/*.c)))
@@ -55,7 +55,7 @@ $(BUILD)/medprof.so: $(BIND_SRC) $(BUILD)/embedded.c $(BIND_HDR)
 	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Ibindings -fPIC -shared -o $@ $(BIND_SRC) \
 	    $(BUILD)/embedded.c $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c medprof.h $(wildcard parts/*.h) $(wildcard tests/*.h)
+$(BUILD)/tests/%: tests/%.c medprof.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -Itests -o $@ $< -lcmocka $(LIBS)
 
@@ -69,7 +69,7 @@ $(BUILD)/tests/compile_cpp: tests/compile/cpp.cpp tests/compile/impl.c medprof.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) -I. -c -o $(BUILD)/tests/impl.o tests/compile/impl.c
 	c++ -std=c++11 -Wall -Wextra -Werror -I. -o $@ tests/compile/cpp.cpp $(BUILD)/tests/impl.o $(LIBS)
-$(BUILD)/tests/compile_cpp_impl: tests/compile/cpp_impl.cpp medprof.h $(wildcard parts/*.h)
+$(BUILD)/tests/compile_cpp_impl: tests/compile/cpp_impl.cpp medprof.h
 	@mkdir -p $(@D)
 	c++ -std=c++11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I. -o $@ $< $(LIBS)
 $(BUILD)/tests/compile_two_tu_%: tests/compile/impl.c tests/compile/user.c medprof.h
@@ -80,7 +80,7 @@ COMPILE_TESTS := $(BUILD)/tests/compile_cpp $(BUILD)/tests/compile_cpp_impl \
                  $(BUILD)/tests/compile_two_tu_gcc \
                  $(BUILD)/tests/compile_two_tu_clang
 
-$(BUILD)/examples/%: examples/%.c medprof.h $(wildcard parts/*.h)
+$(BUILD)/examples/%: examples/%.c medprof.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(LIBS)
 
@@ -140,7 +140,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(sort $(wildcard tests/f
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h medprof.h $(wildcard parts/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h medprof.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -I. -o $@ $< $(LIBS)
 

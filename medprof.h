@@ -18,24 +18,31 @@
       const char *env[]  = { "NODE_ENV=production", NULL };
       mp_proc_config cfg = { 0 };                  // zero means default everywhere
       cfg.argv = argv; cfg.env = env;
-      mp_error err; mp_proc *p; mp_proc_status st;
+      mp_error err; mp_proc *p; mp_proc_status st; char how[64], glob[64];
       if (mp_proc_spawn(&cfg, &p, &err) != MP_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
       mp_ready_config ready = { 0 };
       ready.url = "http://127.0.0.1:8103/healthcheck"; ready.timeout = 30;
       if (mp_proc_wait_ready(p, &ready, &err) != MP_OK) fprintf(stderr, "%s\n", err.msg);
       mp_proc_stop(p, NULL, &st, &err);            // SIGINT, then SIGTERM, then SIGKILL
-      printf("server %s\n", mp_proc_status_str(&st, buf, sizeof buf));
-      char **logs; size_t n;                       // the isolate-*-v8.log files it wrote
-      mp_proc_newfiles(".", "isolate-*-v8.log", mp_proc_started(p), &logs, &n, &err);
+      printf("server %s\n", mp_proc_status_str(&st, how, sizeof how));
+      char **logs; size_t n;                       // the isolate-0x…-PID-v8.log it wrote
+      snprintf(glob, sizeof glob, "isolate-*-%d-v8.log", mp_proc_pid(p));
+      mp_proc_newfiles(".", glob, mp_proc_started(p), &logs, &n, &err);
       mp_strlist_free(logs, n);
       mp_proc_destroy(p);
 
-   PARTS
-      PROCESS  mp_proc_*   launch a server in its own process group, wait until it is ready,
-                           stop it, find the files it wrote.
-      TICK     mp_tick_*   V8 tick-log parsing and attribution (see the tick-processor issue).
-      LOAD     mp_load_*   HTTP load generation (see the load-generator issue).
-      REPORT   mp_report_* report formatting.
+   PARTS (in this order below, declarations first, then the implementation)
+      PROCESS  mp_proc_*    launch a server in its own process group, wait until it is
+                            ready, stop it like Ctrl+C, find the files it wrote.
+      SYMBOLS  mp_symtab_*  C++ symbols read from ELF files (no nm), placed as V8 would with
+                            complete tables; portable symbols files.
+      TICK     mp_tick_*    V8 tick logs (node --prof) parsed and attributed exactly as
+                            node --prof-process does.
+      LOAD     mp_load_*    HTTP/1.1 load generation: artillery quick's model, wrk's closed
+                            loop, wrk2's open model; mergeable latency histograms.
+      REPORT   mp_report_*  node's text report and JSON of a profile; artillery's summary,
+                            JSON and an HTML page of charts for a load run.
+      Common: errors (mp_err), URLs (mp_url_*), growable buffers (mp_buf_*), time.
 
    ERRORS
       Every fallible function returns an mp_err; MP_OK is 0. When it is not MP_OK and the
@@ -44,7 +51,9 @@
       mp_err_name() gives the enum's name ("MP_ERR_TIMEOUT"), mp_err_str() a short phrase.
 
    CONFIG MACROS (define before including the implementation)
-      MP_MALLOC(sz), MP_REALLOC(p,sz), MP_FREE(p)   all three or none; default: libc
+      MP_MALLOC(sz), MP_REALLOC(p,sz), MP_FREE(p)   all three or none; default: libc. They
+                                                    must be thread-safe: the load part and the
+                                                    demangler use threads
       MP_ASSERT(x)                                  default: assert(x)
       MEDPROF_STATIC                                make every function static
 
@@ -259,11 +268,387 @@ MP_API const char *mp_signal_name(int sig); /* "SIGINT"; "SIG?" if unknown */
 MP_API mp_err mp_proc_newfiles(const char *dir, const char *glob, double since, char ***out,
                                size_t *n, mp_error *err);
 
-/* SYMBOLS, TICK, REPORT and LOAD parts: written in parts/ during development, inlined here. */
-#include "parts/sym_api.h"
-#include "parts/tick_api.h"
-#include "parts/load_api.h"
-#include "parts/chart_api.h"
+/* ============================================================================================
+   SYMBOLS: mp_symtab_*
+   ============================================================================================
+
+   C++ symbols for the tick processor, read from ELF files (x86-64 and aarch64, little-endian
+   ELF64) without running nm or objdump, or from a portable symbols file.
+
+   What a lookup gives is what V8's LinuxCppEntriesProvider (tickprocessor.mjs) would add to
+   the code map for one `shared-library` record if nm's output were complete and placed
+   correctly: the symbols `nm -C -n -S LIB` then `nm -C -n -S -D LIB` print with the letter
+   t, T, w or W, in that order (by address, then name), named as nm -C names them (C++
+   demangled with the C++ runtime's __cxa_demangle, loaded at run time; dynamic symbols with
+   "@@VERSION" or "@VERSION"), placed at their run-time address and fed through V8's addEntry:
+     - placement: ET_EXEC (a non-PIE executable such as node at 0x400000): VMA + slide
+       (slide is 0 on Linux). ET_DYN (PIE, shared library): base + VMA, with base = the log's
+       start - (p_vaddr - p_offset) of the executable PT_LOAD segment the record describes.
+     - a sized symbol is added if its start differs from the last added one and
+       [start, start+size] lies within [start, end] of the record;
+     - an unsized one ends where the next symbol starts, and is added if it is not inside
+       the last added one and lies within the record; a sentinel at the record's end
+       closes the last one.
+   The result is sorted by start; of several entries with one start the first added is kept
+   (V8's code map ignores the later ones). [vdso], [vsyscall] and "hex-hex" names give no
+   symbols and no error, as in node. Ties among equal addresses are ordered by name in the C
+   locale (nm sorts with strcoll, so its order there depends on LC_COLLATE).
+
+   SYMBOLS FILE (`medprof symbols LIB... > syms.txt`; medprof process --symbols syms.txt)
+   Text, one record per line:
+      medprof-symbols 1                      first line
+      # comment                              anywhere between libraries; blank lines too
+      library PATH                           as the log names it
+      elf exec|dyn                           ET_EXEC or ET_DYN
+      load OFFSET VADDR MEMSZ FLAGS          each PT_LOAD program header (hex; FLAGS: 1 X, 2 W, 4 R)
+      symtab COUNT                           decimal; then COUNT lines:
+      VMA SIZE LETTER NAME                   hex, hex (0: no size), t/T/w/W, name as nm -C
+                                             prints it; in nm -n order
+      dynsym COUNT                           the same for nm -D's symbols
+      VMA SIZE LETTER NAME
+      end
+   In PATH and NAME a backslash is written \\ and bytes below 0x20 and 0x7f as \xHH.
+   Only what placement and V8's rules need is kept, so the file gives on any machine what
+   the library gives on the machine that wrote it.
+
+   THREADS: a lookup that has thousands of C++ names to demangle shares them among threads
+   (one per CPU, at most 8), which allocate with MP_MALLOC: a custom one must be
+   thread-safe. */
+
+typedef struct mp_sym { uint64_t start, end; const char *name; } mp_sym;  /* placed: absolute addresses in the profiled process, [start, end) */
+typedef struct mp_symtab mp_symtab;           /* symbol source: ELF files on this machine, or a portable symbols file */
+MP_API mp_err mp_symtab_new(mp_symtab **out, mp_error *err);
+MP_API mp_err mp_symtab_load_file(mp_symtab *t, const char *symbols_path, mp_error *err); /* `medprof symbols` output; its libraries are then used instead of local files */
+/* The symbols of one `shared-library,name,start,end,slide` record, placed and clipped exactly as V8's
+   LinuxCppEntriesProvider would with COMPLETE nm output and CORRECT placement (PIE and non-PIE), sorted by start,
+   names as `nm -C` prints them. Owned by t, valid until mp_symtab_free. MP_ERR_NOT_FOUND / MP_ERR_IO / MP_ERR_PARSE
+   when the library is missing or unreadable (the caller warns once and counts its ticks under the library). */
+MP_API mp_err mp_symtab_lookup(mp_symtab *t, const char *lib, uint64_t start, uint64_t end, uint64_t slide,
+                               const mp_sym **syms, size_t *n, mp_error *err);
+MP_API void mp_symtab_free(mp_symtab *t);
+/* Non-NULL once something degraded the names without failing a lookup (no __cxa_demangle:
+   C++ names stay mangled). Report it once. */
+MP_API const char *mp_symtab_warning(const mp_symtab *t);
+/* The symbols file's first line, then one block per library (reading it as lookup does). */
+MP_API void mp_symtab_export_header(mp_buf *out);
+MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err);
+
+/* ============================================================================================
+   TICK: mp_tick_*  (V8 --prof tick logs)      REPORT: mp_report_*
+   ============================================================================================
+
+   Reads the isolate-*-v8.log that `node --prof` writes and attributes its ticks exactly as
+   node's `--prof-process` does (V8's tickprocessor.mjs): same grammar, code map, name
+   de-duplication, VM-state filters, sorts and rounding. The one deliberate difference: C++
+   symbols come from an mp_symtab (complete symbol tables, correctly placed), so ticks that
+   node leaves "Unaccounted" on Linux get their C++ names.
+
+      mp_tick_config cfg = { 0 };          // zero: node's defaults
+      mp_tick_profile *prof;
+      mp_buf out = { 0 };
+      if (mp_tick_parse_file("isolate-0x1-v8.log", &cfg, &prof, &err) != MP_OK) ...
+      mp_report_text(prof, NULL, &out, &err);   // what `node --prof-process` prints
+      fwrite(out.data, 1, out.len, stdout);
+      mp_tick_free(prof);
+
+   Memory grows with the code map and the number of distinct names, not with the log: the
+   log is read through a fixed-size buffer, and the bottom-up tree keeps only the depth the
+   report prints. Problems in the log (a truncated last line, unknown code states, moves of
+   unknown code) never stop the parse; they are collected as warnings (mp_tick_warnings),
+   and the library prints nothing. */
+
+/* Boolean options whose zero must mean "node's default". */
+typedef enum mp_tick_bool { MP_TICK_DEFAULT = 0, MP_TICK_YES, MP_TICK_NO } mp_tick_bool;
+
+/* V8's VM states, as the tick records give them. */
+typedef enum mp_tick_vm {
+    MP_TICK_VM_JS = 0, MP_TICK_VM_GC, MP_TICK_VM_PARSER, MP_TICK_VM_BYTECODE_COMPILER,
+    MP_TICK_VM_COMPILER, MP_TICK_VM_OTHER, MP_TICK_VM_EXTERNAL, MP_TICK_VM_IDLE
+} mp_tick_vm;
+
+/* Supplies the placed symbols of one shared-library record (tests, embedders with their
+   own symbol source). Same contract as mp_symtab_lookup; the array must stay valid until
+   the parse returns. */
+typedef mp_err (*mp_tick_symbols_fn)(void *user, const char *lib, uint64_t start, uint64_t end,
+                                     uint64_t slide, const mp_sym **syms, size_t *n,
+                                     mp_error *err);
+
+typedef struct mp_tick_config {
+    mp_symtab *symbols;             /* C++ symbols of the shared libraries; NULL: the
+                                       libraries' own files on this machine (a private
+                                       mp_symtab), unless one of the next three is set */
+    mp_tick_symbols_fn symbols_fn;  /* if set, used instead of symbols */
+    void *symbols_user;             /* passed to symbols_fn */
+    const char *symbol_list;        /* a file of placed symbols, one "START END NAME" a line
+                                       (hex, as in the profiled process; \\ and \n escapes in
+                                       NAME), e.g. node's own view from --serialize-vm-symbols;
+                                       added before the log is read, instead of symbols */
+    int no_symbols;                 /* nonzero: no C++ symbols, ticks in a library count
+                                       under the library */
+    mp_tick_bool separate_ic;       /* --separate-ic: default YES */
+    mp_tick_bool separate_bytecodes;/* --separate-bytecodes: default NO */
+    mp_tick_bool separate_builtins; /* --separate-builtins: default YES */
+    mp_tick_bool separate_stubs;    /* --separate-stubs: default YES */
+    int ignore_unknown;             /* --ignore-unknown: leave unaccounted ticks out of totals */
+    int filter_state;               /* -j -g -p -b -c -o -e: nonzero to keep only ticks ... */
+    mp_tick_vm state;               /* ... in this VM state; the others count as excluded */
+    const char *runtime_timer;      /* --filter-runtime-timer NAME; NULL: off */
+    int call_graph_size;            /* --call-graph-size: levels under the heavy profile's top
+                                       ones; 0: node's default 5; negative: top level only */
+    const char *range;              /* --range "start,end" in ms as node parses it; NULL: all */
+    const char *distortion;         /* --distortion in picoseconds per event; NULL: 0 */
+} mp_tick_config;
+
+typedef struct mp_tick_profile mp_tick_profile;
+
+/* Reads a whole log: path "-" is stdin. The profile remembers path as the log's name for
+   the report header. Fails only when the file cannot be read (MP_ERR_NOT_FOUND, ...). */
+MP_API mp_err mp_tick_parse_file(const char *path, const mp_tick_config *cfg,
+                                 mp_tick_profile **out, mp_error *err);
+/* The same from an open descriptor (not closed); name is shown in the header. */
+MP_API mp_err mp_tick_parse_fd(int fd, const char *name, const mp_tick_config *cfg,
+                               mp_tick_profile **out, mp_error *err);
+
+/* Incremental use: new, feed any number of byte chunks (split anywhere), finish. */
+MP_API mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
+                          mp_error *err);
+MP_API mp_err mp_tick_feed(mp_tick_profile *p, const char *data, size_t len, mp_error *err);
+/* Ends the current log (a line without its newline is dropped with a warning) and sorts
+   the views. Further feeds start the next log of a merged profile: ticks add up, the code
+   map starts empty (each isolate has its own). */
+MP_API mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err);
+/* Merging: reads one more log into p (after mp_tick_parse_file or mp_tick_finish). */
+MP_API mp_err mp_tick_add_file(mp_tick_profile *p, const char *path, mp_error *err);
+MP_API void mp_tick_free(mp_tick_profile *p);
+
+typedef struct mp_tick_summary {
+    uint64_t ticks;             /* every tick record in range ("N ticks" in the header) */
+    uint64_t unaccounted;       /* ticks whose pc is in no known code */
+    uint64_t excluded;          /* ticks left out by a VM-state or runtime-timer filter */
+    uint64_t total;             /* the percentages' base: ticks - unaccounted if ignore_unknown */
+    uint64_t js, cpp, gc, shared; /* the [Summary] rows */
+    uint64_t lines;             /* log lines read */
+    uint64_t unknown_records;   /* lines whose record type the processor has no use for */
+    uint64_t bad_lines;         /* records skipped: unknown code state, unusable numbers */
+    uint64_t unknown_moves, unknown_deletes; /* code-move / code-delete of unknown code */
+} mp_tick_summary;
+
+MP_API void mp_tick_get_summary(const mp_tick_profile *p, mp_tick_summary *s);
+
+typedef enum mp_tick_section {
+    MP_TICK_SHARED = 0, /* [Shared libraries] */
+    MP_TICK_JS,         /* [JavaScript] */
+    MP_TICK_CPP,        /* [C++] */
+    MP_TICK_ENTRY       /* [C++ entry points] as printed: node sorts a TOTAL row among the
+                           entries and prints from the second on (pct: against the first) */
+} mp_tick_section;
+
+typedef struct mp_tick_row {
+    const char *name;
+    uint64_t ticks;
+    double pct;         /* ticks * 100 / summary.total, as the report computes it */
+} mp_tick_row;
+
+/* The rows of a section in the report's order (ticks down, then name down). Valid until
+   the profile changes or is freed. */
+MP_API size_t mp_tick_rows(const mp_tick_profile *p, mp_tick_section section,
+                           const mp_tick_row **rows);
+
+typedef struct mp_tick_node {
+    const char *name;
+    uint64_t total;        /* ticks through this node (the root: summary.total) */
+    uint32_t first_child;  /* index of the first child in the same array */
+    uint32_t n_children;   /* children are contiguous, sorted as the report prints them */
+} mp_tick_node;
+
+/* The bottom-up (heavy) tree: nodes[0] is the root, names are the callees first. Only the
+   call_graph_size + 1 levels the report can show are kept. */
+MP_API size_t mp_tick_bottom_up(const mp_tick_profile *p, const mp_tick_node **nodes);
+
+/* What went wrong while reading, one message each, ready to print: per line (unknown code
+   state, ...; the first hundred), then per log (a broken last line, moves and deletes of
+   unknown code, dropped overflow frames, libraries without symbols). */
+MP_API size_t mp_tick_warnings(const mp_tick_profile *p, const char *const **list);
+
+typedef struct mp_report_options {
+    const char *log_name;  /* header's file name; NULL: the name the profile was read from */
+    int only_summary;      /* --only-summary: the header and [Summary] only */
+} mp_report_options;
+
+/* Appends the report `node --prof-process` prints, byte for byte. opts may be NULL. */
+MP_API mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *opts,
+                             mp_buf *out, mp_error *err);
+/* Appends the same data as one JSON object: {"log":, "ticks":{...}, "shared":[...],
+   "javascript":[...], "cpp":[...], "summary":{...}, "entry_points":[...],
+   "bottom_up":{...}, "warnings":[...]}. */
+MP_API mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
+                             mp_buf *out, mp_error *err);
+/* ============================================================================================
+   LOAD: mp_load_*, mp_report_load_*
+   ============================================================================================
+
+   An HTTP/1.1 load generator: non-blocking sockets on one epoll loop per thread, statistics
+   kept per thread and merged at the end. Three models:
+
+     MP_LOAD_VUSERS  artillery quick: `count` virtual users arrive uniformly over `arrival`
+                     seconds; each opens its own keep-alive connection and sends `num`
+                     requests one after another, stopping at its first error.
+     MP_LOAD_CLOSED  wrk: `connections` each keep one request in flight for `duration`
+                     seconds or until `requests` have been sent in all.
+     MP_LOAD_OPEN    wrk2: `rate` requests per second on a fixed schedule over `duration`;
+                     latency counts from the scheduled send time (coordinated omission
+                     corrected) and is also kept from the actual send.
+
+   Latencies are recorded in microseconds into log-linear histograms with 2048 sub-buckets
+   per power of two (relative error below 0.1 %, fixed memory, merged by adding buckets).
+   Metric names are artillery's: http.requests, http.codes.200, errors.ECONNREFUSED, ...
+
+      mp_load_config cfg = { 0 };
+      cfg.url = "http://127.0.0.1:8103/healthcheck"; cfg.count = 20; cfg.num = 100;
+      mp_load_result *r;
+      if (mp_load_run(&cfg, &r, &err) != MP_OK) fprintf(stderr, "%s\n", err.msg);
+      mp_buf text = { 0 };
+      mp_report_load_text(r, &text);   // artillery's summary report
+      mp_load_result_free(r);
+*/
+
+/* A latency histogram: microsecond values, log-linear buckets, mergeable. */
+typedef struct mp_load_hist mp_load_hist;
+
+MP_API mp_err mp_load_hist_new(mp_load_hist **out, mp_error *err);
+MP_API void mp_load_hist_free(mp_load_hist *h);
+MP_API void mp_load_hist_record(mp_load_hist *h, uint64_t us);  /* no allocation */
+/* Adds src's samples to dst. */
+MP_API void mp_load_hist_merge(mp_load_hist *dst, const mp_load_hist *src);
+MP_API uint64_t mp_load_hist_count(const mp_load_hist *h);
+MP_API uint64_t mp_load_hist_min(const mp_load_hist *h);   /* exact; 0 when empty */
+MP_API uint64_t mp_load_hist_max(const mp_load_hist *h);   /* exact */
+MP_API double mp_load_hist_mean(const mp_load_hist *h);    /* exact */
+/* The value at percentile p (0-100) by nearest rank, within 0.1 %, clamped to min/max. */
+MP_API double mp_load_hist_percentile(const mp_load_hist *h, double p);
+
+/* What a run measured: counters and histograms under artillery's names, a per-second
+   series, and the run's times. Also what mp_load_result_from_json reads back. */
+typedef struct mp_load_result mp_load_result;
+
+typedef enum mp_load_model {
+    MP_LOAD_VUSERS = 0, /* artillery quick (the default) */
+    MP_LOAD_CLOSED,     /* wrk */
+    MP_LOAD_OPEN        /* wrk2 */
+} mp_load_model;
+
+/* A snapshot handed to the progress callback, from the calling thread. */
+typedef struct mp_load_progress {
+    double elapsed;      /* seconds since the start */
+    uint64_t requests;   /* started so far */
+    uint64_t responses;  /* completed so far */
+    uint64_t errors;
+    double rate;         /* responses per second over the last interval */
+    double p99_ms;       /* p99 response time of the last whole second, ms (0 if none) */
+} mp_load_progress;
+
+typedef struct mp_load_config {
+    const char *url;                /* http://host[:port]/path; required. https: MP_ERR_UNSUPPORTED */
+    mp_load_model model;            /* default MP_LOAD_VUSERS */
+    const char *method;             /* default "GET" */
+    const char *const *headers;     /* NULL-terminated "Name: value" lines; default none */
+    const char *body;               /* default none; Content-Length is set when given */
+    size_t body_len;                /* bytes of body */
+    int count;                      /* VUSERS: virtual users, default 10 */
+    int num;                        /* VUSERS: requests per user, default 10 */
+    double arrival;                 /* VUSERS: seconds over which users arrive, default 1 */
+    int connections;                /* CLOSED/OPEN: connections, default 10 */
+    double duration;                /* CLOSED/OPEN: seconds, default 10 (CLOSED: none if
+                                       requests is set) */
+    uint64_t requests;              /* CLOSED: total requests to send, default: no limit */
+    double rate;                    /* OPEN: requests per second; required */
+    int threads;                    /* default: the number of cores, at most one per
+                                       connection */
+    double timeout;                 /* seconds per request (connect included), default 10 */
+    double max_time;                /* hard bound on the whole run in seconds, default:
+                                       the model's own bound plus 2 timeouts */
+    double progress_interval;       /* seconds between progress calls, default 0.25 */
+    /* Called from the calling thread every progress_interval; a nonzero return stops the
+       run as a signal would. Default none. */
+    int (*progress)(const mp_load_progress *p, void *user);
+    /* Called from the calling thread with what each 10-second period of the wall clock
+       measured (artillery's intermediate reports), once every thread is past it; r is
+       valid during the call only. Not called after a stop. Default none. */
+    void (*period)(const mp_load_result *r, void *user);
+    void *user;                     /* passed to progress and period */
+} mp_load_config;
+
+
+/* Runs the load to the end. The calling thread only relays progress; the workers run with
+   every signal blocked, so a signal handler installed without or with SA_RESTART
+   interrupts the calling thread's poll(): the workers then stop at once, requests in flight
+   are counted as medprof.requests_cancelled, and the partial result comes back with
+   interrupted set (MP_OK, not MP_ERR_INTERRUPTED: what was measured is kept). Fails only
+   when the run cannot start: bad configuration, unresolvable host, no memory. */
+MP_API mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_error *err);
+MP_API void mp_load_result_free(mp_load_result *r);
+/* An empty result, to merge others into. */
+MP_API mp_err mp_load_result_new(mp_load_result **out, mp_error *err);
+
+/* A counter by name ("http.requests", "http.codes.200", "errors.ETIMEDOUT"); 0 if absent. */
+MP_API uint64_t mp_load_result_counter(const mp_load_result *r, const char *name);
+/* The i-th counter in report order; 0 past the end. */
+MP_API int mp_load_result_counter_at(const mp_load_result *r, size_t i, const char **name,
+                                     uint64_t *value);
+/* A histogram by name ("http.response_time", "http.response_time.2xx",
+   "vusers.session_length", "medprof.response_time_total", "medprof.response_time_uncorrected");
+   NULL if absent. Values are microseconds. */
+MP_API const mp_load_hist *mp_load_result_hist(const mp_load_result *r, const char *name);
+/* The i-th histogram in name order; 0 past the end. */
+MP_API int mp_load_result_hist_at(const mp_load_result *r, size_t i, const char **name,
+                                  const mp_load_hist **h);
+/* Seconds from the first request to the end of the last; requests per second over it. */
+MP_API double mp_load_result_duration(const mp_load_result *r);
+MP_API double mp_load_result_rate(const mp_load_result *r);
+MP_API double mp_load_result_start(const mp_load_result *r);   /* wall clock, seconds */
+MP_API int mp_load_result_interrupted(const mp_load_result *r);
+/* Seconds of the per-second series, and second i of it (p50/p99 in µs, 0 if no response). */
+MP_API size_t mp_load_result_seconds(const mp_load_result *r);
+MP_API void mp_load_result_second(const mp_load_result *r, size_t i, uint64_t *requests,
+                                  uint64_t *errors, double *p50, double *p99);
+/* A warning for the reader ("target rate 5000/s not reached: 3100/s"), or NULL. */
+MP_API const char *mp_load_result_warning(const mp_load_result *r);
+
+/* Adds src into dst: counters and buckets added, times widened: the same as if one run had
+   recorded everything. */
+MP_API mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *src,
+                                   mp_error *err);
+/* Reads a report written by mp_report_load_json (medprof's own JSON, not artillery's). */
+MP_API mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_result **out,
+                                       mp_error *err);
+
+/* artillery's summary report: the "Summary report @ HH:mm:ss(+0000)" header and the
+   padded metric lines (values at column 82). */
+MP_API void mp_report_load_text(const mp_load_result *r, mp_buf *out);
+/* Just the padded metric lines, as in an intermediate report. */
+MP_API void mp_report_load_metrics(const mp_load_result *r, mp_buf *out);
+/* artillery's JSON report shape (aggregate: counters, rates, first/last timestamps in epoch
+   ms, summaries and histograms as summaries in ms; "intermediate" is left empty) plus a
+   "medprof" object: start/end in wall-clock seconds, every histogram's buckets (µs) and the
+   per-second series. That object is what mp_load_result_from_json reads back. */
+MP_API void mp_report_load_json(const mp_load_result *r, mp_buf *out);
+/* wrk's latency distribution table (p50, p75, p90, p99, p99.9, p99.99). */
+MP_API void mp_report_load_latency(const mp_load_result *r, mp_buf *out);
+/* artillery's `name: ...... value` line: the value starts at column 82. */
+MP_API void mp_report_load_padded(mp_buf *out, const char *name, const char *value);
+/* ============================================================================================
+   REPORT: load charts, mp_report_load_html
+   ============================================================================================
+
+   One self-contained HTML page for a load run, like artillery 1's `artillery report`: the
+   summary table, request rate and latency (p50, p99) per second as SVG charts, the latency
+   distribution as HdrHistogram plots it (percentile on a log axis), and the status codes and
+   errors. No script and no external resources: it opens anywhere, and the markup is
+   well-formed XML (XHTML with inline SVG), so an XML parser can check it. Every name and
+   value that comes from the run is escaped. */
+
+/* Appends the page; title names the run (e.g. the URL) and is escaped. */
+MP_API void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out);
 
 #ifdef __cplusplus
 }
@@ -1472,10 +1857,6410 @@ nomem:
     return mp__nomem(err);
 }
 
-#include "parts/sym_impl.h"
-#include "parts/tick_impl.h"
-#include "parts/load_impl.h"
-#include "parts/chart_impl.h"
+#include <dlfcn.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+/* ============================================================================================
+   SYMBOLS implementation
+   ============================================================================================
+
+   What node's tick processor learns from `nm -C -n -S` and `nm -C -n -S -D`, read from the ELF
+   file itself: for each table, the symbols nm would print with the letter t, T, w or W and an
+   address, in nm's order (address, then name, then table index, as glibc's stable qsort
+   leaves them), named as nm -C names them. Placement and V8's addEntry rules then run over
+   that stream exactly as tickprocessor.mjs runs over nm's output. */
+
+/* ---- little-endian fields, read at checked offsets ---------------------------------------- */
+
+static uint16_t mp__le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static uint32_t mp__le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t mp__le64(const unsigned char *p)
+{
+    return (uint64_t)mp__le32(p) | (uint64_t)mp__le32(p + 4) << 32;
+}
+
+/* [off, off+len) lies inside a buffer of size bytes, without overflow. */
+static int mp__in_bounds(uint64_t off, uint64_t len, uint64_t size)
+{
+    return off <= size && len <= size - off;
+}
+
+/* ---- string arena: names live here, pointers stay valid until it is freed ----------------- */
+
+typedef struct mp__arena_chunk {
+    struct mp__arena_chunk *next;
+    size_t used, cap;
+} mp__arena_chunk;
+
+typedef struct mp__arena {
+    mp__arena_chunk *head;
+} mp__arena;
+
+static char *mp__arena_alloc(mp__arena *a, size_t n)
+{
+    mp__arena_chunk *c = a->head;
+    char *p;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > ((size_t)1 << 20) ? n : ((size_t)1 << 20);
+        c = (mp__arena_chunk *)MP_MALLOC(sizeof *c + cap);
+        if (!c) return NULL;
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    p = (char *)(c + 1) + c->used;
+    c->used += n;
+    return p;
+}
+
+static const char *mp__arena_strndup(mp__arena *a, const char *s, size_t n)
+{
+    char *p = mp__arena_alloc(a, n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static void mp__arena_free(mp__arena *a)
+{
+    while (a->head) {
+        mp__arena_chunk *next = a->head->next;
+        MP_FREE(a->head);
+        a->head = next;
+    }
+}
+
+/* ---- types ----------------------------------------------------------------------------------- */
+
+/* One symbol nm would print with t, T, w or W. */
+typedef struct mp__esym {
+    uint64_t vma, size;  /* size 0: nm prints none, V8 takes the end from the next symbol */
+    const char *raw;     /* the name; dynamic ones carry "@@VERSION" */
+    const char *shown;   /* as nm -C prints it; NULL until first needed */
+    uint32_t keylen;     /* nm sorts by raw[0, keylen): the name without the version */
+    uint32_t index;      /* in its table: nm's order among equal addresses and names */
+    char letter;
+} mp__esym;
+
+typedef struct mp__seg {
+    uint64_t offset, vaddr, memsz;
+    uint32_t flags;      /* PF_X 1, PF_W 2, PF_R 4 */
+} mp__seg;
+
+typedef struct mp__symlib {
+    char *path;
+    mp_err status;       /* a library that failed once is not read again */
+    char *msg;
+    int is_exec;         /* ET_EXEC: addresses are absolute; else relative to the load base */
+    mp__seg *segs;
+    size_t nsegs;
+    mp__esym *syms;      /* .symtab's in nm order, then .dynsym's in nm -D order */
+    size_t nsyms, nstatic;
+    mp__arena names;
+} mp__symlib;
+
+typedef struct mp__symplace {
+    mp__symlib *lib;
+    uint64_t start, end, slide;
+    mp_sym *syms;
+    size_t n;
+} mp__symplace;
+
+typedef char *(*mp__demangle_fn)(const char *, char *, size_t *, int *);
+
+struct mp_symtab {
+    mp__symlib **libs;
+    size_t nlibs, caplibs;
+    mp__symplace *places;
+    size_t nplaces, capplaces;
+    char *symbols_file;  /* set once a symbols file is loaded: local files are not used */
+    void *cxx;           /* libstdc++, for __cxa_demangle */
+    mp__demangle_fn demangle;
+    int demangle_tried;
+    char *warning;
+};
+
+/* ---- ELF reading ----------------------------------------------------------------------------- */
+
+#define MP__SHT_SYMTAB 2u
+#define MP__SHT_NOBITS 8u
+#define MP__SHT_DYNSYM 11u
+#define MP__SHT_SYMTAB_SHNDX 18u
+#define MP__SHT_VERDEF 0x6ffffffdu
+#define MP__SHT_VERNEED 0x6ffffffeu
+#define MP__SHT_VERSYM 0x6fffffffu
+#define MP__SHF_EXECINSTR 0x4u
+#define MP__SHN_UNDEF 0u
+#define MP__SHN_LORESERVE 0xff00u
+#define MP__SHN_ABS 0xfff1u
+#define MP__SHN_COMMON 0xfff2u
+#define MP__SHN_XINDEX 0xffffu
+#define MP__PT_LOAD 1u
+#define MP__ELF_SHDR_SIZE 64u
+#define MP__ELF_PHDR_SIZE 56u
+#define MP__ELF_SYM_SIZE 24u
+
+typedef struct mp__shdr {
+    uint32_t name, type, link, info;
+    uint64_t flags, addr, offset, size, entsize;
+} mp__shdr;
+
+typedef struct mp__elf {
+    const char *path;
+    const unsigned char *data;
+    uint64_t size;
+    uint16_t type, machine;
+    uint64_t shoff, phoff;
+    uint32_t shnum, phnum, shentsize, phentsize;
+} mp__elf;
+
+static mp_err mp__elf_bad(const mp__elf *e, mp_error *err, const char *what)
+{
+    return mp__fail(err, MP_ERR_PARSE, 0, "%s: malformed ELF file: %s", e->path, what);
+}
+
+static int mp__elf_shdr(const mp__elf *e, uint32_t i, mp__shdr *sh)
+{
+    const unsigned char *p;
+    uint64_t off;
+    if (i >= e->shnum) return 0;
+    off = e->shoff + (uint64_t)i * e->shentsize;
+    if (!mp__in_bounds(off, MP__ELF_SHDR_SIZE, e->size)) return 0;
+    p = e->data + off;
+    sh->name = mp__le32(p);
+    sh->type = mp__le32(p + 4);
+    sh->flags = mp__le64(p + 8);
+    sh->addr = mp__le64(p + 16);
+    sh->offset = mp__le64(p + 24);
+    sh->size = mp__le64(p + 32);
+    sh->link = mp__le32(p + 40);
+    sh->info = mp__le32(p + 44);
+    sh->entsize = mp__le64(p + 56);
+    return 1;
+}
+
+/* The bytes of a section that has some in the file; NULL if it lies outside. */
+static const unsigned char *mp__elf_section_data(const mp__elf *e, const mp__shdr *sh)
+{
+    if (sh->type == MP__SHT_NOBITS || !mp__in_bounds(sh->offset, sh->size, e->size)) return NULL;
+    return e->data + sh->offset;
+}
+
+static mp_err mp__elf_header(mp__elf *e, mp_error *err)
+{
+    const unsigned char *h = e->data;
+    uint16_t machine;
+    if (e->size < 4 || memcmp(h, "\177ELF", 4) != 0)
+        return mp__fail(err, MP_ERR_PARSE, 0, "%s: not an ELF file", e->path);
+    if (e->size < 64) return mp__elf_bad(e, err, "truncated header");
+    if (h[4] != 2) return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "%s: 32-bit ELF is not supported", e->path);
+    if (h[5] != 1)
+        return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "%s: big-endian ELF is not supported", e->path);
+    e->type = mp__le16(h + 16);
+    machine = e->machine = mp__le16(h + 18);
+    if (machine != 62 && machine != 183) /* EM_X86_64, EM_AARCH64 */
+        return mp__fail(err, MP_ERR_UNSUPPORTED, 0,
+                        "%s: ELF machine %u is not supported (x86-64 and aarch64 are)", e->path,
+                        (unsigned)machine);
+    if (e->type != 2 && e->type != 3)
+        return mp__fail(err, MP_ERR_UNSUPPORTED, 0,
+                        "%s: ELF type %u is neither an executable nor a shared object", e->path,
+                        (unsigned)e->type);
+    e->phoff = mp__le64(h + 32);
+    e->shoff = mp__le64(h + 40);
+    e->phentsize = mp__le16(h + 54);
+    e->phnum = mp__le16(h + 56);
+    e->shentsize = mp__le16(h + 58);
+    e->shnum = mp__le16(h + 60);
+    if (e->shnum == 0 && e->shoff != 0) { /* more than 0xff00 sections: count in section 0 */
+        mp__shdr s0;
+        e->shnum = 1;
+        e->shentsize = e->shentsize ? e->shentsize : MP__ELF_SHDR_SIZE;
+        if (e->shentsize >= MP__ELF_SHDR_SIZE && mp__elf_shdr(e, 0, &s0))
+            e->shnum = s0.size > 0xffffffu ? 0xffffffu : (uint32_t)s0.size;
+    }
+    if (e->shnum && (e->shentsize < MP__ELF_SHDR_SIZE ||
+                     !mp__in_bounds(e->shoff, (uint64_t)e->shnum * e->shentsize, e->size)))
+        return mp__elf_bad(e, err, "section headers outside the file");
+    if (e->phnum && (e->phentsize < MP__ELF_PHDR_SIZE ||
+                     !mp__in_bounds(e->phoff, (uint64_t)e->phnum * e->phentsize, e->size)))
+        return mp__elf_bad(e, err, "program headers outside the file");
+    return MP_OK;
+}
+
+static mp_err mp__elf_segments(const mp__elf *e, mp__symlib *lib, mp_error *err)
+{
+    uint32_t i;
+    lib->segs = (mp__seg *)MP_MALLOC((e->phnum ? e->phnum : 1) * sizeof *lib->segs);
+    if (!lib->segs) return mp__nomem(err);
+    for (i = 0; i < e->phnum; i++) {
+        const unsigned char *p = e->data + e->phoff + (uint64_t)i * e->phentsize;
+        mp__seg *s;
+        if (mp__le32(p) != MP__PT_LOAD) continue;
+        s = &lib->segs[lib->nsegs++];
+        s->flags = mp__le32(p + 4);
+        s->offset = mp__le64(p + 8);
+        s->vaddr = mp__le64(p + 16);
+        s->memsz = mp__le64(p + 40);
+    }
+    return MP_OK;
+}
+
+/* A NUL-terminated string at off in a string table; a name running off its end stops there
+   (binutils terminates the table), an offset outside it reads "(null)" as bfd prints it. */
+static const char *mp__elf_str(const unsigned char *tab, uint64_t tabsize, uint64_t off,
+                               size_t *len)
+{
+    const char *s;
+    if (!tab || off >= tabsize) { *len = 6; return "(null)"; }
+    s = (const char *)tab + off;
+    *len = strnlen(s, (size_t)(tabsize - off));
+    return s;
+}
+
+/* Version names by index, as bfd's _bfd_elf_get_symbol_version_string needs them. */
+typedef struct mp__elf_versions {
+    int present;             /* .gnu.version and (.gnu.version_d or .gnu.version_r) */
+    const unsigned char *versym;
+    uint64_t nversym;
+    const char **def;        /* by vd_ndx - 1; NULL where there is none */
+    uint16_t *def_flags;
+    uint32_t ndef;           /* bfd's cverdefs: the largest vd_ndx */
+    const char **need;       /* by vna_other; NULL where there is none */
+    uint32_t nneed;
+} mp__elf_versions;
+
+static void mp__elf_versions_free(mp__elf_versions *v)
+{
+    MP_FREE((void *)v->def);
+    MP_FREE(v->def_flags);
+    MP_FREE((void *)v->need);
+}
+
+/* Walks .gnu.version_d or _r: pass 1 finds the largest index, pass 2 fills names. Chains are
+   followed at most sh_info times and only forwards inside the section, so loops end. */
+static void mp__elf_walk_verdef(const mp__elf *e, const mp__shdr *sh, const unsigned char *str,
+                                uint64_t strsize, mp__elf_versions *v, int fill)
+{
+    const unsigned char *d = mp__elf_section_data(e, sh);
+    uint64_t off = 0, k;
+    if (!d) return;
+    for (k = 0; k < sh->info && mp__in_bounds(off, 20, sh->size); k++) {
+        const unsigned char *p = d + off;
+        uint32_t ndx = mp__le16(p + 4) & 0x7fffu, aux = mp__le32(p + 12), next = mp__le32(p + 16);
+        uint16_t cnt = mp__le16(p + 6);
+        if (!fill) {
+            if (ndx > v->ndef) v->ndef = ndx;
+        } else if (ndx >= 1 && ndx <= v->ndef) {
+            v->def_flags[ndx - 1] = mp__le16(p + 2);
+            if (cnt && mp__in_bounds(off + aux, 8, sh->size)) {
+                size_t len;
+                v->def[ndx - 1] = mp__elf_str(str, strsize, mp__le32(d + off + aux), &len);
+            }
+        }
+        if (next == 0) break;
+        off += next;
+    }
+}
+
+static void mp__elf_walk_verneed(const mp__elf *e, const mp__shdr *sh, const unsigned char *str,
+                                 uint64_t strsize, mp__elf_versions *v, int fill)
+{
+    const unsigned char *d = mp__elf_section_data(e, sh);
+    uint64_t off = 0, k;
+    if (!d) return;
+    for (k = 0; k < sh->info && mp__in_bounds(off, 16, sh->size); k++) {
+        const unsigned char *p = d + off;
+        uint32_t cnt = mp__le16(p + 2), next = mp__le32(p + 12), j;
+        uint64_t aoff = off + mp__le32(p + 8);
+        for (j = 0; j < cnt && mp__in_bounds(aoff, 16, sh->size); j++) {
+            const unsigned char *a = d + aoff;
+            uint32_t other = mp__le16(a + 6) & 0x7fffu, anext = mp__le32(a + 12);
+            if (!fill) {
+                if (other + 1 > v->nneed) v->nneed = other + 1;
+            } else if (other < v->nneed && !v->need[other]) {
+                size_t len;
+                v->need[other] = mp__elf_str(str, strsize, mp__le32(a + 8), &len);
+            }
+            if (anext == 0) break;
+            aoff += anext;
+        }
+        if (next == 0) break;
+        off += next;
+    }
+}
+
+static mp_err mp__elf_versions_read(const mp__elf *e, uint32_t dynsym_index, mp__elf_versions *v,
+                                    mp_error *err)
+{
+    mp__shdr sh, vs, vd, vn, str;
+    int have_vs = 0, have_vd = 0, have_vn = 0;
+    const unsigned char *vdstr = NULL, *vnstr = NULL;
+    uint64_t vdstrsize = 0, vnstrsize = 0;
+    uint32_t i;
+    memset(v, 0, sizeof *v);
+    memset(&vs, 0, sizeof vs);
+    memset(&vd, 0, sizeof vd);
+    memset(&vn, 0, sizeof vn);
+    for (i = 0; i < e->shnum; i++) {
+        if (!mp__elf_shdr(e, i, &sh)) continue;
+        if (sh.type == MP__SHT_VERSYM && !have_vs && sh.link == dynsym_index) { vs = sh; have_vs = 1; }
+        if (sh.type == MP__SHT_VERDEF && !have_vd) { vd = sh; have_vd = 1; }
+        if (sh.type == MP__SHT_VERNEED && !have_vn) { vn = sh; have_vn = 1; }
+    }
+    if (!have_vs || !(have_vd || have_vn)) return MP_OK;
+    v->present = 1;
+    v->versym = mp__elf_section_data(e, &vs);
+    v->nversym = v->versym ? vs.size / 2 : 0;
+    if (have_vd && mp__elf_shdr(e, vd.link, &str)) {
+        vdstr = mp__elf_section_data(e, &str);
+        vdstrsize = vdstr ? str.size : 0;
+    }
+    if (have_vn && mp__elf_shdr(e, vn.link, &str)) {
+        vnstr = mp__elf_section_data(e, &str);
+        vnstrsize = vnstr ? str.size : 0;
+    }
+    if (have_vd) mp__elf_walk_verdef(e, &vd, vdstr, vdstrsize, v, 0);
+    if (have_vn) mp__elf_walk_verneed(e, &vn, vnstr, vnstrsize, v, 0);
+    if (v->ndef) {
+        v->def = (const char **)MP_MALLOC(v->ndef * sizeof *v->def);
+        v->def_flags = (uint16_t *)MP_MALLOC(v->ndef * sizeof *v->def_flags);
+        if (!v->def || !v->def_flags) return mp__nomem(err);
+        memset((void *)v->def, 0, v->ndef * sizeof *v->def);
+        memset(v->def_flags, 0, v->ndef * sizeof *v->def_flags);
+        mp__elf_walk_verdef(e, &vd, vdstr, vdstrsize, v, 1);
+    }
+    if (v->nneed) {
+        v->need = (const char **)MP_MALLOC(v->nneed * sizeof *v->need);
+        if (!v->need) return mp__nomem(err);
+        memset((void *)v->need, 0, v->nneed * sizeof *v->need);
+        mp__elf_walk_verneed(e, &vn, vnstr, vnstrsize, v, 1);
+    }
+    return MP_OK;
+}
+
+/* The "@@VERSION" or "@VERSION" nm -D appends to a defined dynamic symbol, or NULL. */
+static const char *mp__elf_version(const mp__elf_versions *v, uint64_t index, const char *name,
+                                   int *hidden)
+{
+    uint32_t vernum;
+    const char *s;
+    if (!v->present) return NULL;
+    vernum = index < v->nversym ? mp__le16(v->versym + 2 * index) : 0;
+    *hidden = (vernum & 0x8000u) != 0;
+    vernum &= 0x7fffu;
+    if (vernum == 0) return NULL;
+    if (vernum == 1 && (vernum > v->ndef || v->def_flags[0] == 1 /* VER_FLG_BASE */)) return NULL;
+    if (vernum <= v->ndef) {
+        s = v->def[vernum - 1];
+        return s && strcmp(s, name) != 0 ? s : NULL;
+    }
+    if (vernum < v->nneed && v->need[vernum]) {
+        *hidden = 1;
+        return v->need[vernum];
+    }
+    return "<corrupt>";
+}
+
+/* nm's letter for a symbol (bfd_decode_symclass), or 0 when nm would not print it with an
+   address: undefined, debugging (section, file) and common symbols. */
+static char mp__elf_letter(unsigned info, uint32_t shndx, int exec_section)
+{
+    unsigned type = info & 0xfu, bind = info >> 4;
+    char c;
+    if (type == 3 || type == 4) return 0;                       /* STT_SECTION, STT_FILE */
+    if (shndx == MP__SHN_UNDEF || shndx == MP__SHN_COMMON) return 0;
+    if (type == 10) return 'i';                                  /* STT_GNU_IFUNC */
+    if (bind == 2) return (type == 1 || type == 5) ? 'V' : 'W';  /* STB_WEAK; OBJECT, COMMON */
+    if (bind == 10) return 'u';                                  /* STB_GNU_UNIQUE */
+    if (bind != 0 && bind != 1) return '?';
+    if (shndx == MP__SHN_ABS) c = 'a';
+    else c = exec_section ? 't' : 'd'; /* only t/T matter to V8; the rest are not told apart */
+    return bind == 1 ? (char)(c - 'a' + 'A') : c;
+}
+
+/* AArch64's mapping symbols ("$x", "$d", "$x.42"): nm hides them as target-special. */
+static int mp__aarch64_mapping_symbol(const char *name)
+{
+    return name[0] == '$' && (name[1] == 'x' || name[1] == 'd') && (name[2] == '\0' || name[2] == '.');
+}
+
+static int mp__esym_nm_order(const void *pa, const void *pb)
+{
+    const mp__esym *a = (const mp__esym *)pa, *b = (const mp__esym *)pb;
+    int c;
+    if (a->vma != b->vma) return a->vma < b->vma ? -1 : 1;
+    c = memcmp(a->raw, b->raw, a->keylen < b->keylen ? a->keylen : b->keylen);
+    if (c) return c;
+    if (a->keylen != b->keylen) return a->keylen < b->keylen ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static mp_err mp__symlib_grow(mp__symlib *lib, size_t more, size_t *cap, mp_error *err)
+{
+    size_t need = lib->nsyms + more, ncap;
+    mp__esym *p;
+    if (need <= *cap) return MP_OK;
+    ncap = *cap ? *cap : 1024;
+    while (ncap < need) ncap *= 2;
+    p = (mp__esym *)MP_REALLOC(lib->syms, ncap * sizeof *p);
+    if (!p) return mp__nomem(err);
+    lib->syms = p;
+    *cap = ncap;
+    return MP_OK;
+}
+
+/* Whether section shndx is executable; flags are looked up once per section. */
+static int mp__elf_exec_section(const unsigned char *exec_map, uint32_t nsec, uint32_t shndx)
+{
+    return shndx < nsec && exec_map[shndx];
+}
+
+/* Appends the t/T/w/W symbols of one table (SHT_SYMTAB or SHT_DYNSYM) in nm's order. */
+static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigned char *exec_map,
+                            mp__symlib *lib, size_t *cap, mp_error *err)
+{
+    mp__shdr sh, strsh, xsh;
+    const unsigned char *syms, *str = NULL, *xindex = NULL;
+    uint64_t strsize = 0, nsyms, i, nxindex = 0;
+    uint32_t tab, k;
+    size_t first = lib->nsyms;
+    mp__elf_versions ver;
+    mp_err rc = MP_OK;
+    for (tab = 0; tab < e->shnum; tab++)
+        if (mp__elf_shdr(e, tab, &sh) && sh.type == table_type) break;
+    if (tab == e->shnum) return MP_OK; /* nm: "no symbols" */
+    if (sh.entsize != MP__ELF_SYM_SIZE) return mp__elf_bad(e, err, "symbol table entry size");
+    syms = mp__elf_section_data(e, &sh);
+    if (!syms) return mp__elf_bad(e, err, "symbol table outside the file");
+    if (mp__elf_shdr(e, sh.link, &strsh)) {
+        str = mp__elf_section_data(e, &strsh);
+        strsize = str ? strsh.size : 0;
+    }
+    for (k = 0; k < e->shnum; k++) {
+        if (mp__elf_shdr(e, k, &xsh) && xsh.type == MP__SHT_SYMTAB_SHNDX && xsh.link == tab) {
+            xindex = mp__elf_section_data(e, &xsh);
+            nxindex = xindex ? xsh.size / 4 : 0;
+            break;
+        }
+    }
+    rc = table_type == MP__SHT_DYNSYM ? mp__elf_versions_read(e, tab, &ver, err)
+                                      : (memset(&ver, 0, sizeof ver), MP_OK);
+    if (rc != MP_OK) goto done;
+    nsyms = sh.size / MP__ELF_SYM_SIZE;
+    for (i = 1; i < nsyms; i++) { /* entry 0 is the null symbol */
+        const unsigned char *p = syms + i * MP__ELF_SYM_SIZE;
+        uint32_t shndx = mp__le16(p + 6);
+        unsigned info = p[4];
+        const char *name, *version = NULL;
+        size_t len;
+        int hidden = 0;
+        char letter;
+        mp__esym *s;
+        if (shndx == MP__SHN_XINDEX)
+            shndx = i < nxindex ? mp__le32(xindex + 4 * i) : MP__SHN_ABS;
+        else if (shndx >= MP__SHN_LORESERVE && shndx != MP__SHN_ABS && shndx != MP__SHN_COMMON)
+            shndx = MP__SHN_ABS;
+        letter = mp__elf_letter(info, shndx, mp__elf_exec_section(exec_map, e->shnum, shndx));
+        if (letter != 't' && letter != 'T' && letter != 'w' && letter != 'W') continue;
+        name = mp__elf_str(str, strsize, mp__le32(p), &len);
+        if (e->machine == 183 && mp__aarch64_mapping_symbol(name)) continue;
+        if (table_type == MP__SHT_DYNSYM) version = mp__elf_version(&ver, i, name, &hidden);
+        if ((rc = mp__symlib_grow(lib, 1, cap, err)) != MP_OK) goto done;
+        s = &lib->syms[lib->nsyms];
+        if (version) {
+            size_t vlen = strlen(version), at = hidden ? 1 : 2;
+            char *full = mp__arena_alloc(&lib->names, len + at + vlen + 1);
+            if (!full) { rc = mp__nomem(err); goto done; }
+            memcpy(full, name, len);
+            memcpy(full + len, "@@", at);
+            memcpy(full + len + at, version, vlen + 1);
+            s->raw = full;
+        } else {
+            s->raw = mp__arena_strndup(&lib->names, name, len);
+            if (!s->raw) { rc = mp__nomem(err); goto done; }
+        }
+        s->vma = mp__le64(p + 8);
+        s->size = mp__le64(p + 16);
+        s->keylen = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+        s->shown = NULL;
+        s->index = (uint32_t)i;
+        s->letter = letter;
+        lib->nsyms++;
+    }
+    if (lib->nsyms > first)
+        qsort(lib->syms + first, lib->nsyms - first, sizeof *lib->syms, mp__esym_nm_order);
+done:
+    mp__elf_versions_free(&ver);
+    return rc;
+}
+
+static mp_err mp__elf_symbols(const mp__elf *e, mp__symlib *lib, mp_error *err)
+{
+    unsigned char *exec_map;
+    size_t cap = 0;
+    uint32_t i;
+    mp_err rc;
+    exec_map = (unsigned char *)MP_MALLOC(e->shnum ? e->shnum : 1);
+    if (!exec_map) return mp__nomem(err);
+    for (i = 0; i < e->shnum; i++) {
+        mp__shdr sh;
+        exec_map[i] = (unsigned char)(mp__elf_shdr(e, i, &sh) && (sh.flags & MP__SHF_EXECINSTR));
+    }
+    rc = mp__elf_table(e, MP__SHT_SYMTAB, exec_map, lib, &cap, err);
+    lib->nstatic = lib->nsyms;
+    if (rc == MP_OK) rc = mp__elf_table(e, MP__SHT_DYNSYM, exec_map, lib, &cap, err);
+    MP_FREE(exec_map);
+    return rc;
+}
+
+static mp_err mp__elf_load(mp__symlib *lib, mp_error *err)
+{
+    mp__elf e;
+    struct stat st;
+    void *map;
+    mp_err rc;
+    int fd = open(lib->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return mp__fail_errno(err, errno, "cannot open", lib->path);
+    if (fstat(fd, &st) != 0) {
+        rc = mp__fail_errno(err, errno, "cannot stat", lib->path);
+        close(fd);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return mp__fail(err, MP_ERR_IO, 0, "%s: not a regular file", lib->path);
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return mp__fail(err, MP_ERR_PARSE, 0, "%s: empty file, not an ELF file", lib->path);
+    }
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return mp__fail_errno(err, errno, "cannot map", lib->path);
+    memset(&e, 0, sizeof e);
+    e.path = lib->path;
+    e.data = (const unsigned char *)map;
+    e.size = (uint64_t)st.st_size;
+    rc = mp__elf_header(&e, err);
+    if (rc == MP_OK) {
+        lib->is_exec = e.type == 2;
+        rc = mp__elf_segments(&e, lib, err);
+    }
+    if (rc == MP_OK) rc = mp__elf_symbols(&e, lib, err);
+    munmap(map, (size_t)st.st_size);
+    return rc;
+}
+
+/* ---- names as nm -C prints them ------------------------------------------------------------ */
+
+static void mp__symtab_load_demangler(mp_symtab *t)
+{
+    void *fn;
+    t->demangle_tried = 1;
+    t->cxx = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+    fn = t->cxx ? dlsym(t->cxx, "__cxa_demangle") : NULL;
+    if (fn) {
+        memcpy(&t->demangle, &fn, sizeof fn);
+        return;
+    }
+    if (!t->warning) {
+        const char *why = dlerror();
+        mp_buf b = { NULL, 0, 0, 0 };
+        mp_buf_printf(&b, "C++ names are not demangled: no __cxa_demangle (%s)",
+                      why ? why : "libstdc++.so.6 not found");
+        t->warning = mp_buf_take(&b);
+    }
+}
+
+/* What binutils' bfd_demangle does with DMGL_PARAMS | DMGL_ANSI: leading dots and dollars
+   and an "@suffix" are set aside, only Itanium-ABI names ("_Z...", "_GLOBAL_[._$][DI]_")
+   are demangled (never a bare type name such as "i"), and a failure keeps the name. The
+   result goes to names; t->demangle must be loaded already (threads only read t). */
+static void mp__sym_demangle(const mp_symtab *t, mp__arena *names, mp__esym *s)
+{
+    const char *name = s->raw, *base, *at;
+    size_t pre, baselen;
+    char small[512], *base_copy, *dem;
+    int status = 0;
+    base = name;
+    while (*base == '.' || *base == '$') base++;
+    pre = (size_t)(base - name);
+    s->shown = s->raw;
+    if (!t->demangle) return;
+    if (!(base[0] == '_' && base[1] == 'Z') &&
+        !(strncmp(base, "_GLOBAL_", 8) == 0 && (base[8] == '.' || base[8] == '_' || base[8] == '$') &&
+          (base[9] == 'D' || base[9] == 'I') && base[10] == '_'))
+        return;
+    at = strchr(base, '@');
+    baselen = at ? (size_t)(at - base) : strlen(base);
+    base_copy = baselen < sizeof small ? small : (char *)malloc(baselen + 1);
+    if (!base_copy) return;
+    memcpy(base_copy, base, baselen);
+    base_copy[baselen] = '\0';
+    dem = t->demangle(base_copy, NULL, NULL, &status);
+    if (base_copy != small) free(base_copy);
+    if (dem && status == 0) {
+        size_t dlen = strlen(dem), suflen = at ? strlen(at) : 0;
+        char *full = mp__arena_alloc(names, pre + dlen + suflen + 1);
+        if (full) {
+            memcpy(full, name, pre);
+            memcpy(full + pre, dem, dlen);
+            if (at) memcpy(full + pre + dlen, at, suflen);
+            full[pre + dlen + suflen] = '\0';
+            s->shown = full;
+        }
+    }
+    free(dem); /* __cxa_demangle allocates with the C library's malloc */
+}
+
+static int mp__sym_needs_demangler(const mp__esym *s)
+{
+    const char *p = s->raw;
+    while (*p == '.' || *p == '$') p++;
+    return (p[0] == '_' && p[1] == 'Z') || strncmp(p, "_GLOBAL_", 8) == 0;
+}
+
+typedef struct mp__demangle_job {
+    const mp_symtab *t;
+    mp__esym **syms;
+    size_t n;
+    mp__arena names;      /* this thread's results, handed to the library afterwards */
+} mp__demangle_job;
+
+static void *mp__demangle_worker(void *arg)
+{
+    mp__demangle_job *job = (mp__demangle_job *)arg;
+    size_t i;
+    for (i = 0; i < job->n; i++) mp__sym_demangle(job->t, &job->names, job->syms[i]);
+    return NULL;
+}
+
+static void mp__arena_take(mp__arena *to, mp__arena *from)
+{
+    while (from->head) {
+        mp__arena_chunk *c = from->head;
+        from->head = c->next;
+        c->next = to->head;
+        to->head = c;
+    }
+}
+
+#define MP__DEMANGLE_THREADS 8
+
+/* Names every symbol of v (those without one yet). node has ~100k C++ names at ~2.5 us each:
+   they are shared among the CPUs (__cxa_demangle is thread-safe). */
+static void mp__sym_name_all(mp_symtab *t, mp__symlib *lib, mp__esym **v, size_t n)
+{
+    mp__demangle_job jobs[MP__DEMANGLE_THREADS];
+    pthread_t tids[MP__DEMANGLE_THREADS];
+    int started[MP__DEMANGLE_THREADS];
+    size_t i, k = 0, nthreads, per;
+    long cpus;
+    for (i = 0; i < n; i++) { /* keep only those that need work, in place */
+        if (v[i]->shown) continue;
+        if (!mp__sym_needs_demangler(v[i])) v[i]->shown = v[i]->raw;
+        else v[k++] = v[i];
+    }
+    n = k;
+    if (n == 0) return;
+    if (!t->demangle_tried) mp__symtab_load_demangler(t);
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    nthreads = cpus < 1 ? 1 : cpus > MP__DEMANGLE_THREADS ? MP__DEMANGLE_THREADS : (size_t)cpus;
+    if (n < 4096) nthreads = 1;
+    per = (n + nthreads - 1) / nthreads;
+    for (i = 0; i < nthreads; i++) {
+        size_t from = i * per < n ? i * per : n;
+        jobs[i].t = t;
+        jobs[i].syms = v + from;
+        jobs[i].n = (from + per < n ? from + per : n) - from;
+        jobs[i].names.head = NULL;
+        started[i] = i > 0 && pthread_create(&tids[i], NULL, mp__demangle_worker, &jobs[i]) == 0;
+    }
+    mp__demangle_worker(&jobs[0]);
+    for (i = 1; i < nthreads; i++) {
+        if (started[i]) pthread_join(tids[i], NULL);
+        else mp__demangle_worker(&jobs[i]);
+    }
+    for (i = 0; i < nthreads; i++) mp__arena_take(&lib->names, &jobs[i].names);
+}
+
+/* One symbol's name, alone. */
+static const char *mp__symtab_shown(mp_symtab *t, mp__symlib *lib, mp__esym *s)
+{
+    if (!s->shown) mp__sym_name_all(t, lib, &s, 1);
+    return s->shown;
+}
+
+/* ---- placement and V8's addEntry ----------------------------------------------------------- */
+
+/* The runtime address of VMA 0. ET_EXEC: absolute (plus the log's slide, 0 on Linux).
+   ET_DYN: the log's start is mapping start - file offset of an executable PT_LOAD segment,
+   i.e. base + p_vaddr - p_offset; the segment whose mapping ends at the logged end decides
+   when segments differ in p_vaddr - p_offset (lld, gold), else the first executable one. */
+static uint64_t mp__symlib_bias(const mp__symlib *lib, uint64_t start, uint64_t end, uint64_t slide)
+{
+    size_t i;
+    const mp__seg *first = NULL;
+    if (lib->is_exec) return slide;
+    for (i = 0; i < lib->nsegs; i++) {
+        const mp__seg *s = &lib->segs[i];
+        uint64_t bias, seg_end;
+        if (!(s->flags & 1u)) continue;
+        if (!first) first = s;
+        bias = start - (s->vaddr - s->offset);
+        seg_end = bias + s->vaddr + s->memsz;
+        if (end >= seg_end && end - seg_end < 0x10000u) return bias;
+    }
+    return first ? start - (first->vaddr - first->offset) : start;
+}
+
+/* An entry V8 adds, before naming: seq keeps the order of adding among equal starts. */
+typedef struct mp__placed {
+    uint64_t start, end;
+    mp__esym *src;
+    size_t seq;
+} mp__placed;
+
+typedef struct mp__v8add {
+    uint64_t lib_start, lib_end;
+    mp__placed *out;
+    size_t n, cap;
+    int failed;
+    int pending;              /* lastUnknownSize */
+    uint64_t pending_start;
+    mp__esym *pending_sym;
+    int added;                /* lastAdded */
+    uint64_t added_start, added_end;
+} mp__v8add;
+
+static void mp__v8_emit(mp__v8add *a, uint64_t start, uint64_t end, mp__esym *s)
+{
+    if (a->failed) return;
+    if (a->n == a->cap) {
+        size_t ncap = a->cap ? a->cap * 2 : 256;
+        mp__placed *p = (mp__placed *)MP_REALLOC(a->out, ncap * sizeof *p);
+        if (!p) { a->failed = 1; return; }
+        a->out = p;
+        a->cap = ncap;
+    }
+    a->out[a->n].start = start;
+    a->out[a->n].end = end;
+    a->out[a->n].src = s;
+    a->out[a->n].seq = a->n;
+    a->n++;
+    a->added = 1;
+    a->added_start = start;
+    a->added_end = end;
+}
+
+/* One nm line (placed) into CppEntriesProvider.parseVmSymbols' addEntry; s NULL for the
+   final sentinel at libEnd. JavaScript truthiness: a size of 0 means "no size". */
+static void mp__v8_add(mp__v8add *a, uint64_t start, uint64_t size, mp__esym *s)
+{
+    if (a->pending && a->pending_start < start) {
+        uint64_t ps = a->pending_start, pe = start;
+        int inside_last = a->added && ps >= a->added_start && pe <= a->added_end;
+        if (!inside_last && ps >= a->lib_start && pe <= a->lib_end)
+            mp__v8_emit(a, ps, pe, a->pending_sym);
+    }
+    a->pending = 0;
+    if (size) {
+        /* An end past 2^64 is past libEnd too, as it is for JavaScript's doubles. */
+        if ((!a->added || a->added_start != start) && start >= a->lib_start &&
+            size <= UINT64_MAX - start && start + size <= a->lib_end)
+            mp__v8_emit(a, start, start + size, s);
+    } else if (s) {
+        a->pending = 1;
+        a->pending_start = start;
+        a->pending_sym = s;
+    }
+}
+
+static int mp__placed_order(const void *pa, const void *pb)
+{
+    const mp__placed *a = (const mp__placed *)pa, *b = (const mp__placed *)pb;
+    if (a->start != b->start) return a->start < b->start ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Runs the record through V8's rules, keeps the first entry per start (V8's code map
+   ignores later ones), then names only what is kept: node's dynamic table repeats most of
+   its static one, and demangling is the costly part. */
+static mp_err mp__symlib_place(mp_symtab *t, mp__symlib *lib, mp__symplace *pl, mp_error *err)
+{
+    mp__v8add a;
+    uint64_t bias = mp__symlib_bias(lib, pl->start, pl->end, pl->slide);
+    mp__esym **todo = NULL;
+    mp_sym *syms = NULL;
+    size_t i, j;
+    memset(&a, 0, sizeof a);
+    a.lib_start = pl->start;
+    a.lib_end = pl->end;
+    for (i = 0; i < lib->nsyms; i++)
+        mp__v8_add(&a, lib->syms[i].vma + bias, lib->syms[i].size, &lib->syms[i]);
+    mp__v8_add(&a, pl->end, 0, NULL);
+    if (a.failed) goto nomem;
+    if (a.n) qsort(a.out, a.n, sizeof *a.out, mp__placed_order);
+    for (i = j = 0; i < a.n; i++)
+        if (j == 0 || a.out[j - 1].start != a.out[i].start) a.out[j++] = a.out[i];
+    if (j) {
+        todo = (mp__esym **)MP_MALLOC(j * sizeof *todo);
+        syms = (mp_sym *)MP_MALLOC(j * sizeof *syms);
+        if (!todo || !syms) goto nomem;
+        for (i = 0; i < j; i++) todo[i] = a.out[i].src;
+        mp__sym_name_all(t, lib, todo, j);
+        for (i = 0; i < j; i++) {
+            syms[i].start = a.out[i].start;
+            syms[i].end = a.out[i].end;
+            syms[i].name = a.out[i].src->shown;
+        }
+    }
+    MP_FREE(todo);
+    MP_FREE(a.out);
+    pl->syms = syms;
+    pl->n = j;
+    return MP_OK;
+nomem:
+    MP_FREE(todo);
+    MP_FREE(syms);
+    MP_FREE(a.out);
+    return mp__nomem(err);
+}
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+static void mp__symlib_free(mp__symlib *lib)
+{
+    if (!lib) return;
+    MP_FREE(lib->path);
+    MP_FREE(lib->msg);
+    MP_FREE(lib->segs);
+    MP_FREE(lib->syms);
+    mp__arena_free(&lib->names);
+    MP_FREE(lib);
+}
+
+static mp__symlib *mp__symtab_find(mp_symtab *t, const char *path)
+{
+    size_t i;
+    for (i = 0; i < t->nlibs; i++)
+        if (strcmp(t->libs[i]->path, path) == 0) return t->libs[i];
+    return NULL;
+}
+
+static mp__symlib *mp__symtab_add_lib(mp_symtab *t, const char *path, mp_error *err)
+{
+    mp__symlib *lib;
+    if (t->nlibs == t->caplibs) {
+        size_t ncap = t->caplibs ? t->caplibs * 2 : 16;
+        mp__symlib **p = (mp__symlib **)MP_REALLOC(t->libs, ncap * sizeof *p);
+        if (!p) { mp__nomem(err); return NULL; }
+        t->libs = p;
+        t->caplibs = ncap;
+    }
+    lib = (mp__symlib *)MP_MALLOC(sizeof *lib);
+    if (!lib) { mp__nomem(err); return NULL; }
+    memset(lib, 0, sizeof *lib);
+    lib->path = mp__strdup(path);
+    if (!lib->path) { MP_FREE(lib); mp__nomem(err); return NULL; }
+    t->libs[t->nlibs++] = lib;
+    return lib;
+}
+
+/* The library's symbols, read on first use; a failure is remembered and repeated. */
+static mp_err mp__symtab_get(mp_symtab *t, const char *path, mp__symlib **out, mp_error *err)
+{
+    mp__symlib *lib = mp__symtab_find(t, path);
+    mp_error local;
+    if (!lib) {
+        if (t->symbols_file)
+            return mp__fail(err, MP_ERR_NOT_FOUND, 0, "%s: not in symbols file %s", path,
+                            t->symbols_file);
+        lib = mp__symtab_add_lib(t, path, err);
+        if (!lib) return MP_ERR_NOMEM;
+        lib->status = mp__elf_load(lib, &local);
+        if (lib->status != MP_OK) {
+            lib->msg = mp__strdup(local.msg);
+            MP_FREE(lib->syms);
+            lib->syms = NULL;
+            lib->nsyms = lib->nstatic = 0;
+        }
+    }
+    if (lib->status != MP_OK)
+        return mp__fail(err, lib->status, 0, "%s", lib->msg ? lib->msg : "cannot read");
+    *out = lib;
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_symtab_new(mp_symtab **out, mp_error *err)
+{
+    mp_symtab *t = (mp_symtab *)MP_MALLOC(sizeof *t);
+    if (!t) return mp__nomem(err);
+    memset(t, 0, sizeof *t);
+    *out = t;
+    return MP_OK;
+}
+
+/* Names node's polyfill never runs nm on: [vdso], [vsyscall], anonymous "hex-hex" ranges. */
+static int mp__sym_pseudo_library(const char *lib)
+{
+    const char *p = lib;
+    if (strcmp(lib, "[vdso]") == 0 || strcmp(lib, "[vsyscall]") == 0) return 1;
+    if (!isxdigit((unsigned char)*p)) return 0;
+    while (isxdigit((unsigned char)*p)) p++;
+    if (*p++ != '-' || !isxdigit((unsigned char)*p)) return 0;
+    while (isxdigit((unsigned char)*p)) p++;
+    return *p == '\0';
+}
+
+MP__DEF mp_err mp_symtab_lookup(mp_symtab *t, const char *lib, uint64_t start, uint64_t end,
+                                uint64_t slide, const mp_sym **syms, size_t *n, mp_error *err)
+{
+    mp__symlib *l;
+    mp__symplace *pl;
+    size_t i;
+    mp_err rc;
+    *syms = NULL;
+    *n = 0;
+    if (mp__sym_pseudo_library(lib)) return MP_OK;
+    if ((rc = mp__symtab_get(t, lib, &l, err)) != MP_OK) return rc;
+    for (i = 0; i < t->nplaces; i++) {
+        pl = &t->places[i];
+        if (pl->lib == l && pl->start == start && pl->end == end && pl->slide == slide) {
+            *syms = pl->syms;
+            *n = pl->n;
+            return MP_OK;
+        }
+    }
+    if (t->nplaces == t->capplaces) {
+        size_t ncap = t->capplaces ? t->capplaces * 2 : 16;
+        mp__symplace *p = (mp__symplace *)MP_REALLOC(t->places, ncap * sizeof *p);
+        if (!p) return mp__nomem(err);
+        t->places = p;
+        t->capplaces = ncap;
+    }
+    pl = &t->places[t->nplaces];
+    memset(pl, 0, sizeof *pl);
+    pl->lib = l;
+    pl->start = start;
+    pl->end = end;
+    pl->slide = slide;
+    if ((rc = mp__symlib_place(t, l, pl, err)) != MP_OK) return rc;
+    t->nplaces++;
+    *syms = pl->syms;
+    *n = pl->n;
+    return MP_OK;
+}
+
+MP__DEF const char *mp_symtab_warning(const mp_symtab *t) { return t->warning; }
+
+MP__DEF void mp_symtab_free(mp_symtab *t)
+{
+    size_t i;
+    if (!t) return;
+    for (i = 0; i < t->nlibs; i++) mp__symlib_free(t->libs[i]);
+    for (i = 0; i < t->nplaces; i++) MP_FREE(t->places[i].syms);
+    MP_FREE(t->libs);
+    MP_FREE(t->places);
+    MP_FREE(t->symbols_file);
+    MP_FREE(t->warning);
+    if (t->cxx) dlclose(t->cxx);
+    MP_FREE(t);
+}
+
+/* ---- portable symbols file ------------------------------------------------------------------ */
+
+/* Names and paths on one line: backslash, and bytes below 0x20 or 0x7f, escaped as \\ \xHH. */
+static void mp__sym_escape(mp_buf *b, const char *s)
+{
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != 0x7f && c != '\\') continue;
+        mp_buf_append(b, run, (size_t)(s - run));
+        if (c == '\\') mp_buf_puts(b, "\\\\");
+        else mp_buf_printf(b, "\\x%02x", c);
+        run = s + 1;
+    }
+    mp_buf_append(b, run, (size_t)(s - run));
+}
+
+MP__DEF void mp_symtab_export_header(mp_buf *out)
+{
+    mp_buf_puts(out, "medprof-symbols 1\n");
+}
+
+static void mp__sym_export_table(mp_symtab *t, mp__symlib *lib, const char *tag, size_t from,
+                                 size_t to, mp_buf *out)
+{
+    size_t i;
+    mp_buf_printf(out, "%s %zu\n", tag, to - from);
+    for (i = from; i < to; i++) {
+        mp__esym *s = &lib->syms[i];
+        mp_buf_printf(out, "%llx %llx %c ", (unsigned long long)s->vma,
+                      (unsigned long long)s->size, s->letter);
+        mp__sym_escape(out, mp__symtab_shown(t, lib, s));
+        mp_buf_puts(out, "\n");
+    }
+}
+
+MP__DEF mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err)
+{
+    mp__symlib *l;
+    size_t i;
+    mp__esym **all;
+    mp_err rc = mp__symtab_get(t, lib, &l, err);
+    if (rc != MP_OK) return rc;
+    if (l->nsyms) {
+        all = (mp__esym **)MP_MALLOC(l->nsyms * sizeof *all);
+        if (!all) return mp__nomem(err);
+        for (i = 0; i < l->nsyms; i++) all[i] = &l->syms[i];
+        mp__sym_name_all(t, l, all, l->nsyms);
+        MP_FREE(all);
+    }
+    mp_buf_puts(out, "library ");
+    mp__sym_escape(out, l->path);
+    mp_buf_printf(out, "\nelf %s\n", l->is_exec ? "exec" : "dyn");
+    for (i = 0; i < l->nsegs; i++)
+        mp_buf_printf(out, "load %llx %llx %llx %x\n", (unsigned long long)l->segs[i].offset,
+                      (unsigned long long)l->segs[i].vaddr, (unsigned long long)l->segs[i].memsz,
+                      (unsigned)l->segs[i].flags);
+    mp__sym_export_table(t, l, "symtab", 0, l->nstatic, out);
+    mp__sym_export_table(t, l, "dynsym", l->nstatic, l->nsyms, out);
+    mp_buf_puts(out, "end\n");
+    if (out->failed) return mp__nomem(err);
+    return MP_OK;
+}
+
+/* Reading: one line at a time from the whole file in memory. */
+typedef struct mp__symreader {
+    const char *path;
+    char *data;
+    size_t size, pos;
+    size_t line_no;
+    char *line;           /* the current line, NUL-terminated in place */
+} mp__symreader;
+
+static int mp__symreader_next(mp__symreader *r)
+{
+    char *nl;
+    if (r->pos >= r->size) return 0;
+    r->line = r->data + r->pos;
+    nl = (char *)memchr(r->line, '\n', r->size - r->pos);
+    if (nl) {
+        *nl = '\0';
+        r->pos = (size_t)(nl - r->data) + 1;
+    } else {
+        r->data[r->size] = '\0';
+        r->pos = r->size;
+    }
+    r->line_no++;
+    return 1;
+}
+
+static mp_err mp__symreader_bad(const mp__symreader *r, mp_error *err, const char *what)
+{
+    return mp__fail(err, MP_ERR_PARSE, 0, "%s:%zu: %s", r->path, r->line_no, what);
+}
+
+/* Undoes mp__sym_escape in place; 0 on a bad escape. */
+static int mp__sym_unescape(char *s)
+{
+    char *w = s;
+    while (*s) {
+        if (*s != '\\') { *w++ = *s++; continue; }
+        if (s[1] == '\\') { *w++ = '\\'; s += 2; continue; }
+        if (s[1] == 'x' && isxdigit((unsigned char)s[2]) && isxdigit((unsigned char)s[3])) {
+            char hex[3] = { s[2], s[3], 0 };
+            *w++ = (char)strtoul(hex, NULL, 16);
+            s += 4;
+            continue;
+        }
+        return 0;
+    }
+    *w = '\0';
+    return 1;
+}
+
+/* A hex number followed by a space or the end; advances *p past the space. */
+static int mp__sym_hex(char **p, uint64_t *v)
+{
+    char *s = *p, *end;
+    unsigned long long x;
+    if (!isxdigit((unsigned char)*s)) return 0;
+    errno = 0;
+    x = strtoull(s, &end, 16);
+    if (errno || (*end != ' ' && *end != '\0')) return 0;
+    *v = (uint64_t)x;
+    *p = *end ? end + 1 : end;
+    return 1;
+}
+
+static mp_err mp__symreader_table(mp__symreader *r, mp__symlib *lib, const char *tag, size_t *cap,
+                                  mp_error *err)
+{
+    uint64_t count, i;
+    char *p;
+    mp_err rc;
+    size_t taglen = strlen(tag);
+    if (!mp__symreader_next(r) || strncmp(r->line, tag, taglen) != 0 || r->line[taglen] != ' ')
+        return mp__symreader_bad(r, err, tag);
+    errno = 0;
+    count = strtoull(r->line + taglen + 1, &p, 10);
+    if (errno || *p || p == r->line + taglen + 1) return mp__symreader_bad(r, err, "bad symbol count");
+    for (i = 0; i < count; i++) {
+        mp__esym *s;
+        uint64_t vma, size;
+        char letter;
+        if (!mp__symreader_next(r))
+            return mp__fail(err, MP_ERR_PARSE, 0, "%s:%zu: end of file: fewer symbols than counted",
+                            r->path, r->line_no + 1);
+        p = r->line;
+        if (!mp__sym_hex(&p, &vma) || !mp__sym_hex(&p, &size) || !p[0] || p[1] != ' ')
+            return mp__symreader_bad(r, err, "expected: VMA SIZE LETTER NAME");
+        letter = p[0];
+        if (letter != 't' && letter != 'T' && letter != 'w' && letter != 'W')
+            return mp__symreader_bad(r, err, "symbol letter must be t, T, w or W");
+        p += 2;
+        if (!mp__sym_unescape(p)) return mp__symreader_bad(r, err, "bad escape in name");
+        if ((rc = mp__symlib_grow(lib, 1, cap, err)) != MP_OK) return rc;
+        s = &lib->syms[lib->nsyms];
+        s->raw = mp__arena_strndup(&lib->names, p, strlen(p));
+        if (!s->raw) return mp__nomem(err);
+        s->shown = s->raw;
+        s->keylen = 0; /* the file is in nm's order already */
+        s->vma = vma;
+        s->size = size;
+        s->index = (uint32_t)i;
+        s->letter = letter;
+        lib->nsyms++;
+    }
+    return MP_OK;
+}
+
+static mp_err mp__symreader_library(mp__symreader *r, mp_symtab *t, mp_error *err)
+{
+    char *path = r->line + 8, *p;
+    mp__symlib *lib;
+    size_t cap = 0, capsegs = 0;
+    mp_err rc;
+    if (!mp__sym_unescape(path) || !*path) return mp__symreader_bad(r, err, "bad library path");
+    if (mp__symtab_find(t, path)) return mp__symreader_bad(r, err, "library listed twice");
+    lib = mp__symtab_add_lib(t, path, err);
+    if (!lib) return MP_ERR_NOMEM;
+    if (!mp__symreader_next(r) || (strcmp(r->line, "elf exec") != 0 && strcmp(r->line, "elf dyn") != 0))
+        return mp__symreader_bad(r, err, "expected: elf exec|dyn");
+    lib->is_exec = strcmp(r->line, "elf exec") == 0;
+    while (r->pos < r->size && strncmp(r->data + r->pos, "load ", 5) == 0) {
+        mp__seg s;
+        uint64_t flags;
+        mp__symreader_next(r);
+        p = r->line + 5;
+        if (!mp__sym_hex(&p, &s.offset) || !mp__sym_hex(&p, &s.vaddr) || !mp__sym_hex(&p, &s.memsz) ||
+            !mp__sym_hex(&p, &flags) || *p)
+            return mp__symreader_bad(r, err, "expected: load OFFSET VADDR MEMSZ FLAGS");
+        s.flags = (uint32_t)flags;
+        if (lib->nsegs == capsegs) {
+            size_t ncap = capsegs ? capsegs * 2 : 8;
+            mp__seg *q = (mp__seg *)MP_REALLOC(lib->segs, ncap * sizeof *q);
+            if (!q) return mp__nomem(err);
+            lib->segs = q;
+            capsegs = ncap;
+        }
+        lib->segs[lib->nsegs++] = s;
+    }
+    if ((rc = mp__symreader_table(r, lib, "symtab", &cap, err)) != MP_OK) return rc;
+    lib->nstatic = lib->nsyms;
+    if ((rc = mp__symreader_table(r, lib, "dynsym", &cap, err)) != MP_OK) return rc;
+    if (!mp__symreader_next(r) || strcmp(r->line, "end") != 0)
+        return mp__symreader_bad(r, err, "expected: end");
+    return MP_OK;
+}
+
+static mp_err mp__sym_read_whole(const char *path, char **data, size_t *size, mp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    mp_buf b = { NULL, 0, 0, 0 };
+    char chunk[65536];
+    size_t got;
+    if (!f) return mp__fail_errno(err, errno, "cannot open", path);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) mp_buf_append(&b, chunk, got);
+    if (ferror(f)) {
+        int e = errno;
+        fclose(f);
+        mp_buf_free(&b);
+        return mp__fail_errno(err, e, "cannot read", path);
+    }
+    fclose(f);
+    mp_buf_append(&b, "", 0);
+    if (b.failed || !b.data) {
+        mp_buf_free(&b);
+        return b.failed ? mp__nomem(err) : mp__fail(err, MP_ERR_PARSE, 0, "%s: empty file", path);
+    }
+    *size = b.len;
+    *data = mp_buf_take(&b);
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_symtab_load_file(mp_symtab *t, const char *symbols_path, mp_error *err)
+{
+    mp__symreader r;
+    size_t nlibs_before = t->nlibs;
+    mp_err rc;
+    memset(&r, 0, sizeof r);
+    r.path = symbols_path;
+    if ((rc = mp__sym_read_whole(symbols_path, &r.data, &r.size, err)) != MP_OK) return rc;
+    if (!mp__symreader_next(&r) || strcmp(r.line, "medprof-symbols 1") != 0) {
+        rc = mp__fail(err, MP_ERR_PARSE, 0, "%s: not a medprof symbols file (version 1)", symbols_path);
+        goto done;
+    }
+    while (mp__symreader_next(&r)) {
+        if (r.line[0] == '#' || r.line[0] == '\0') continue;
+        if (strncmp(r.line, "library ", 8) != 0) {
+            rc = mp__symreader_bad(&r, err, "expected: library PATH");
+            goto done;
+        }
+        if ((rc = mp__symreader_library(&r, t, err)) != MP_OK) goto done;
+    }
+    if (!t->symbols_file && !(t->symbols_file = mp__strdup(symbols_path))) rc = mp__nomem(err);
+done:
+    if (rc != MP_OK) { /* loses nothing: the table is as it was */
+        while (t->nlibs > nlibs_before) mp__symlib_free(t->libs[--t->nlibs]);
+    }
+    MP_FREE(r.data);
+    return rc;
+}
+#include <math.h>
+
+/* ============================================================================================
+   TICK implementation: log reader, V8's code map, attribution, views; then REPORT.
+   Behaviour follows V8's tools/{csvparser,logreader,codemap,profile,tickprocessor}.mjs as
+   node 18-22 ship them; the comments say where node's behaviour is odd on purpose.
+   ============================================================================================ */
+
+#define MP__TK_NONE 0xFFFFFFFFu
+#define MP__TK_NAN INT64_MIN          /* parseInt gave NaN */
+#define MP__TK_MAX_WARNINGS 100
+#define MP__TK_READ_CHUNK 65536
+
+/* ---- interned strings ----------------------------------------------------------------- */
+
+typedef struct mp__tk_str {
+    const char *s;          /* NUL-terminated, in the arena: stable for the profile's life */
+    uint32_t len;
+    uint32_t hash;
+    uint32_t gen;           /* NameGenerator: 0 never seen, else 1 + times seen again */
+    uint8_t ctype;          /* codeTypes_: 0 none, 1 CPP, 2 SHARED_LIB */
+    uint8_t skip;           /* skipThisFunction cache: 0 unknown, 1 keep, 2 skip */
+    uint64_t self;          /* flat profile: ticks with this name on top */
+    uint64_t centry;        /* C++ entry point ticks */
+} mp__tk_str;
+
+enum { MP__TK_CT_NONE = 0, MP__TK_CT_CPP = 1, MP__TK_CT_LIB = 2 };
+
+typedef struct mp__tk_chunk {
+    struct mp__tk_chunk *next;
+    size_t used, cap;
+    char data[1];
+} mp__tk_chunk;
+
+/* ---- code map ------------------------------------------------------------------------- */
+
+enum { MP__TK_LIB = 1, MP__TK_CPP, MP__TK_CODE, MP__TK_FUNC_CODE, MP__TK_FUNCTION };
+
+typedef struct mp__tk_entry {
+    int64_t size;
+    uint32_t name;          /* raw name (unused for FUNC_CODE, whose name is its function's) */
+    uint32_t type;          /* the code-creation tag, e.g. "JS", "Builtin" */
+    uint32_t func;          /* FUNC_CODE: its FUNCTION entry */
+    uint32_t shown;         /* cached display name, MP__TK_NONE: not made yet */
+    uint32_t shown_func;    /* FUNC_CODE: the function name the cache was made from */
+    uint32_t refs;          /* 1 while in a map, +1 per FUNC_CODE pointing here */
+    uint8_t kind, state, shown_state, named;
+} mp__tk_entry;
+
+/* A treap keyed by address: node 0 is the nil sentinel. */
+typedef struct mp__tk_tnode {
+    int64_t key;
+    uint32_t val, left, right, prio;
+} mp__tk_tnode;
+
+typedef struct mp__tk_tree {
+    mp__tk_tnode *n;
+    uint32_t root, count, cap, free_list;
+    int changed;            /* since lo/hi were computed */
+    int64_t lo, hi;         /* min key, and max key + its entry's size (dynamic code only) */
+} mp__tk_tree;
+
+/* Open-addressing map from nonzero 64-bit keys to 32-bit values. */
+typedef struct mp__tk_map {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t cap, count;
+} mp__tk_map;
+
+/* Static (C++) code: only ever added, so a sorted array; additions wait in `pending` and
+   are merged before the next lookup, the first one of a start winning as in
+   SplayTree.insert. */
+typedef struct mp__tk_static {
+    int64_t key;
+    uint32_t val, seq;
+} mp__tk_static;
+
+/* A remembered findEntry answer, good while the code map's version is unchanged: ticks
+   repeat the same addresses, code events are rare in between. */
+typedef struct mp__tk_hit {
+    int64_t addr;
+    uint32_t entry, version;
+} mp__tk_hit;
+
+#define MP__TK_HITS 4096
+
+/* Page numbers of library mappings: sorted, disjoint, non-adjacent closed intervals. */
+typedef struct mp__tk_span {
+    uint32_t lo, hi;
+} mp__tk_span;
+
+/* ---- call tree ------------------------------------------------------------------------ */
+
+typedef struct mp__tk_cnode {
+    uint32_t label, parent, first_child, next_sibling;
+    uint64_t self, total;
+} mp__tk_cnode;
+
+typedef struct mp__tk_sorted {
+    const char *s;
+    uint32_t len, id;
+    uint64_t key;
+} mp__tk_sorted;
+
+struct mp_tick_profile {
+    char *name;
+    mp_symtab *own_symbols; /* made when the config names no symbol source */
+    char *runtime_timer;
+    mp_tick_config cfg;
+    int skip_ic, skip_bytecodes, skip_builtins, skip_stubs, depth;
+    double range_start, range_end, distortion_per, distortion;
+    uint32_t rng;
+
+    /* strings */
+    mp__tk_chunk *chunks;
+    mp__tk_str *strs;
+    uint32_t nstrs, capstrs;
+    uint32_t *htab;
+    uint32_t hcap;
+    uint32_t id_unknown, id_empty, id_cpp, id_lib, id_regexp, current_timer, want_timer;
+
+    /* code map */
+    mp__tk_entry *ents;
+    uint32_t nents, capents, free_ent;
+    mp__tk_tree dyn, lib;
+    mp__tk_static *stat, *pending;
+    size_t nstat, capstat, npending, cappending;
+    uint32_t stat_seq;
+    mp__tk_span *spans;
+    size_t nspans, capspans;
+    uint32_t version;       /* bumped by every change to the code map */
+    mp__tk_hit hits[MP__TK_HITS];
+    mp__tk_map libs_warned;
+    int64_t *del_scratch;
+    size_t del_cap;
+
+    /* ticks */
+    uint64_t ticks, unaccounted, excluded, gc;
+    int64_t *stack;
+    uint32_t *names;
+    size_t stack_cap, names_cap;
+    mp__tk_cnode *cn;
+    uint32_t ncn, capcn;
+    mp__tk_map children;
+
+    /* reading */
+    mp_buf carry, esc_a, esc_b, esc_num, tmp;
+    const char **fp;
+    size_t *fl, fcap, flcap;
+    uint64_t line_no, lines, unknown_records, bad_lines, dropped_frames;
+    uint64_t unknown_moves, unknown_deletes;
+    int64_t first_unknown_move, first_unknown_delete;
+    int stopped, logs;
+
+    /* warnings */
+    char **warn;
+    size_t nwarn, capwarn;
+    uint64_t warn_dropped;
+
+    /* views, made by mp_tick_finish */
+    int finished, failed;
+    mp_tick_summary sum;
+    mp_tick_row *rows[4];
+    uint32_t *row_ids[4];
+    size_t nrows[4];
+    uint64_t entry_total;       /* the first item of node's C entry list */
+    mp_tick_node *view;
+    uint32_t *view_ids;
+    size_t nview;
+};
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static int mp__tk_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t ncap;
+    void *q;
+    if (need <= *cap) return 1;
+    ncap = *cap ? *cap : 16;
+    while (ncap < need) ncap *= 2;
+    if (!(q = MP_REALLOC(*p, ncap * elem))) return 0;
+    *p = q;
+    *cap = ncap;
+    return 1;
+}
+
+static int mp__tk_grow32(void **p, uint32_t *cap, size_t need, size_t elem)
+{
+    size_t c = *cap;
+    if (need >= 0xFFFFFFF0u) return 0;
+    if (!mp__tk_grow(p, &c, need, elem)) return 0;
+    *cap = (uint32_t)c;
+    return 1;
+}
+
+static uint32_t mp__tk_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static void mp__tk_warn(mp_tick_profile *p, const char *fmt, ...) MP__PRINTF(2, 3);
+static void mp__tk_warn(mp_tick_profile *p, const char *fmt, ...)
+{
+    va_list ap;
+    mp_buf b;
+    char *s;
+    memset(&b, 0, sizeof b);
+    /* Per-line warnings stop at a hundred; the end-of-log summaries always get in. */
+    if (p->nwarn >= MP__TK_MAX_WARNINGS && !p->stopped) { p->warn_dropped++; return; }
+    va_start(ap, fmt);
+    {
+        char small[256];
+        int n = vsnprintf(small, sizeof small, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if ((size_t)n < sizeof small) {
+            mp_buf_append(&b, small, (size_t)n);
+        } else {
+            va_start(ap, fmt);
+            if (mp__buf_reserve(&b, (size_t)n)) {
+                vsnprintf(b.data, b.cap, fmt, ap);
+                b.len = (size_t)n;
+            }
+            va_end(ap);
+        }
+    }
+    if (b.failed || !b.data) { mp_buf_free(&b); p->failed = 1; return; }
+    s = mp_buf_take(&b);
+    if (!mp__tk_grow((void **)&p->warn, &p->capwarn, p->nwarn + 1, sizeof *p->warn)) {
+        MP_FREE(s);
+        p->failed = 1;
+        return;
+    }
+    p->warn[p->nwarn++] = s;
+}
+
+/* ---- string table ---------------------------------------------------------------------- */
+
+static char *mp__tk_arena(mp_tick_profile *p, size_t n)
+{
+    mp__tk_chunk *c = p->chunks;
+    char *r;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        c = (mp__tk_chunk *)MP_MALLOC(sizeof *c + cap);
+        if (!c) return NULL;
+        c->next = p->chunks;
+        c->used = 0;
+        c->cap = cap;
+        p->chunks = c;
+    }
+    r = c->data + c->used;
+    c->used += n;
+    return r;
+}
+
+static int mp__tk_rehash(mp_tick_profile *p)
+{
+    uint32_t ncap = p->hcap ? p->hcap * 2 : 1024, i;
+    uint32_t *t = (uint32_t *)MP_MALLOC(ncap * sizeof *t);
+    if (!t) return 0;
+    memset(t, 0xFF, ncap * sizeof *t);
+    for (i = 0; i < p->nstrs; i++) {
+        uint32_t h = p->strs[i].hash & (ncap - 1);
+        while (t[h] != MP__TK_NONE) h = (h + 1) & (ncap - 1);
+        t[h] = i;
+    }
+    MP_FREE(p->htab);
+    p->htab = t;
+    p->hcap = ncap;
+    return 1;
+}
+
+/* The id of the string s[0..n), added if new; MP__TK_NONE when out of memory. */
+static uint32_t mp__tk_intern(mp_tick_profile *p, const char *s, size_t n)
+{
+    uint32_t h = mp__tk_hash(s, n), slot, id;
+    mp__tk_str *st;
+    char *copy;
+    if (n > 0xFFFFFFF0u) return MP__TK_NONE;
+    if ((p->nstrs + 1) * 2 > p->hcap && !mp__tk_rehash(p)) return MP__TK_NONE;
+    for (slot = h & (p->hcap - 1); (id = p->htab[slot]) != MP__TK_NONE;
+         slot = (slot + 1) & (p->hcap - 1)) {
+        st = &p->strs[id];
+        if (st->hash == h && st->len == n && memcmp(st->s, s, n) == 0) return id;
+    }
+    if (!mp__tk_grow32((void **)&p->strs, &p->capstrs, (size_t)p->nstrs + 1, sizeof *p->strs))
+        return MP__TK_NONE;
+    if (!(copy = mp__tk_arena(p, n + 1))) return MP__TK_NONE;
+    if (n) memcpy(copy, s, n);
+    copy[n] = '\0';
+    id = p->nstrs++;
+    st = &p->strs[id];
+    memset(st, 0, sizeof *st);
+    st->s = copy;
+    st->len = (uint32_t)n;
+    st->hash = h;
+    p->htab[slot] = id;
+    return id;
+}
+
+static uint32_t mp__tk_intern_z(mp_tick_profile *p, const char *s)
+{
+    return mp__tk_intern(p, s, strlen(s));
+}
+
+/* ---- 64-bit map ------------------------------------------------------------------------ */
+
+static size_t mp__tk_slot(uint64_t key, size_t cap)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    return (size_t)key & (cap - 1);
+}
+
+static uint32_t mp__tk_map_get(const mp__tk_map *m, uint64_t key)
+{
+    size_t i;
+    if (!m->cap) return MP__TK_NONE;
+    for (i = mp__tk_slot(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1))
+        if (m->keys[i] == key) return m->vals[i];
+    return MP__TK_NONE;
+}
+
+/* Sets key (nonzero) to val; 0 when out of memory. */
+static int mp__tk_map_put(mp__tk_map *m, uint64_t key, uint32_t val)
+{
+    size_t i;
+    if ((m->count + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 256, j;
+        uint64_t *k = (uint64_t *)MP_MALLOC(ncap * sizeof *k);
+        uint32_t *v = (uint32_t *)MP_MALLOC(ncap * sizeof *v);
+        if (!k || !v) { MP_FREE(k); MP_FREE(v); return 0; }
+        memset(k, 0, ncap * sizeof *k);
+        for (j = 0; j < m->cap; j++) {
+            if (!m->keys[j]) continue;
+            for (i = mp__tk_slot(m->keys[j], ncap); k[i]; i = (i + 1) & (ncap - 1)) {}
+            k[i] = m->keys[j];
+            v[i] = m->vals[j];
+        }
+        MP_FREE(m->keys);
+        MP_FREE(m->vals);
+        m->keys = k;
+        m->vals = v;
+        m->cap = ncap;
+    }
+    for (i = mp__tk_slot(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1))
+        if (m->keys[i] == key) { m->vals[i] = val; return 1; }
+    m->keys[i] = key;
+    m->vals[i] = val;
+    m->count++;
+    return 1;
+}
+
+static void mp__tk_map_free(mp__tk_map *m)
+{
+    MP_FREE(m->keys);
+    MP_FREE(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- treap ----------------------------------------------------------------------------- */
+
+/* Forgets every remembered lookup. */
+static void mp__tk_bump(mp_tick_profile *p)
+{
+    if (++p->version == 0) {
+        memset(p->hits, 0, sizeof p->hits);
+        p->version = 1;
+    }
+}
+
+static uint32_t mp__tk_rand(mp_tick_profile *p)
+{
+    uint32_t x = p->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return p->rng = x;
+}
+
+static uint32_t mp__tk_tfind(const mp__tk_tree *t, int64_t key)
+{
+    uint32_t i = t->root;
+    while (i) {
+        if (key == t->n[i].key) return i;
+        i = key < t->n[i].key ? t->n[i].left : t->n[i].right;
+    }
+    return 0;
+}
+
+/* The node with the greatest key <= key (SplayTree.findGreatestLessThan), or 0. */
+static uint32_t mp__tk_tfind_le(const mp__tk_tree *t, int64_t key)
+{
+    uint32_t i = t->root, best = 0;
+    while (i) {
+        if (t->n[i].key <= key) { best = i; i = t->n[i].right; }
+        else i = t->n[i].left;
+    }
+    return best;
+}
+
+static uint32_t mp__tk_tedge(const mp__tk_tree *t, int rightmost)
+{
+    uint32_t i = t->root;
+    if (!i) return 0;
+    for (;;) {
+        uint32_t next = rightmost ? t->n[i].right : t->n[i].left;
+        if (!next) return i;
+        i = next;
+    }
+}
+
+/* Splits subtree i into keys < key and keys >= key. */
+static void mp__tk_split(mp__tk_tree *t, uint32_t i, int64_t key, uint32_t *l, uint32_t *r)
+{
+    if (!i) { *l = *r = 0; return; }
+    if (t->n[i].key < key) {
+        mp__tk_split(t, t->n[i].right, key, &t->n[i].right, r);
+        *l = i;
+    } else {
+        mp__tk_split(t, t->n[i].left, key, l, &t->n[i].left);
+        *r = i;
+    }
+}
+
+static uint32_t mp__tk_merge(mp__tk_tree *t, uint32_t a, uint32_t b)
+{
+    if (!a) return b;
+    if (!b) return a;
+    if (t->n[a].prio > t->n[b].prio) {
+        t->n[a].right = mp__tk_merge(t, t->n[a].right, b);
+        return a;
+    }
+    t->n[b].left = mp__tk_merge(t, a, t->n[b].left);
+    return b;
+}
+
+static uint32_t mp__tk_tinsert_at(mp__tk_tree *t, uint32_t i, uint32_t node)
+{
+    if (!i) return node;
+    if (t->n[node].prio > t->n[i].prio) {
+        mp__tk_split(t, i, t->n[node].key, &t->n[node].left, &t->n[node].right);
+        return node;
+    }
+    if (t->n[node].key < t->n[i].key) t->n[i].left = mp__tk_tinsert_at(t, t->n[i].left, node);
+    else t->n[i].right = mp__tk_tinsert_at(t, t->n[i].right, node);
+    return i;
+}
+
+/* Inserts key -> val unless key is there (SplayTree.insert ignores duplicates).
+   Returns 1 if inserted, 0 if the key existed, -1 when out of memory. */
+static int mp__tk_tinsert(mp_tick_profile *p, mp__tk_tree *t, int64_t key, uint32_t val)
+{
+    uint32_t node;
+    if (mp__tk_tfind(t, key)) return 0;
+    if (t->free_list) {
+        node = t->free_list;
+        t->free_list = t->n[node].left;
+    } else {
+        if (!t->cap) t->count = 0;
+        if (!mp__tk_grow32((void **)&t->n, &t->cap, (size_t)t->count + 2, sizeof *t->n))
+            return -1;
+        if (t->count == 0) { memset(&t->n[0], 0, sizeof t->n[0]); t->count = 1; }
+        node = t->count++;
+    }
+    t->n[node].key = key;
+    t->n[node].val = val;
+    t->n[node].left = t->n[node].right = 0;
+    t->n[node].prio = mp__tk_rand(p);
+    t->root = mp__tk_tinsert_at(t, t->root, node);
+    t->changed = 1;
+    mp__tk_bump(p);
+    return 1;
+}
+
+static uint32_t mp__tk_tremove_at(mp__tk_tree *t, uint32_t i, int64_t key, uint32_t *removed)
+{
+    if (!i) return 0;
+    if (key == t->n[i].key) {
+        *removed = i;
+        return mp__tk_merge(t, t->n[i].left, t->n[i].right);
+    }
+    if (key < t->n[i].key) t->n[i].left = mp__tk_tremove_at(t, t->n[i].left, key, removed);
+    else t->n[i].right = mp__tk_tremove_at(t, t->n[i].right, key, removed);
+    return i;
+}
+
+/* Removes key; returns its value or MP__TK_NONE if it was not there. */
+static uint32_t mp__tk_tremove(mp_tick_profile *p, mp__tk_tree *t, int64_t key)
+{
+    uint32_t removed = 0, val;
+    t->root = mp__tk_tremove_at(t, t->root, key, &removed);
+    if (!removed) return MP__TK_NONE;
+    t->changed = 1;
+    mp__tk_bump(p);
+    val = t->n[removed].val;
+    t->n[removed].left = t->free_list;
+    t->free_list = removed;
+    return val;
+}
+
+static void mp__tk_tclear(mp__tk_tree *t)
+{
+    t->root = 0;
+    t->free_list = 0;
+    t->count = t->cap ? 1 : 0;
+    t->changed = 1;
+}
+
+/* a + b, saturated: a garbage log must not overflow where JavaScript's doubles cannot. */
+static int64_t mp__tk_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+    if (b < 0 && a < INT64_MIN + 1 - b) return INT64_MIN + 1;
+    return a + b;
+}
+
+/* ---- code entries ---------------------------------------------------------------------- */
+
+static uint32_t mp__tk_new_entry(mp_tick_profile *p, int kind, int64_t size, uint32_t name,
+                                 uint32_t type)
+{
+    uint32_t e;
+    mp__tk_entry *en;
+    if (p->free_ent != MP__TK_NONE) {
+        e = p->free_ent;
+        p->free_ent = p->ents[e].func;
+    } else {
+        if (!mp__tk_grow32((void **)&p->ents, &p->capents, (size_t)p->nents + 1,
+                           sizeof *p->ents)) {
+            p->failed = 1;
+            return MP__TK_NONE;
+        }
+        e = p->nents++;
+    }
+    en = &p->ents[e];
+    memset(en, 0, sizeof *en);
+    en->kind = (uint8_t)kind;
+    en->size = size;
+    en->name = name;
+    en->type = type;
+    en->func = MP__TK_NONE;
+    en->shown = MP__TK_NONE;
+    return e;
+}
+
+static void mp__tk_unref(mp_tick_profile *p, uint32_t e)
+{
+    while (e != MP__TK_NONE) {
+        mp__tk_entry *en = &p->ents[e];
+        uint32_t func;
+        if (en->refs > 1) { en->refs--; return; }
+        func = en->kind == MP__TK_FUNC_CODE ? en->func : MP__TK_NONE;
+        en->refs = 0;
+        en->kind = 0;
+        en->func = p->free_ent;
+        p->free_ent = e;
+        e = func;
+    }
+}
+
+/* CodeMap.deleteAllCoveredNodes_: walks down from end - 1 and removes every entry that
+   overlaps [start, end), zero-sized ones included. */
+static void mp__tk_delete_covered(mp_tick_profile *p, mp__tk_tree *t, int64_t start, int64_t end)
+{
+    size_t n = 0, i;
+    int64_t addr;
+    if (end <= start) return;
+    addr = end - 1;
+    while (addr >= start) {
+        uint32_t node = mp__tk_tfind_le(t, addr);
+        int64_t s2, e2;
+        if (!node) break;
+        s2 = t->n[node].key;
+        e2 = mp__tk_add(s2, p->ents[t->n[node].val].size);
+        if (s2 < end && start < e2) {
+            if (!mp__tk_grow((void **)&p->del_scratch, &p->del_cap, n + 1, sizeof(int64_t))) {
+                p->failed = 1;
+                break;
+            }
+            p->del_scratch[n++] = s2;
+        }
+        if (s2 == INT64_MIN) break;
+        addr = s2 - 1;
+    }
+    for (i = 0; i < n; i++) mp__tk_unref(p, mp__tk_tremove(p, t, p->del_scratch[i]));
+}
+
+/* Puts e at start in t; drops e when the key is taken. */
+static void mp__tk_place(mp_tick_profile *p, mp__tk_tree *t, int64_t start, uint32_t e)
+{
+    int r;
+    p->ents[e].refs++;
+    r = mp__tk_tinsert(p, t, start, e);
+    if (r < 0) p->failed = 1;
+    if (r <= 0) mp__tk_unref(p, e);
+}
+
+/* CodeMap.addCode */
+static void mp__tk_add_code(mp_tick_profile *p, int64_t start, uint32_t e)
+{
+    mp__tk_delete_covered(p, &p->dyn, start, mp__tk_add(start, p->ents[e].size));
+    mp__tk_place(p, &p->dyn, start, e);
+}
+
+static uint32_t mp__tk_page(int64_t addr)
+{
+    /* JS's (addr / 4096) | 0: truncation toward zero, then ToInt32. */
+    return (uint32_t)(uint64_t)(addr / 4096);
+}
+
+static int mp__tk_on_lib_page(const mp_tick_profile *p, int64_t addr)
+{
+    uint32_t page = mp__tk_page(addr);
+    size_t lo = 0, hi = p->nspans;
+    while (lo < hi) { /* first span with lo > page */
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->spans[mid].lo <= page) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo > 0 && page <= p->spans[lo - 1].hi;
+}
+
+static int mp__tk_span_cmp(const void *x, const void *y)
+{
+    const mp__tk_span *a = (const mp__tk_span *)x, *b = (const mp__tk_span *)y;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* Adds pages lo..hi and merges: shared-library records are few, lookups many. */
+static void mp__tk_add_span(mp_tick_profile *p, uint32_t lo, uint32_t hi)
+{
+    size_t i, k = 0;
+    if (!mp__tk_grow((void **)&p->spans, &p->capspans, p->nspans + 1, sizeof *p->spans)) {
+        p->failed = 1;
+        return;
+    }
+    p->spans[p->nspans].lo = lo;
+    p->spans[p->nspans].hi = hi;
+    p->nspans++;
+    mp__tk_bump(p);
+    qsort(p->spans, p->nspans, sizeof *p->spans, mp__tk_span_cmp);
+    for (i = 1; i < p->nspans; i++) {
+        mp__tk_span *last = &p->spans[k];
+        if (last->hi == UINT32_MAX || p->spans[i].lo <= last->hi + 1) {
+            if (p->spans[i].hi > last->hi) last->hi = p->spans[i].hi;
+        } else {
+            p->spans[++k] = p->spans[i];
+        }
+    }
+    p->nspans = k + 1;
+}
+
+static uint32_t mp__tk_find_in(const mp_tick_profile *p, const mp__tk_tree *t, int64_t addr)
+{
+    uint32_t node = mp__tk_tfind_le(t, addr);
+    if (!node) return MP__TK_NONE;
+    if (addr >= t->n[node].key &&
+        addr < mp__tk_add(t->n[node].key, p->ents[t->n[node].val].size))
+        return t->n[node].val;
+    return MP__TK_NONE;
+}
+
+static void mp__tk_add_static(mp_tick_profile *p, int64_t start, uint32_t e)
+{
+    if (!mp__tk_grow((void **)&p->pending, &p->cappending, p->npending + 1, sizeof *p->pending)) {
+        p->failed = 1;
+        mp__tk_unref(p, e);
+        return;
+    }
+    p->ents[e].refs++;
+    p->pending[p->npending].key = start;
+    p->pending[p->npending].val = e;
+    p->pending[p->npending].seq = p->stat_seq++;
+    p->npending++;
+}
+
+static int mp__tk_static_cmp(const void *x, const void *y)
+{
+    const mp__tk_static *a = (const mp__tk_static *)x, *b = (const mp__tk_static *)y;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Index of the greatest key <= key in the merged array, or -1. */
+static ptrdiff_t mp__tk_static_le(const mp_tick_profile *p, int64_t key)
+{
+    size_t lo = 0, hi = p->nstat;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->stat[mid].key <= key) lo = mid + 1;
+        else hi = mid;
+    }
+    return (ptrdiff_t)lo - 1;
+}
+
+/* Merges the pending additions; a start already taken keeps its first entry. */
+static void mp__tk_flush_static(mp_tick_profile *p)
+{
+    size_t i, j, k, n;
+    mp__tk_static *merged;
+    if (!p->npending) return;
+    qsort(p->pending, p->npending, sizeof *p->pending, mp__tk_static_cmp);
+    for (i = k = 0; i < p->npending; i++) {
+        ptrdiff_t at = mp__tk_static_le(p, p->pending[i].key);
+        if ((k > 0 && p->pending[k - 1].key == p->pending[i].key) ||
+            (at >= 0 && p->stat[at].key == p->pending[i].key)) {
+            mp__tk_unref(p, p->pending[i].val);
+            continue;
+        }
+        p->pending[k++] = p->pending[i];
+    }
+    n = p->nstat + k;
+    merged = (mp__tk_static *)MP_MALLOC((n ? n : 1) * sizeof *merged);
+    if (!merged) {
+        for (i = 0; i < k; i++) mp__tk_unref(p, p->pending[i].val);
+        p->npending = 0;
+        p->failed = 1;
+        return;
+    }
+    for (i = j = 0, n = 0; i < p->nstat || j < k;) {
+        if (j == k || (i < p->nstat && p->stat[i].key < p->pending[j].key)) merged[n++] = p->stat[i++];
+        else merged[n++] = p->pending[j++];
+    }
+    MP_FREE(p->stat);
+    p->stat = merged;
+    p->nstat = p->capstat = n;
+    p->npending = 0;
+    mp__tk_bump(p);
+}
+
+static uint32_t mp__tk_find_static(mp_tick_profile *p, int64_t addr)
+{
+    ptrdiff_t at;
+    if (p->npending) mp__tk_flush_static(p);
+    at = mp__tk_static_le(p, addr);
+    if (at < 0) return MP__TK_NONE;
+    if (addr < mp__tk_add(p->stat[at].key, p->ents[p->stat[at].val].size)) return p->stat[at].val;
+    return MP__TK_NONE;
+}
+
+/* NameGenerator.getName: the raw name the first time, then "name {N}". */
+static uint32_t mp__tk_generate_name(mp_tick_profile *p, uint32_t raw)
+{
+    char num[32];
+    mp__tk_str *st = &p->strs[raw];
+    if (st->gen == 0) { st->gen = 1; return raw; }
+    st->gen++;
+    p->tmp.len = 0;
+    mp_buf_append(&p->tmp, p->strs[raw].s, p->strs[raw].len);
+    snprintf(num, sizeof num, " {%u}", (unsigned)(p->strs[raw].gen - 1));
+    mp_buf_puts(&p->tmp, num);
+    if (p->tmp.failed) { p->failed = 1; return raw; }
+    {
+        uint32_t id = mp__tk_intern(p, p->tmp.data, p->tmp.len);
+        if (id == MP__TK_NONE) { p->failed = 1; return raw; }
+        return id;
+    }
+}
+
+/* CodeMap.findEntry, with its side effect of naming dynamic entries on first lookup. */
+static uint32_t mp__tk_lookup(mp_tick_profile *p, int64_t addr);
+
+static uint32_t mp__tk_find_entry(mp_tick_profile *p, int64_t addr)
+{
+    mp__tk_hit *h = &p->hits[(uint64_t)(addr ^ (addr >> 12) ^ (addr >> 24)) % MP__TK_HITS];
+    uint32_t e;
+    if (h->version == p->version && h->addr == addr) return h->entry;
+    e = mp__tk_lookup(p, addr);
+    h->addr = addr;
+    h->entry = e;
+    h->version = p->version; /* read after the lookup: it may merge pending statics */
+    return e;
+}
+
+static uint32_t mp__tk_lookup(mp_tick_profile *p, int64_t addr)
+{
+    uint32_t mn, mx, e;
+    if (addr == MP__TK_NAN) return MP__TK_NONE;
+    if (mp__tk_on_lib_page(p, addr)) {
+        e = mp__tk_find_static(p, addr);
+        if (e == MP__TK_NONE) e = mp__tk_find_in(p, &p->lib, addr);
+        return e;
+    }
+    if (p->dyn.changed) {
+        /* CodeMap.findAddress bounds by the last entry's end, not the greatest end. */
+        mx = mp__tk_tedge(&p->dyn, 1);
+        mn = mp__tk_tedge(&p->dyn, 0);
+        p->dyn.lo = mx ? p->dyn.n[mn].key : 0;
+        p->dyn.hi = mx ? mp__tk_add(p->dyn.n[mx].key, p->ents[p->dyn.n[mx].val].size) : 0;
+        p->dyn.changed = 0;
+    }
+    if (!(addr >= p->dyn.lo && addr < p->dyn.hi)) return MP__TK_NONE;
+    e = mp__tk_find_in(p, &p->dyn, addr);
+    if (e != MP__TK_NONE && !p->ents[e].named) {
+        mp__tk_entry *en = &p->ents[e];
+        /* A function code entry's own name is "", which the generator counts too. */
+        uint32_t raw = en->kind == MP__TK_FUNC_CODE ? p->id_empty : en->name;
+        uint32_t gen = mp__tk_generate_name(p, raw);
+        en = &p->ents[e];
+        if (en->kind != MP__TK_FUNC_CODE) en->name = gen;
+        en->named = 1;
+        en->shown = MP__TK_NONE;
+    }
+    return e;
+}
+
+/* FunctionEntry.getName */
+static void mp__tk_append_func_name(mp_tick_profile *p, mp_buf *b, uint32_t func)
+{
+    const mp__tk_entry *f = &p->ents[func];
+    const mp__tk_str *n = &p->strs[f->name];
+    if (f->kind == MP__TK_CODE) {
+        mp_buf_append(b, p->strs[f->type].s, p->strs[f->type].len);
+        mp_buf_append(b, ": ", 2);
+        mp_buf_append(b, n->s, n->len);
+        return;
+    }
+    if (n->len == 0) { mp_buf_puts(b, "<anonymous>"); return; }
+    if (n->s[0] == ' ') mp_buf_puts(b, "<anonymous>");
+    mp_buf_append(b, n->s, n->len);
+}
+
+/* entry.getName() as an interned id, cached on the entry. */
+static uint32_t mp__tk_entry_name(mp_tick_profile *p, uint32_t e)
+{
+    static const char *const prefix[] = { "", "~", "^", "-", "+", "*" };
+    mp__tk_entry *en = &p->ents[e];
+    uint32_t id;
+    if (en->kind == MP__TK_LIB || en->kind == MP__TK_CPP || en->kind == MP__TK_FUNCTION)
+        return en->name;
+    if (en->kind == MP__TK_FUNC_CODE) {
+        uint32_t fname = p->ents[en->func].name;
+        if (en->shown != MP__TK_NONE && en->shown_func == fname && en->shown_state == en->state)
+            return en->shown;
+        p->tmp.len = 0;
+        mp_buf_append(&p->tmp, p->strs[en->type].s, p->strs[en->type].len);
+        mp_buf_append(&p->tmp, ": ", 2);
+        mp_buf_puts(&p->tmp, en->state < 6 ? prefix[en->state] : "");
+        mp__tk_append_func_name(p, &p->tmp, en->func);
+        en->shown_func = fname;
+        en->shown_state = en->state;
+    } else {
+        if (en->shown != MP__TK_NONE) return en->shown;
+        p->tmp.len = 0;
+        mp_buf_append(&p->tmp, p->strs[en->type].s, p->strs[en->type].len);
+        mp_buf_append(&p->tmp, ": ", 2);
+        mp_buf_append(&p->tmp, p->strs[en->name].s, p->strs[en->name].len);
+    }
+    if (p->tmp.failed || (id = mp__tk_intern(p, p->tmp.data, p->tmp.len)) == MP__TK_NONE) {
+        p->failed = 1;
+        return p->id_unknown;
+    }
+    p->ents[e].shown = id;
+    return id;
+}
+
+/* entry.type === 'CPP' / 'SHARED_LIB': a dynamic entry's type is its tag, so a tag spelled
+   "CPP" counts too. */
+static int mp__tk_is_cpp(const mp_tick_profile *p, uint32_t e)
+{
+    const mp__tk_entry *en = &p->ents[e];
+    if (en->kind == MP__TK_CPP) return 1;
+    return (en->kind == MP__TK_CODE || en->kind == MP__TK_FUNC_CODE) && en->type == p->id_cpp;
+}
+
+static int mp__tk_is_lib(const mp_tick_profile *p, uint32_t e)
+{
+    const mp__tk_entry *en = &p->ents[e];
+    if (en->kind == MP__TK_LIB) return 1;
+    return (en->kind == MP__TK_CODE || en->kind == MP__TK_FUNC_CODE) && en->type == p->id_lib;
+}
+
+/* ---- number and field parsing ----------------------------------------------------------- */
+
+static int mp__tk_hexval(int c)
+{
+    if ((unsigned)(c - '0') < 10) return c - '0';
+    c |= 0x20;
+    if ((unsigned)(c - 'a') < 6) return c - 'a' + 10;
+    return -1;
+}
+
+/* JavaScript's parseInt(s) (radix 0) or parseInt(s, 16): MP__TK_NAN when it gives NaN or a
+   value beyond 2^63, which no address in a log reaches. */
+static int64_t mp__tk_parse_int(const char *s, size_t n, int radix16)
+{
+    size_t i = 0;
+    int neg = 0, base = 10, any = 0;
+    uint64_t v = 0;
+    while (i < n && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+    if (i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+        base = 16;
+        i += 2;
+    } else if (radix16) {
+        base = 16;
+    }
+    /* Every tick frame goes through here: no division per digit. A value that would pass
+       2^63 is NaN for us anyway, so checking the top bits before each step is enough. */
+    if (base == 16) {
+        for (; i < n; i++) {
+            int d = mp__tk_hexval((unsigned char)s[i]);
+            if (d < 0) break;
+            if (v >> 59) return MP__TK_NAN;
+            v = (v << 4) | (uint64_t)d;
+            any = 1;
+        }
+    } else {
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (v > 922337203685477579ull) return MP__TK_NAN;
+            v = v * 10 + (uint64_t)(s[i] - '0');
+            any = 1;
+        }
+    }
+    if (!any || v > (uint64_t)INT64_MAX) return MP__TK_NAN;
+    return neg ? -(int64_t)v : (int64_t)v;
+}
+
+static void mp__tk_put_cp(mp_buf *b, unsigned cp)
+{
+    char u[4];
+    if (cp < 0x80) { u[0] = (char)cp; mp_buf_append(b, u, 1); }
+    else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 2);
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 3);
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 4);
+    }
+}
+
+/* Appends one UTF-16 code unit as UTF-8. A surrogate pair becomes one character; a lone
+   surrogate becomes U+FFFD, which is what node's console.log writes for it. */
+static void mp__tk_put_unit(mp_buf *b, unsigned *pending, unsigned u)
+{
+    if (*pending) {
+        unsigned hi = *pending;
+        *pending = 0;
+        if (u >= 0xDC00 && u <= 0xDFFF) {
+            mp__tk_put_cp(b, 0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00));
+            return;
+        }
+        mp__tk_put_cp(b, 0xFFFD);
+    }
+    if (u >= 0xD800 && u <= 0xDBFF) { *pending = u; return; }
+    mp__tk_put_cp(b, (u >= 0xDC00 && u <= 0xDFFF) ? 0xFFFD : u);
+}
+
+/* CsvParser.escapeField into out: \n, \\, \xHH, \uHHHH; any other character after a
+   backslash starts a 4-digit escape as well (a csvparser quirk kept on purpose). */
+static void mp__tk_unescape(const char *s, size_t n, mp_buf *out)
+{
+    size_t i = 0;
+    unsigned pending = 0;
+    out->len = 0;
+    mp_buf_append(out, "", 0);
+    while (i < n) {
+        const char *bs = (const char *)memchr(s + i, '\\', n - i);
+        size_t j = bs ? (size_t)(bs - s) : n, pos, end;
+        int64_t v;
+        if (j > i) {
+            if (pending) { mp__tk_put_cp(out, 0xFFFD); pending = 0; }
+            mp_buf_append(out, s + i, j - i);
+        }
+        if (j == n) break;
+        if (j + 1 < n && s[j + 1] == 'n') { mp__tk_put_unit(out, &pending, '\n'); i = j + 2; continue; }
+        if (j + 1 < n && s[j + 1] == '\\') { mp__tk_put_unit(out, &pending, '\\'); i = j + 2; continue; }
+        pos = j + 2 < n ? j + 2 : n;
+        end = pos + (j + 1 < n && s[j + 1] == 'x' ? 2 : 4);
+        if (end > n) end = n;
+        v = mp__tk_parse_int(s + pos, end - pos, 1);
+        /* String.fromCharCode(NaN) is "\0"; other values wrap to 16 bits. */
+        mp__tk_put_unit(out, &pending, v == MP__TK_NAN ? 0u : (unsigned)((uint64_t)v & 0xFFFF));
+        i = end;
+    }
+    if (pending) mp__tk_put_cp(out, 0xFFFD);
+}
+
+typedef struct mp__tk_line {
+    const char **f;
+    size_t *l;
+    size_t n;
+} mp__tk_line;
+
+/* Field i unescaped (into scratch if it needs it); a missing field reads as "". */
+static void mp__tk_field(const mp__tk_line *ln, size_t i, mp_buf *scratch, const char **s,
+                         size_t *n)
+{
+    if (i >= ln->n) { *s = ""; *n = 0; return; }
+    if (!memchr(ln->f[i], '\\', ln->l[i])) { *s = ln->f[i]; *n = ln->l[i]; return; }
+    mp__tk_unescape(ln->f[i], ln->l[i], scratch);
+    *s = scratch->failed ? "" : scratch->data;
+    *n = scratch->failed ? 0 : scratch->len;
+}
+
+static int64_t mp__tk_num(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
+{
+    const char *s;
+    size_t n;
+    if (i >= ln->n) return MP__TK_NAN; /* parseInt(undefined) */
+    mp__tk_field(ln, i, &p->esc_num, &s, &n);
+    return mp__tk_parse_int(s, n, 0);
+}
+
+static uint32_t mp__tk_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i,
+                                mp_buf *scratch)
+{
+    const char *s;
+    size_t n;
+    uint32_t id;
+    mp__tk_field(ln, i, scratch, &s, &n);
+    id = mp__tk_intern(p, s, n);
+    if (id == MP__TK_NONE) p->failed = 1;
+    return id;
+}
+
+/* ---- records ---------------------------------------------------------------------------- */
+
+static int mp__tk_skip_symbols(const char *name)
+{
+    /* node's polyfill never runs nm on these. */
+    size_t i = 0, dash = 0;
+    if (strcmp(name, "[vdso]") == 0 || strcmp(name, "[vsyscall]") == 0) return 1;
+    for (; name[i]; i++) {
+        if (name[i] == '-') {
+            if (dash || i == 0) return 0;
+            dash = i;
+        } else if (mp__tk_hexval((unsigned char)name[i]) < 0 || (name[i] >= 'A' && name[i] <= 'F')) {
+            return 0;
+        }
+    }
+    return dash && name[dash + 1];
+}
+
+#define MP__TK_MAX_PAGES 16777216u /* V8's largest Set: node's page set throws beyond it */
+
+static uint64_t mp__tk_page_count(const mp_tick_profile *p)
+{
+    uint64_t n = 0;
+    size_t i;
+    for (i = 0; i < p->nspans; i++) n += (uint64_t)p->spans[i].hi - p->spans[i].lo + 1;
+    return n;
+}
+
+/* Marks count pages from first on (wrapping at 2^32) in the order Set.add would see them.
+   0 when the set would outgrow V8's limit: it then holds as many as fit, as in node. */
+static int mp__tk_mark_run(mp_tick_profile *p, uint32_t first, uint64_t count)
+{
+    uint64_t have = mp__tk_page_count(p);
+    uint32_t pos = first;
+    while (count > 0 && !p->failed) {
+        size_t lo = 0, hi = p->nspans;
+        uint64_t gap, take;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (p->spans[mid].lo <= pos) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo > 0 && pos <= p->spans[lo - 1].hi) {
+            uint64_t skip = (uint64_t)p->spans[lo - 1].hi - pos + 1;
+            if (skip >= count) return 1;
+            count -= skip;
+            pos = (uint32_t)(pos + skip);
+            continue;
+        }
+        gap = (lo < p->nspans ? (uint64_t)p->spans[lo].lo : 0x100000000ull) - pos;
+        take = gap < count ? gap : count;
+        if (have + take > MP__TK_MAX_PAGES) {
+            take = MP__TK_MAX_PAGES - have;
+            if (take) mp__tk_add_span(p, pos, (uint32_t)(pos + take - 1));
+            return 0;
+        }
+        mp__tk_add_span(p, pos, (uint32_t)(pos + take - 1));
+        have += take;
+        count -= take;
+        pos = (uint32_t)(pos + take);
+    }
+    return 1;
+}
+
+/* CodeMap.markPages_: the pages of start, start + 4096, ... <= end. Their numbers,
+   (a / 4096) | 0, form one run (a negative start meets page 0 twice, nothing more). */
+static int mp__tk_mark_pages(mp_tick_profile *p, int64_t start, int64_t end)
+{
+    uint64_t steps;
+    int64_t first, last;
+    if (end < start) return 1;
+    steps = ((uint64_t)end - (uint64_t)start) / 4096;
+    first = start / 4096;
+    last = (int64_t)((uint64_t)start + steps * 4096) / 4096;
+    return mp__tk_mark_run(p, (uint32_t)(uint64_t)first, (uint64_t)(last - first) + 1);
+}
+
+static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, int64_t end,
+                               int64_t slide)
+{
+    const mp_sym *syms = NULL;
+    size_t n = 0, i;
+    mp_error e;
+    mp_err rc;
+    const char *name = p->strs[lib].s;
+    if (mp__tk_skip_symbols(name)) return;
+    memset(&e, 0, sizeof e); /* a symbols_fn may fail without a message */
+    if (p->cfg.symbols_fn)
+        rc = p->cfg.symbols_fn(p->cfg.symbols_user, name, (uint64_t)start, (uint64_t)end,
+                               (uint64_t)slide, &syms, &n, &e);
+    else if (p->cfg.symbols)
+        rc = mp_symtab_lookup(p->cfg.symbols, name, (uint64_t)start, (uint64_t)end,
+                              (uint64_t)slide, &syms, &n, &e);
+    else
+        return;
+    if (rc != MP_OK) {
+        if (mp__tk_map_get(&p->libs_warned, (uint64_t)lib + 1) == MP__TK_NONE) {
+            if (!mp__tk_map_put(&p->libs_warned, (uint64_t)lib + 1, 1)) p->failed = 1;
+            mp__tk_warn(p, "no C++ symbols for %s (its ticks count under the library): %s",
+                        name, e.msg);
+        }
+        return;
+    }
+    mp__tk_flush_static(p);
+    for (i = 0; i < n; i++) {
+        const char *sname = syms[i].name ? syms[i].name : "";
+        ptrdiff_t at = mp__tk_static_le(p, (int64_t)syms[i].start);
+        uint32_t id, en;
+        /* A binary's later mapping records bring its symbols again: nothing would change. */
+        if (at >= 0 && p->stat[at].key == (int64_t)syms[i].start) {
+            const mp__tk_str *old = &p->strs[p->ents[p->stat[at].val].name];
+            if (old->ctype == MP__TK_CT_CPP && strcmp(old->s, sname) == 0) continue;
+        }
+        id = mp__tk_intern_z(p, sname);
+        if (id == MP__TK_NONE) { p->failed = 1; return; }
+        en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(syms[i].end - syms[i].start), id, p->id_cpp);
+        if (en == MP__TK_NONE) return;
+        mp__tk_add_static(p, (int64_t)syms[i].start, en);
+        p->strs[id].ctype = MP__TK_CT_CPP;
+    }
+}
+
+static void mp__tk_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    uint32_t name = mp__tk_field_id(p, ln, 1, &p->esc_a), e;
+    int64_t start = mp__tk_num(p, ln, 2), end = mp__tk_num(p, ln, 3), slide = mp__tk_num(p, ln, 4);
+    if (name == MP__TK_NONE) return;
+    if (start == MP__TK_NAN || end == MP__TK_NAN) { p->bad_lines++; return; }
+    if (slide == MP__TK_NAN) slide = 0;
+    if (!mp__tk_mark_pages(p, start, end)) {
+        /* node's Set throws: the record stops here, its library never added. */
+        mp__tk_warn(p, "line %llu: Set maximum size exceeded", (unsigned long long)p->line_no);
+        p->bad_lines++;
+        return;
+    }
+    e = mp__tk_new_entry(p, MP__TK_LIB, mp__tk_add(end, -start), name, p->id_lib);
+    if (e == MP__TK_NONE) return;
+    mp__tk_place(p, &p->lib, start, e);
+    p->strs[name].ctype = MP__TK_CT_LIB;
+    mp__tk_add_symbols(p, name, start, end, slide);
+}
+
+static int mp__tk_parse_state(const char *s, size_t n)
+{
+    if (n == 0) return 0;
+    if (n == 1) {
+        switch (s[0]) {
+        case '~': return 1;
+        case '^': return 2;
+        case '+': return 4;
+        case '*': return 5;
+        default: break;
+        }
+    }
+    return -1;
+}
+
+/* Profile.addFuncCode */
+static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t name, int64_t start,
+                                 int64_t size, int64_t func_addr, int state)
+{
+    uint32_t f = mp__tk_tfind(&p->dyn, func_addr), e;
+    if (f) {
+        f = p->dyn.n[f].val;
+        if (p->ents[f].name != name) {
+            p->ents[f].name = name;
+            p->ents[f].shown = MP__TK_NONE;
+        }
+    } else {
+        f = mp__tk_new_entry(p, MP__TK_FUNCTION, 0, name, p->id_empty);
+        if (f == MP__TK_NONE) return;
+        mp__tk_add_code(p, func_addr, f);
+    }
+    p->ents[f].refs++; /* keep it while the code at start is replaced */
+    e = mp__tk_tfind(&p->dyn, start);
+    if (e) {
+        mp__tk_entry *en = &p->ents[p->dyn.n[e].val];
+        if (en->size == size && en->kind == MP__TK_FUNC_CODE && en->func == f) {
+            en->state = (uint8_t)state;
+            mp__tk_unref(p, f);
+            return;
+        }
+        mp__tk_unref(p, mp__tk_tremove(p, &p->dyn, start));
+    }
+    if (p->ents[f].kind != MP__TK_FUNCTION) {
+        /* node throws here ("func.addDynamicCode is not a function") and skips the line. */
+        mp__tk_warn(p, "line %llu: func.addDynamicCode is not a function",
+                    (unsigned long long)p->line_no);
+        p->bad_lines++;
+        mp__tk_unref(p, f);
+        return;
+    }
+    e = mp__tk_new_entry(p, MP__TK_FUNC_CODE, size, p->id_empty, type);
+    if (e == MP__TK_NONE) { mp__tk_unref(p, f); return; }
+    p->ents[e].func = f;
+    p->ents[e].state = (uint8_t)state;
+    p->ents[f].refs++;
+    mp__tk_unref(p, f);
+    mp__tk_add_code(p, start, e);
+}
+
+static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    uint32_t type = mp__tk_field_id(p, ln, 1, &p->esc_a), name, e;
+    int64_t start = mp__tk_num(p, ln, 4), size = mp__tk_num(p, ln, 5);
+    if (type == MP__TK_NONE) return;
+    if (start == MP__TK_NAN || size == MP__TK_NAN) { p->bad_lines++; return; }
+    name = mp__tk_field_id(p, ln, 6, &p->esc_b);
+    if (name == MP__TK_NONE) return;
+    if (type != p->id_regexp && ln->n > 7) {
+        int64_t func_addr = mp__tk_num(p, ln, 7);
+        const char *st;
+        size_t stn;
+        int state;
+        mp__tk_field(ln, 8, &p->esc_a, &st, &stn);
+        state = ln->n > 8 ? mp__tk_parse_state(st, stn) : -1;
+        if (state < 0) {
+            p->bad_lines++;
+            if (ln->n > 8)
+                mp__tk_warn(p, "line %llu: unknown code state: %.*s",
+                            (unsigned long long)p->line_no, (int)(stn > 200 ? 200 : stn), st);
+            else
+                mp__tk_warn(p, "line %llu: unknown code state: undefined",
+                            (unsigned long long)p->line_no);
+            return;
+        }
+        if (func_addr == MP__TK_NAN) { p->bad_lines++; return; }
+        mp__tk_add_func_code(p, type, name, start, size, func_addr, state);
+        return;
+    }
+    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, type);
+    if (e != MP__TK_NONE) mp__tk_add_code(p, start, e);
+}
+
+/* CodeMap.moveCode; unknown sources are counted and reported once at the end. */
+static void mp__tk_move(mp_tick_profile *p, int64_t from, int64_t to)
+{
+    uint32_t e = from == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, from);
+    if (e == MP__TK_NONE) {
+        if (!p->unknown_moves++) p->first_unknown_move = from;
+        return;
+    }
+    if (to == MP__TK_NAN) { mp__tk_unref(p, e); p->bad_lines++; return; }
+    /* e keeps the reference the map had while it is out of it. */
+    mp__tk_delete_covered(p, &p->dyn, to, mp__tk_add(to, p->ents[e].size));
+    {
+        int r = mp__tk_tinsert(p, &p->dyn, to, e);
+        if (r < 0) p->failed = 1;
+        if (r <= 0) mp__tk_unref(p, e);
+    }
+}
+
+static void mp__tk_delete(mp_tick_profile *p, int64_t addr)
+{
+    uint32_t e = addr == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, addr);
+    if (e == MP__TK_NONE) {
+        if (!p->unknown_deletes++) p->first_unknown_delete = addr;
+        return;
+    }
+    mp__tk_unref(p, e);
+}
+
+static int mp__tk_contains(const char *s, size_t n, const char *lit)
+{
+    size_t m = strlen(lit), i;
+    for (i = 0; i + m <= n; i++)
+        if (s[i] == lit[0] && memcmp(s + i, lit, m) == 0) return 1;
+    return 0;
+}
+
+static int mp__tk_starts(const char *s, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+    return n >= m && memcmp(s, lit, m) == 0;
+}
+
+/* V8Profile.skipThisFunction, cached per name. */
+static int mp__tk_skip(mp_tick_profile *p, uint32_t id)
+{
+    mp__tk_str *st = &p->strs[id];
+    if (!st->skip) {
+        const char *s = st->s;
+        size_t n = st->len;
+        int skip = 0;
+        /* IC_RE: only its first branch is anchored, so the others match anywhere. */
+        if (p->skip_ic &&
+            (mp__tk_starts(s, n, "LoadGlobalIC: ") || mp__tk_contains(s, n, "Handler: ") ||
+             mp__tk_contains(s, n, "CallIC") || mp__tk_contains(s, n, "LoadIC") ||
+             mp__tk_contains(s, n, "StoreIC")))
+            skip = 1;
+        if (p->skip_bytecodes && mp__tk_starts(s, n, "BytecodeHandler: ")) skip = 1;
+        if (p->skip_builtins && mp__tk_starts(s, n, "Builtin: ")) skip = 1;
+        if (p->skip_stubs && mp__tk_starts(s, n, "Stub: ")) skip = 1;
+        st->skip = skip ? 2 : 1;
+    }
+    return st->skip == 2;
+}
+
+static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label)
+{
+    uint64_t key = (((uint64_t)parent << 32) | label) + 1;
+    uint32_t c = mp__tk_map_get(&p->children, key);
+    mp__tk_cnode *n;
+    if (c != MP__TK_NONE) return c;
+    if (!mp__tk_grow32((void **)&p->cn, &p->capcn, (size_t)p->ncn + 1, sizeof *p->cn)) {
+        p->failed = 1;
+        return MP__TK_NONE;
+    }
+    c = p->ncn++;
+    n = &p->cn[c];
+    memset(n, 0, sizeof *n);
+    n->label = label;
+    n->parent = parent;
+    n->first_child = n->next_sibling = MP__TK_NONE;
+    n->next_sibling = p->cn[parent].first_child;
+    p->cn[parent].first_child = c;
+    if (!mp__tk_map_put(&p->children, key, c)) { p->failed = 1; p->ncn--; return MP__TK_NONE; }
+    return c;
+}
+
+/* Profile.resolveAndFilterFuncs_ + the trees' addPath. */
+static void mp__tk_record(mp_tick_profile *p, size_t depth)
+{
+    size_t i, n = 0;
+    uint32_t last_c = MP__TK_NONE, node;
+    int look_for_c = 0;
+    for (i = 0; i < depth; i++) {
+        uint32_t e = mp__tk_find_entry(p, p->stack[i]);
+        int cpp = 0;
+        if (e != MP__TK_NONE) {
+            uint32_t name = mp__tk_entry_name(p, e);
+            cpp = mp__tk_is_cpp(p, e);
+            if (i == 0 && (cpp || mp__tk_is_lib(p, e))) look_for_c = 1;
+            if (look_for_c && cpp) last_c = name;
+            if (!mp__tk_skip(p, name)) p->names[n++] = name;
+        } else if (i == 0) {
+            p->unaccounted++;
+            p->names[n++] = p->id_unknown;
+        }
+        if (look_for_c && i > 0 && (e == MP__TK_NONE || !cpp) && last_c != MP__TK_NONE &&
+            p->strs[last_c].len > 0) {
+            p->strs[last_c].centry++;
+            look_for_c = 0;
+        }
+    }
+    if (n == 0) return;
+    p->strs[p->names[0]].self++;
+    /* Only the levels the heavy profile can print are kept: a node's total is the number
+       of paths through it, which cutting deeper levels does not change. */
+    if (n > (size_t)p->depth) n = (size_t)p->depth;
+    node = 0;
+    for (i = 0; i < n && node != MP__TK_NONE; i++) node = mp__tk_child(p, node, p->names[i]);
+    if (node != MP__TK_NONE) p->cn[node].self++;
+}
+
+static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    int64_t pc = mp__tk_num(p, ln, 1), ts = mp__tk_num(p, ln, 2), ext = mp__tk_num(p, ln, 3);
+    int64_t tos = mp__tk_num(p, ln, 4), vm = mp__tk_num(p, ln, 5), prev;
+    double t;
+    size_t i, depth = 0;
+    p->distortion += p->distortion_per;
+    if (ts != MP__TK_NAN) {
+        t = (double)ts - p->distortion;
+        if (t < p->range_start || t > p->range_end) return;
+    }
+    p->ticks++;
+    if (vm == MP_TICK_VM_GC) p->gc++;
+    if (p->cfg.filter_state ? vm != (int64_t)p->cfg.state
+                            : (p->want_timer != MP__TK_NONE && p->current_timer != p->want_timer)) {
+        p->excluded++;
+        return;
+    }
+    if (ext != 0 && ext != MP__TK_NAN) {
+        pc = tos;
+        tos = 0;
+    } else if (tos != 0 && tos != MP__TK_NAN) {
+        uint32_t e = mp__tk_find_entry(p, tos);
+        if (e == MP__TK_NONE || p->ents[e].kind != MP__TK_FUNC_CODE) tos = 0;
+    }
+    if (!mp__tk_grow((void **)&p->stack, &p->stack_cap, ln->n + 2, sizeof *p->stack) ||
+        !mp__tk_grow((void **)&p->names, &p->names_cap, ln->n + 2, sizeof *p->names)) {
+        p->failed = 1;
+        return;
+    }
+    p->stack[depth++] = pc;
+    if (tos != 0 && tos != MP__TK_NAN) p->stack[depth++] = tos;
+    prev = pc;
+    for (i = 6; i < ln->n; i++) {
+        const char *f = ln->f[i];
+        if (ln->l[i] > 0 && (f[0] == '+' || f[0] == '-')) {
+            int64_t off = mp__tk_num(p, ln, i);
+            prev = (prev == MP__TK_NAN || off == MP__TK_NAN) ? MP__TK_NAN : mp__tk_add(prev, off);
+            p->stack[depth++] = prev;
+        } else if (ln->l[i] > 0 && f[0] == 'o') {
+            p->dropped_frames++;
+        } else {
+            p->stack[depth++] = mp__tk_num(p, ln, i);
+        }
+    }
+    mp__tk_record(p, depth);
+}
+
+static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    const char *tag = ln->f[0];
+    size_t n = ln->l[0];
+#define MP__TK_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
+    if (MP__TK_TAG("tick")) mp__tk_tick(p, ln);
+    else if (MP__TK_TAG("code-creation")) mp__tk_code_creation(p, ln);
+    else if (MP__TK_TAG("code-move")) mp__tk_move(p, mp__tk_num(p, ln, 1), mp__tk_num(p, ln, 2));
+    else if (MP__TK_TAG("code-delete")) mp__tk_delete(p, mp__tk_num(p, ln, 1));
+    else if (MP__TK_TAG("sfi-move")) {
+        int64_t from = mp__tk_num(p, ln, 1);
+        if (from != MP__TK_NAN && mp__tk_tfind(&p->dyn, from))
+            mp__tk_move(p, from, mp__tk_num(p, ln, 2));
+    } else if (MP__TK_TAG("shared-library")) mp__tk_shared_library(p, ln);
+    else if (MP__TK_TAG("active-runtime-timer")) {
+        p->current_timer = mp__tk_field_id(p, ln, 1, &p->esc_a);
+    } else if (MP__TK_TAG("timer-event-start") || MP__TK_TAG("timer-event-end")) {
+        p->distortion += p->distortion_per;
+    } else if (!(MP__TK_TAG("code-deopt") || MP__TK_TAG("code-source-info") ||
+                 MP__TK_TAG("script-source") || MP__TK_TAG("heap-sample-begin") ||
+                 MP__TK_TAG("heap-sample-end") || MP__TK_TAG("profiler") ||
+                 MP__TK_TAG("function-creation") || MP__TK_TAG("function-move") ||
+                 MP__TK_TAG("function-delete") || MP__TK_TAG("heap-sample-item") ||
+                 MP__TK_TAG("current-time") || MP__TK_TAG("code-allocate") ||
+                 MP__TK_TAG("begin-code-region") || MP__TK_TAG("end-code-region") ||
+                 MP__TK_TAG("v8-version") || MP__TK_TAG("v8-platform") ||
+                 MP__TK_TAG("shared-library-end"))) {
+        p->unknown_records++;
+    }
+#undef MP__TK_TAG
+}
+
+static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n)
+{
+    mp__tk_line ln;
+    size_t i, start = 0, k = 0;
+    p->line_no++;
+    p->lines++;
+    if (p->line_no == 1 && !(n >= 11 && memcmp(s, "v8-version,", 11) == 0))
+        mp__tk_warn(p, "Unable to read v8-version from log file.");
+    for (;;) {
+        const char *comma = (const char *)memchr(s + start, ',', n - start);
+        i = comma ? (size_t)(comma - s) : n;
+        if (k >= p->fcap &&
+            (!mp__tk_grow((void **)&p->fp, &p->fcap, k + 1, sizeof *p->fp) ||
+             !mp__tk_grow((void **)&p->fl, &p->flcap, p->fcap, sizeof *p->fl))) {
+            p->failed = 1;
+            return;
+        }
+        p->fp[k] = s + start;
+        p->fl[k] = i - start;
+        k++;
+        if (!comma) break;
+        start = i + 1;
+    }
+    ln.f = p->fp;
+    ln.l = p->fl;
+    ln.n = k;
+    mp__tk_dispatch(p, &ln);
+}
+
+/* ---- public: reading -------------------------------------------------------------------- */
+
+static void mp__tk_reset_views(mp_tick_profile *p)
+{
+    int i;
+    for (i = 0; i < 4; i++) {
+        MP_FREE(p->rows[i]);
+        MP_FREE(p->row_ids[i]);
+        p->rows[i] = NULL;
+        p->row_ids[i] = NULL;
+        p->nrows[i] = 0;
+    }
+    MP_FREE(p->view);
+    MP_FREE(p->view_ids);
+    p->view = NULL;
+    p->view_ids = NULL;
+    p->nview = 0;
+    p->finished = 0;
+}
+
+static char *mp__tk_dup(const char *s)
+{
+    return s ? mp__strdup(s) : NULL;
+}
+
+static int mp__tk_parse_cgs(const mp_tick_config *cfg)
+{
+    int cgs = cfg->call_graph_size ? cfg->call_graph_size : 5;
+    if (cgs < 0) cgs = 0;
+    if (cgs > 10000) cgs = 10000;
+    return cgs + 1;
+}
+
+static mp_err mp__tk_load_symbol_list(mp_tick_profile *p, const char *path, mp_error *err);
+
+MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
+                           mp_error *err)
+{
+    mp_tick_config defaults;
+    mp_tick_profile *p;
+    *out = NULL;
+    memset(&defaults, 0, sizeof defaults);
+    if (!cfg) cfg = &defaults;
+    if (cfg->filter_state && ((int)cfg->state < 0 || (int)cfg->state > 7))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "VM state filter %d is not 0..7",
+                        (int)cfg->state);
+    if (!(p = (mp_tick_profile *)MP_MALLOC(sizeof *p))) return mp__nomem(err);
+    memset(p, 0, sizeof *p);
+    p->cfg = *cfg;
+    p->free_ent = MP__TK_NONE;
+    p->rng = 2463534242u;
+    p->version = 1;
+    p->skip_ic = cfg->separate_ic == MP_TICK_NO;
+    p->skip_bytecodes = cfg->separate_bytecodes != MP_TICK_YES;
+    p->skip_builtins = cfg->separate_builtins == MP_TICK_NO;
+    p->skip_stubs = cfg->separate_stubs == MP_TICK_NO;
+    p->depth = mp__tk_parse_cgs(cfg);
+    p->range_start = -INFINITY;
+    p->range_end = INFINITY;
+    if (cfg->range) {
+        const char *comma = strchr(cfg->range, ',');
+        int64_t a = mp__tk_parse_int(cfg->range, comma ? (size_t)(comma - cfg->range)
+                                                       : strlen(cfg->range), 0);
+        int64_t b = comma ? mp__tk_parse_int(comma + 1, strlen(comma + 1), 0) : MP__TK_NAN;
+        if (a != MP__TK_NAN) p->range_start = (double)a * 1000;
+        if (b != MP__TK_NAN) p->range_end = (double)b * 1000;
+    }
+    if (cfg->distortion) {
+        int64_t d = mp__tk_parse_int(cfg->distortion, strlen(cfg->distortion), 0);
+        p->distortion_per = d == MP__TK_NAN ? 0 : (double)d / 1000;
+    }
+    p->name = mp__tk_dup(name ? name : "v8.log");
+    p->runtime_timer = mp__tk_dup(cfg->runtime_timer);
+    p->cfg.runtime_timer = p->runtime_timer;
+    p->cfg.range = p->cfg.distortion = NULL;
+    if (!p->name || (cfg->runtime_timer && !p->runtime_timer)) goto nomem;
+    p->id_unknown = mp__tk_intern_z(p, "UNKNOWN");
+    p->id_empty = mp__tk_intern_z(p, "");
+    p->id_cpp = mp__tk_intern_z(p, "CPP");
+    p->id_lib = mp__tk_intern_z(p, "SHARED_LIB");
+    p->id_regexp = mp__tk_intern_z(p, "RegExp");
+    p->current_timer = MP__TK_NONE;
+    p->want_timer = cfg->runtime_timer ? mp__tk_intern_z(p, cfg->runtime_timer) : MP__TK_NONE;
+    if (p->id_regexp == MP__TK_NONE || (cfg->runtime_timer && p->want_timer == MP__TK_NONE))
+        goto nomem;
+    /* The call tree's root. */
+    if (!mp__tk_grow32((void **)&p->cn, &p->capcn, 1, sizeof *p->cn)) goto nomem;
+    memset(&p->cn[0], 0, sizeof p->cn[0]);
+    p->cn[0].label = p->id_empty;
+    p->cn[0].parent = p->cn[0].first_child = p->cn[0].next_sibling = MP__TK_NONE;
+    p->ncn = 1;
+    if (cfg->symbol_list) {
+        mp_err rc = mp__tk_load_symbol_list(p, cfg->symbol_list, err);
+        if (rc != MP_OK) { mp_tick_free(p); return rc; }
+    }
+    if (!cfg->symbols && !cfg->symbols_fn && !cfg->symbol_list && !cfg->no_symbols) {
+        mp_err rc = mp_symtab_new(&p->own_symbols, err);
+        if (rc != MP_OK) { mp_tick_free(p); return rc; }
+        p->cfg.symbols = p->own_symbols;
+    }
+    if (cfg->no_symbols || (cfg->symbol_list && !cfg->symbols && !cfg->symbols_fn)) {
+        p->cfg.symbols = p->own_symbols;
+        p->cfg.symbols_fn = NULL;
+    }
+    p->cfg.symbol_list = NULL;
+    *out = p;
+    return MP_OK;
+nomem:
+    mp_tick_free(p);
+    return mp__nomem(err);
+}
+
+/* Reads cfg->symbol_list into the static code map. */
+static mp_err mp__tk_load_symbol_list(mp_tick_profile *p, const char *path, mp_error *err)
+{
+    FILE *f = fopen(path, "r");
+    mp_buf line, name;
+    unsigned long long lineno = 0;
+    mp_err rc = MP_OK;
+    int c;
+    if (!f) return mp__fail_errno(err, errno, "cannot open symbol list", path);
+    memset(&line, 0, sizeof line);
+    memset(&name, 0, sizeof name);
+    for (;;) {
+        line.len = 0;
+        while ((c = getc(f)) != EOF && c != '\n') {
+            char ch = (char)c;
+            mp_buf_append(&line, &ch, 1);
+        }
+        if (c == EOF && line.len == 0) break;
+        lineno++;
+        if (line.failed) { rc = mp__nomem(err); break; }
+        if (line.len) {
+            char *end1, *end2;
+            unsigned long long start, end;
+            uint32_t id, e;
+            size_t i;
+            errno = 0;
+            start = strtoull(line.data, &end1, 16);
+            end = strtoull(end1, &end2, 16);
+            if (errno || end1 == line.data || end2 == end1 || *end2 != ' ') {
+                rc = mp__fail(err, MP_ERR_PARSE, 0, "%s:%llu: expected START END NAME", path,
+                              lineno);
+                break;
+            }
+            name.len = 0;
+            mp_buf_append(&name, "", 0);
+            for (i = (size_t)(end2 + 1 - line.data); i < line.len; i++) {
+                char ch = line.data[i];
+                if (ch == '\\' && i + 1 < line.len && (line.data[i + 1] == 'n' || line.data[i + 1] == '\\')) {
+                    ch = line.data[++i] == 'n' ? '\n' : '\\';
+                }
+                mp_buf_append(&name, &ch, 1);
+            }
+            if (name.failed || (id = mp__tk_intern(p, name.data, name.len)) == MP__TK_NONE ||
+                (e = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(end - start), id, p->id_cpp)) ==
+                    MP__TK_NONE) {
+                rc = mp__nomem(err);
+                break;
+            }
+            mp__tk_add_static(p, (int64_t)start, e);
+            p->strs[id].ctype = MP__TK_CT_CPP;
+        }
+        if (c == EOF) break;
+    }
+    if (rc == MP_OK && ferror(f)) rc = mp__fail_errno(err, errno, "cannot read symbol list", path);
+    fclose(f);
+    mp_buf_free(&line);
+    mp_buf_free(&name);
+    return rc;
+}
+
+/* The code map belongs to one isolate: a merged profile starts the next log without it. */
+static void mp__tk_next_log(mp_tick_profile *p)
+{
+    uint32_t i;
+    mp__tk_tclear(&p->dyn);
+    p->nstat = p->npending = 0;
+    mp__tk_bump(p);
+    mp__tk_tclear(&p->lib);
+    p->nspans = 0;
+    p->nents = 0;
+    p->free_ent = MP__TK_NONE;
+    for (i = 0; i < p->nstrs; i++) p->strs[i].gen = 0;
+    p->line_no = 0;
+    p->stopped = 0;
+    p->current_timer = MP__TK_NONE;
+    p->distortion = 0;
+    p->carry.len = 0;
+}
+
+MP__DEF mp_err mp_tick_feed(mp_tick_profile *p, const char *data, size_t len, mp_error *err)
+{
+    size_t i = 0;
+    if (p->finished) {
+        mp__tk_reset_views(p);
+        mp__tk_next_log(p);
+        p->logs++;
+    }
+    while (i < len && !p->stopped) {
+        const char *nl = (const char *)memchr(data + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        if (!nl) {
+            mp_buf_append(&p->carry, data + i, len - i);
+            break;
+        }
+        if (p->carry.len) {
+            mp_buf_append(&p->carry, data + i, end - i);
+            if (p->carry.failed) break;
+            mp__tk_line_in(p, p->carry.data, p->carry.len);
+            p->carry.len = 0;
+        } else if (end == i) {
+            p->stopped = 1; /* node reads `while (line = readline())`: an empty line ends it */
+        } else {
+            mp__tk_line_in(p, data + i, end - i);
+        }
+        i = end + 1;
+    }
+    if (p->carry.failed) p->failed = 1;
+    if (p->failed) return mp__nomem(err);
+    return MP_OK;
+}
+
+static int mp__tk_unit_at(const char *s, size_t n, size_t *i, unsigned *pending)
+{
+    /* Next UTF-16 code unit of a UTF-8 string; invalid bytes read as U+FFFD. */
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len;
+    unsigned cp;
+    if (*pending) { cp = *pending; *pending = 0; return (int)cp; }
+    if (*i >= n) return -1;
+    len = mp__utf8_len(u + *i, n - *i);
+    if (len == 0) { (*i)++; return 0xFFFD; }
+    cp = len == 1 ? u[*i] : len == 2 ? (u[*i] & 0x1Fu) : len == 3 ? (u[*i] & 0x0Fu) : (u[*i] & 0x07u);
+    {
+        size_t k;
+        for (k = 1; k < len; k++) cp = (cp << 6) | (u[*i + k] & 0x3Fu);
+    }
+    *i += len;
+    if (cp >= 0x10000) {
+        *pending = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+        return (int)(0xD800 + ((cp - 0x10000) >> 10));
+    }
+    return (int)cp;
+}
+
+/* JavaScript's a < b on strings: UTF-16 code unit order. */
+static int mp__tk_js_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i = 0, ia, ib;
+    unsigned pa = 0, pb = 0;
+    while (i < an && i < bn && a[i] == b[i]) i++;
+    /* Restart decoding where the character holding the first difference begins. */
+    while (i > 0 && ((i < an && ((unsigned char)a[i] & 0xC0) == 0x80) ||
+                     (i < bn && ((unsigned char)b[i] & 0xC0) == 0x80)))
+        i--;
+    ia = ib = i;
+    for (;;) {
+        int ua = mp__tk_unit_at(a, an, &ia, &pa), ub = mp__tk_unit_at(b, bn, &ib, &pb);
+        if (ua != ub) return ua < ub ? -1 : 1;
+        if (ua < 0) return 0;
+    }
+}
+
+/* node's comparator: by key down, then name down. */
+static int mp__tk_sorted_cmp(const void *x, const void *y)
+{
+    const mp__tk_sorted *a = (const mp__tk_sorted *)x, *b = (const mp__tk_sorted *)y;
+    if (a->key != b->key) return a->key < b->key ? 1 : -1;
+    return -mp__tk_js_cmp(a->s, a->len, b->s, b->len);
+}
+
+static uint64_t mp__tk_totalticks(const mp_tick_profile *p)
+{
+    return p->ticks - (p->cfg.ignore_unknown ? p->unaccounted : 0);
+}
+
+static double mp__tk_pct(uint64_t ticks, uint64_t total)
+{
+    return (double)ticks * 100 / (double)total;
+}
+
+static int mp__tk_make_rows(mp_tick_profile *p)
+{
+    mp__tk_sorted *all = NULL;
+    size_t n = 0, i, cap = 0;
+    uint64_t total = mp__tk_totalticks(p), entries = 0;
+    int sec;
+    if (!mp__tk_grow((void **)&all, &cap, 1, sizeof *all)) goto nomem;
+    for (i = 0; i < p->nstrs; i++) {
+        if (!p->strs[i].self && !p->strs[i].centry) continue;
+        if (!mp__tk_grow((void **)&all, &cap, n + 2, sizeof *all)) goto nomem;
+        all[n].s = p->strs[i].s;
+        all[n].len = p->strs[i].len;
+        all[n].id = (uint32_t)i;
+        all[n].key = p->strs[i].self;
+        n++;
+    }
+    if (n) qsort(all, n, sizeof *all, mp__tk_sorted_cmp);
+    for (sec = 0; sec < 3; sec++) {
+        size_t k = 0;
+        p->rows[sec] = (mp_tick_row *)MP_MALLOC((n + 1) * sizeof(mp_tick_row));
+        p->row_ids[sec] = (uint32_t *)MP_MALLOC((n + 1) * sizeof(uint32_t));
+        if (!p->rows[sec] || !p->row_ids[sec]) goto nomem;
+        for (i = 0; i < n; i++) {
+            const mp__tk_str *st = &p->strs[all[i].id];
+            int in = sec == MP_TICK_SHARED ? st->ctype == MP__TK_CT_LIB
+                   : sec == MP_TICK_JS ? (all[i].id != p->id_unknown && st->ctype == MP__TK_CT_NONE)
+                   : st->ctype == MP__TK_CT_CPP;
+            if (!in || st->self == 0) continue;
+            p->rows[sec][k].name = st->s;
+            p->rows[sec][k].ticks = st->self;
+            p->rows[sec][k].pct = mp__tk_pct(st->self, total);
+            p->row_ids[sec][k] = all[i].id;
+            k++;
+        }
+        p->nrows[sec] = k;
+    }
+    /* [C++ entry points]: node sorts TOTAL among the entries and prints from index 1. */
+    {
+        size_t k = 0;
+        for (i = 0; i < n; i++) {
+            if (!p->strs[all[i].id].centry) continue;
+            all[k] = all[i];
+            all[k].key = p->strs[all[i].id].centry;
+            entries += all[k].key;
+            k++;
+        }
+        all[k].s = "TOTAL";
+        all[k].len = 5;
+        all[k].id = MP__TK_NONE;
+        all[k].key = entries;
+        k++;
+        qsort(all, k, sizeof *all, mp__tk_sorted_cmp);
+        p->entry_total = all[0].key;
+        p->rows[MP_TICK_ENTRY] = (mp_tick_row *)MP_MALLOC(k * sizeof(mp_tick_row));
+        p->row_ids[MP_TICK_ENTRY] = (uint32_t *)MP_MALLOC(k * sizeof(uint32_t));
+        if (!p->rows[MP_TICK_ENTRY] || !p->row_ids[MP_TICK_ENTRY]) goto nomem;
+        for (i = 1; i < k; i++) {
+            mp_tick_row *r = &p->rows[MP_TICK_ENTRY][i - 1];
+            r->name = all[i].s;
+            r->ticks = all[i].key;
+            r->pct = mp__tk_pct(all[i].key, p->entry_total);
+            p->row_ids[MP_TICK_ENTRY][i - 1] = all[i].id;
+        }
+        p->nrows[MP_TICK_ENTRY] = k - 1;
+    }
+    MP_FREE(all);
+    return 1;
+nomem:
+    MP_FREE(all);
+    return 0;
+}
+
+static int mp__tk_make_view(mp_tick_profile *p)
+{
+    mp__tk_sorted *kids = NULL;
+    size_t kcap = 0, head;
+    uint32_t i;
+    for (i = 0; i < p->ncn; i++) p->cn[i].total = p->cn[i].self;
+    /* Children always come after their parent in the node array. */
+    for (i = p->ncn; i-- > 1;) p->cn[p->cn[i].parent].total += p->cn[i].total;
+    p->view = (mp_tick_node *)MP_MALLOC(p->ncn * sizeof *p->view);
+    p->view_ids = (uint32_t *)MP_MALLOC(p->ncn * sizeof *p->view_ids);
+    if (!p->view || !p->view_ids) return 0;
+    p->view[0].name = "";
+    p->view[0].total = mp__tk_totalticks(p);
+    p->view_ids[0] = 0;
+    p->nview = 1;
+    for (head = 0; head < p->nview; head++) {
+        uint32_t c, k = 0;
+        for (c = p->cn[p->view_ids[head]].first_child; c != MP__TK_NONE; c = p->cn[c].next_sibling) {
+            const mp__tk_str *st = &p->strs[p->cn[c].label];
+            if (!mp__tk_grow((void **)&kids, &kcap, (size_t)k + 1, sizeof *kids)) {
+                MP_FREE(kids);
+                return 0;
+            }
+            kids[k].s = st->s;
+            kids[k].len = st->len;
+            kids[k].id = c;
+            kids[k].key = p->cn[c].total;
+            k++;
+        }
+        if (k > 1) qsort(kids, k, sizeof *kids, mp__tk_sorted_cmp);
+        p->view[head].first_child = (uint32_t)p->nview;
+        p->view[head].n_children = k;
+        for (c = 0; c < k; c++) {
+            mp_tick_node *v = &p->view[p->nview];
+            v->name = kids[c].s;
+            v->total = kids[c].key;
+            v->first_child = 0;
+            v->n_children = 0;
+            p->view_ids[p->nview++] = kids[c].id;
+        }
+    }
+    MP_FREE(kids);
+    return 1;
+}
+
+MP__DEF mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err)
+{
+    mp_tick_summary *s = &p->sum;
+    size_t i;
+    if (p->finished) return MP_OK;
+    if (p->carry.len && !p->stopped)
+        mp__tk_warn(p, "Profile file %s is broken: its last line has no newline and was "
+                       "dropped", p->name);
+    p->carry.len = 0;
+    p->stopped = 1;
+    if (p->warn_dropped)
+        mp__tk_warn(p, "%llu more warnings like the ones above were left out",
+                    (unsigned long long)p->warn_dropped);
+    p->warn_dropped = 0;
+    if (p->unknown_moves)
+        mp__tk_warn(p, "%llu code-move event%s for unknown code (first: from 0x%llx)",
+                    (unsigned long long)p->unknown_moves, p->unknown_moves == 1 ? "" : "s",
+                    (unsigned long long)p->first_unknown_move);
+    if (p->unknown_deletes)
+        mp__tk_warn(p, "%llu code-delete event%s for unknown code (first: 0x%llx)",
+                    (unsigned long long)p->unknown_deletes, p->unknown_deletes == 1 ? "" : "s",
+                    (unsigned long long)p->first_unknown_delete);
+    if (p->dropped_frames)
+        mp__tk_warn(p, "dropped %llu unknown tick frame%s (overflow)",
+                    (unsigned long long)p->dropped_frames, p->dropped_frames == 1 ? "" : "s");
+    p->unknown_moves = p->unknown_deletes = p->dropped_frames = 0;
+    if (p->failed || !mp__tk_make_rows(p) || !mp__tk_make_view(p)) {
+        mp__tk_reset_views(p);
+        return mp__nomem(err);
+    }
+    memset(s, 0, sizeof *s);
+    s->ticks = p->ticks;
+    s->unaccounted = p->unaccounted;
+    s->excluded = p->excluded;
+    s->total = mp__tk_totalticks(p);
+    s->gc = p->gc;
+    for (i = 0; i < p->nrows[MP_TICK_JS]; i++) s->js += p->rows[MP_TICK_JS][i].ticks;
+    for (i = 0; i < p->nrows[MP_TICK_CPP]; i++) s->cpp += p->rows[MP_TICK_CPP][i].ticks;
+    for (i = 0; i < p->nrows[MP_TICK_SHARED]; i++) s->shared += p->rows[MP_TICK_SHARED][i].ticks;
+    s->lines = p->lines;
+    s->unknown_records = p->unknown_records;
+    s->bad_lines = p->bad_lines;
+    p->finished = 1;
+    return MP_OK;
+}
+
+MP__DEF void mp_tick_get_summary(const mp_tick_profile *p, mp_tick_summary *s) { *s = p->sum; }
+
+MP__DEF size_t mp_tick_rows(const mp_tick_profile *p, mp_tick_section section,
+                            const mp_tick_row **rows)
+{
+    if ((unsigned)section > MP_TICK_ENTRY || !p->finished) { *rows = NULL; return 0; }
+    *rows = p->rows[section];
+    return p->nrows[section];
+}
+
+MP__DEF size_t mp_tick_bottom_up(const mp_tick_profile *p, const mp_tick_node **nodes)
+{
+    *nodes = p->finished ? p->view : NULL;
+    return p->finished ? p->nview : 0;
+}
+
+MP__DEF size_t mp_tick_warnings(const mp_tick_profile *p, const char *const **list)
+{
+    *list = (const char *const *)p->warn;
+    return p->nwarn;
+}
+
+static mp_err mp__tk_read_fd(mp_tick_profile *p, int fd, const char *shown, mp_error *err)
+{
+    char *buf = (char *)MP_MALLOC(MP__TK_READ_CHUNK);
+    mp_err rc = MP_OK;
+    if (!buf) return mp__nomem(err);
+    for (;;) {
+        ssize_t r = read(fd, buf, MP__TK_READ_CHUNK);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) { rc = mp__fail_errno(err, errno, "cannot read", shown); break; }
+        if (r == 0) break;
+        if ((rc = mp_tick_feed(p, buf, (size_t)r, err)) != MP_OK) break;
+        if (p->stopped) break;
+    }
+    MP_FREE(buf);
+    if (rc == MP_OK) rc = mp_tick_finish(p, err);
+    return rc;
+}
+
+static int mp__tk_is_stdin(const char *path) { return strcmp(path, "-") == 0; }
+
+static mp_err mp__tk_open(const char *path, int *fd, mp_error *err)
+{
+    struct stat st;
+    if (mp__tk_is_stdin(path)) { *fd = 0; return MP_OK; }
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return mp__fail_errno(err, errno, "cannot open log", path);
+    if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(*fd);
+        return mp__fail(err, MP_ERR_INVALID_ARG, EISDIR, "cannot read log '%s': it is a directory",
+                        path);
+    }
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_tick_parse_fd(int fd, const char *name, const mp_tick_config *cfg,
+                                mp_tick_profile **out, mp_error *err)
+{
+    mp_err rc = mp_tick_new(cfg, name, out, err);
+    if (rc != MP_OK) return rc;
+    rc = mp__tk_read_fd(*out, fd, name ? name : "log", err);
+    if (rc != MP_OK) { mp_tick_free(*out); *out = NULL; }
+    return rc;
+}
+
+MP__DEF mp_err mp_tick_parse_file(const char *path, const mp_tick_config *cfg,
+                                  mp_tick_profile **out, mp_error *err)
+{
+    int fd;
+    mp_err rc;
+    *out = NULL;
+    if (!path) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "no log file given");
+    if ((rc = mp__tk_open(path, &fd, err)) != MP_OK) return rc;
+    rc = mp_tick_parse_fd(fd, path, cfg, out, err);
+    if (!mp__tk_is_stdin(path)) close(fd);
+    return rc;
+}
+
+MP__DEF mp_err mp_tick_add_file(mp_tick_profile *p, const char *path, mp_error *err)
+{
+    int fd;
+    mp_err rc;
+    if ((rc = mp__tk_open(path, &fd, err)) != MP_OK) return rc;
+    if (p->finished) {
+        mp__tk_reset_views(p);
+        mp__tk_next_log(p);
+        p->logs++;
+    }
+    rc = mp__tk_read_fd(p, fd, path, err);
+    if (!mp__tk_is_stdin(path)) close(fd);
+    return rc;
+}
+
+MP__DEF void mp_tick_free(mp_tick_profile *p)
+{
+    size_t i;
+    if (!p) return;
+    mp__tk_reset_views(p);
+    while (p->chunks) {
+        mp__tk_chunk *next = p->chunks->next;
+        MP_FREE(p->chunks);
+        p->chunks = next;
+    }
+    MP_FREE(p->strs);
+    MP_FREE(p->htab);
+    MP_FREE(p->ents);
+    MP_FREE(p->dyn.n);
+    MP_FREE(p->stat);
+    MP_FREE(p->pending);
+    MP_FREE(p->lib.n);
+    MP_FREE(p->spans);
+    mp__tk_map_free(&p->libs_warned);
+    mp__tk_map_free(&p->children);
+    MP_FREE(p->del_scratch);
+    MP_FREE(p->stack);
+    MP_FREE(p->names);
+    MP_FREE(p->cn);
+    mp_buf_free(&p->carry);
+    mp_buf_free(&p->esc_a);
+    mp_buf_free(&p->esc_b);
+    mp_buf_free(&p->esc_num);
+    mp_buf_free(&p->tmp);
+    MP_FREE(p->fp);
+    MP_FREE(p->fl);
+    for (i = 0; i < p->nwarn; i++) MP_FREE(p->warn[i]);
+    MP_FREE(p->warn);
+    MP_FREE(p->name);
+    MP_FREE(p->runtime_timer);
+    mp_symtab_free(p->own_symbols);
+    MP_FREE(p);
+}
+
+/* ---- REPORT ----------------------------------------------------------------------------- */
+
+/* `${s}`.padStart(5) for the ASCII numbers the report prints. */
+static void mp__rp_pad5(mp_buf *out, const char *s, size_t n)
+{
+    static const char spaces[] = "     ";
+    if (n < 5) mp_buf_append(out, spaces, 5 - n);
+    mp_buf_append(out, s, n);
+}
+
+static void mp__rp_fixed(mp_buf *out, mp_buf *tmp, double x)
+{
+    tmp->len = 0;
+    mp_buf_js_fixed(tmp, x, 1);
+    mp__rp_pad5(out, tmp->data ? tmp->data : "", tmp->len);
+}
+
+static void mp__rp_count(mp_buf *out, uint64_t n)
+{
+    char num[32];
+    int k = snprintf(num, sizeof num, "%llu", (unsigned long long)n);
+    mp__rp_pad5(out, num, (size_t)k);
+}
+
+/* TickProcessor.printLine; nonlib < 0 means "no nonlib column". */
+static void mp__rp_line(mp_buf *out, mp_buf *tmp, const char *name, size_t name_len,
+                        uint64_t ticks, uint64_t total, int has_nonlib, int64_t nonlib)
+{
+    mp_buf_append(out, "  ", 2);
+    mp__rp_count(out, ticks);
+    mp_buf_append(out, "  ", 2);
+    mp__rp_fixed(out, tmp, mp__tk_pct(ticks, total));
+    mp_buf_append(out, "%  ", 3);
+    if (has_nonlib) {
+        mp__rp_fixed(out, tmp, (double)ticks * 100 / (double)nonlib);
+        mp_buf_append(out, "%  ", 3);
+    } else {
+        mp_buf_append(out, "        ", 8);
+    }
+    mp_buf_append(out, name, name_len);
+    mp_buf_append(out, "\n", 1);
+}
+
+static void mp__rp_header(mp_buf *out, const char *title)
+{
+    mp_buf_printf(out, "\n [%s]:\n   ticks  total  nonlib   name\n", title);
+}
+
+static void mp__rp_heavy(const mp_tick_profile *p, mp_buf *out, mp_buf *tmp, uint32_t parent,
+                         int indent)
+{
+    uint32_t i;
+    const mp_tick_node *par = &p->view[parent];
+    for (i = 0; i < par->n_children; i++) {
+        uint32_t c = par->first_child + i;
+        const mp_tick_node *n = &p->view[c];
+        const mp__tk_str *st = &p->strs[p->cn[p->view_ids[c]].label];
+        double pct = (double)n->total / (double)par->total * 100.0;
+        int k;
+        if (pct < 1.0) continue;
+        mp_buf_append(out, "  ", 2);
+        mp__rp_count(out, n->total);
+        mp_buf_append(out, "  ", 2);
+        mp__rp_fixed(out, tmp, pct);
+        mp_buf_append(out, "%  ", 3);
+        for (k = 0; k < indent; k++) mp_buf_append(out, " ", 1);
+        mp_buf_append(out, st->s, st->len);
+        mp_buf_append(out, "\n", 1);
+        if (indent < 2 * (p->depth - 1)) mp__rp_heavy(p, out, tmp, c, indent + 2);
+        if (indent == 0) mp_buf_append(out, "\n", 1);
+    }
+}
+
+static const char *mp__rp_name_of(const mp_tick_profile *p, int sec, size_t i, size_t *len)
+{
+    uint32_t id = p->row_ids[sec][i];
+    if (id == MP__TK_NONE) { *len = 5; return "TOTAL"; }
+    *len = p->strs[id].len;
+    return p->strs[id].s;
+}
+
+static void mp__rp_section(const mp_tick_profile *p, mp_buf *out, mp_buf *tmp, int sec,
+                           uint64_t total, int has_nonlib, int64_t nonlib)
+{
+    size_t i, len;
+    for (i = 0; i < p->nrows[sec]; i++) {
+        const char *name = mp__rp_name_of(p, sec, i, &len);
+        mp__rp_line(out, tmp, name, len, p->rows[sec][i].ticks, total, has_nonlib, nonlib);
+    }
+}
+
+MP__DEF mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *opts,
+                              mp_buf *out, mp_error *err)
+{
+    const char *name = opts && opts->log_name ? opts->log_name : p->name;
+    int all = !(opts && opts->only_summary);
+    const mp_tick_summary *s = &p->sum;
+    mp_buf tmp;
+    int64_t nonlib;
+    size_t i, len;
+    memset(&tmp, 0, sizeof tmp);
+    if (!p->finished)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
+    mp_buf_printf(out, "Statistical profiling result from %s, (%llu ticks, %llu unaccounted, "
+                       "%llu excluded).\n", name, (unsigned long long)s->ticks,
+                  (unsigned long long)s->unaccounted, (unsigned long long)s->excluded);
+    if (s->ticks == 0) goto done;
+    nonlib = (int64_t)s->total - (int64_t)s->shared;
+    if (all) {
+        mp__rp_header(out, "Shared libraries");
+        mp__rp_section(p, out, &tmp, MP_TICK_SHARED, s->total, 0, 0);
+        mp__rp_header(out, "JavaScript");
+        mp__rp_section(p, out, &tmp, MP_TICK_JS, s->total, 1, nonlib);
+        mp__rp_header(out, "C++");
+        mp__rp_section(p, out, &tmp, MP_TICK_CPP, s->total, 1, nonlib);
+    }
+    mp__rp_header(out, "Summary");
+    mp__rp_line(out, &tmp, "JavaScript", 10, s->js, s->total, 1, nonlib);
+    mp__rp_line(out, &tmp, "C++", 3, s->cpp, s->total, 1, nonlib);
+    mp__rp_line(out, &tmp, "GC", 2, s->gc, s->total, 1, nonlib);
+    mp__rp_line(out, &tmp, "Shared libraries", 16, s->shared, s->total, 0, 0);
+    if (!p->cfg.ignore_unknown && s->unaccounted > 0)
+        mp__rp_line(out, &tmp, "Unaccounted", 11, s->unaccounted, s->ticks, 0, 0);
+    if (all) {
+        mp_buf_puts(out, "\n [C++ entry points]:\n   ticks    cpp   total   name\n");
+        for (i = 0; i < p->nrows[MP_TICK_ENTRY]; i++) {
+            const char *n = mp__rp_name_of(p, MP_TICK_ENTRY, i, &len);
+            mp__rp_line(out, &tmp, n, len, p->rows[MP_TICK_ENTRY][i].ticks, p->entry_total, 1,
+                        (int64_t)s->total);
+        }
+        mp_buf_puts(out, "\n [Bottom up (heavy) profile]:\n"
+                         "  Note: percentage shows a share of a particular caller in the total\n"
+                         "  amount of its parent calls.\n"
+                         "  Callers occupying less than 1.0% are not shown.\n\n"
+                         "   ticks parent  name\n");
+        mp__rp_heavy(p, out, &tmp, 0, 0);
+    }
+done:
+    mp_buf_free(&tmp);
+    if (out->failed || tmp.failed) return mp__nomem(err);
+    return MP_OK;
+}
+
+static void mp__rp_json_rows(const mp_tick_profile *p, mp_buf *out, int sec, uint64_t base)
+{
+    size_t i, len;
+    mp_buf_puts(out, "[");
+    for (i = 0; i < p->nrows[sec]; i++) {
+        const char *n = mp__rp_name_of(p, sec, i, &len);
+        if (i) mp_buf_puts(out, ",");
+        mp_buf_puts(out, "{\"name\":");
+        mp_buf_json_string(out, n, len);
+        mp_buf_printf(out, ",\"ticks\":%llu,\"pct\":", (unsigned long long)p->rows[sec][i].ticks);
+        mp_buf_js_number(out, mp__tk_pct(p->rows[sec][i].ticks, base));
+        mp_buf_puts(out, "}");
+    }
+    mp_buf_puts(out, "]");
+}
+
+static void mp__rp_json_node(const mp_tick_profile *p, mp_buf *out, uint32_t i, int depth)
+{
+    const mp_tick_node *n = &p->view[i];
+    uint32_t k;
+    mp_buf_puts(out, "{\"name\":");
+    if (i == 0) mp_buf_puts(out, "\"\"");
+    else {
+        const mp__tk_str *st = &p->strs[p->cn[p->view_ids[i]].label];
+        mp_buf_json_string(out, st->s, st->len);
+    }
+    mp_buf_printf(out, ",\"ticks\":%llu", (unsigned long long)n->total);
+    if (n->n_children && depth < p->depth) {
+        mp_buf_puts(out, ",\"children\":[");
+        for (k = 0; k < n->n_children; k++) {
+            if (k) mp_buf_puts(out, ",");
+            mp__rp_json_node(p, out, n->first_child + k, depth + 1);
+        }
+        mp_buf_puts(out, "]");
+    }
+    mp_buf_puts(out, "}");
+}
+
+MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
+                              mp_buf *out, mp_error *err)
+{
+    const char *name = opts && opts->log_name ? opts->log_name : p->name;
+    const mp_tick_summary *s = &p->sum;
+    size_t i;
+    if (!p->finished)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
+    mp_buf_puts(out, "{\"log\":");
+    mp_buf_json_string(out, name, strlen(name));
+    mp_buf_printf(out, ",\"ticks\":{\"total\":%llu,\"unaccounted\":%llu,\"excluded\":%llu,"
+                       "\"base\":%llu}",
+                  (unsigned long long)s->ticks, (unsigned long long)s->unaccounted,
+                  (unsigned long long)s->excluded, (unsigned long long)s->total);
+    mp_buf_puts(out, ",\"shared\":");
+    mp__rp_json_rows(p, out, MP_TICK_SHARED, s->total);
+    mp_buf_puts(out, ",\"javascript\":");
+    mp__rp_json_rows(p, out, MP_TICK_JS, s->total);
+    mp_buf_puts(out, ",\"cpp\":");
+    mp__rp_json_rows(p, out, MP_TICK_CPP, s->total);
+    mp_buf_printf(out, ",\"summary\":{\"javascript\":%llu,\"cpp\":%llu,\"gc\":%llu,"
+                       "\"shared\":%llu,\"unaccounted\":%llu}",
+                  (unsigned long long)s->js, (unsigned long long)s->cpp,
+                  (unsigned long long)s->gc, (unsigned long long)s->shared,
+                  (unsigned long long)s->unaccounted);
+    mp_buf_puts(out, ",\"entry_points\":");
+    mp__rp_json_rows(p, out, MP_TICK_ENTRY, p->entry_total);
+    mp_buf_puts(out, ",\"bottom_up\":");
+    mp__rp_json_node(p, out, 0, 0);
+    mp_buf_printf(out, ",\"records\":{\"lines\":%llu,\"unknown\":%llu,\"skipped\":%llu}",
+                  (unsigned long long)s->lines, (unsigned long long)s->unknown_records,
+                  (unsigned long long)s->bad_lines);
+    mp_buf_puts(out, ",\"warnings\":[");
+    for (i = 0; i < p->nwarn; i++) {
+        if (i) mp_buf_puts(out, ",");
+        mp_buf_json_string(out, p->warn[i], strlen(p->warn[i]));
+    }
+    mp_buf_puts(out, "]}\n");
+    if (out->failed) return mp__nomem(err);
+    return MP_OK;
+}
+#include <math.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+
+/* ---- load: histogram ------------------------------------------------------------------ */
+
+/* Log-linear buckets: values below 2048 µs have a bucket each; above, every power of two is
+   split into 1024 buckets, so a bucket is never wider than 1/1024 of its values. */
+#define MP__H_HALF 1024u
+#define MP__H_SUB (2u * MP__H_HALF)
+#define MP__H_MAX_SHIFT 26u /* values up to 2^37 µs (38 hours); larger ones land in the last */
+#define MP__H_BUCKETS (MP__H_MAX_SHIFT * MP__H_HALF + MP__H_SUB)
+
+struct mp_load_hist {
+    uint64_t count, min, max, sum;
+    uint64_t counts[MP__H_BUCKETS];
+};
+
+static unsigned mp__msb64(uint64_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return 63u - (unsigned)__builtin_clzll(v);
+#else
+    unsigned r = 0;
+    while (v >>= 1) r++;
+    return r;
+#endif
+}
+
+static size_t mp__hist_index(uint64_t v)
+{
+    unsigned shift;
+    if (v < MP__H_SUB) return (size_t)v;
+    shift = mp__msb64(v) - 10u;
+    if (shift > MP__H_MAX_SHIFT) return MP__H_BUCKETS - 1;
+    return (size_t)shift * MP__H_HALF + (size_t)(v >> shift);
+}
+
+/* The lowest and highest value of bucket i. */
+static void mp__hist_range(size_t i, uint64_t *lo, uint64_t *hi)
+{
+    size_t shift, m;
+    if (i < MP__H_SUB) { *lo = *hi = i; return; }
+    shift = i / MP__H_HALF - 1;
+    m = i - shift * MP__H_HALF;
+    *lo = (uint64_t)m << shift;
+    *hi = (((uint64_t)m + 1) << shift) - 1;
+}
+
+static void mp__hist_clear(mp_load_hist *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+MP__DEF mp_err mp_load_hist_new(mp_load_hist **out, mp_error *err)
+{
+    *out = (mp_load_hist *)MP_MALLOC(sizeof **out);
+    if (!*out) return mp__nomem(err);
+    mp__hist_clear(*out);
+    return MP_OK;
+}
+
+MP__DEF void mp_load_hist_free(mp_load_hist *h) { MP_FREE(h); }
+
+MP__DEF void mp_load_hist_record(mp_load_hist *h, uint64_t us)
+{
+    if (h->count == 0 || us < h->min) h->min = us;
+    if (us > h->max) h->max = us;
+    h->count++;
+    h->sum += us;
+    h->counts[mp__hist_index(us)]++;
+}
+
+MP__DEF void mp_load_hist_merge(mp_load_hist *dst, const mp_load_hist *src)
+{
+    size_t i;
+    if (src->count == 0) return;
+    if (dst->count == 0 || src->min < dst->min) dst->min = src->min;
+    if (src->max > dst->max) dst->max = src->max;
+    dst->count += src->count;
+    dst->sum += src->sum;
+    for (i = 0; i < MP__H_BUCKETS; i++) dst->counts[i] += src->counts[i];
+}
+
+MP__DEF uint64_t mp_load_hist_count(const mp_load_hist *h) { return h->count; }
+MP__DEF uint64_t mp_load_hist_min(const mp_load_hist *h) { return h->min; }
+MP__DEF uint64_t mp_load_hist_max(const mp_load_hist *h) { return h->max; }
+
+MP__DEF double mp_load_hist_mean(const mp_load_hist *h)
+{
+    return h->count ? (double)h->sum / (double)h->count : 0.0;
+}
+
+MP__DEF double mp_load_hist_percentile(const mp_load_hist *h, double p)
+{
+    uint64_t rank, seen = 0, lo, hi;
+    double v;
+    size_t i;
+    if (h->count == 0) return 0.0;
+    if (!(p > 0)) return (double)h->min;
+    if (p >= 100) return (double)h->max;
+    rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
+    if (rank < 1) rank = 1;
+    for (i = 0; i < MP__H_BUCKETS; i++) {
+        seen += h->counts[i];
+        if (seen >= rank) break;
+    }
+    if (i == MP__H_BUCKETS) return (double)h->max;
+    mp__hist_range(i, &lo, &hi);
+    v = ((double)lo + (double)hi) / 2.0;
+    if (v < (double)h->min) v = (double)h->min;
+    if (v > (double)h->max) v = (double)h->max;
+    return v;
+}
+
+/* A coarse histogram for the per-second series: 8 buckets per power of two (12 %), small
+   enough to keep one per second. */
+#define MP__C_BUCKETS 288u
+
+static size_t mp__coarse_index(uint64_t v)
+{
+    unsigned shift;
+    size_t i;
+    if (v < 16) return (size_t)v;
+    shift = mp__msb64(v) - 3u;
+    i = (size_t)shift * 8u + (size_t)(v >> shift);
+    return i < MP__C_BUCKETS ? i : MP__C_BUCKETS - 1;
+}
+
+static double mp__coarse_value(size_t i)
+{
+    size_t shift, m;
+    if (i < 16) return (double)i;
+    shift = i / 8u - 1u;
+    m = i - shift * 8u;
+    return ((double)((uint64_t)m << shift) + (double)((((uint64_t)m + 1) << shift) - 1)) / 2.0;
+}
+
+static double mp__coarse_percentile(const uint32_t *c, double p)
+{
+    uint64_t total = 0, seen = 0, rank;
+    size_t i;
+    for (i = 0; i < MP__C_BUCKETS; i++) total += c[i];
+    if (total == 0) return 0.0;
+    rank = (uint64_t)ceil(p / 100.0 * (double)total);
+    if (rank < 1) rank = 1;
+    for (i = 0; i < MP__C_BUCKETS; i++) {
+        seen += c[i];
+        if (seen >= rank) return mp__coarse_value(i);
+    }
+    return mp__coarse_value(MP__C_BUCKETS - 1);
+}
+
+/* ---- load: HTTP/1.1 response parser --------------------------------------------------- */
+
+/* A byte-at-a-time state machine: a response may arrive split at any byte, several may
+   arrive in one read. It keeps only the current line (for the few headers it needs), so a
+   connection costs a fixed few hundred bytes. */
+enum {
+    MP__HP_STATUS = 0,
+    MP__HP_HEADER,
+    MP__HP_BODY,
+    MP__HP_CHUNK_SIZE,
+    MP__HP_CHUNK_DATA,
+    MP__HP_CHUNK_END,
+    MP__HP_TRAILER,
+    MP__HP_UNTIL_CLOSE,
+    MP__HP_DONE
+};
+
+#define MP__HP_MORE 0
+#define MP__HP_COMPLETE 1
+#define MP__HP_ERROR (-1)
+#define MP__HP_MAX_HEAD 65536u /* status line, headers and trailers together */
+
+typedef struct mp__hp {
+    int state;
+    int status;
+    int minor;         /* HTTP/1.minor */
+    int head;          /* the request was HEAD: no body follows */
+    int keep_alive;    /* known once the headers are complete */
+    int chunked, has_length, conn_close, conn_keep_alive;
+    uint64_t remaining;  /* body or chunk bytes still to come */
+    uint64_t content_length;
+    uint64_t body_bytes;
+    size_t head_bytes;
+    size_t line_len;
+    int line_over;     /* the line did not fit in line[] */
+    const char *error; /* why the response was rejected */
+    char line[256];
+} mp__hp;
+
+static void mp__hp_reset(mp__hp *hp, int head)
+{
+    hp->state = MP__HP_STATUS;
+    hp->status = 0;
+    hp->minor = 1;
+    hp->head = head;
+    hp->keep_alive = 0;
+    hp->chunked = hp->has_length = hp->conn_close = hp->conn_keep_alive = 0;
+    hp->remaining = hp->content_length = hp->body_bytes = 0;
+    hp->head_bytes = 0;
+    hp->line_len = 0;
+    hp->line_over = 0;
+    hp->error = NULL;
+}
+
+static int mp__hp_fail(mp__hp *hp, const char *why)
+{
+    hp->error = why;
+    return MP__HP_ERROR;
+}
+
+static int mp__lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static int mp__name_is(const char *s, size_t n, const char *lower)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!lower[i] || mp__lower((unsigned char)s[i]) != lower[i]) return 0;
+    return lower[n] == '\0';
+}
+
+/* Does the comma-separated list s[0..n) hold token (case-insensitive)? */
+static int mp__has_token(const char *s, size_t n, const char *token, int last_only)
+{
+    size_t i = 0, tl = strlen(token);
+    int found = 0;
+    while (i < n) {
+        size_t a, b;
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == ',')) i++;
+        a = i;
+        while (i < n && s[i] != ',') i++;
+        b = i;
+        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) b--;
+        if (b > a) found = (b - a == tl && mp__name_is(s + a, tl, token));
+        if (found && !last_only) return 1;
+    }
+    return found;
+}
+
+static int mp__hp_status_line(mp__hp *hp, const char *s, size_t n)
+{
+    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] != '0' && s[7] != '1') || s[8] != ' ' ||
+        s[9] < '1' || s[9] > '5' || s[10] < '0' || s[10] > '9' || s[11] < '0' || s[11] > '9' ||
+        (n > 12 && s[12] != ' '))
+        return mp__hp_fail(hp, "bad status line");
+    hp->minor = s[7] - '0';
+    hp->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+    hp->state = MP__HP_HEADER;
+    return MP__HP_MORE;
+}
+
+static int mp__hp_end_of_headers(mp__hp *hp)
+{
+    if (hp->status >= 100 && hp->status < 200) {
+        if (hp->status == 101) return mp__hp_fail(hp, "protocol switch (101) not supported");
+        /* An interim response: the real one follows on the same connection. */
+        int head = hp->head;
+        size_t used = hp->head_bytes;
+        mp__hp_reset(hp, head);
+        hp->head_bytes = used;
+        return MP__HP_MORE;
+    }
+    hp->keep_alive = hp->minor >= 1 ? !hp->conn_close : hp->conn_keep_alive && !hp->conn_close;
+    if (hp->head || hp->status == 204 || hp->status == 304) {
+        hp->state = MP__HP_DONE;
+    } else if (hp->chunked) {
+        hp->state = MP__HP_CHUNK_SIZE;
+    } else if (hp->has_length) {
+        hp->remaining = hp->content_length;
+        hp->state = hp->remaining ? MP__HP_BODY : MP__HP_DONE;
+    } else {
+        hp->state = MP__HP_UNTIL_CLOSE;
+        hp->keep_alive = 0;
+    }
+    return hp->state == MP__HP_DONE ? MP__HP_COMPLETE : MP__HP_MORE;
+}
+
+static int mp__hp_header_line(mp__hp *hp, const char *s, size_t n)
+{
+    const char *colon, *v;
+    size_t nl, vl;
+    if (n == 0) return hp->state == MP__HP_TRAILER ? MP__HP_COMPLETE : mp__hp_end_of_headers(hp);
+    if (s[0] == ' ' || s[0] == '\t') return mp__hp_fail(hp, "folded header line");
+    if (!(colon = (const char *)memchr(s, ':', n))) {
+        if (hp->line_over) return MP__HP_MORE; /* a long line of a header we do not need */
+        return mp__hp_fail(hp, "header line without ':'");
+    }
+    if (hp->state == MP__HP_TRAILER) return MP__HP_MORE;
+    nl = (size_t)(colon - s);
+    v = colon + 1;
+    vl = n - nl - 1;
+    while (vl && (*v == ' ' || *v == '\t')) { v++; vl--; }
+    while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) vl--;
+    if (mp__name_is(s, nl, "content-length")) {
+        uint64_t len = 0;
+        size_t i;
+        if (hp->line_over || vl == 0 || vl > 18) return mp__hp_fail(hp, "bad Content-Length");
+        for (i = 0; i < vl; i++) {
+            if (v[i] < '0' || v[i] > '9') return mp__hp_fail(hp, "bad Content-Length");
+            len = len * 10 + (uint64_t)(v[i] - '0');
+        }
+        if (hp->has_length && len != hp->content_length)
+            return mp__hp_fail(hp, "conflicting Content-Length headers");
+        hp->has_length = 1;
+        hp->content_length = len;
+    } else if (mp__name_is(s, nl, "transfer-encoding")) {
+        if (hp->line_over) return mp__hp_fail(hp, "Transfer-Encoding too long");
+        hp->chunked = mp__has_token(v, vl, "chunked", 1);
+    } else if (mp__name_is(s, nl, "connection")) {
+        if (hp->line_over) return mp__hp_fail(hp, "Connection header too long");
+        if (mp__has_token(v, vl, "close", 0)) hp->conn_close = 1;
+        if (mp__has_token(v, vl, "keep-alive", 0)) hp->conn_keep_alive = 1;
+    }
+    return MP__HP_MORE;
+}
+
+static int mp__hp_chunk_size_line(mp__hp *hp, const char *s, size_t n)
+{
+    uint64_t size = 0;
+    size_t i = 0;
+    int digits = 0;
+    for (; i < n; i++) {
+        int c = mp__lower((unsigned char)s[i]), d;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        else break;
+        if (size >> 59) return mp__hp_fail(hp, "chunk too large");
+        size = size * 16 + (uint64_t)d;
+        digits++;
+    }
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+    if (!digits || (i < n && s[i] != ';')) return mp__hp_fail(hp, "bad chunk size");
+    if (size == 0) {
+        hp->state = MP__HP_TRAILER;
+    } else {
+        hp->remaining = size;
+        hp->state = MP__HP_CHUNK_DATA;
+    }
+    return MP__HP_MORE;
+}
+
+static int mp__hp_line(mp__hp *hp)
+{
+    size_t n = hp->line_len;
+    const char *s = hp->line;
+    if (n && s[n - 1] == '\r') n--;
+    switch (hp->state) {
+    case MP__HP_STATUS: return mp__hp_status_line(hp, s, n);
+    case MP__HP_HEADER:
+    case MP__HP_TRAILER: return mp__hp_header_line(hp, s, n);
+    case MP__HP_CHUNK_SIZE: return mp__hp_chunk_size_line(hp, s, n);
+    case MP__HP_CHUNK_END:
+        if (n != 0) return mp__hp_fail(hp, "chunk not followed by CRLF");
+        hp->state = MP__HP_CHUNK_SIZE;
+        return MP__HP_MORE;
+    default: return mp__hp_fail(hp, "parser state");
+    }
+}
+
+static int mp__hp_line_state(int state)
+{
+    return state == MP__HP_STATUS || state == MP__HP_HEADER || state == MP__HP_CHUNK_SIZE ||
+           state == MP__HP_CHUNK_END || state == MP__HP_TRAILER;
+}
+
+/* Feeds n bytes; *used tells how many belong to this response (the rest start the next).
+   Returns MP__HP_COMPLETE when a response has ended, MP__HP_ERROR when it is malformed. */
+static int mp__hp_feed(mp__hp *hp, const char *p, size_t n, size_t *used)
+{
+    size_t i = 0;
+    int rc = MP__HP_MORE;
+    if (hp->state == MP__HP_DONE) { *used = 0; return MP__HP_COMPLETE; }
+    while (i < n && rc == MP__HP_MORE) {
+        if (mp__hp_line_state(hp->state)) {
+            const char *nl = (const char *)memchr(p + i, '\n', n - i);
+            size_t take = nl ? (size_t)(nl - (p + i)) : n - i;
+            size_t room = sizeof hp->line - 1 - hp->line_len;
+            if (take > room) { hp->line_over = 1; }
+            memcpy(hp->line + hp->line_len, p + i, take < room ? take : room);
+            hp->line_len += take < room ? take : room;
+            hp->head_bytes += take + (nl ? 1 : 0);
+            i += take + (nl ? 1 : 0);
+            if (hp->head_bytes > MP__HP_MAX_HEAD) { rc = mp__hp_fail(hp, "headers too large"); break; }
+            if (!nl) break;
+            if (hp->line_over && (hp->state == MP__HP_STATUS || hp->state == MP__HP_CHUNK_END))
+                rc = mp__hp_fail(hp, hp->state == MP__HP_STATUS ? "status line too long"
+                                                                 : "chunk not followed by CRLF");
+            else
+                rc = mp__hp_line(hp);
+            hp->line_len = 0;
+            hp->line_over = 0;
+            if (rc == MP__HP_COMPLETE) hp->state = MP__HP_DONE;
+        } else if (hp->state == MP__HP_BODY || hp->state == MP__HP_CHUNK_DATA) {
+            uint64_t take = n - i < hp->remaining ? n - i : hp->remaining;
+            hp->remaining -= take;
+            hp->body_bytes += take;
+            i += (size_t)take;
+            if (hp->remaining == 0) {
+                if (hp->state == MP__HP_BODY) {
+                    hp->state = MP__HP_DONE;
+                    rc = MP__HP_COMPLETE;
+                } else {
+                    hp->state = MP__HP_CHUNK_END;
+                }
+            }
+        } else if (hp->state == MP__HP_UNTIL_CLOSE) {
+            hp->body_bytes += n - i;
+            i = n;
+        } else {
+            rc = mp__hp_fail(hp, "parser state");
+        }
+    }
+    *used = i;
+    return rc;
+}
+
+/* The peer closed the connection: the end of a body without length, else a cut response. */
+static int mp__hp_eof(mp__hp *hp)
+{
+    if (hp->state == MP__HP_UNTIL_CLOSE || hp->state == MP__HP_DONE) {
+        hp->state = MP__HP_DONE;
+        return MP__HP_COMPLETE;
+    }
+    return mp__hp_fail(hp, "connection closed in the middle of a response");
+}
+
+/* ---- load: the request ---------------------------------------------------------------- */
+
+static int mp__has_header(const char *const *headers, const char *lower_name)
+{
+    size_t n = strlen(lower_name);
+    for (; headers && *headers; headers++)
+        if (strlen(*headers) > n && (*headers)[n] == ':' && mp__name_is(*headers, n, lower_name))
+            return 1;
+    return 0;
+}
+
+static int mp__token_ok(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s <= ' ' || *s >= 127 || strchr("()<>@,;:\\\"/[]?={}", *s)) return 0;
+    return 1;
+}
+
+/* Builds the request bytes once: every request of the run sends the same buffer. */
+static mp_err mp__build_request(const mp_load_config *cfg, const mp_url *url, mp_buf *out,
+                                mp_error *err)
+{
+    const char *method = cfg->method && *cfg->method ? cfg->method : "GET";
+    const char *const *h;
+    int default_port = url->port == 80;
+    if (!mp__token_ok(method))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "bad HTTP method '%s'", method);
+    for (h = cfg->headers; h && *h; h++) {
+        const char *colon = strchr(*h, ':');
+        char name[128];
+        size_t nl = colon ? (size_t)(colon - *h) : 0;
+        if (!colon || nl == 0 || nl >= sizeof name || strpbrk(*h, "\r\n"))
+            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "bad header '%s' (want 'Name: value')", *h);
+        memcpy(name, *h, nl);
+        name[nl] = '\0';
+        if (!mp__token_ok(name))
+            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "bad header name in '%s'", *h);
+        if (mp__name_is(name, nl, "content-length") || mp__name_is(name, nl, "transfer-encoding"))
+            return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                            "header '%s' is set by medprof from the body", name);
+    }
+    mp_buf_printf(out, "%s %s HTTP/1.1\r\n", method, url->path);
+    if (!mp__has_header(cfg->headers, "host")) {
+        int v6 = strchr(url->host, ':') != NULL;
+        mp_buf_printf(out, "Host: %s%s%s", v6 ? "[" : "", url->host, v6 ? "]" : "");
+        if (!default_port) mp_buf_printf(out, ":%d", url->port);
+        mp_buf_puts(out, "\r\n");
+    }
+    if (!mp__has_header(cfg->headers, "user-agent"))
+        mp_buf_puts(out, "User-Agent: medprof/" MP_VERSION_STRING "\r\n");
+    for (h = cfg->headers; h && *h; h++) mp_buf_printf(out, "%s\r\n", *h);
+    if (cfg->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+        strcmp(method, "PATCH") == 0)
+        mp_buf_printf(out, "Content-Length: %zu\r\n", cfg->body_len);
+    mp_buf_puts(out, "\r\n");
+    if (cfg->body_len) mp_buf_append(out, cfg->body, cfg->body_len);
+    if (out->failed) return mp__nomem(err);
+    return MP_OK;
+}
+
+/* ---- load: errors by name --------------------------------------------------------------- */
+
+/* Error slots: errno values, then the ones that are not errno values. */
+#define MP__LERR_PARSE 256
+#define MP__LERR_SLOTS 257
+
+static const char *mp__errno_name(int e)
+{
+    switch (e) {
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ECONNRESET: return "ECONNRESET";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EPIPE: return "EPIPE";
+    case ECONNABORTED: return "ECONNABORTED";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case ENETUNREACH: return "ENETUNREACH";
+    case ENETDOWN: return "ENETDOWN";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOBUFS: return "ENOBUFS";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EINVAL: return "EINVAL";
+    case MP__LERR_PARSE: return "EPARSE";
+    default: return NULL;
+    }
+}
+
+/* ---- load: per-thread statistics -------------------------------------------------------- */
+
+typedef struct mp__lsecond {
+    uint64_t requests, responses, errors;
+    uint32_t lat[MP__C_BUCKETS];
+} mp__lsecond;
+
+enum { MP__LH_RT, MP__LH_2XX, MP__LH_3XX, MP__LH_4XX, MP__LH_5XX, MP__LH_TOTAL, MP__LH_SESSION,
+       MP__LH_UNCORRECTED, MP__LH_COUNT };
+
+static const char *const mp__lh_names[MP__LH_COUNT] = {
+    "http.response_time", "http.response_time.2xx", "http.response_time.3xx",
+    "http.response_time.4xx", "http.response_time.5xx", "medprof.response_time_total",
+    "vusers.session_length", "medprof.response_time_uncorrected"
+};
+
+typedef struct mp__lstats {
+    uint64_t requests, responses, bytes, cancelled;
+    uint64_t vu_created, vu_completed, vu_failed;
+    uint64_t codes[600];
+    uint64_t errors[MP__LERR_SLOTS];
+    mp_load_hist *hist[MP__LH_COUNT];
+    mp__lsecond *series;
+    size_t nseconds, series_cap;
+    int series_failed;
+    int64_t first_ns, last_ns; /* first request started, last thing ended; -1: none */
+} mp__lstats;
+
+static void mp__lstats_free(mp__lstats *s)
+{
+    int i;
+    for (i = 0; i < MP__LH_COUNT; i++) MP_FREE(s->hist[i]);
+    MP_FREE(s->series);
+}
+
+static mp_err mp__lstats_init(mp__lstats *s, mp_error *err)
+{
+    int i;
+    memset(s, 0, sizeof *s);
+    s->first_ns = s->last_ns = -1;
+    for (i = 0; i < MP__LH_COUNT; i++)
+        if (mp_load_hist_new(&s->hist[i], err) != MP_OK) { mp__lstats_free(s); return MP_ERR_NOMEM; }
+    return MP_OK;
+}
+
+/* The series entry for second sec, grown once per second at most: not per request. */
+static mp__lsecond *mp__lstats_second(mp__lstats *s, int64_t sec)
+{
+    if (sec < 0) sec = 0;
+    if (s->series_failed) return NULL;
+    if ((size_t)sec >= s->series_cap) {
+        size_t cap = s->series_cap ? s->series_cap * 2 : 16;
+        mp__lsecond *g;
+        while (cap <= (size_t)sec) cap *= 2;
+        g = (mp__lsecond *)MP_REALLOC(s->series, cap * sizeof *g);
+        if (!g) { s->series_failed = 1; return NULL; }
+        memset(g + s->series_cap, 0, (cap - s->series_cap) * sizeof *g);
+        s->series = g;
+        s->series_cap = cap;
+    }
+    if ((size_t)sec >= s->nseconds) s->nseconds = (size_t)sec + 1;
+    return &s->series[sec];
+}
+
+/* ---- load: the engine ------------------------------------------------------------------- */
+
+enum { MP__C_IDLE = 0, MP__C_CONNECTING, MP__C_WRITING, MP__C_READING, MP__C_READY, MP__C_DONE };
+
+typedef struct mp__lconn {
+    int fd;
+    int state;
+    int in_request;    /* a request is outstanding: counted, not yet answered or failed */
+    int got_byte;
+    int peer_closed;   /* the peer's FIN was seen: do not reuse the connection */
+    size_t sent;
+    int64_t t_start, t_written, t_first, t_intended, deadline;
+    int64_t retry_at;  /* CLOSED: pause after an error before the next attempt */
+    /* VUSERS */
+    int64_t vu_due, vu_start;
+    int vu_left;
+    mp__hp hp;
+} mp__lconn;
+
+typedef struct mp__lrun mp__lrun;
+
+typedef struct mp__lworker {
+    mp__lrun *run;
+    int index;
+    int epfd;
+    pthread_t tid;
+    int started;
+    mp__lconn *conns;
+    size_t nconns;
+    size_t live;          /* connections still taking part */
+    uint64_t budget;      /* CLOSED with a request count: requests this thread may start */
+    uint64_t next_k;      /* OPEN: next schedule slot of this thread (global k) */
+    uint64_t sent_k;      /* OPEN: slots already sent (or lost) */
+    size_t next_vu;       /* VUSERS: the next user to arrive */
+    int64_t next_scan;    /* when to look for timeouts next */
+    mp__lstats *per;      /* this 10-second period's statistics, when periods are wanted */
+    int64_t period;       /* its index: wall-clock seconds / 10 */
+    int stopping;
+    int interrupted;
+    int tfd;              /* OPEN: a timer for the schedule (epoll_wait's ms are too coarse) */
+    int64_t armed;        /* when tfd is set to fire */
+    char *rbuf;
+    mp__lstats st;
+} mp__lworker;
+
+struct mp__lrun {
+    mp_load_model model;
+    int count, num, connections, threads;
+    double arrival, duration, rate, timeout, max_time;
+    uint64_t requests;
+    const char *req;
+    size_t req_len;
+    int head;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    int64_t t0;            /* monotonic ns at the start */
+    int64_t end_ns;        /* CLOSED/OPEN: no new requests from here */
+    int64_t hard_end_ns;   /* nothing runs past this */
+    uint64_t slots;        /* OPEN: scheduled requests in all */
+    int stop_pipe[2];      /* the calling thread writes: every worker stops */
+    int prog_pipe[2];      /* workers write progress and their end */
+    double progress_interval;
+    int periods;           /* record 10-second periods for the period callback */
+    double wall_t0;        /* wall clock at t0 */
+    mp__lworker *workers;
+};
+
+typedef struct mp__lmsg {
+    int worker;
+    int done;
+    int has_period;        /* this note hands over a finished 10-second period */
+    int periods_over;      /* the thread keeps no more periods (out of memory) */
+    mp__lstats *period;    /* that period's statistics, now the calling thread's */
+    int64_t period_index;
+    uint64_t requests, responses, errors;
+    double p99_us;
+} mp__lmsg;
+
+#define MP__RBUF 65536
+#define MP__NS 1000000000LL
+
+static int64_t mp__ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * MP__NS + ts.tv_nsec;
+}
+
+static int64_t mp__sec_ns(double s) { return (int64_t)(s * 1e9); }
+
+static void mp__lw_touch(mp__lworker *w, int64_t now)
+{
+    if (now > w->st.last_ns) w->st.last_ns = now;
+    if (w->per && now > w->per->last_ns) w->per->last_ns = now;
+}
+
+/* The statistics a measurement goes to: the run's, and the period's when kept. */
+#define MP__EACH_STATS(w, st) \
+    for (mp__lstats *st = &(w)->st; st; st = st == &(w)->st ? (w)->per : NULL)
+
+static void mp__lw_close(mp__lworker *w, mp__lconn *c)
+{
+    if (c->fd >= 0) {
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        c->fd = -1;
+    }
+    c->state = MP__C_IDLE;
+}
+
+static int mp__lw_accepting(const mp__lworker *w, int64_t now);
+static void mp__lw_next(mp__lworker *w, mp__lconn *c, int64_t now);
+
+/* The request failed with error slot e: counted once, and the connection is dropped. */
+static void mp__lw_fail(mp__lworker *w, mp__lconn *c, int e, int64_t now)
+{
+    mp__lsecond *sec;
+    if (e <= 0 || e >= MP__LERR_SLOTS) e = EIO;
+    MP__EACH_STATS(w, st) st->errors[e]++;
+    if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) sec->errors++;
+    c->in_request = 0;
+    mp__lw_close(w, c);
+    mp__lw_touch(w, now);
+    switch (w->run->model) {
+    case MP_LOAD_VUSERS:
+        /* artillery: a virtual user stops at its first error. */
+        MP__EACH_STATS(w, st) st->vu_failed++;
+        c->state = MP__C_DONE;
+        w->live--;
+        break;
+    case MP_LOAD_CLOSED:
+        c->retry_at = now + 10 * 1000000LL; /* a refusing server must not be hammered */
+        break;
+    case MP_LOAD_OPEN:
+        break;
+    }
+}
+
+static void mp__lw_write(mp__lworker *w, mp__lconn *c, int64_t now)
+{
+    const mp__lrun *run = w->run;
+    while (c->sent < run->req_len) {
+        ssize_t n = send(c->fd, run->req + c->sent, run->req_len - c->sent, MSG_NOSIGNAL);
+        if (n > 0) { c->sent += (size_t)n; continue; }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->state = MP__C_WRITING; /* EPOLLOUT (edge-triggered) resumes it */
+            return;
+        }
+        mp__lw_fail(w, c, n < 0 ? errno : EPIPE, now);
+        return;
+    }
+    c->t_written = mp__ns();
+    c->state = MP__C_READING;
+}
+
+static void mp__lw_connect(mp__lworker *w, mp__lconn *c, int64_t now)
+{
+    const mp__lrun *run = w->run;
+    struct epoll_event ev;
+    int one = 1;
+    c->peer_closed = 0;
+    c->fd = socket(run->addr.ss_family, SOCK_STREAM, 0);
+    if (c->fd < 0) { mp__lw_fail(w, c, errno, now); return; }
+    fcntl(c->fd, F_SETFL, O_NONBLOCK);
+    fcntl(c->fd, F_SETFD, FD_CLOEXEC);
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = c;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) { mp__lw_fail(w, c, errno, now); return; }
+    if (connect(c->fd, (const struct sockaddr *)&run->addr, run->addrlen) == 0) {
+        mp__lw_write(w, c, now);
+        return;
+    }
+    if (errno != EINPROGRESS) { mp__lw_fail(w, c, errno, now); return; }
+    c->state = MP__C_CONNECTING;
+}
+
+/* Starts one request on c; intended is the scheduled send time (OPEN) or now. */
+static void mp__lw_start(mp__lworker *w, mp__lconn *c, int64_t now, int64_t intended)
+{
+    mp__lsecond *sec;
+    MP__EACH_STATS(w, st) {
+        st->requests++;
+        if (st->first_ns < 0 || now < st->first_ns) st->first_ns = now;
+    }
+    if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) sec->requests++;
+    c->in_request = 1;
+    c->got_byte = 0;
+    c->sent = 0;
+    c->t_start = now;
+    c->t_intended = intended;
+    c->deadline = now + mp__sec_ns(w->run->timeout);
+    mp__hp_reset(&c->hp, w->run->head);
+    if (c->fd < 0) mp__lw_connect(w, c, now);
+    else mp__lw_write(w, c, now);
+}
+
+static void mp__lstats_response(mp__lstats *st, const mp__lconn *c, int open, int64_t now)
+{
+    int status = c->hp.status, cls = status / 100;
+    uint64_t rt = (uint64_t)((c->t_first - c->t_written) / 1000);
+    st->responses++;
+    st->codes[status]++;
+    st->bytes += c->hp.body_bytes;
+    if (open) {
+        mp_load_hist_record(st->hist[MP__LH_UNCORRECTED], rt);
+        rt = (uint64_t)((c->t_first - c->t_intended) / 1000);
+    }
+    mp_load_hist_record(st->hist[MP__LH_RT], rt);
+    if (cls >= 2 && cls <= 5) mp_load_hist_record(st->hist[MP__LH_2XX + cls - 2], rt);
+    mp_load_hist_record(st->hist[MP__LH_TOTAL], (uint64_t)((now - c->t_written) / 1000));
+}
+
+static void mp__lw_response(mp__lworker *w, mp__lconn *c, int64_t now)
+{
+    int open = w->run->model == MP_LOAD_OPEN;
+    uint64_t rt = (uint64_t)(((open ? c->t_first - c->t_intended : c->t_first - c->t_written)) / 1000);
+    mp__lsecond *sec;
+    MP__EACH_STATS(w, st) mp__lstats_response(st, c, open, now);
+    if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) {
+        sec->responses++;
+        sec->lat[mp__coarse_index(rt)]++;
+    }
+    c->in_request = 0;
+    mp__lw_touch(w, now);
+    if (!c->hp.keep_alive || c->peer_closed) mp__lw_close(w, c);
+    else c->state = MP__C_READY;
+    mp__lw_next(w, c, now);
+}
+
+/* What c does after a response: the next request, or it is finished. */
+static void mp__lw_next(mp__lworker *w, mp__lconn *c, int64_t now)
+{
+    switch (w->run->model) {
+    case MP_LOAD_VUSERS:
+        if (--c->vu_left > 0 && !w->stopping) {
+            mp__lw_start(w, c, now, now);
+            return;
+        }
+        if (c->vu_left <= 0) {
+            MP__EACH_STATS(w, st) {
+                st->vu_completed++;
+                mp_load_hist_record(st->hist[MP__LH_SESSION], (uint64_t)((now - c->vu_start) / 1000));
+            }
+        }
+        mp__lw_close(w, c);
+        c->state = MP__C_DONE;
+        w->live--;
+        return;
+    case MP_LOAD_CLOSED:
+        if (mp__lw_accepting(w, now)) {
+            if (w->run->requests) w->budget--;
+            mp__lw_start(w, c, now, now);
+        }
+        return;
+    case MP_LOAD_OPEN:
+        if (w->sent_k < w->next_k && !w->stopping) {
+            int64_t intended = w->run->t0 + (int64_t)((double)w->sent_k * 1e9 / w->run->rate);
+            w->sent_k += (uint64_t)w->run->threads;
+            mp__lw_start(w, c, now, intended);
+        }
+        return;
+    }
+}
+
+/* Bytes arrived (or the peer closed): feed the parser, which may end the response. */
+static void mp__lw_readable(mp__lworker *w, mp__lconn *c, int drain)
+{
+    for (;;) {
+        ssize_t n = recv(c->fd, w->rbuf, MP__RBUF, 0);
+        int64_t now = mp__ns();
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (c->in_request) mp__lw_fail(w, c, errno, now);
+            else mp__lw_close(w, c);
+            return;
+        }
+        if (n == 0) {
+            if (!c->in_request) { mp__lw_close(w, c); return; }
+            if (c->got_byte && mp__hp_eof(&c->hp) == MP__HP_COMPLETE) {
+                c->hp.keep_alive = 0;
+                mp__lw_response(w, c, now);
+            } else {
+                /* node reports a connection closed before the whole response as
+                   ECONNRESET ("socket hang up"). */
+                mp__lw_fail(w, c, ECONNRESET, now);
+            }
+            return;
+        }
+        if (!c->in_request || c->state != MP__C_READING) {
+            /* Bytes nobody asked for: the stream is out of step. */
+            if (c->in_request) mp__lw_fail(w, c, MP__LERR_PARSE, now);
+            else mp__lw_close(w, c);
+            return;
+        }
+        {
+            size_t used;
+            int rc;
+            if (!c->got_byte) { c->got_byte = 1; c->t_first = now; }
+            rc = mp__hp_feed(&c->hp, w->rbuf, (size_t)n, &used);
+            if (rc == MP__HP_ERROR) { mp__lw_fail(w, c, MP__LERR_PARSE, now); return; }
+            if (rc == MP__HP_COMPLETE) {
+                if (used < (size_t)n) { mp__lw_fail(w, c, MP__LERR_PARSE, now); return; }
+                mp__lw_response(w, c, now);
+                return; /* c may be reused or closed: its next bytes come with a new event */
+            }
+        }
+        /* A short read drained the socket, unless the peer also closed: then read on to
+           the end, as no further edge will come. */
+        if ((size_t)n < MP__RBUF && !drain) return;
+    }
+}
+
+static void mp__lw_event(mp__lworker *w, mp__lconn *c, uint32_t events)
+{
+    int64_t now = mp__ns();
+    if (c->fd < 0) return;
+    if (c->state == MP__C_CONNECTING) {
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) soerr = errno;
+        if (soerr) { mp__lw_fail(w, c, soerr, now); return; }
+        mp__lw_write(w, c, now);
+        return;
+    }
+    if (c->state == MP__C_WRITING && (events & EPOLLOUT)) {
+        mp__lw_write(w, c, now);
+        if (c->fd < 0 || c->state == MP__C_WRITING) return;
+    }
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        if ((events & EPOLLERR) && !(events & EPOLLIN)) {
+            int soerr = 0;
+            socklen_t len = sizeof soerr;
+            getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+            if (c->in_request) mp__lw_fail(w, c, soerr ? soerr : ECONNRESET, now);
+            else mp__lw_close(w, c);
+            return;
+        }
+        if (events & (EPOLLRDHUP | EPOLLHUP)) c->peer_closed = 1;
+        mp__lw_readable(w, c, c->peer_closed);
+    }
+}
+
+/* May a new request start now (CLOSED)? */
+static int mp__lw_accepting(const mp__lworker *w, int64_t now)
+{
+    const mp__lrun *run = w->run;
+    if (w->stopping) return 0;
+    if (run->requests && w->budget == 0) return 0;
+    if (run->end_ns && now >= run->end_ns) return 0;
+    return 1;
+}
+
+/* Cancels what is still outstanding when the run is cut short. */
+static void mp__lw_cancel_all(mp__lworker *w, int64_t now)
+{
+    size_t i;
+    for (i = 0; i < w->nconns; i++) {
+        mp__lconn *c = &w->conns[i];
+        if (c->in_request) {
+            MP__EACH_STATS(w, st) st->cancelled++;
+            c->in_request = 0;
+            mp__lw_touch(w, now);
+        }
+        mp__lw_close(w, c);
+        c->state = MP__C_DONE;
+    }
+    w->live = 0;
+}
+
+/* Starts what is due and times out what is late; returns the next moment to look again. */
+static int64_t mp__lw_tick(mp__lworker *w, int64_t now)
+{
+    const mp__lrun *run = w->run;
+    int64_t next = now + 10 * 1000000LL;
+    int scan = now >= w->next_scan;
+    size_t i;
+    /* Timeouts (and the closed model's idle connections) are looked at every 10 ms, not on
+       every wake-up: with thousands of connections a scan per event would cost more than
+       the events. */
+    if (scan) {
+        w->next_scan = now + 10 * 1000000LL;
+        for (i = 0; i < w->nconns; i++) {
+            mp__lconn *c = &w->conns[i];
+            if (c->in_request && now >= c->deadline) mp__lw_fail(w, c, ETIMEDOUT, now);
+        }
+    }
+    if (w->next_scan < next) next = w->next_scan;
+    switch (run->model) {
+    case MP_LOAD_VUSERS:
+        /* Users are due in index order: start those whose time has come. */
+        for (; w->next_vu < w->nconns && !w->stopping; w->next_vu++) {
+            mp__lconn *c = &w->conns[w->next_vu];
+            if (c->vu_due > now) { if (c->vu_due < next) next = c->vu_due; break; }
+            c->vu_start = now;
+            MP__EACH_STATS(w, st) st->vu_created++;
+            mp__lw_start(w, c, now, now);
+        }
+        break;
+    case MP_LOAD_CLOSED:
+        for (i = 0; scan && i < w->nconns; i++) {
+            mp__lconn *c = &w->conns[i];
+            if (c->in_request || c->state == MP__C_DONE) continue;
+            if (!mp__lw_accepting(w, now)) {
+                mp__lw_close(w, c);
+                c->state = MP__C_DONE;
+                w->live--;
+                continue;
+            }
+            if (c->retry_at > now) continue;
+            if (run->requests) w->budget--;
+            mp__lw_start(w, c, now, now);
+        }
+        break;
+    case MP_LOAD_OPEN: {
+        /* Slots that are due join the backlog; idle connections take them oldest first. */
+        while (w->next_k < run->slots &&
+               run->t0 + (int64_t)((double)w->next_k * 1e9 / run->rate) <= now && !w->stopping)
+            w->next_k += (uint64_t)run->threads;
+        for (i = 0; i < w->nconns && w->sent_k < w->next_k && !w->stopping; i++) {
+            mp__lconn *c = &w->conns[i];
+            if (c->in_request) continue;
+            mp__lw_next(w, c, now);
+        }
+        if (w->next_k < run->slots) {
+            int64_t due = run->t0 + (int64_t)((double)w->next_k * 1e9 / run->rate);
+            if (due < next) next = due;
+        } else if (w->sent_k >= w->next_k) {
+            int busy = 0;
+            for (i = 0; i < w->nconns; i++) busy |= w->conns[i].in_request;
+            if (!busy) w->live = 0;
+        }
+        break;
+    }
+    }
+    return next;
+}
+
+/* Notes to the calling thread go through a pipe: a full pipe drops a progress note, but a
+   period or the final note must get through. */
+static void mp__lw_send(mp__lworker *w, const mp__lmsg *m, int must)
+{
+    for (;;) {
+        ssize_t n = write(w->run->prog_pipe[1], m, sizeof *m);
+        if (n == (ssize_t)sizeof *m || !must) break;
+        if (n < 0 && errno != EAGAIN && errno != EINTR) break;
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd pfd;
+            pfd.fd = w->run->prog_pipe[1];
+            pfd.events = POLLOUT;
+            poll(&pfd, 1, 100);
+        }
+    }
+}
+
+static void mp__lw_progress(mp__lworker *w, int done)
+{
+    mp__lmsg m;
+    const mp__lsecond *last = NULL;
+    size_t i;
+    memset(&m, 0, sizeof m);
+    m.worker = w->index;
+    m.done = done;
+    m.requests = w->st.requests;
+    m.responses = w->st.responses;
+    for (i = 0; i < MP__LERR_SLOTS; i++) m.errors += w->st.errors[i];
+    if (w->st.nseconds >= 2) last = &w->st.series[w->st.nseconds - 2];
+    m.p99_us = last ? mp__coarse_percentile(last->lat, 99) : 0;
+    mp__lw_send(w, &m, done);
+}
+
+/* The 10-second period (of the wall clock, as artillery's) that a moment falls in. */
+static int64_t mp__lw_period_of(const mp__lrun *run, int64_t now)
+{
+    return (int64_t)floor((run->wall_t0 + (double)(now - run->t0) / 1e9) / 10.0);
+}
+
+static mp__lstats *mp__lstats_new(void)
+{
+    mp__lstats *st = (mp__lstats *)MP_MALLOC(sizeof *st);
+    if (st && mp__lstats_init(st, NULL) != MP_OK) {
+        MP_FREE(st);
+        st = NULL;
+    }
+    return st;
+}
+
+static void mp__lstats_destroy(mp__lstats *st)
+{
+    if (!st) return;
+    mp__lstats_free(st);
+    MP_FREE(st);
+}
+
+/* Hands the period that ended to the calling thread and starts the next: an allocation
+   every 10 s, not per request. */
+static void mp__lw_ship(mp__lworker *w, int64_t now, int last)
+{
+    mp__lmsg m;
+    memset(&m, 0, sizeof m);
+    m.worker = w->index;
+    m.has_period = 1;
+    m.period = w->per;
+    m.period_index = w->period;
+    w->per = NULL;
+    if (!last) {
+        w->per = mp__lstats_new();
+        w->period = mp__lw_period_of(w->run, now);
+        m.periods_over = w->per == NULL;
+    }
+    mp__lw_send(w, &m, 1);
+}
+
+static void *mp__lw_main(void *arg)
+{
+    mp__lworker *w = (mp__lworker *)arg;
+    mp__lrun *run = w->run;
+    struct epoll_event events[256];
+    int64_t next_progress = run->t0 + mp__sec_ns(run->progress_interval);
+    for (;;) {
+        int64_t now = mp__ns(), next;
+        int n, i, timeout_ms;
+        if (now >= run->hard_end_ns && !w->stopping) {
+            w->stopping = 1;
+            mp__lw_cancel_all(w, now);
+        }
+        next = mp__lw_tick(w, now);
+        if (w->per && mp__lw_period_of(run, now) > w->period) mp__lw_ship(w, now, 0);
+        if (w->live == 0) break;
+        if (now >= next_progress) {
+            mp__lw_progress(w, 0);
+            next_progress = now + mp__sec_ns(run->progress_interval);
+        }
+        if (next_progress < next) next = next_progress;
+        timeout_ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+        if (w->tfd >= 0 && timeout_ms > 0) {
+            if (next != w->armed) {
+                struct itimerspec its;
+                memset(&its, 0, sizeof its);
+                its.it_value.tv_sec = (time_t)(next / MP__NS);
+                its.it_value.tv_nsec = (long)(next % MP__NS);
+                if (timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0) w->armed = next;
+            }
+            if (w->armed == next) timeout_ms += 1; /* the timer wakes us first, on time */
+        }
+        n = epoll_wait(w->epfd, events, (int)(sizeof events / sizeof events[0]), timeout_ms);
+        for (i = 0; i < n; i++) {
+            if (events[i].data.ptr == (void *)w) {
+                uint64_t expirations;
+                if (read(w->tfd, &expirations, sizeof expirations) < 0) { /* not yet due */ }
+                w->armed = 0;
+                continue;
+            }
+            if (events[i].data.ptr == NULL) {
+                /* The stop pipe: Ctrl+C or the caller gave up. */
+                w->stopping = 1;
+                w->interrupted = 1;
+                mp__lw_cancel_all(w, mp__ns());
+                break;
+            }
+            mp__lw_event(w, (mp__lconn *)events[i].data.ptr, events[i].events);
+        }
+    }
+    if (w->per) mp__lw_ship(w, mp__ns(), 1);
+    mp__lw_progress(w, 1);
+    return NULL;
+}
+
+/* ---- load: results ---------------------------------------------------------------------- */
+
+typedef struct mp__lcounter {
+    char *name;
+    uint64_t value;
+} mp__lcounter;
+
+typedef struct mp__lnamed_hist {
+    char *name;
+    mp_load_hist *h;
+} mp__lnamed_hist;
+
+struct mp_load_result {
+    mp__lcounter *counters;   /* sorted by name, as JavaScript's sort() orders them */
+    size_t ncounters, counters_cap;
+    mp__lnamed_hist *hists;   /* sorted by name */
+    size_t nhists, hists_cap;
+    mp__lsecond *series;
+    size_t nseconds;
+    double start, end;        /* wall clock: first request started, last one ended */
+    int interrupted;
+    char *warning;
+};
+
+MP__DEF void mp_load_result_free(mp_load_result *r)
+{
+    size_t i;
+    if (!r) return;
+    for (i = 0; i < r->ncounters; i++) MP_FREE(r->counters[i].name);
+    for (i = 0; i < r->nhists; i++) {
+        MP_FREE(r->hists[i].name);
+        MP_FREE(r->hists[i].h);
+    }
+    MP_FREE(r->counters);
+    MP_FREE(r->hists);
+    MP_FREE(r->series);
+    MP_FREE(r->warning);
+    MP_FREE(r);
+}
+
+static mp_load_result *mp__result_new(void)
+{
+    mp_load_result *r = (mp_load_result *)MP_MALLOC(sizeof *r);
+    if (r) memset(r, 0, sizeof *r);
+    return r;
+}
+
+MP__DEF mp_err mp_load_result_new(mp_load_result **out, mp_error *err)
+{
+    if (!(*out = mp__result_new())) return mp__nomem(err);
+    return MP_OK;
+}
+
+/* Binary search; *at is where name is or would go. */
+static int mp__counter_find(const mp_load_result *r, const char *name, size_t *at)
+{
+    size_t lo = 0, hi = r->ncounters;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(r->counters[mid].name, name);
+        if (c == 0) { *at = mid; return 1; }
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    *at = lo;
+    return 0;
+}
+
+static mp_err mp__counter_add(mp_load_result *r, const char *name, uint64_t v, mp_error *err)
+{
+    size_t at;
+    char *copy;
+    if (mp__counter_find(r, name, &at)) { r->counters[at].value += v; return MP_OK; }
+    if (r->ncounters == r->counters_cap) {
+        size_t cap = r->counters_cap ? r->counters_cap * 2 : 32;
+        mp__lcounter *g = (mp__lcounter *)MP_REALLOC(r->counters, cap * sizeof *g);
+        if (!g) return mp__nomem(err);
+        r->counters = g;
+        r->counters_cap = cap;
+    }
+    if (!(copy = mp__strdup(name))) return mp__nomem(err);
+    memmove(r->counters + at + 1, r->counters + at, (r->ncounters - at) * sizeof *r->counters);
+    r->counters[at].name = copy;
+    r->counters[at].value = v;
+    r->ncounters++;
+    return MP_OK;
+}
+
+static int mp__hist_find(const mp_load_result *r, const char *name, size_t *at)
+{
+    size_t i;
+    for (i = 0; i < r->nhists; i++) {
+        int c = strcmp(r->hists[i].name, name);
+        if (c == 0) { *at = i; return 1; }
+        if (c > 0) break;
+    }
+    *at = i;
+    return 0;
+}
+
+/* The histogram called name, created empty if missing. */
+static mp_err mp__hist_get(mp_load_result *r, const char *name, mp_load_hist **h, mp_error *err)
+{
+    size_t at;
+    char *copy;
+    mp_load_hist *nh;
+    if (mp__hist_find(r, name, &at)) { *h = r->hists[at].h; return MP_OK; }
+    if (r->nhists == r->hists_cap) {
+        size_t cap = r->hists_cap ? r->hists_cap * 2 : 8;
+        mp__lnamed_hist *g = (mp__lnamed_hist *)MP_REALLOC(r->hists, cap * sizeof *g);
+        if (!g) return mp__nomem(err);
+        r->hists = g;
+        r->hists_cap = cap;
+    }
+    if (mp_load_hist_new(&nh, err) != MP_OK) return MP_ERR_NOMEM;
+    if (!(copy = mp__strdup(name))) { MP_FREE(nh); return mp__nomem(err); }
+    memmove(r->hists + at + 1, r->hists + at, (r->nhists - at) * sizeof *r->hists);
+    r->hists[at].name = copy;
+    r->hists[at].h = nh;
+    r->nhists++;
+    *h = nh;
+    return MP_OK;
+}
+
+static mp_err mp__series_reserve(mp_load_result *r, size_t n, mp_error *err)
+{
+    mp__lsecond *g;
+    if (n <= r->nseconds) return MP_OK;
+    g = (mp__lsecond *)MP_REALLOC(r->series, n * sizeof *g);
+    if (!g) return mp__nomem(err);
+    memset(g + r->nseconds, 0, (n - r->nseconds) * sizeof *g);
+    r->series = g;
+    r->nseconds = n;
+    return MP_OK;
+}
+
+static void mp__second_add(mp__lsecond *dst, const mp__lsecond *src)
+{
+    size_t i;
+    dst->requests += src->requests;
+    dst->responses += src->responses;
+    dst->errors += src->errors;
+    for (i = 0; i < MP__C_BUCKETS; i++) dst->lat[i] += src->lat[i];
+}
+
+MP__DEF uint64_t mp_load_result_counter(const mp_load_result *r, const char *name)
+{
+    size_t at;
+    return mp__counter_find(r, name, &at) ? r->counters[at].value : 0;
+}
+
+MP__DEF int mp_load_result_counter_at(const mp_load_result *r, size_t i, const char **name,
+                                      uint64_t *value)
+{
+    if (i >= r->ncounters) return 0;
+    *name = r->counters[i].name;
+    *value = r->counters[i].value;
+    return 1;
+}
+
+MP__DEF const mp_load_hist *mp_load_result_hist(const mp_load_result *r, const char *name)
+{
+    size_t at;
+    return mp__hist_find(r, name, &at) ? r->hists[at].h : NULL;
+}
+
+MP__DEF int mp_load_result_hist_at(const mp_load_result *r, size_t i, const char **name,
+                                   const mp_load_hist **h)
+{
+    if (i >= r->nhists) return 0;
+    *name = r->hists[i].name;
+    *h = r->hists[i].h;
+    return 1;
+}
+
+MP__DEF double mp_load_result_duration(const mp_load_result *r)
+{
+    return r->end > r->start ? r->end - r->start : 0.0;
+}
+
+MP__DEF double mp_load_result_rate(const mp_load_result *r)
+{
+    double d = mp_load_result_duration(r);
+    double n = (double)mp_load_result_counter(r, "http.requests");
+    return d > 0 ? n / d : n;
+}
+
+MP__DEF double mp_load_result_start(const mp_load_result *r) { return r->start; }
+MP__DEF int mp_load_result_interrupted(const mp_load_result *r) { return r->interrupted; }
+MP__DEF size_t mp_load_result_seconds(const mp_load_result *r) { return r->nseconds; }
+MP__DEF const char *mp_load_result_warning(const mp_load_result *r) { return r->warning; }
+
+MP__DEF void mp_load_result_second(const mp_load_result *r, size_t i, uint64_t *requests,
+                                   uint64_t *errors, double *p50, double *p99)
+{
+    const mp__lsecond *s;
+    if (i >= r->nseconds) {
+        *requests = *errors = 0;
+        *p50 = *p99 = 0;
+        return;
+    }
+    s = &r->series[i];
+    *requests = s->requests;
+    *errors = s->errors;
+    *p50 = mp__coarse_percentile(s->lat, 50);
+    *p99 = mp__coarse_percentile(s->lat, 99);
+}
+
+MP__DEF mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *src,
+                                    mp_error *err)
+{
+    size_t i;
+    mp_err rc;
+    for (i = 0; i < src->ncounters; i++)
+        if ((rc = mp__counter_add(dst, src->counters[i].name, src->counters[i].value, err)))
+            return rc;
+    for (i = 0; i < src->nhists; i++) {
+        mp_load_hist *h;
+        if ((rc = mp__hist_get(dst, src->hists[i].name, &h, err))) return rc;
+        mp_load_hist_merge(h, src->hists[i].h);
+    }
+    /* Series line up by wall-clock second, so runs made side by side add up. */
+    if (src->nseconds) {
+        double base = dst->nseconds || dst->ncounters ? dst->start : src->start;
+        long shift = (long)floor(src->start - base + 0.5);
+        if (shift < 0) shift = 0; /* a run that started earlier: aligned at its start */
+        if ((rc = mp__series_reserve(dst, (size_t)shift + src->nseconds, err))) return rc;
+        for (i = 0; i < src->nseconds; i++) mp__second_add(&dst->series[(size_t)shift + i], &src->series[i]);
+    }
+    if (dst->start == 0 || (src->start > 0 && src->start < dst->start)) dst->start = src->start;
+    if (src->end > dst->end) dst->end = src->end;
+    dst->interrupted |= src->interrupted;
+    if (src->warning && !dst->warning && !(dst->warning = mp__strdup(src->warning)))
+        return mp__nomem(err);
+    return MP_OK;
+}
+
+/* ---- load: running ---------------------------------------------------------------------- */
+
+/* Resolves once; with several addresses (localhost: ::1 and 127.0.0.1) it takes the first
+   that accepts a connection, so a server listening on only one of them is found. */
+static mp_err mp__resolve(const mp_url *url, struct sockaddr_storage *addr, socklen_t *len,
+                          mp_error *err)
+{
+    struct addrinfo hints, *res = NULL, *ai, *pick;
+    char port[8];
+    int gai;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof port, "%d", url->port);
+    gai = getaddrinfo(url->host, port, &hints, &res);
+    if (gai != 0)
+        return mp__fail(err, MP_ERR_NOT_FOUND, 0, "cannot resolve '%s': %s", url->host,
+                        gai_strerror(gai));
+    pick = res;
+    if (res->ai_next) {
+        for (ai = res; ai; ai = ai->ai_next) {
+            int fd;
+            if (mp__connect_addr(ai, mp_time_now() + 0.2, &fd, NULL) == MP_OK) {
+                close(fd);
+                pick = ai;
+                break;
+            }
+        }
+    }
+    memcpy(addr, pick->ai_addr, pick->ai_addrlen);
+    *len = (socklen_t)pick->ai_addrlen;
+    freeaddrinfo(res);
+    return MP_OK;
+}
+
+static mp_err mp__lrun_check(const mp_load_config *cfg, mp__lrun *run, mp_error *err)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int units;
+    run->model = cfg->model;
+    run->count = cfg->count ? cfg->count : 10;
+    run->num = cfg->num ? cfg->num : 10;
+    run->arrival = cfg->arrival > 0 ? cfg->arrival : 1.0;
+    run->connections = cfg->connections ? cfg->connections : 10;
+    run->requests = cfg->requests;
+    run->duration = cfg->duration > 0 ? cfg->duration : (cfg->requests ? 0 : 10.0);
+    run->rate = cfg->rate;
+    run->timeout = cfg->timeout > 0 ? cfg->timeout : 10.0;
+    run->progress_interval = cfg->progress_interval > 0 ? cfg->progress_interval : 0.25;
+    if (run->count < 0 || run->num < 0 || run->connections < 0 || cfg->threads < 0 ||
+        cfg->duration < 0 || cfg->timeout < 0 || cfg->rate < 0 || cfg->max_time < 0 ||
+        cfg->arrival < 0)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: counts and times must not be negative");
+    if ((unsigned)run->model > MP_LOAD_OPEN)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: unknown model %d", (int)run->model);
+    if (run->model == MP_LOAD_OPEN && !(run->rate > 0))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: the open model needs a rate");
+    if (run->model == MP_LOAD_OPEN && !(cfg->duration > 0))
+        run->duration = 10.0;
+    if (run->model == MP_LOAD_OPEN && run->rate * run->duration > 1e12)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: rate x duration is too large");
+    if (run->connections > 1000000 || run->count > 1000000)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: at most 1000000 connections");
+    units = run->model == MP_LOAD_VUSERS ? run->count : run->connections;
+    run->threads = cfg->threads ? cfg->threads : (int)(cores > 0 ? cores : 1);
+    if (run->threads > units) run->threads = units > 0 ? units : 1;
+    if (run->threads > 1024) run->threads = 1024;
+    if (cfg->max_time > 0) {
+        run->max_time = cfg->max_time;
+    } else if (run->model == MP_LOAD_VUSERS) {
+        run->max_time = run->arrival + (double)run->num * run->timeout + 2 * run->timeout;
+    } else {
+        run->max_time = run->duration + 2 * run->timeout;
+        if (run->model == MP_LOAD_CLOSED && run->duration == 0) run->max_time = 1e9; /* the count bounds it */
+    }
+    return MP_OK;
+}
+
+static void mp__lrun_free(mp__lrun *run)
+{
+    int i;
+    if (run->workers) {
+        for (i = 0; i < run->threads; i++) {
+            mp__lworker *w = &run->workers[i];
+            size_t j;
+            for (j = 0; w->conns && j < w->nconns; j++)
+                if (w->conns[j].fd >= 0) close(w->conns[j].fd);
+            if (w->epfd >= 0) close(w->epfd);
+            if (w->tfd >= 0) close(w->tfd);
+            MP_FREE(w->conns);
+            MP_FREE(w->rbuf);
+            mp__lstats_free(&w->st);
+            mp__lstats_destroy(w->per);
+        }
+        MP_FREE(run->workers);
+    }
+    for (i = 0; i < 2; i++) {
+        if (run->stop_pipe[i] >= 0) close(run->stop_pipe[i]);
+        if (run->prog_pipe[i] >= 0) close(run->prog_pipe[i]);
+    }
+}
+
+static int mp__pipe(int fds[2])
+{
+    int i;
+    if (pipe(fds) != 0) return -1;
+    for (i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+    }
+    return 0;
+}
+
+/* Hands out the users or connections round-robin, so that each thread gets its share. */
+static mp_err mp__lrun_setup(mp__lrun *run, mp_error *err)
+{
+    int t, units = run->model == MP_LOAD_VUSERS ? run->count : run->connections;
+    struct epoll_event ev;
+    run->workers = (mp__lworker *)MP_MALLOC((size_t)run->threads * sizeof *run->workers);
+    if (!run->workers) return mp__nomem(err);
+    memset(run->workers, 0, (size_t)run->threads * sizeof *run->workers);
+    for (t = 0; t < run->threads; t++) run->workers[t].epfd = run->workers[t].tfd = -1;
+    for (t = 0; t < run->threads; t++) {
+        mp__lworker *w = &run->workers[t];
+        size_t j;
+        w->run = run;
+        w->index = t;
+        w->nconns = (size_t)(units / run->threads + (t < units % run->threads));
+        w->live = w->nconns;
+        if (mp__lstats_init(&w->st, err) != MP_OK) return MP_ERR_NOMEM;
+        w->conns = (mp__lconn *)MP_MALLOC((w->nconns ? w->nconns : 1) * sizeof *w->conns);
+        w->rbuf = (char *)MP_MALLOC(MP__RBUF);
+        if (!w->conns || !w->rbuf) return mp__nomem(err);
+        memset(w->conns, 0, (w->nconns ? w->nconns : 1) * sizeof *w->conns);
+        for (j = 0; j < w->nconns; j++) {
+            mp__lconn *c = &w->conns[j];
+            size_t unit = j * (size_t)run->threads + (size_t)t;
+            c->fd = -1;
+            if (run->model == MP_LOAD_VUSERS) {
+                c->vu_left = run->num;
+                c->vu_due = run->t0 + mp__sec_ns(run->arrival * (double)unit / (double)run->count);
+            }
+        }
+        if (run->model == MP_LOAD_CLOSED && run->requests)
+            w->budget = run->requests / (uint64_t)run->threads +
+                        ((uint64_t)t < run->requests % (uint64_t)run->threads);
+        w->next_k = w->sent_k = (uint64_t)t;
+        if (run->periods) {
+            if (!(w->per = mp__lstats_new())) return mp__nomem(err);
+            w->period = mp__lw_period_of(run, run->t0);
+        }
+        if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+            return mp__fail_errno(err, errno, "epoll_create1", NULL);
+        ev.events = EPOLLIN;
+        ev.data.ptr = NULL;
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, run->stop_pipe[0], &ev) != 0)
+            return mp__fail_errno(err, errno, "epoll_ctl", NULL);
+        if (run->model == MP_LOAD_OPEN) {
+            if ((w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
+                return mp__fail_errno(err, errno, "timerfd_create", NULL);
+            ev.events = EPOLLIN;
+            ev.data.ptr = w;
+            if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd, &ev) != 0)
+                return mp__fail_errno(err, errno, "epoll_ctl", NULL);
+        }
+    }
+    return MP_OK;
+}
+
+static void mp__lrun_stop(mp__lrun *run)
+{
+    char b = 1;
+    if (write(run->stop_pipe[1], &b, 1) < 0) { /* already full: already stopping */ }
+}
+
+/* The calling thread: relays progress and waits for every worker's last note. A signal
+   (EINTR) or the progress callback asking to stop ends the run early. */
+static mp_err mp__result_add_stats(mp_load_result *r, const mp__lrun *run, const mp__lstats *st,
+                                   mp_error *err);
+
+/* The calling thread's side of the 10-second periods: each thread hands over its periods
+   in order; a period is reported once every thread has handed it over (or ended). */
+typedef struct mp__lperiods {
+    int64_t *shipped;         /* per thread: the last period it handed over */
+    int *over;                /* per thread: hands over no more */
+    int64_t *index;           /* pending periods ... */
+    mp_load_result **acc;     /* ... and what they measured so far */
+    size_t n, cap;
+} mp__lperiods;
+
+static void mp__lperiods_init(mp__lperiods *P, int threads)
+{
+    int i;
+    memset(P, 0, sizeof *P);
+    P->shipped = (int64_t *)MP_MALLOC((size_t)threads * sizeof *P->shipped);
+    P->over = (int *)MP_MALLOC((size_t)threads * sizeof *P->over);
+    if (!P->shipped || !P->over) {
+        MP_FREE(P->shipped);
+        MP_FREE(P->over);
+        P->shipped = NULL;
+        P->over = NULL;
+        return;
+    }
+    for (i = 0; i < threads; i++) {
+        P->shipped[i] = INT64_MIN;
+        P->over[i] = 0;
+    }
+}
+
+static void mp__lperiods_take(mp__lperiods *P, const mp__lrun *run, const mp__lmsg *m)
+{
+    size_t i;
+    if (m->period && P->shipped) {
+        for (i = 0; i < P->n && P->index[i] != m->period_index; i++) continue;
+        if (i == P->n && P->n == P->cap) {
+            size_t cap = P->cap ? P->cap * 2 : 8;
+            int64_t *gi = (int64_t *)MP_REALLOC(P->index, cap * sizeof *gi);
+            mp_load_result **ga;
+            if (gi) P->index = gi;
+            ga = gi ? (mp_load_result **)MP_REALLOC(P->acc, cap * sizeof *ga) : NULL;
+            if (ga) { P->acc = ga; P->cap = cap; }
+        }
+        if (i < P->cap) {
+            if (i == P->n) {
+                P->index[i] = m->period_index;
+                P->acc[i] = mp__result_new();
+                P->n++;
+            }
+            /* Out of memory here costs that period's report, not the run. */
+            if (P->acc[i]) mp__result_add_stats(P->acc[i], run, m->period, NULL);
+        }
+    }
+    mp__lstats_destroy(m->period);
+    if (P->shipped) {
+        P->shipped[m->worker] = m->period_index;
+        if (m->periods_over) P->over[m->worker] = 1;
+    }
+}
+
+/* Reports the periods every thread is past, oldest first. */
+static void mp__lperiods_emit(mp__lperiods *P, const mp__lrun *run, const mp_load_config *cfg,
+                              int report)
+{
+    while (P->n) {
+        size_t i, oldest = 0;
+        int t, complete = 1;
+        for (i = 1; i < P->n; i++)
+            if (P->index[i] < P->index[oldest]) oldest = i;
+        for (t = 0; t < run->threads && complete; t++)
+            complete = P->over[t] || P->shipped[t] >= P->index[oldest];
+        if (!complete) return;
+        if (report && cfg->period && P->acc[oldest] && P->acc[oldest]->ncounters)
+            cfg->period(P->acc[oldest], cfg->user);
+        mp_load_result_free(P->acc[oldest]);
+        P->n--;
+        P->index[oldest] = P->index[P->n];
+        P->acc[oldest] = P->acc[P->n];
+    }
+}
+
+static void mp__lperiods_free(mp__lperiods *P)
+{
+    size_t i;
+    for (i = 0; i < P->n; i++) mp_load_result_free(P->acc[i]);
+    MP_FREE(P->index);
+    MP_FREE(P->acc);
+    MP_FREE(P->shipped);
+    MP_FREE(P->over);
+}
+
+static int mp__lrun_wait(mp__lrun *run, const mp_load_config *cfg)
+{
+    mp__lperiods periods;
+    mp__lmsg *last;
+    int done = 0, interrupted = 0, i;
+    double next = mp_time_now() + run->progress_interval, prev_t = mp_time_now();
+    uint64_t prev_resp = 0;
+    last = (mp__lmsg *)MP_MALLOC((size_t)run->threads * sizeof *last);
+    if (last) memset(last, 0, (size_t)run->threads * sizeof *last);
+    mp__lperiods_init(&periods, run->threads);
+    while (done < run->threads) {
+        struct pollfd pfd;
+        double now = mp_time_now();
+        int r, wait_ms = (int)((next - now) * 1000) + 1;
+        pfd.fd = run->prog_pipe[0];
+        pfd.events = POLLIN;
+        r = poll(&pfd, 1, wait_ms < 1 ? 1 : wait_ms);
+        if (r < 0 && errno == EINTR && !interrupted) {
+            interrupted = 1;
+            mp__lrun_stop(run);
+        }
+        for (;;) {
+            mp__lmsg m;
+            ssize_t n = read(run->prog_pipe[0], &m, sizeof m);
+            if (n != (ssize_t)sizeof m) break;
+            if (m.worker < 0 || m.worker >= run->threads) continue;
+            if (m.has_period) { mp__lperiods_take(&periods, run, &m); continue; }
+            if (last) last[m.worker] = m;
+            if (m.done) {
+                done++;
+                if (periods.over) periods.over[m.worker] = 1;
+            }
+        }
+        if (periods.shipped) mp__lperiods_emit(&periods, run, cfg, !interrupted);
+        now = mp_time_now();
+        /* Not after a stop: a Lua progress function would run into the interpreter's
+           Ctrl+C hook and turn the stop into an error. */
+        if (now >= next && cfg->progress && last && done < run->threads && !interrupted) {
+            mp_load_progress p;
+            memset(&p, 0, sizeof p);
+            for (i = 0; i < run->threads; i++) {
+                p.requests += last[i].requests;
+                p.responses += last[i].responses;
+                p.errors += last[i].errors;
+                if (last[i].p99_us > p.p99_ms) p.p99_ms = last[i].p99_us;
+            }
+            p.p99_ms /= 1000.0;
+            p.elapsed = (double)(mp__ns() - run->t0) / 1e9;
+            p.rate = now > prev_t ? (double)(p.responses - prev_resp) / (now - prev_t) : 0;
+            prev_t = now;
+            prev_resp = p.responses;
+            if (cfg->progress(&p, cfg->user) && !interrupted) {
+                interrupted = 1;
+                mp__lrun_stop(run);
+            }
+        }
+        if (now >= next) next = now + run->progress_interval;
+    }
+    if (periods.shipped) mp__lperiods_emit(&periods, run, cfg, !interrupted);
+    mp__lperiods_free(&periods);
+    MP_FREE(last);
+    return interrupted;
+}
+
+/* Adds one thread's (or one period's) statistics to r under artillery's names. */
+static mp_err mp__result_add_stats(mp_load_result *r, const mp__lrun *run, const mp__lstats *st,
+                                   mp_error *err)
+{
+    char name[64];
+    int i;
+    mp_err rc = MP_OK;
+    if (st->first_ns >= 0) {
+        double first = run->wall_t0 + (double)(st->first_ns - run->t0) / 1e9;
+        if (r->start == 0 || first < r->start) r->start = first;
+    }
+    if (st->last_ns >= 0) {
+        double last = run->wall_t0 + (double)(st->last_ns - run->t0) / 1e9;
+        if (last > r->end) r->end = last;
+    }
+#define MP__ADD(n, v) do { if ((rc = mp__counter_add(r, n, v, err))) return rc; } while (0)
+    if (st->requests) MP__ADD("http.requests", st->requests);
+    if (st->responses) {
+        MP__ADD("http.responses", st->responses);
+        MP__ADD("http.downloaded_bytes", st->bytes);
+    }
+    for (i = 100; i < 600; i++) {
+        if (!st->codes[i]) continue;
+        snprintf(name, sizeof name, "http.codes.%d", i);
+        MP__ADD(name, st->codes[i]);
+    }
+    for (i = 1; i < MP__LERR_SLOTS; i++) {
+        const char *en;
+        if (!st->errors[i]) continue;
+        if ((en = mp__errno_name(i))) snprintf(name, sizeof name, "errors.%s", en);
+        else snprintf(name, sizeof name, "errors.ERRNO_%d", i);
+        MP__ADD(name, st->errors[i]);
+    }
+    if (st->cancelled) MP__ADD("medprof.requests_cancelled", st->cancelled);
+    if (run->model == MP_LOAD_VUSERS && (st->vu_created || st->vu_failed || st->vu_completed)) {
+        /* artillery: vusers.failed is always there, vusers.completed once one completed */
+        MP__ADD("vusers.created", st->vu_created);
+        MP__ADD("vusers.created_by_name.0", st->vu_created);
+        MP__ADD("vusers.failed", st->vu_failed);
+        if (st->vu_completed) MP__ADD("vusers.completed", st->vu_completed);
+    }
+#undef MP__ADD
+    for (i = 0; i < MP__LH_COUNT; i++) {
+        mp_load_hist *h;
+        if (!st->hist[i]->count) continue;
+        if ((rc = mp__hist_get(r, mp__lh_names[i], &h, err))) return rc;
+        mp_load_hist_merge(h, st->hist[i]);
+    }
+    return MP_OK;
+}
+
+static mp_err mp__lrun_collect(mp__lrun *run, int interrupted, mp_load_result **out,
+                               mp_error *err)
+{
+    mp_load_result *r = mp__result_new();
+    int t, series_failed = 0;
+    mp_err rc = MP_OK;
+    if (!r) return mp__nomem(err);
+    r->interrupted = interrupted;
+    for (t = 0; t < run->threads; t++) {
+        const mp__lstats *st = &run->workers[t].st;
+        size_t j;
+        if ((rc = mp__result_add_stats(r, run, st, err))) goto fail;
+        if ((rc = mp__series_reserve(r, st->nseconds, err))) goto fail;
+        for (j = 0; j < st->nseconds; j++) mp__second_add(&r->series[j], &st->series[j]);
+        series_failed |= st->series_failed;
+    }
+    if (r->start == 0) r->start = r->end = run->wall_t0;
+    if (run->model == MP_LOAD_OPEN && !interrupted) {
+        double achieved = mp_load_result_rate(r);
+        if (achieved < 0.9 * run->rate || mp_load_result_duration(r) > run->duration + 1.0) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "target rate %g/s not reached: %.0f/s sent; latency counts from the "
+                     "scheduled send times", run->rate, achieved);
+            if (!(r->warning = mp__strdup(msg))) { rc = mp__nomem(err); goto fail; }
+        }
+    }
+    if (series_failed && !r->warning &&
+        !(r->warning = mp__strdup("out of memory for the per-second series: it is incomplete"))) {
+        rc = mp__nomem(err);
+        goto fail;
+    }
+    *out = r;
+    return MP_OK;
+fail:
+    mp_load_result_free(r);
+    return rc;
+}
+
+MP__DEF mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_error *err)
+{
+    mp__lrun run;
+    mp_url url;
+    mp_buf req;
+    sigset_t all, old;
+    int t, started = 0, interrupted;
+    mp_err rc;
+    *out = NULL;
+    memset(&run, 0, sizeof run);
+    memset(&req, 0, sizeof req);
+    run.stop_pipe[0] = run.stop_pipe[1] = run.prog_pipe[0] = run.prog_pipe[1] = -1;
+    if (!cfg || !cfg->url) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: no URL given");
+    if ((rc = mp__lrun_check(cfg, &run, err))) return rc;
+    if ((rc = mp_url_parse(cfg->url, &url, err))) return rc;
+    if (strcmp(url.scheme, "http") != 0) {
+        mp_url_free(&url);
+        return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "'%s': https is not supported yet", cfg->url);
+    }
+    rc = mp__build_request(cfg, &url, &req, err);
+    if (rc == MP_OK) rc = mp__resolve(&url, &run.addr, &run.addrlen, err);
+    mp_url_free(&url);
+    if (rc) { mp_buf_free(&req); return rc; }
+    run.req = req.data;
+    run.req_len = req.len;
+    run.head = cfg->method && strcmp(cfg->method, "HEAD") == 0;
+    if (mp__pipe(run.stop_pipe) || mp__pipe(run.prog_pipe)) {
+        rc = mp__fail_errno(err, errno, "pipe", NULL);
+        goto done;
+    }
+    /* A little ahead, so that every thread is up before the first arrival is due. */
+    run.t0 = mp__ns() + 2 * 1000000LL;
+    run.wall_t0 = mp_time_wall() + (double)(run.t0 - mp__ns()) / 1e9;
+    run.periods = cfg->period != NULL;
+    if (run.model != MP_LOAD_VUSERS && run.duration > 0) run.end_ns = run.t0 + mp__sec_ns(run.duration);
+    run.hard_end_ns = run.t0 + mp__sec_ns(run.max_time);
+    if (run.model == MP_LOAD_OPEN) run.slots = (uint64_t)(run.rate * run.duration + 0.5);
+    if ((rc = mp__lrun_setup(&run, err))) goto done;
+    /* Signals go to the calling thread, whose poll() then returns EINTR. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    for (t = 0; t < run.threads; t++) {
+        int e = pthread_create(&run.workers[t].tid, NULL, mp__lw_main, &run.workers[t]);
+        if (e) { rc = mp__fail_errno(err, e, "pthread_create", NULL); break; }
+        run.workers[t].started = 1;
+        started++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started < run.threads) {
+        mp__lrun_stop(&run);
+        for (t = 0; t < started; t++) pthread_join(run.workers[t].tid, NULL);
+        goto done;
+    }
+    interrupted = mp__lrun_wait(&run, cfg);
+    for (t = 0; t < run.threads; t++) pthread_join(run.workers[t].tid, NULL);
+    rc = mp__lrun_collect(&run, interrupted, out, err);
+done:
+    mp__lrun_free(&run);
+    mp_buf_free(&req);
+    return rc;
+}
+
+/* ---- load: reports ---------------------------------------------------------------------- */
+
+MP__DEF void mp_report_load_padded(mp_buf *out, const char *name, const char *value)
+{
+    /* artillery's util.padded with a 79-column terminal: name, a space, dots to column 80,
+       a space, the value. */
+    const size_t width = 79;
+    size_t n = strlen(name), i;
+    if (n > width) {
+        mp_buf_append(out, name, width - 3);
+        mp_buf_puts(out, "...");
+        n = width;
+    } else {
+        mp_buf_puts(out, name);
+    }
+    mp_buf_puts(out, " ");
+    for (i = n; i < width; i++) mp_buf_append(out, ".", 1);
+    mp_buf_printf(out, " %s\n", value);
+}
+
+/* Microseconds as artillery's ms with one decimal: Math.round(ms * 10) / 10, JS-printed. */
+static void mp__js_ms(mp_buf *b, double us)
+{
+    mp_buf_js_number(b, floor(us / 100.0 + 0.5) / 10.0);
+}
+
+static void mp__padded_ms(mp_buf *out, const char *label, double us)
+{
+    char v[64];
+    mp_buf tmp;
+    memset(&tmp, 0, sizeof tmp);
+    mp__js_ms(&tmp, us);
+    snprintf(v, sizeof v, "%s", tmp.data ? tmp.data : "0");
+    mp_buf_free(&tmp);
+    mp_report_load_padded(out, label, v);
+}
+
+static int mp__is_medprof_name(const char *name) { return strncmp(name, "medprof.", 8) == 0 && strcmp(name, "medprof.requests_cancelled") != 0; }
+
+static uint64_t mp__rate_value(const mp_load_result *r)
+{
+    return (uint64_t)floor(mp_load_result_rate(r) + 0.5);
+}
+
+MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
+{
+    /* Counters, the rate and the summaries in one JS-sorted list: walk the two sorted
+       arrays together, with the rate slotted in by name. */
+    static const char *const rate_name = "http.request_rate";
+    size_t ci = 0, hi = 0;
+    int rate_done = mp_load_result_counter(r, "http.requests") == 0;
+    char name[300], v[64];
+    if (r->ncounters == 0 && r->nhists == 0) {
+        mp_buf_puts(out, "No measurements recorded during this period\n");
+        return;
+    }
+    for (;;) {
+        const char *cn = ci < r->ncounters ? r->counters[ci].name : NULL;
+        const char *hn;
+        while (hi < r->nhists && mp__is_medprof_name(r->hists[hi].name)) hi++;
+        hn = hi < r->nhists ? r->hists[hi].name : NULL;
+        if (!rate_done && (!cn || strcmp(rate_name, cn) < 0) && (!hn || strcmp(rate_name, hn) < 0)) {
+            snprintf(v, sizeof v, "%llu/sec", (unsigned long long)mp__rate_value(r));
+            mp_report_load_padded(out, "http.request_rate:", v);
+            rate_done = 1;
+        } else if (cn && (!hn || strcmp(cn, hn) < 0)) {
+            snprintf(name, sizeof name, "%.290s:", cn);
+            snprintf(v, sizeof v, "%llu", (unsigned long long)r->counters[ci].value);
+            mp_report_load_padded(out, name, v);
+            ci++;
+        } else if (hn) {
+            const mp_load_hist *h = r->hists[hi].h;
+            mp_buf_printf(out, "%s:\n", hn);
+            mp__padded_ms(out, "  min:", (double)h->min);
+            mp__padded_ms(out, "  max:", (double)h->max);
+            mp__padded_ms(out, "  mean:", mp_load_hist_mean(h));
+            mp__padded_ms(out, "  median:", mp_load_hist_percentile(h, 50));
+            mp__padded_ms(out, "  p95:", mp_load_hist_percentile(h, 95));
+            mp__padded_ms(out, "  p99:", mp_load_hist_percentile(h, 99));
+            hi++;
+        } else {
+            break;
+        }
+    }
+}
+
+/* "HH:mm:ss(+hhmm)" in local time, as moment's format 'HH:mm:ss(ZZ)' prints it. */
+static void mp__clock_text(double wall, char *buf, size_t cap)
+{
+    time_t t = (time_t)wall;
+    struct tm lt, gt;
+    long off;
+    localtime_r(&t, &lt);
+    gmtime_r(&t, &gt);
+    gt.tm_isdst = lt.tm_isdst;
+    off = (long)difftime(t, mktime(&gt));
+    snprintf(buf, cap, "%02d:%02d:%02d(%c%02ld%02ld)", lt.tm_hour, lt.tm_min, lt.tm_sec,
+             off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
+}
+
+MP__DEF void mp_report_load_text(const mp_load_result *r, mp_buf *out)
+{
+    char when[32], title[64];
+    size_t i, n;
+    mp__clock_text(r->end > 0 ? r->end : mp_time_wall(), when, sizeof when);
+    n = (size_t)snprintf(title, sizeof title, "Summary report @ %s", when);
+    for (i = 0; i < n; i++) mp_buf_append(out, "-", 1);
+    mp_buf_printf(out, "\n%s\n", title);
+    for (i = 0; i < n; i++) mp_buf_append(out, "-", 1);
+    mp_buf_puts(out, "\n\n");
+    mp_report_load_metrics(r, out);
+}
+
+MP__DEF void mp_report_load_latency(const mp_load_result *r, mp_buf *out)
+{
+    static const double ps[] = { 50, 75, 90, 99, 99.9, 99.99 };
+    const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
+    size_t i;
+    mp_buf_puts(out, "  Latency Distribution (response time, ms)\n");
+    for (i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+        double us = h ? mp_load_hist_percentile(h, ps[i]) : 0;
+        mp_buf_printf(out, "  %6g%%  %10.3f\n", ps[i], us / 1000.0);
+    }
+}
+
+static void mp__json_summary(mp_buf *b, const mp_load_hist *h)
+{
+    static const char *const keys[] = { "p50", "median", "p75", "p90", "p95", "p99", "p999" };
+    static const double ps[] = { 50, 50, 75, 90, 95, 99, 99.9 };
+    size_t i;
+    mp_buf_puts(b, "{\"min\":");
+    mp__js_ms(b, (double)h->min);
+    mp_buf_puts(b, ",\"max\":");
+    mp__js_ms(b, (double)h->max);
+    mp_buf_printf(b, ",\"count\":%llu,\"mean\":", (unsigned long long)h->count);
+    mp__js_ms(b, mp_load_hist_mean(h));
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        mp_buf_printf(b, ",\"%s\":", keys[i]);
+        mp__js_ms(b, mp_load_hist_percentile(h, ps[i]));
+    }
+    mp_buf_puts(b, "}");
+}
+
+static void mp__json_summaries(mp_buf *b, const mp_load_result *r)
+{
+    size_t i;
+    int first = 1;
+    mp_buf_puts(b, "{");
+    for (i = 0; i < r->nhists; i++) {
+        if (mp__is_medprof_name(r->hists[i].name)) continue;
+        mp_buf_puts(b, first ? "\n      " : ",\n      ");
+        first = 0;
+        mp_buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
+        mp_buf_puts(b, ": ");
+        mp__json_summary(b, r->hists[i].h);
+    }
+    mp_buf_puts(b, first ? "}" : "\n    }");
+}
+
+static void mp__json_buckets(mp_buf *b, const mp_load_hist *h)
+{
+    size_t i;
+    int first = 1;
+    mp_buf_printf(b, "{\"count\":%llu,\"min\":%llu,\"max\":%llu,\"sum\":%llu,\"buckets\":[",
+                  (unsigned long long)h->count, (unsigned long long)h->min,
+                  (unsigned long long)h->max, (unsigned long long)h->sum);
+    for (i = 0; i < MP__H_BUCKETS; i++) {
+        if (!h->counts[i]) continue;
+        mp_buf_printf(b, "%s%zu,%llu", first ? "" : ",", i, (unsigned long long)h->counts[i]);
+        first = 0;
+    }
+    mp_buf_puts(b, "]}");
+}
+
+static void mp__json_series(mp_buf *b, const mp_load_result *r)
+{
+    static const char *const names[] = { "requests", "responses", "errors", "p50", "p99" };
+    size_t k, i, j;
+    mp_buf_puts(b, "{\"interval\":1");
+    for (k = 0; k < 5; k++) {
+        mp_buf_printf(b, ",\n      \"%s\":[", names[k]);
+        for (i = 0; i < r->nseconds; i++) {
+            const mp__lsecond *s = &r->series[i];
+            if (i) mp_buf_puts(b, ",");
+            if (k == 0) mp_buf_printf(b, "%llu", (unsigned long long)s->requests);
+            else if (k == 1) mp_buf_printf(b, "%llu", (unsigned long long)s->responses);
+            else if (k == 2) mp_buf_printf(b, "%llu", (unsigned long long)s->errors);
+            else mp__js_ms(b, mp__coarse_percentile(s->lat, k == 3 ? 50 : 99));
+        }
+        mp_buf_puts(b, "]");
+    }
+    mp_buf_puts(b, ",\n      \"latency\":[");
+    for (i = 0; i < r->nseconds; i++) {
+        int first = 1;
+        mp_buf_puts(b, i ? ",[" : "[");
+        for (j = 0; j < MP__C_BUCKETS; j++) {
+            if (!r->series[i].lat[j]) continue;
+            mp_buf_printf(b, "%s%zu,%lu", first ? "" : ",", j, (unsigned long)r->series[i].lat[j]);
+            first = 0;
+        }
+        mp_buf_puts(b, "]");
+    }
+    mp_buf_puts(b, "]}");
+}
+
+MP__DEF void mp_report_load_json(const mp_load_result *r, mp_buf *b)
+{
+    double first_ms = floor(r->start * 1000 + 0.5), last_ms = floor(r->end * 1000 + 0.5);
+    size_t i;
+    mp_buf_puts(b, "{\n  \"aggregate\": {\n    \"counters\": {");
+    for (i = 0; i < r->ncounters; i++) {
+        mp_buf_puts(b, i ? ",\n      " : "\n      ");
+        mp_buf_json_string(b, r->counters[i].name, strlen(r->counters[i].name));
+        mp_buf_printf(b, ": %llu", (unsigned long long)r->counters[i].value);
+    }
+    mp_buf_puts(b, r->ncounters ? "\n    },\n" : "},\n");
+    if (mp_load_result_counter(r, "http.requests"))
+        mp_buf_printf(b, "    \"rates\": {\"http.request_rate\": %llu},\n",
+                      (unsigned long long)mp__rate_value(r));
+    else
+        mp_buf_puts(b, "    \"rates\": {},\n");
+    mp_buf_printf(b, "    \"firstCounterAt\": %.0f,\n    \"firstHistogramAt\": %.0f,\n"
+                     "    \"lastCounterAt\": %.0f,\n    \"lastHistogramAt\": %.0f,\n"
+                     "    \"firstMetricAt\": %.0f,\n    \"lastMetricAt\": %.0f,\n"
+                     "    \"period\": %.0f,\n",
+                  first_ms, first_ms, last_ms, last_ms, first_ms, last_ms,
+                  floor(last_ms / 10000) * 10000);
+    mp_buf_puts(b, "    \"summaries\": ");
+    mp__json_summaries(b, r);
+    mp_buf_puts(b, ",\n    \"histograms\": ");
+    mp__json_summaries(b, r);
+    mp_buf_puts(b, "\n  },\n  \"intermediate\": [],\n  \"medprof\": {\n");
+    mp_buf_printf(b, "    \"version\": \"%s\",\n    \"start\": %.6f,\n    \"end\": %.6f,\n"
+                     "    \"duration\": %.6f,\n    \"rate\": ",
+                  MP_VERSION_STRING, r->start, r->end, mp_load_result_duration(r));
+    mp_buf_js_number(b, mp_load_result_rate(r));
+    mp_buf_printf(b, ",\n    \"interrupted\": %s,\n    \"warning\": ",
+                  r->interrupted ? "true" : "false");
+    if (r->warning) mp_buf_json_string(b, r->warning, strlen(r->warning));
+    else mp_buf_puts(b, "null");
+    mp_buf_puts(b, ",\n    \"histograms\": {");
+    for (i = 0; i < r->nhists; i++) {
+        mp_buf_puts(b, i ? ",\n      " : "\n      ");
+        mp_buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
+        mp_buf_puts(b, ": ");
+        mp__json_buckets(b, r->hists[i].h);
+    }
+    mp_buf_puts(b, r->nhists ? "\n    },\n    \"series\": " : "},\n    \"series\": ");
+    mp__json_series(b, r);
+    mp_buf_puts(b, "\n  }\n}\n");
+}
+
+/* ---- load: reading medprof's JSON back ------------------------------------------------- */
+
+/* A small JSON reader: the whole text into a tree of nodes held in one array, strings
+   unescaped into one buffer. Depth and sizes are bounded by the input. */
+enum { MP__J_NULL, MP__J_BOOL, MP__J_NUM, MP__J_STR, MP__J_ARR, MP__J_OBJ };
+
+typedef struct mp__jnode {
+    int type;
+    double num;
+    size_t str, len;       /* string value: offset and length in the string buffer */
+    size_t key, key_len;   /* member name, inside an object */
+    size_t child, next;    /* first child and next sibling; 0 for none */
+} mp__jnode;
+
+typedef struct mp__json {
+    const char *p, *end, *start;
+    mp__jnode *nodes;
+    size_t n, cap;
+    mp_buf strs;
+    mp_error *err;
+    mp_err rc;
+} mp__json;
+
+#define MP__J_MAX_DEPTH 64
+
+static int mp__j_fail(mp__json *j, const char *what)
+{
+    if (j->rc == MP_OK)
+        j->rc = mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: %s at byte %ld", what,
+                         (long)(j->p - j->start));
+    return 0;
+}
+
+static void mp__j_ws(mp__json *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')) j->p++;
+}
+
+static size_t mp__j_new(mp__json *j, int type)
+{
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 256;
+        mp__jnode *g = (mp__jnode *)MP_REALLOC(j->nodes, cap * sizeof *g);
+        if (!g) { j->rc = mp__nomem(j->err); return 0; }
+        j->nodes = g;
+        j->cap = cap;
+    }
+    memset(&j->nodes[j->n], 0, sizeof j->nodes[j->n]);
+    j->nodes[j->n].type = type;
+    return j->n++;
+}
+
+static void mp__j_utf8(mp_buf *b, unsigned cp)
+{
+    char u[4];
+    if (cp < 0x80) { u[0] = (char)cp; mp_buf_append(b, u, 1); }
+    else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 2);
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 3);
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 4);
+    }
+}
+
+static int mp__j_hex4(mp__json *j, unsigned *cp)
+{
+    int i;
+    *cp = 0;
+    if (j->end - j->p < 4) return mp__j_fail(j, "short \\u escape");
+    for (i = 0; i < 4; i++) {
+        int c = mp__lower((unsigned char)*j->p++);
+        if (c >= '0' && c <= '9') *cp = *cp * 16 + (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') *cp = *cp * 16 + (unsigned)(c - 'a' + 10);
+        else return mp__j_fail(j, "bad \\u escape");
+    }
+    return 1;
+}
+
+/* Reads a string literal into the string buffer: *off, *len. */
+static int mp__j_string(mp__json *j, size_t *off, size_t *len)
+{
+    j->p++; /* the opening quote */
+    *off = j->strs.len;
+    while (j->p < j->end && *j->p != '"') {
+        unsigned char c = (unsigned char)*j->p;
+        if (c < 0x20) return mp__j_fail(j, "control character in a string");
+        if (c != '\\') {
+            const char *run = j->p;
+            while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20) j->p++;
+            mp_buf_append(&j->strs, run, (size_t)(j->p - run));
+            continue;
+        }
+        if (++j->p >= j->end) break;
+        switch (*j->p++) {
+        case '"': mp_buf_append(&j->strs, "\"", 1); break;
+        case '\\': mp_buf_append(&j->strs, "\\", 1); break;
+        case '/': mp_buf_append(&j->strs, "/", 1); break;
+        case 'b': mp_buf_append(&j->strs, "\b", 1); break;
+        case 'f': mp_buf_append(&j->strs, "\f", 1); break;
+        case 'n': mp_buf_append(&j->strs, "\n", 1); break;
+        case 'r': mp_buf_append(&j->strs, "\r", 1); break;
+        case 't': mp_buf_append(&j->strs, "\t", 1); break;
+        case 'u': {
+            unsigned cp, lo;
+            if (!mp__j_hex4(j, &cp)) return 0;
+            if (cp >= 0xD800 && cp < 0xDC00 && j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u') {
+                j->p += 2;
+                if (!mp__j_hex4(j, &lo)) return 0;
+                if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                else cp = 0xFFFD;
+            } else if (cp >= 0xD800 && cp < 0xE000) {
+                cp = 0xFFFD;
+            }
+            mp__j_utf8(&j->strs, cp);
+            break;
+        }
+        default: return mp__j_fail(j, "bad escape");
+        }
+    }
+    if (j->p >= j->end) return mp__j_fail(j, "unterminated string");
+    j->p++;
+    mp_buf_append(&j->strs, "", 0);
+    mp_buf_append(&j->strs, "\0", 1); /* keep every string NUL-terminated */
+    if (j->strs.failed) { j->rc = mp__nomem(j->err); return 0; }
+    *len = j->strs.len - *off - 1;
+    return 1;
+}
+
+static size_t mp__j_value(mp__json *j, int depth);
+
+/* Parses the members of an array or object into node parent. */
+static int mp__j_members(mp__json *j, size_t parent, int depth, int object)
+{
+    size_t last = 0;
+    char close = object ? '}' : ']';
+    j->p++;
+    mp__j_ws(j);
+    if (j->p < j->end && *j->p == close) { j->p++; return 1; }
+    for (;;) {
+        size_t key = 0, key_len = 0, v;
+        mp__j_ws(j);
+        if (object) {
+            if (j->p >= j->end || *j->p != '"') return mp__j_fail(j, "expected a member name");
+            if (!mp__j_string(j, &key, &key_len)) return 0;
+            mp__j_ws(j);
+            if (j->p >= j->end || *j->p != ':') return mp__j_fail(j, "expected ':'");
+            j->p++;
+        }
+        if (!(v = mp__j_value(j, depth + 1))) return 0;
+        j->nodes[v].key = key;
+        j->nodes[v].key_len = key_len;
+        if (last) j->nodes[last].next = v;
+        else j->nodes[parent].child = v;
+        last = v;
+        mp__j_ws(j);
+        if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+        if (j->p < j->end && *j->p == close) { j->p++; return 1; }
+        return mp__j_fail(j, object ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+/* Returns the new node's index, 0 on failure (node 0 is a placeholder that is never a value). */
+static size_t mp__j_value(mp__json *j, int depth)
+{
+    size_t v;
+    mp__j_ws(j);
+    if (depth > MP__J_MAX_DEPTH) return mp__j_fail(j, "nested too deeply");
+    if (j->p >= j->end) return mp__j_fail(j, "unexpected end");
+    switch (*j->p) {
+    case '{':
+    case '[':
+        if (!(v = mp__j_new(j, *j->p == '{' ? MP__J_OBJ : MP__J_ARR))) return 0;
+        return mp__j_members(j, v, depth, j->nodes[v].type == MP__J_OBJ) ? v : 0;
+    case '"':
+        if (!(v = mp__j_new(j, MP__J_STR))) return 0;
+        {
+            size_t off, len;
+            if (!mp__j_string(j, &off, &len)) return 0;
+            j->nodes[v].str = off;
+            j->nodes[v].len = len;
+        }
+        return v;
+    default: break;
+    }
+    if (j->end - j->p >= 4 && memcmp(j->p, "null", 4) == 0) { j->p += 4; return mp__j_new(j, MP__J_NULL); }
+    if (j->end - j->p >= 4 && memcmp(j->p, "true", 4) == 0) {
+        j->p += 4;
+        if ((v = mp__j_new(j, MP__J_BOOL))) j->nodes[v].num = 1;
+        return v;
+    }
+    if (j->end - j->p >= 5 && memcmp(j->p, "false", 5) == 0) { j->p += 5; return mp__j_new(j, MP__J_BOOL); }
+    {
+        char num[64];
+        size_t n = 0;
+        char *endp;
+        while (j->p + n < j->end && strchr("+-0123456789.eE", j->p[n]) && j->p[n]) n++;
+        if (n == 0) return mp__j_fail(j, "unexpected character");
+        if (n >= sizeof num) return mp__j_fail(j, "number too long");
+        memcpy(num, j->p, n);
+        num[n] = '\0';
+        if (!(v = mp__j_new(j, MP__J_NUM))) return 0;
+        j->nodes[v].num = strtod(num, &endp);
+        if (*endp) return mp__j_fail(j, "bad number");
+        j->p += n;
+        return v;
+    }
+}
+
+/* The member called name of object node o, or 0. */
+static size_t mp__j_get(const mp__json *j, size_t o, const char *name)
+{
+    size_t c;
+    if (!o || j->nodes[o].type != MP__J_OBJ) return 0;
+    for (c = j->nodes[o].child; c; c = j->nodes[c].next)
+        if (strcmp(j->strs.data + j->nodes[c].key, name) == 0) return c;
+    return 0;
+}
+
+static int mp__j_uint(const mp__json *j, size_t v, uint64_t *out)
+{
+    double d;
+    if (!v || j->nodes[v].type != MP__J_NUM) return 0;
+    d = j->nodes[v].num;
+    if (!(d >= 0) || d > 1.8e19 || d != floor(d)) return 0;
+    *out = (uint64_t)d;
+    return 1;
+}
+
+static mp_err mp__j_read_hist(mp__json *j, size_t o, mp_load_hist *h, const char *name)
+{
+    size_t b, c;
+    uint64_t total = 0;
+    if (!mp__j_uint(j, mp__j_get(j, o, "count"), &h->count) ||
+        !mp__j_uint(j, mp__j_get(j, o, "min"), &h->min) ||
+        !mp__j_uint(j, mp__j_get(j, o, "max"), &h->max) ||
+        !mp__j_uint(j, mp__j_get(j, o, "sum"), &h->sum) ||
+        !(b = mp__j_get(j, o, "buckets")) || j->nodes[b].type != MP__J_ARR)
+        return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: histogram '%s' is incomplete", name);
+    for (c = j->nodes[b].child; c; c = j->nodes[j->nodes[c].next].next) {
+        uint64_t idx, n;
+        if (!j->nodes[c].next || !mp__j_uint(j, c, &idx) || !mp__j_uint(j, j->nodes[c].next, &n) ||
+            idx >= MP__H_BUCKETS)
+            return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: histogram '%s' has a bad bucket", name);
+        h->counts[idx] += n;
+        total += n;
+    }
+    if (total != h->count)
+        return mp__fail(j->err, MP_ERR_PARSE, 0,
+                        "report JSON: histogram '%s' buckets hold %llu samples, count says %llu",
+                        name, (unsigned long long)total, (unsigned long long)h->count);
+    return MP_OK;
+}
+
+static mp_err mp__j_read_series(mp__json *j, size_t o, mp_load_result *r)
+{
+    static const char *const names[] = { "requests", "responses", "errors", "latency" };
+    size_t arr[4], n = 0, k, c, i;
+    mp_err rc;
+    for (k = 0; k < 4; k++) {
+        size_t len = 0;
+        arr[k] = mp__j_get(j, o, names[k]);
+        if (!arr[k] || j->nodes[arr[k]].type != MP__J_ARR)
+            return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: series.%s missing", names[k]);
+        for (c = j->nodes[arr[k]].child; c; c = j->nodes[c].next) len++;
+        if (k == 0) n = len;
+        else if (len != n)
+            return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: series arrays differ in length");
+    }
+    if ((rc = mp__series_reserve(r, n, j->err))) return rc;
+    for (k = 0; k < 4; k++) {
+        for (i = 0, c = j->nodes[arr[k]].child; c; c = j->nodes[c].next, i++) {
+            mp__lsecond *s = &r->series[i];
+            uint64_t v, idx;
+            size_t e;
+            if (k < 3) {
+                if (!mp__j_uint(j, c, &v))
+                    return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: bad series value");
+                if (k == 0) s->requests = v;
+                else if (k == 1) s->responses = v;
+                else s->errors = v;
+                continue;
+            }
+            if (j->nodes[c].type != MP__J_ARR)
+                return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: bad series latency");
+            for (e = j->nodes[c].child; e; e = j->nodes[j->nodes[e].next].next) {
+                if (!j->nodes[e].next || !mp__j_uint(j, e, &idx) ||
+                    !mp__j_uint(j, j->nodes[e].next, &v) || idx >= MP__C_BUCKETS || v > 0xFFFFFFFFu)
+                    return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: bad series latency");
+                s->lat[idx] += (uint32_t)v;
+            }
+        }
+    }
+    return MP_OK;
+}
+
+static mp_err mp__j_read_result(mp__json *j, mp_load_result *r)
+{
+    size_t agg = mp__j_get(j, 1, "aggregate"), mp = mp__j_get(j, 1, "medprof");
+    size_t counters = mp__j_get(j, agg, "counters"), hists = mp__j_get(j, mp, "histograms");
+    size_t series = mp__j_get(j, mp, "series"), c, v;
+    mp_err rc;
+    if (!mp || j->nodes[mp].type != MP__J_OBJ)
+        return mp__fail(j->err, MP_ERR_PARSE, 0,
+                        "report JSON: no \"medprof\" object (not written by medprof --output?)");
+    if (!counters || j->nodes[counters].type != MP__J_OBJ || !hists ||
+        j->nodes[hists].type != MP__J_OBJ)
+        return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: counters or histograms missing");
+    for (c = j->nodes[counters].child; c; c = j->nodes[c].next) {
+        uint64_t val;
+        if (!mp__j_uint(j, c, &val))
+            return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: counter '%s' is not a count",
+                            j->strs.data + j->nodes[c].key);
+        if ((rc = mp__counter_add(r, j->strs.data + j->nodes[c].key, val, j->err))) return rc;
+    }
+    for (c = j->nodes[hists].child; c; c = j->nodes[c].next) {
+        mp_load_hist *h;
+        const char *name = j->strs.data + j->nodes[c].key;
+        if (mp_load_result_hist(r, name))
+            return mp__fail(j->err, MP_ERR_PARSE, 0, "report JSON: histogram '%s' twice", name);
+        if ((rc = mp__hist_get(r, name, &h, j->err))) return rc;
+        if ((rc = mp__j_read_hist(j, c, h, name))) return rc;
+    }
+    if (series && (rc = mp__j_read_series(j, series, r))) return rc;
+    if ((v = mp__j_get(j, mp, "start")) && j->nodes[v].type == MP__J_NUM) r->start = j->nodes[v].num;
+    if ((v = mp__j_get(j, mp, "end")) && j->nodes[v].type == MP__J_NUM) r->end = j->nodes[v].num;
+    if ((v = mp__j_get(j, mp, "interrupted"))) r->interrupted = j->nodes[v].type == MP__J_BOOL && j->nodes[v].num;
+    if ((v = mp__j_get(j, mp, "warning")) && j->nodes[v].type == MP__J_STR &&
+        !(r->warning = mp__strdup(j->strs.data + j->nodes[v].str)))
+        return mp__nomem(j->err);
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_result **out,
+                                        mp_error *err)
+{
+    mp__json j;
+    mp_load_result *r;
+    size_t root;
+    *out = NULL;
+    memset(&j, 0, sizeof j);
+    j.p = j.start = text;
+    j.end = text + len;
+    j.err = err;
+    mp__j_new(&j, MP__J_NULL); /* node 0: "none" */
+    root = j.rc == MP_OK ? mp__j_value(&j, 0) : 0;
+    if (root) {
+        mp__j_ws(&j);
+        if (j.p != j.end) mp__j_fail(&j, "text after the end");
+        else if (j.nodes[root].type != MP__J_OBJ) mp__j_fail(&j, "not an object");
+    }
+    if (j.rc == MP_OK && !root) j.rc = mp__fail(err, MP_ERR_PARSE, 0, "report JSON: empty");
+    if (j.rc == MP_OK) {
+        if (!(r = mp__result_new())) j.rc = mp__nomem(err);
+        else if ((j.rc = mp__j_read_result(&j, r)) != MP_OK) mp_load_result_free(r);
+        else *out = r;
+    }
+    MP_FREE(j.nodes);
+    mp_buf_free(&j.strs);
+    return j.rc;
+}
+/* ---- report: load charts ------------------------------------------------------------------- */
+
+/* Text for an HTML/XML text node or attribute value. */
+static void mp__buf_xml(mp_buf *b, const char *s)
+{
+    size_t run = 0;
+    for (;; s++) {
+        const char *rep = NULL;
+        switch (*s) {
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '&': rep = "&amp;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        default: break;
+        }
+        if (rep || !*s || (unsigned char)*s < 0x20) {
+            mp_buf_append(b, s - run, run);
+            run = 0;
+            if (!*s) return;
+            if (rep) mp_buf_puts(b, rep);
+            else if (*s == '\t' || *s == '\n') mp_buf_append(b, s, 1);
+            continue;
+        }
+        run++;
+    }
+}
+
+/* The smallest "nice" number (1, 2 or 5 times a power of ten) at or above x. */
+static double mp__nice_ceil(double x)
+{
+    double p = 1, m;
+    if (x <= 0) return 1;
+    while (p * 10 <= x) p *= 10;
+    while (p > x) p /= 10;
+    m = x / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+typedef struct mp__chart {
+    mp_buf *b;
+    double x0, y0, w, h;     /* plot area inside the SVG */
+    double xmax, ymax;       /* data range (from 0) */
+    int xlog;                /* x is a percentile on the 1/(1-p) log axis */
+} mp__chart;
+
+#define MP__CHART_W 760.0
+#define MP__CHART_H 260.0
+
+static double mp__chart_px(const mp__chart *c, double x)
+{
+    return c->x0 + (c->xmax > 0 ? x / c->xmax : 0) * c->w;
+}
+
+static double mp__chart_py(const mp__chart *c, double y)
+{
+    return c->y0 + c->h - (c->ymax > 0 ? y / c->ymax : 0) * c->h;
+}
+
+static void mp__chart_open(mp__chart *c, mp_buf *b, const char *label, double xmax, double ymax)
+{
+    c->b = b;
+    c->x0 = 60;
+    c->y0 = 22;
+    c->w = MP__CHART_W - 110; /* room on the right for the last axis label */
+    c->h = MP__CHART_H - 64;
+    c->xmax = xmax;
+    c->ymax = mp__nice_ceil(ymax);
+    c->xlog = 0;
+    mp_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
+                     "viewBox=\"0 0 %g %g\" role=\"img\" aria-label=\"",
+                  MP__CHART_W, MP__CHART_H, MP__CHART_W, MP__CHART_H);
+    mp__buf_xml(b, label);
+    mp_buf_puts(b, "\">\n");
+}
+
+/* Horizontal grid lines with their values, 5 steps from 0 to ymax. */
+static void mp__chart_y_axis(mp__chart *c, const char *unit)
+{
+    int i;
+    for (i = 0; i <= 5; i++) {
+        double v = c->ymax * i / 5, y = mp__chart_py(c, v);
+        mp_buf_printf(c->b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                            "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
+                      c->x0, y, c->x0 + c->w, y, c->x0 - 6, y + 4);
+        mp_buf_js_number(c->b, v);
+        mp_buf_puts(c->b, "</text>\n");
+    }
+    mp_buf_printf(c->b, "<text class=\"unit\" x=\"%.1f\" y=\"%.1f\">", c->x0, c->y0 - 8);
+    mp__buf_xml(c->b, unit);
+    mp_buf_puts(c->b, "</text>\n");
+}
+
+/* Seconds along the bottom. */
+static void mp__chart_time_axis(mp__chart *c)
+{
+    double step = mp__nice_ceil(c->xmax / 8);
+    int k;
+    /* k * step, not a running sum: 0.2 added three times prints 0.6000000000000001. */
+    for (k = 0; k * step <= c->xmax + 1e-9; k++) {
+        double s = (double)(long long)(k * step * 1e6 + 0.5) / 1e6;
+        mp_buf_printf(c->b, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+                      mp__chart_px(c, s), c->y0 + c->h + 16);
+        mp_buf_js_number(c->b, s);
+        mp_buf_puts(c->b, " s</text>\n");
+    }
+}
+
+static void mp__chart_legend(mp__chart *c, int i, const char *cls, const char *name)
+{
+    double x = c->x0 + 10 + i * 110, y = c->y0 + c->h + 36;
+    mp_buf_printf(c->b, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"4\"/>"
+                        "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">", cls, x, y - 4, x + 16, y);
+    mp__buf_xml(c->b, name);
+    mp_buf_puts(c->b, "</text>\n");
+}
+
+static void mp__chart_close(mp__chart *c)
+{
+    mp_buf_printf(c->b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n"
+                        "</svg>\n", c->x0, c->y0, c->w, c->h);
+}
+
+/* Requests per second as bars, errors in red on top, each with a tooltip. */
+static void mp__chart_rate(const mp_load_result *r, mp_buf *b)
+{
+    size_t n = mp_load_result_seconds(r), i;
+    double peak = 1;
+    mp__chart c;
+    for (i = 0; i < n; i++) {
+        uint64_t req, errs;
+        double p50, p99;
+        mp_load_result_second(r, i, &req, &errs, &p50, &p99);
+        if ((double)(req + errs) > peak) peak = (double)(req + errs);
+    }
+    mp__chart_open(&c, b, "requests per second", (double)(n ? n : 1), peak);
+    mp__chart_y_axis(&c, "requests/s");
+    for (i = 0; i < n; i++) {
+        uint64_t req, errs;
+        double p50, p99, x = mp__chart_px(&c, (double)i), w = c.w / (double)(n ? n : 1) * 0.8;
+        mp_load_result_second(r, i, &req, &errs, &p50, &p99);
+        mp_buf_printf(b, "<g><title>second %zu: %llu requests, %llu errors</title>"
+                         "<rect class=\"req\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                      i + 1, (unsigned long long)req, (unsigned long long)errs, x,
+                      mp__chart_py(&c, (double)req), w, c.y0 + c.h - mp__chart_py(&c, (double)req));
+        if (errs)
+            mp_buf_printf(b, "<rect class=\"err\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                          x, mp__chart_py(&c, (double)(req + errs)), w,
+                          mp__chart_py(&c, (double)req) - mp__chart_py(&c, (double)(req + errs)));
+        mp_buf_puts(b, "</g>\n");
+    }
+    mp__chart_time_axis(&c);
+    mp__chart_legend(&c, 0, "req", "requests");
+    mp__chart_legend(&c, 1, "err", "errors");
+    mp__chart_close(&c);
+}
+
+/* p50 and p99 of each second's responses, in ms. */
+static void mp__chart_latency_series(const mp_load_result *r, mp_buf *b)
+{
+    size_t n = mp_load_result_seconds(r), i;
+    double peak = 0.001;
+    int line;
+    mp__chart c;
+    for (i = 0; i < n; i++) {
+        uint64_t req, errs;
+        double p50, p99;
+        mp_load_result_second(r, i, &req, &errs, &p50, &p99);
+        if (p99 / 1000 > peak) peak = p99 / 1000;
+    }
+    mp__chart_open(&c, b, "latency per second", (double)(n ? n : 1), peak);
+    mp__chart_y_axis(&c, "ms");
+    for (line = 0; line < 2; line++) {
+        mp_buf_printf(b, "<polyline class=\"%s\" points=\"", line ? "p99" : "p50");
+        for (i = 0; i < n; i++) {
+            uint64_t req, errs;
+            double p50, p99;
+            mp_load_result_second(r, i, &req, &errs, &p50, &p99);
+            if (req == 0) continue; /* no response that second: no point */
+            mp_buf_printf(b, "%.1f,%.1f ", mp__chart_px(&c, (double)i + 0.4),
+                          mp__chart_py(&c, (line ? p99 : p50) / 1000));
+        }
+        mp_buf_puts(b, "\"/>\n");
+        /* A dot per second too, with its values: a run of one second has no line. */
+        for (i = 0; i < n; i++) {
+            uint64_t req, errs;
+            double p50, p99, v;
+            mp_load_result_second(r, i, &req, &errs, &p50, &p99);
+            if (req == 0) continue;
+            v = (line ? p99 : p50) / 1000;
+            mp_buf_printf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>second "
+                             "%zu: %s ", line ? "p99" : "p50", mp__chart_px(&c, (double)i + 0.4),
+                          mp__chart_py(&c, v), i + 1, line ? "p99" : "p50");
+            mp_buf_js_fixed(b, v, 2);
+            mp_buf_puts(b, " ms</title></circle>\n");
+        }
+    }
+    mp__chart_time_axis(&c);
+    mp__chart_legend(&c, 0, "p50", "p50");
+    mp__chart_legend(&c, 1, "p99", "p99");
+    mp__chart_close(&c);
+}
+
+/* Percentile p on the axis HdrHistogram plots use: log10(1/(1-p)), so 90, 99, 99.9 and
+   99.99 are evenly spaced. */
+static double mp__pct_axis(double p)
+{
+    return log10(100.0 / (100.0 - (p < 99.9999 ? p : 99.9999)));
+}
+
+static void mp__chart_distribution(const mp_load_hist *h, mp_buf *b)
+{
+    static const double marks[] = { 0, 90, 99, 99.9, 99.99, 99.999 };
+    static const char *const labels[] = { "0%", "90%", "99%", "99.9%", "99.99%", "99.999%" };
+    double top = 99.999, p;
+    size_t i;
+    mp__chart c;
+    mp__chart_open(&c, b, "latency distribution", mp__pct_axis(top),
+                   (double)mp_load_hist_max(h) / 1000);
+    mp__chart_y_axis(&c, "ms");
+    for (i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        mp_buf_printf(b, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+                      mp__chart_px(&c, mp__pct_axis(marks[i])), c.y0 + c.h + 16, labels[i]);
+    mp_buf_puts(b, "<polyline class=\"p50\" points=\"");
+    /* Dense where the curve bends: steps shrink as p approaches 100. */
+    for (p = 0; p <= top + 1e-9; p += (100 - p) / 40 > 0.0005 ? (100 - p) / 40 : 0.0005)
+        mp_buf_printf(b, "%.1f,%.1f ", mp__chart_px(&c, mp__pct_axis(p)),
+                      mp__chart_py(&c, mp_load_hist_percentile(h, p) / 1000));
+    mp_buf_puts(b, "\"/>\n");
+    mp__chart_close(&c);
+}
+
+static void mp__html_ms_cell(mp_buf *b, double us)
+{
+    mp_buf_puts(b, "<td>");
+    mp_buf_js_fixed(b, us / 1000, 2);
+    mp_buf_puts(b, "</td>");
+}
+
+static void mp__html_summary(const mp_load_result *r, const mp_load_hist *h, mp_buf *b)
+{
+    static const double pcts[] = { 50, 90, 95, 99, 99.9 };
+    size_t i;
+    mp_buf_printf(b, "<table class=\"summary\"><tr><th>requests</th><td>%llu</td></tr>\n"
+                     "<tr><th>responses</th><td>%llu</td></tr>\n"
+                     "<tr><th>duration</th><td>",
+                  (unsigned long long)mp_load_result_counter(r, "http.requests"),
+                  (unsigned long long)mp_load_result_counter(r, "http.responses"));
+    mp_buf_js_fixed(b, mp_load_result_duration(r), 2);
+    mp_buf_puts(b, " s</td></tr>\n<tr><th>rate</th><td>");
+    mp_buf_js_fixed(b, mp_load_result_rate(r), 0);
+    mp_buf_puts(b, "/s (requests / duration)</td></tr>\n</table>\n");
+    if (!h || mp_load_hist_count(h) == 0) return;
+    mp_buf_puts(b, "<table class=\"latency\"><tr><th>response time, ms</th><th>min</th>");
+    for (i = 0; i < sizeof pcts / sizeof pcts[0]; i++) {
+        mp_buf_puts(b, "<th>p");
+        mp_buf_js_number(b, pcts[i]);
+        mp_buf_puts(b, "</th>");
+    }
+    mp_buf_puts(b, "<th>max</th><th>mean</th></tr>\n<tr><td>all</td>");
+    mp__html_ms_cell(b, (double)mp_load_hist_min(h));
+    for (i = 0; i < sizeof pcts / sizeof pcts[0]; i++)
+        mp__html_ms_cell(b, mp_load_hist_percentile(h, pcts[i]));
+    mp__html_ms_cell(b, (double)mp_load_hist_max(h));
+    mp__html_ms_cell(b, mp_load_hist_mean(h));
+    mp_buf_puts(b, "</tr>\n</table>\n");
+}
+
+/* Status codes and errors: every counter named http.codes.* or errors.*. */
+static void mp__html_codes(const mp_load_result *r, mp_buf *b)
+{
+    const char *name;
+    uint64_t value;
+    size_t i;
+    mp_buf_puts(b, "<table class=\"codes\"><tr><th>outcome</th><th>count</th></tr>\n");
+    for (i = 0; mp_load_result_counter_at(r, i, &name, &value); i++) {
+        int is_code = strncmp(name, "http.codes.", 11) == 0;
+        if (!is_code && strncmp(name, "errors.", 7) != 0) continue;
+        mp_buf_printf(b, "<tr class=\"%s\"><td>", is_code ? "code" : "error");
+        mp__buf_xml(b, name);
+        mp_buf_printf(b, "</td><td>%llu</td></tr>\n", (unsigned long long)value);
+    }
+    mp_buf_puts(b, "</table>\n");
+}
+
+static const char mp__html_style[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:820px}"
+    "h1{font-size:1.3em}h2{font-size:1.05em;margin-top:1.6em}"
+    "table{border-collapse:collapse;margin:.6em 0}td,th{padding:.2em .7em;text-align:right;"
+    "border-bottom:1px solid #ddd}th{font-weight:600}tr.error td{color:#b00}"
+    "svg text{font:11px system-ui,sans-serif;fill:#444}.grid{stroke:#e5e5e5}"
+    ".frame{fill:none;stroke:#999}.req{fill:#4a7bd0}.err{fill:#d04a4a}"
+    ".p50{fill:none;stroke:#4a7bd0;stroke-width:2}.p99{fill:none;stroke:#d0904a;stroke-width:2}"
+    "rect.p50,circle.p50{fill:#4a7bd0}rect.p99,circle.p99{fill:#d0904a}.note{color:#666}";
+
+MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out)
+{
+    const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
+    const char *warning = mp_load_result_warning(r);
+    if (!title) title = "load run";
+    mp_buf_puts(out, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
+                     "<head><meta charset=\"utf-8\"/><title>medprof load report: ");
+    mp__buf_xml(out, title);
+    mp_buf_printf(out, "</title><style>%s</style></head>\n<body>\n<h1>medprof load report: ",
+                  mp__html_style);
+    mp__buf_xml(out, title);
+    mp_buf_puts(out, "</h1>\n");
+    if (warning) {
+        mp_buf_puts(out, "<p class=\"note\">");
+        mp__buf_xml(out, warning);
+        mp_buf_puts(out, "</p>\n");
+    }
+    if (mp_load_result_interrupted(r))
+        mp_buf_puts(out, "<p class=\"note\">The run was interrupted: these are partial results.</p>\n");
+    mp__html_summary(r, h, out);
+    mp_buf_puts(out, "<h2>Requests per second</h2>\n");
+    mp__chart_rate(r, out);
+    mp_buf_puts(out, "<h2>Response time per second (p50, p99)</h2>\n");
+    mp__chart_latency_series(r, out);
+    if (h && mp_load_hist_count(h) > 0) {
+        mp_buf_puts(out, "<h2>Response time distribution</h2>\n");
+        mp__chart_distribution(h, out);
+    }
+    mp_buf_puts(out, "<h2>Status codes and errors</h2>\n");
+    mp__html_codes(r, out);
+    mp_buf_puts(out, "<p class=\"note\">Response time: request written to first response byte, "
+                     "measured in microseconds. Rate: requests divided by the run's duration."
+                     "</p>\n</body>\n</html>\n");
+}
 
 #endif /* MEDPROF_IMPLEMENTATION_INCLUDED */
 #endif /* MEDPROF_IMPLEMENTATION */
