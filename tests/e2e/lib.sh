@@ -15,4 +15,16 @@ free_port() {
 # alive PID: running and not a zombie
 alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" | grep -q '^[ZX]'; }
 
+# start_hostile DIR: starts tests/servers/hostile on 127.0.0.1, sets $server (its pid) and
+# $port; the caller stops it by pid.
+start_hostile() {
+    "$BUILD/tests/servers/hostile" 127.0.0.1 >"$1/server.out" &
+    server=$!
+    _i=0
+    until grep -q port "$1/server.out" 2>/dev/null; do
+        _i=$((_i + 1)); [ $_i -lt 100 ] || { bad "hostile server did not start"; finish; }; sleep 0.1
+    done
+    port=$(sed -n 's/port //p' "$1/server.out")
+}
+
 finish() { [ "$fails" = 0 ]; exit $?; }

@@ -9,13 +9,7 @@ cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
 
-"$BUILD/tests/servers/hostile" 127.0.0.1 >"$tmp/server.out" &
-server=$!
-i=0
-until grep -q port "$tmp/server.out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || { bad "hostile server did not start"; finish; }; sleep 0.1
-done
-port=$(sed -n 's/port //p' "$tmp/server.out")
+start_hostile "$tmp"
 url="http://127.0.0.1:$port/ok"
 
 "$MEDPROF" quick -q -c 3 -n 7 --format json "$url" >"$tmp/quiet.txt"

@@ -9,13 +9,7 @@ quick=""
 cleanup() { [ -n "$quick" ] && kill -9 "$quick" 2>/dev/null; [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-"$BUILD/tests/servers/hostile" 127.0.0.1 >"$tmp/server.out" &
-server=$!
-i=0
-until grep -q port "$tmp/server.out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || { bad "hostile server did not start"; finish; }; sleep 0.1
-done
-port=$(sed -n 's/port //p' "$tmp/server.out")
+start_hostile "$tmp"
 
 "$MEDPROF" quick --connections 4 --duration 30 "http://127.0.0.1:$port/ok" >"$tmp/out.txt" 2>"$tmp/err.txt" &
 quick=$!

@@ -50,6 +50,33 @@ function M.free_port()
   return assert(math.tointeger(tonumber(out:match("%d+"))), "no free port")
 end
 
+function M.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function M.write_file(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+-- A new temporary file holding text; returns its path.
+function M.temp_file(text)
+  return M.write_file(os.tmpname(), text)
+end
+
+-- Runs a shell command → its output (stdout and stderr) and exit code.
+function M.run(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  return out, ok and 0 or code
+end
+
 -- The medprof binary, for tests that run it as a command.
 function M.medprof_bin()
   return os.getenv("MEDPROF_BIN") or "build/medprof"

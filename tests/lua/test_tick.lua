@@ -5,20 +5,7 @@ local medprof = require "medprof"
 local DATA = "../shared/testdata/node20/"
 local SMALL, SMALL_SYMS = DATA .. "small-v8.log", "tests/data/tick-small.syms"
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function tmpfile(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local slurp, tmpfile = check.read_file, check.temp_file
 
 local T = {}
 
