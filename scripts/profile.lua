@@ -49,8 +49,9 @@ if not os.execute(("mkdir -p '%s'"):format(out:gsub("'", "'\\''"))) then
   die(("cannot create the output directory '%s'"):format(out))
 end
 
-local load = o.no_load and false or
-  (o.rate and { rate = o.rate, duration = o.duration } or { count = o.count, num = o.num })
+local load = { count = o.count, num = o.num }
+if o.rate then load = { rate = o.rate, duration = o.duration } end
+if o.no_load then load = false end
 local run, err, partial = workflow.profile{
   command = command, url = o.url, ready = o.ready, load = load, env = env, cwd = o.cwd,
   out = out, timeout = o.timeout, grace = o.grace, prof = not o.load_only,

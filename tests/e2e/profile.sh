@@ -103,9 +103,38 @@ expect_in "$tmp/out" "^errors.ECONNRESET: " "load errors: reported"
 "$MEDPROF" profile --no-load --url "$base/healthcheck" --out "$tmp/ctrlc" --env "PORT=$port" -- node examples/server.js >"$tmp/out" 2>&1 &
 mp=$!
 i=0; while ! grep -q "yourself" "$tmp/out" && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+alive $mp && ok "--no-load: medprof waits for Ctrl+C" || bad "--no-load: medprof did not wait"
 kill -INT $mp
 wait $mp
+grep -q "^http.requests" "$tmp/out" && bad "--no-load ran a load" || ok "--no-load runs no load"
 [ -s "$tmp/ctrlc/processed.txt" ] && ok "Ctrl+C: the profile is written" || { bad "Ctrl+C: no profile"; cat "$tmp/out"; }
 pid=$(server_pid "$tmp/ctrlc/report.json")
 [ -n "$pid" ] && ! alive "$pid" && ok "Ctrl+C: server $pid is gone" || bad "Ctrl+C: server left behind"
+# Ctrl+C during the load: the load stops, its partial report and the profile are kept.
+"$MEDPROF" profile --url "$base/Patient?name=smi" --ready "$base/healthcheck" --count 20 --num 100000 \
+    --out "$tmp/ctrlc-load" --env "PORT=$port" -- node examples/server.js >"$tmp/out" 2>&1 &
+mp=$!
+i=0; while ! grep -q "is up" "$tmp/out" && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+sleep 1.5
+kill -INT $mp
+wait $mp
+expect_in "$tmp/out" "^http.requests: " "Ctrl+C during the load: the partial load report is printed"
+[ -s "$tmp/ctrlc-load/processed.txt" ] && ok "Ctrl+C during the load: the profile is written" || { bad "Ctrl+C during the load: no profile"; cat "$tmp/out"; }
+pid=$(server_pid "$tmp/ctrlc-load/report.json")
+[ -n "$pid" ] && ! alive "$pid" && ok "Ctrl+C during the load: server $pid is gone" || bad "Ctrl+C during the load: server left behind"
+
+# Ctrl+C while waiting for a server that never becomes ready: it is stopped, exit 130.
+cat >"$tmp/slow.js" <<JS
+console.log('slow.js pid ' + process.pid);
+setTimeout(() => {}, 60000);
+JS
+"$MEDPROF" profile --url "$base/" --timeout 60 --out "$tmp/ctrlc-ready" -- node "$tmp/slow.js" >"$tmp/out" 2>&1 &
+mp=$!
+i=0; while ! grep -q "slow.js pid" "$tmp/ctrlc-ready/server.log" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+pid=$(sed -n 's/^slow.js pid \([0-9]*\)/\1/p' "$tmp/ctrlc-ready/server.log")
+kill -INT $mp
+wait $mp
+rc=$?
+[ $rc = 130 ] && ok "Ctrl+C while waiting: exit 130" || bad "Ctrl+C while waiting: exit $rc"
+[ -n "$pid" ] && ! alive "$pid" && ok "Ctrl+C while waiting: server $pid is gone" || bad "Ctrl+C while waiting: server '$pid' left behind"
 finish
