@@ -397,6 +397,12 @@ typedef struct mp_tick_config {
                                        ones; 0: node's default 5; negative: top level only */
     const char *range;              /* --range "start,end" in ms as node parses it; NULL: all */
     const char *distortion;         /* --distortion in picoseconds per event; NULL: 0 */
+    /* Called for every tick that reaches the profile's trees, in log order: names[0] is the
+       function the tick landed in, names[n-1] its outermost caller, named as the report
+       names them; ts is the tick's time in µs since the isolate started. For flame graphs,
+       folded stacks and time-ordered views (mp_folded_stack is one). Default none. */
+    void (*on_stack)(void *user, const char *const *names, size_t n, double ts);
+    void *stack_user;               /* passed to on_stack */
 } mp_tick_config;
 
 typedef struct mp_tick_profile mp_tick_profile;
@@ -636,6 +642,33 @@ MP_API void mp_report_load_json(const mp_load_result *r, mp_buf *out);
 MP_API void mp_report_load_latency(const mp_load_result *r, mp_buf *out);
 /* artillery's `name: ...... value` line: the value starts at column 82. */
 MP_API void mp_report_load_padded(mp_buf *out, const char *name, const char *value);
+/* ============================================================================================
+   REPORT: folded stacks, mp_folded_*
+   ============================================================================================
+
+   The "outermost;…;caller;function COUNT" lines that flamegraph.pl, inferno and speedscope
+   read, collected from a tick log through mp_tick_config.on_stack:
+
+      mp_folded *f;  mp_folded_new(&f, &err);
+      cfg.on_stack = mp_folded_stack;  cfg.stack_user = f;
+      mp_tick_parse_file(log, &cfg, &prof, &err);
+      mp_report_folded(f, &out);       // one line per distinct stack, sorted
+
+   A ';' inside a name would split it, so it is written as ':'; control characters become
+   spaces. */
+
+typedef struct mp_folded mp_folded;
+
+MP_API mp_err mp_folded_new(mp_folded **out, mp_error *err);
+/* An on_stack callback: counts one tick for this stack (user is the mp_folded). */
+MP_API void mp_folded_stack(void *user, const char *const *names, size_t n, double ts);
+/* Nonzero if memory ran out while collecting: the lines would be incomplete. */
+MP_API int mp_folded_failed(const mp_folded *f);
+MP_API uint64_t mp_folded_ticks(const mp_folded *f);  /* ticks counted */
+/* Appends the lines, sorted by stack (byte order), as flamegraph.pl expects them. */
+MP_API void mp_report_folded(const mp_folded *f, mp_buf *out);
+MP_API void mp_folded_free(mp_folded *f);
+
 /* ============================================================================================
    REPORT: load charts, mp_report_load_html
    ============================================================================================
@@ -3281,6 +3314,9 @@ struct mp_tick_profile {
     int64_t *stack;
     uint32_t *names;
     size_t stack_cap, names_cap;
+    const char **stack_strs;        /* on_stack's names, top first */
+    size_t stack_strs_cap;
+    double tick_ts;                 /* the current tick's time, for on_stack */
     mp__tk_cnode *cn;
     uint32_t ncn, capcn;
     mp__tk_map children;
@@ -4491,6 +4527,18 @@ static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label
     return c;
 }
 
+/* Hands the resolved names of the current tick to cfg.on_stack. */
+static void mp__tk_report_stack(mp_tick_profile *p, size_t n)
+{
+    size_t i;
+    if (!mp__tk_grow((void **)&p->stack_strs, &p->stack_strs_cap, n, sizeof *p->stack_strs)) {
+        p->failed = 1;
+        return;
+    }
+    for (i = 0; i < n; i++) p->stack_strs[i] = p->strs[p->names[i]].s;
+    p->cfg.on_stack(p->cfg.stack_user, p->stack_strs, n, p->tick_ts);
+}
+
 /* Profile.resolveAndFilterFuncs_ + the trees' addPath. */
 static void mp__tk_record(mp_tick_profile *p, size_t depth)
 {
@@ -4517,6 +4565,7 @@ static void mp__tk_record(mp_tick_profile *p, size_t depth)
         }
     }
     if (n == 0) return;
+    if (p->cfg.on_stack) mp__tk_report_stack(p, n);
     p->strs[p->names[0]].self++;
     /* Only the levels the heavy profile can print are kept: a node's total is the number
        of paths through it, which cutting deeper levels does not change. */
@@ -4571,6 +4620,7 @@ static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
             p->stack[depth++] = mp__tk_num(p, ln, i);
         }
     }
+    p->tick_ts = ts == MP__TK_NAN ? 0 : (double)ts;
     mp__tk_record(p, depth);
 }
 
@@ -5197,6 +5247,7 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     MP_FREE(p->del_scratch);
     MP_FREE(p->stack);
     MP_FREE(p->names);
+    MP_FREE(p->stack_strs);
     MP_FREE(p->cn);
     mp_buf_free(&p->carry);
     mp_buf_free(&p->esc_a);
@@ -7932,6 +7983,150 @@ MP__DEF mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_re
     mp_buf_free(&j.strs);
     return j.rc;
 }
+/* ---- report: folded stacks ----------------------------------------------------------------- */
+
+typedef struct mp__fold {
+    char *stack;       /* "outer;...;top", owned */
+    size_t len;
+    uint64_t hash;
+    uint64_t count;
+} mp__fold;
+
+struct mp_folded {
+    mp__fold *slots;   /* open addressing, a power of two in size */
+    size_t cap, used;
+    uint64_t ticks;
+    mp_buf line;       /* the stack being built: no allocation per tick once it has grown */
+    int failed;
+};
+
+MP__DEF mp_err mp_folded_new(mp_folded **out, mp_error *err)
+{
+    mp_folded *f = (mp_folded *)MP_MALLOC(sizeof *f);
+    if (!f) return mp__nomem(err);
+    memset(f, 0, sizeof *f);
+    f->cap = 1024;
+    if (!(f->slots = (mp__fold *)MP_MALLOC(f->cap * sizeof *f->slots))) {
+        MP_FREE(f);
+        return mp__nomem(err);
+    }
+    memset(f->slots, 0, f->cap * sizeof *f->slots);
+    *out = f;
+    return MP_OK;
+}
+
+static uint64_t mp__fold_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static int mp__fold_grow(mp_folded *f)
+{
+    size_t ncap = f->cap * 2, i;
+    mp__fold *ns = (mp__fold *)MP_MALLOC(ncap * sizeof *ns);
+    if (!ns) return 0;
+    memset(ns, 0, ncap * sizeof *ns);
+    for (i = 0; i < f->cap; i++) {
+        size_t j;
+        if (!f->slots[i].stack) continue;
+        for (j = f->slots[i].hash & (ncap - 1); ns[j].stack; j = (j + 1) & (ncap - 1)) {}
+        ns[j] = f->slots[i];
+    }
+    MP_FREE(f->slots);
+    f->slots = ns;
+    f->cap = ncap;
+    return 1;
+}
+
+/* Appends a name with the characters that would break the line format replaced. */
+static void mp__fold_name(mp_buf *b, const char *name)
+{
+    const char *s;
+    size_t start = b->len;
+    mp_buf_puts(b, name);
+    if (b->failed) return;
+    for (s = b->data + start; *s; s++) {
+        char *c = (char *)s;
+        if (*c == ';') *c = ':';
+        else if ((unsigned char)*c < 0x20) *c = ' ';
+    }
+}
+
+MP__DEF void mp_folded_stack(void *user, const char *const *names, size_t n, double ts)
+{
+    mp_folded *f = (mp_folded *)user;
+    mp__fold *slot;
+    uint64_t h;
+    size_t i, j;
+    (void)ts;
+    if (f->failed || n == 0) return;
+    f->line.len = 0;
+    for (i = n; i-- > 0;) {
+        mp__fold_name(&f->line, names[i]);
+        if (i) mp_buf_append(&f->line, ";", 1);
+    }
+    if (f->line.failed) { f->failed = 1; return; }
+    h = mp__fold_hash(f->line.data, f->line.len);
+    for (j = h & (f->cap - 1);; j = (j + 1) & (f->cap - 1)) {
+        slot = &f->slots[j];
+        if (!slot->stack) break;
+        if (slot->hash == h && slot->len == f->line.len &&
+            memcmp(slot->stack, f->line.data, f->line.len) == 0) {
+            slot->count++;
+            f->ticks++;
+            return;
+        }
+    }
+    if (!(slot->stack = (char *)MP_MALLOC(f->line.len + 1))) { f->failed = 1; return; }
+    memcpy(slot->stack, f->line.data, f->line.len + 1);
+    slot->len = f->line.len;
+    slot->hash = h;
+    slot->count = 1;
+    f->ticks++;
+    if (++f->used * 2 > f->cap && !mp__fold_grow(f)) f->failed = 1;
+}
+
+MP__DEF int mp_folded_failed(const mp_folded *f) { return f->failed; }
+MP__DEF uint64_t mp_folded_ticks(const mp_folded *f) { return f->ticks; }
+
+static int mp__fold_cmp(const void *a, const void *b)
+{
+    const mp__fold *x = *(const mp__fold *const *)a, *y = *(const mp__fold *const *)b;
+    return strcmp(x->stack, y->stack);
+}
+
+MP__DEF void mp_report_folded(const mp_folded *f, mp_buf *out)
+{
+    const mp__fold **order;
+    size_t i, k = 0;
+    if (!f->used) return;
+    if (!(order = (const mp__fold **)MP_MALLOC(f->used * sizeof *order))) {
+        out->failed = 1;
+        return;
+    }
+    for (i = 0; i < f->cap; i++)
+        if (f->slots[i].stack) order[k++] = &f->slots[i];
+    qsort(order, k, sizeof *order, mp__fold_cmp);
+    for (i = 0; i < k; i++) {
+        mp_buf_append(out, order[i]->stack, order[i]->len);
+        mp_buf_printf(out, " %llu\n", (unsigned long long)order[i]->count);
+    }
+    MP_FREE(order);
+}
+
+MP__DEF void mp_folded_free(mp_folded *f)
+{
+    size_t i;
+    if (!f) return;
+    for (i = 0; i < f->cap; i++) MP_FREE(f->slots[i].stack);
+    MP_FREE(f->slots);
+    mp_buf_free(&f->line);
+    MP_FREE(f);
+}
+
 /* ---- report: load charts ------------------------------------------------------------------- */
 
 /* Text for an HTML/XML text node or attribute value. */

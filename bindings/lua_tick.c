@@ -20,6 +20,7 @@
 typedef struct mpl_tick {
     mp_tick_profile *p;  /* NULL once closed */
     mp_symtab *syms;     /* owned; used again by :add */
+    mp_folded *folded;   /* with stacks = true: every tick's stack, for :folded() */
 } mpl_tick;
 
 static mpl_tick *mpl_checktick(lua_State *L, int idx)
@@ -32,7 +33,7 @@ static mpl_tick *mpl_checktick(lua_State *L, int idx)
 static const char *const mpl_tick_keys[] = {
     "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
     "separate_sparkplug_handlers", "ignore_unknown", "state", "runtime_timer",
-    "call_graph_size", "range", "distortion", "symbols", "symbol_list", NULL
+    "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks", NULL
 };
 
 static const char *const mpl_state_names[] = {
@@ -125,9 +126,15 @@ static int mpl_ticklog(lua_State *L)
     u = (mpl_tick *)lua_newuserdatauv(L, sizeof *u, 0);
     u->p = NULL;
     u->syms = NULL;
+    u->folded = NULL;
     luaL_setmetatable(L, MPL_TICK);
     if (mpl_tick_symbols(L, opts, &cfg, &u->syms, &err) != MP_OK) return mpl_fail(L, &err);
     cfg.symbols = u->syms;
+    if (opts && mpl_opt_boolean(L, opts, "stacks", 0)) {
+        if (mp_folded_new(&u->folded, &err) != MP_OK) return mpl_fail(L, &err);
+        cfg.on_stack = mp_folded_stack;
+        cfg.stack_user = u->folded;
+    }
     if (mp_tick_parse_file(path, &cfg, &u->p, &err) != MP_OK) return mpl_fail(L, &err);
     return 1;
 }
@@ -274,13 +281,35 @@ static int mpl_tick_warnings(lua_State *L)
     return 1;
 }
 
+/* prof:folded() → "outer;...;top COUNT" lines for flamegraph.pl, inferno or speedscope */
+static int mpl_tick_folded(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    luaL_Buffer lb;
+    mp_buf b = { 0 };
+    if (!u->folded) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
+    if (mp_folded_failed(u->folded)) return luaL_error(L, "out of memory while collecting stacks");
+    mp_report_folded(u->folded, &b);
+    if (b.failed) {
+        mp_buf_free(&b);
+        return luaL_error(L, "out of memory");
+    }
+    luaL_buffinit(L, &lb);
+    luaL_addlstring(&lb, b.data ? b.data : "", b.len);
+    mp_buf_free(&b);
+    luaL_pushresult(&lb);
+    return 1;
+}
+
 static int mpl_tick_close(lua_State *L)
 {
     mpl_tick *u = (mpl_tick *)luaL_checkudata(L, 1, MPL_TICK);
     mp_tick_free(u->p);
     mp_symtab_free(u->syms);
+    mp_folded_free(u->folded);
     u->p = NULL;
     u->syms = NULL;
+    u->folded = NULL;
     return 0;
 }
 
@@ -304,6 +333,7 @@ static const luaL_Reg mpl_tick_methods[] = {
     { "bottom_up", mpl_tick_bottom_up },
     { "warnings", mpl_tick_warnings },
     { "add", mpl_tick_add },
+    { "folded", mpl_tick_folded },
     { "close", mpl_tick_close },
     { NULL, NULL }
 };

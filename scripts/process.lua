@@ -34,7 +34,7 @@ local spec = {
     metavar = "FILE" },
   { "symbol-list", nil, "string", "C++ symbols from placed START END NAME lines", metavar = "FILE" },
   { "no-symbols", nil, "flag", "no C++ symbols: ticks in libraries count under the library" },
-  { "format", nil, "string", "text (node's report) or json", default = "text",
+  { "format", nil, "string", "text (node's report), json, or folded (stacks for flamegraph.pl, inferno, speedscope)", default = "text",
     metavar = "FMT" },
   { "merge", nil, "flag", "sum all logs into one report" },
 }
@@ -55,8 +55,8 @@ end
 
 local o, logs = args.parse(argv, spec)
 if #logs == 0 then args.die("process", "no log file given (medprof process LOG)", 2) end
-if o.format ~= "text" and o.format ~= "json" then
-  args.die("process", ("--format must be text or json, not '%s'"):format(o.format), 2)
+if o.format ~= "text" and o.format ~= "json" and o.format ~= "folded" then
+  args.die("process", ("--format must be text, json or folded, not '%s'"):format(o.format), 2)
 end
 
 local state
@@ -73,7 +73,7 @@ local opts = {
   separate_builtins = separate["builtins"], separate_stubs = separate["stubs"],
   ignore_unknown = o.ignore_unknown, state = state, runtime_timer = o.filter_runtime_timer,
   call_graph_size = o.call_graph_size, range = o.range, distortion = o.distortion,
-  symbols = o.symbols, symbol_list = o.symbol_list,
+  symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format == "folded",
 }
 if o.no_symbols then opts.symbols = false end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
@@ -85,6 +85,7 @@ local function warn(log, prof)
 end
 
 local function report(prof, name)
+  if o.format == "folded" then return io.stdout:write(prof:folded()) end
   local text, err = prof:report{ only_summary = o.only_summary, format = o.format, name = name }
   if not text then args.die("process", err) end
   io.stdout:write(text)

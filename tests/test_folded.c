@@ -1,0 +1,158 @@
+/* test_folded.c - per-tick stacks (mp_tick_config.on_stack) and folded stacks for flame
+   graph tools (mp_folded_*, mp_report_folded). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define MEDPROF_IMPLEMENTATION
+#include "medprof.h"
+
+/* Two JS functions, the inner one named with a ';'; three ticks: two in fn called from
+   outer, one in outer itself; a fourth in no known code. */
+static const char log_text[] =
+    "code-creation,JS,10,1,0x1000000,100,fn;semi a.js:1:1,0x2000000,~\n"
+    "code-creation,JS,13,2,0x1000100,100,outer a.js:2:1,0x2000100,*\n"
+    "tick,0x1000010,5,0,0x0,0,0x1000110\n"
+    "tick,0x1000020,6,0,0x0,0,0x1000110\n"
+    "tick,0x1000110,7,0,0x0,0\n"
+    "tick,0x9999999,8,0,0x0,0\n";
+
+typedef struct seen {
+    int calls;
+    double ts[8];
+    size_t depth[8];
+    char top[8][64];
+} seen;
+
+static void record(void *user, const char *const *names, size_t n, double ts)
+{
+    seen *s = (seen *)user;
+    if (s->calls < 8) {
+        s->ts[s->calls] = ts;
+        s->depth[s->calls] = n;
+        snprintf(s->top[s->calls], sizeof s->top[0], "%s", names[0]);
+    }
+    s->calls++;
+}
+
+static mp_tick_profile *parse(mp_tick_config *cfg)
+{
+    mp_tick_profile *p;
+    mp_error err;
+    cfg->no_symbols = 1;
+    assert_int_equal(mp_tick_new(cfg, "t.log", &p, &err), MP_OK);
+    assert_int_equal(mp_tick_feed(p, log_text, sizeof log_text - 1, &err), MP_OK);
+    assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+    return p;
+}
+
+static void on_stack_sees_every_tick_top_first_with_its_time(void **state)
+{
+    mp_tick_config cfg;
+    seen s;
+    (void)state;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&s, 0, sizeof s);
+    cfg.on_stack = record;
+    cfg.stack_user = &s;
+    mp_tick_free(parse(&cfg));
+    assert_int_equal(s.calls, 4);
+    assert_string_equal(s.top[0], "JS: ~fn;semi a.js:1:1");
+    assert_int_equal(s.depth[0], 2);
+    assert_true(s.ts[0] == 5 && s.ts[1] == 6 && s.ts[2] == 7 && s.ts[3] == 8);
+    assert_string_equal(s.top[2], "JS: *outer a.js:2:1");
+    assert_int_equal(s.depth[2], 1);
+    assert_string_equal(s.top[3], "UNKNOWN");
+}
+
+static void folded_lines_count_each_distinct_stack_outermost_first(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_folded *f;
+    mp_buf out = { 0 };
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_folded_new(&f, &err), MP_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.on_stack = mp_folded_stack;
+    cfg.stack_user = f;
+    p = parse(&cfg);
+    mp_report_folded(f, &out);
+    /* sorted by stack; ';' inside a name is written as ':' */
+    assert_string_equal(out.data, "JS: *outer a.js:2:1 1\n"
+                                  "JS: *outer a.js:2:1;JS: ~fn:semi a.js:1:1 2\n"
+                                  "UNKNOWN 1\n");
+    assert_int_equal(mp_folded_ticks(f), 4);
+    assert_false(mp_folded_failed(f));
+    mp_buf_free(&out);
+    mp_tick_free(p);
+    mp_folded_free(f);
+}
+
+/* On a real Node 20 log the folded counts add up to the report's ticks. */
+static void folded_totals_equal_the_report_on_a_real_log(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_tick_summary sum;
+    mp_folded *f;
+    mp_buf out = { 0 };
+    mp_error err;
+    uint64_t total = 0;
+    const char *line;
+    (void)state;
+    assert_int_equal(mp_folded_new(&f, &err), MP_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.symbol_list = "tests/data/tick-small.syms";
+    cfg.on_stack = mp_folded_stack;
+    cfg.stack_user = f;
+    if (mp_tick_parse_file("../shared/testdata/node20/small-v8.log", &cfg, &p, &err) != MP_OK)
+        fail_msg("%s", err.msg);
+    mp_tick_get_summary(p, &sum);
+    mp_report_folded(f, &out);
+    for (line = out.data; line && *line; line = strchr(line, '\n') + 1) {
+        const char *nl = strchr(line, '\n');
+        const char *sp = nl;
+        assert_non_null(nl);
+        while (sp > line && sp[-1] != ' ') sp--;
+        total += strtoull(sp, NULL, 10);
+    }
+    assert_int_equal(total, sum.ticks - sum.excluded);
+    assert_int_equal(total, 410);
+    mp_buf_free(&out);
+    mp_tick_free(p);
+    mp_folded_free(f);
+}
+
+static void merged_isolates_keep_counting(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_folded *f;
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_folded_new(&f, &err), MP_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.on_stack = mp_folded_stack;
+    cfg.stack_user = f;
+    p = parse(&cfg);
+    assert_int_equal(mp_tick_feed(p, log_text, sizeof log_text - 1, &err), MP_OK);
+    assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+    assert_int_equal(mp_folded_ticks(f), 8);
+    mp_tick_free(p);
+    mp_folded_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(on_stack_sees_every_tick_top_first_with_its_time),
+        cmocka_unit_test(folded_lines_count_each_distinct_stack_outermost_first),
+        cmocka_unit_test(folded_totals_equal_the_report_on_a_real_log),
+        cmocka_unit_test(merged_isolates_keep_counting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
