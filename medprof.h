@@ -670,6 +670,40 @@ MP_API void mp_report_folded(const mp_folded *f, mp_buf *out);
 MP_API void mp_folded_free(mp_folded *f);
 
 /* ============================================================================================
+   REPORT: flame graphs, mp_flame_*
+   ============================================================================================
+
+   A flame graph of a tick log as one self-contained SVG: the top-down tree of the ticks'
+   stacks (frames of the same name merged under the same parent), width = ticks, colour by
+   kind (JavaScript by optimisation tier, C++, shared library, unknown). Opened in a browser
+   it is interactive with a small inline script: hover shows name, ticks and share; click
+   zooms into a frame; a search box highlights matches; Reset zooms out. Every name is
+   inserted as escaped text, never as markup or script.
+
+      mp_flame *fl;  mp_flame_new(&fl, &err);
+      cfg.on_stack = mp_flame_stack;  cfg.stack_user = fl;
+      mp_tick_parse_file(log, &cfg, &prof, &err);
+      mp_report_flame_svg(fl, &opts, &svg);                                              */
+
+typedef struct mp_flame mp_flame;
+
+typedef struct mp_flame_options {
+    const char *title;  /* shown at the top (escaped); default "Flame graph" */
+    int icicle;         /* nonzero: roots at the top, growing down */
+    int width;          /* pixels, default 1200 */
+    double min_width;   /* frames narrower than this many pixels are left out, default 0.1 */
+} mp_flame_options;
+
+MP_API mp_err mp_flame_new(mp_flame **out, mp_error *err);
+/* An on_stack callback: adds one tick's stack to the tree (user is the mp_flame). */
+MP_API void mp_flame_stack(void *user, const char *const *names, size_t n, double ts);
+MP_API int mp_flame_failed(const mp_flame *f);   /* memory ran out while collecting */
+MP_API uint64_t mp_flame_ticks(const mp_flame *f);
+/* Appends the SVG document. opts may be NULL. */
+MP_API void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out);
+MP_API void mp_flame_free(mp_flame *f);
+
+/* ============================================================================================
    REPORT: load charts, mp_report_load_html
    ============================================================================================
 
@@ -8455,6 +8489,308 @@ MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_
     mp_buf_puts(out, "<p class=\"note\">Response time: request written to first response byte, "
                      "measured in microseconds. Rate: requests divided by the run's duration."
                      "</p>\n</body>\n</html>\n");
+}
+
+/* ---- report: flame graphs ------------------------------------------------------------------ */
+
+typedef struct mp__fnode {
+    char *name;              /* owned */
+    uint32_t parent, first_child, next_sibling, nchildren;
+    uint64_t total;          /* ticks through this frame */
+    uint64_t hash;           /* of (parent, name), for the child index */
+} mp__fnode;
+
+struct mp_flame {
+    mp__fnode *nodes;        /* nodes[0] is the root */
+    uint32_t n, cap;
+    uint32_t *index;         /* open addressing over nodes by (parent, name) */
+    uint32_t icap;
+    int failed;
+};
+
+#define MP__FNONE 0xffffffffu
+
+MP__DEF mp_err mp_flame_new(mp_flame **out, mp_error *err)
+{
+    mp_flame *f = (mp_flame *)MP_MALLOC(sizeof *f);
+    if (!f) return mp__nomem(err);
+    memset(f, 0, sizeof *f);
+    f->cap = 256;
+    f->icap = 1024;
+    f->nodes = (mp__fnode *)MP_MALLOC(f->cap * sizeof *f->nodes);
+    f->index = (uint32_t *)MP_MALLOC(f->icap * sizeof *f->index);
+    if (!f->nodes || !f->index) {
+        MP_FREE(f->nodes);
+        MP_FREE(f->index);
+        MP_FREE(f);
+        return mp__nomem(err);
+    }
+    memset(f->index, 0xff, f->icap * sizeof *f->index);
+    memset(&f->nodes[0], 0, sizeof f->nodes[0]);
+    f->nodes[0].parent = f->nodes[0].first_child = f->nodes[0].next_sibling = MP__FNONE;
+    f->n = 1;
+    *out = f;
+    return MP_OK;
+}
+
+static uint64_t mp__fnode_hash(uint32_t parent, const char *name)
+{
+    uint64_t h = 1469598103934665603ull ^ parent;
+    for (; *name; name++) h = (h ^ (unsigned char)*name) * 1099511628211ull;
+    return h;
+}
+
+static int mp__flame_reindex(mp_flame *f)
+{
+    uint32_t ncap = f->icap * 2, i;
+    uint32_t *ni = (uint32_t *)MP_MALLOC(ncap * sizeof *ni);
+    if (!ni) return 0;
+    memset(ni, 0xff, ncap * sizeof *ni);
+    for (i = 1; i < f->n; i++) {
+        uint32_t j = (uint32_t)(f->nodes[i].hash & (ncap - 1));
+        while (ni[j] != MP__FNONE) j = (j + 1) & (ncap - 1);
+        ni[j] = i;
+    }
+    MP_FREE(f->index);
+    f->index = ni;
+    f->icap = ncap;
+    return 1;
+}
+
+/* The child of parent named name, made if new; MP__FNONE when memory runs out. */
+static uint32_t mp__flame_child(mp_flame *f, uint32_t parent, const char *name)
+{
+    uint64_t h = mp__fnode_hash(parent, name);
+    uint32_t j = (uint32_t)(h & (f->icap - 1)), c;
+    mp__fnode *n;
+    for (; f->index[j] != MP__FNONE; j = (j + 1) & (f->icap - 1)) {
+        n = &f->nodes[f->index[j]];
+        if (n->hash == h && n->parent == parent && strcmp(n->name, name) == 0) return f->index[j];
+    }
+    if (f->n == f->cap) {
+        mp__fnode *grown = (mp__fnode *)MP_REALLOC(f->nodes, 2 * (size_t)f->cap * sizeof *grown);
+        if (!grown) return MP__FNONE;
+        f->nodes = grown;
+        f->cap *= 2;
+    }
+    c = f->n;
+    n = &f->nodes[c];
+    memset(n, 0, sizeof *n);
+    if (!(n->name = mp__strdup(name))) return MP__FNONE;
+    n->parent = parent;
+    n->hash = h;
+    n->first_child = MP__FNONE;
+    n->next_sibling = f->nodes[parent].first_child;
+    f->nodes[parent].first_child = c;
+    f->nodes[parent].nchildren++;
+    f->index[j] = c;
+    f->n++;
+    if (f->n * 2 > f->icap && !mp__flame_reindex(f)) return MP__FNONE;
+    return c;
+}
+
+MP__DEF void mp_flame_stack(void *user, const char *const *names, size_t n, double ts)
+{
+    mp_flame *f = (mp_flame *)user;
+    uint32_t node = 0;
+    size_t i;
+    (void)ts;
+    if (f->failed || n == 0) return;
+    f->nodes[0].total++;
+    for (i = n; i-- > 0;) {
+        node = mp__flame_child(f, node, names[i]);
+        if (node == MP__FNONE) { f->failed = 1; return; }
+        f->nodes[node].total++;
+    }
+}
+
+MP__DEF int mp_flame_failed(const mp_flame *f) { return f->failed; }
+MP__DEF uint64_t mp_flame_ticks(const mp_flame *f) { return f->nodes[0].total; }
+
+MP__DEF void mp_flame_free(mp_flame *f)
+{
+    uint32_t i;
+    if (!f) return;
+    for (i = 1; i < f->n; i++) MP_FREE(f->nodes[i].name);
+    MP_FREE(f->nodes);
+    MP_FREE(f->index);
+    MP_FREE(f);
+}
+
+/* The frame's kind, for its colour class: JavaScript by tier from V8's state marker. */
+static const char *mp__flame_kind(const char *name)
+{
+    const char *colon;
+    if (strcmp(name, "UNKNOWN") == 0) return "unk";
+    if (name[0] == '/' || name[0] == '[') return "lib";
+    colon = strstr(name, ": ");
+    if (colon && colon - name < 16 && strncmp(name, "RegExp", 6) != 0) {
+        char marker = colon[2];
+        if (marker == '*') return "opt";   /* TurboFan */
+        if (marker == '+') return "mag";   /* Maglev */
+        if (marker == '^') return "spk";   /* Sparkplug */
+        if (marker == '~') return "int";   /* Ignition */
+        return "jsx";                      /* builtins, stubs, regexps, ... */
+    }
+    if (colon && strncmp(name, "RegExp", 6) == 0) return "jsx";
+    return "cpp";
+}
+
+typedef struct mp__flame_draw {
+    const mp_flame *f;
+    mp_buf *out;
+    double scale;            /* pixels per tick */
+    double min_width;
+    int icicle;
+    double height;           /* of the frame area */
+} mp__flame_draw;
+
+#define MP__FLAME_ROW 17.0
+#define MP__FLAME_TOP 46.0
+
+static int mp__fnode_name_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const mp__fnode *const *)a)->name, (*(const mp__fnode *const *)b)->name);
+}
+
+/* The children of node, sorted by name (flamegraph.pl's order), as indices in a new array. */
+static uint32_t *mp__flame_sorted(const mp_flame *f, uint32_t node)
+{
+    uint32_t n = f->nodes[node].nchildren, i = 0, c;
+    const mp__fnode **by_name;
+    uint32_t *kids;
+    if (!n) return NULL;
+    by_name = (const mp__fnode **)MP_MALLOC(n * sizeof *by_name);
+    kids = (uint32_t *)MP_MALLOC(n * sizeof *kids);
+    if (!by_name || !kids) {
+        MP_FREE(by_name);
+        MP_FREE(kids);
+        return NULL;
+    }
+    for (c = f->nodes[node].first_child; c != MP__FNONE; c = f->nodes[c].next_sibling)
+        by_name[i++] = &f->nodes[c];
+    qsort(by_name, n, sizeof *by_name, mp__fnode_name_cmp);
+    for (i = 0; i < n; i++) kids[i] = (uint32_t)(by_name[i] - f->nodes);
+    MP_FREE(by_name);
+    return kids;
+}
+
+static uint32_t mp__flame_depth(const mp_flame *f, uint32_t node)
+{
+    uint32_t d = 0, c, best = 0;
+    for (c = f->nodes[node].first_child; c != MP__FNONE; c = f->nodes[c].next_sibling) {
+        d = mp__flame_depth(f, c);
+        if (d > best) best = d;
+    }
+    return node == 0 ? best : best + 1;
+}
+
+static void mp__flame_frame(mp__flame_draw *d, uint32_t node, double x, int level)
+{
+    const mp__fnode *n = &d->f->nodes[node];
+    double w = (double)n->total * d->scale, y, cx;
+    uint32_t *kids;
+    uint32_t i;
+    if (w < d->min_width) return;
+    {
+        /* the root is flamegraph.pl's "all": every tick, and a click on it zooms out */
+        const char *name = node == 0 ? "all" : n->name;
+        y = d->icicle ? MP__FLAME_TOP + level * MP__FLAME_ROW
+                      : MP__FLAME_TOP + d->height - (level + 1) * MP__FLAME_ROW;
+        mp_buf_printf(d->out, "<g class=\"f %s\" data-t=\"%llu\"><title>",
+                      node == 0 ? "all" : mp__flame_kind(name), (unsigned long long)n->total);
+        mp__buf_xml(d->out, name);
+        mp_buf_printf(d->out, " (%llu ticks, ", (unsigned long long)n->total);
+        mp_buf_js_fixed(d->out, (double)n->total * 100.0 / (double)d->f->nodes[0].total, 2);
+        mp_buf_printf(d->out, "%%)</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"/>"
+                              "<text x=\"%.2f\" y=\"%.1f\"></text></g>\n",
+                      x, y, w, MP__FLAME_ROW - 1, x + 3, y + 12);
+    }
+    kids = mp__flame_sorted(d->f, node);
+    if (!kids && d->f->nodes[node].nchildren) { d->out->failed = 1; return; }
+    cx = x;
+    for (i = 0; i < d->f->nodes[node].nchildren; i++) {
+        mp__flame_frame(d, kids[i], cx, level + 1);
+        cx += (double)d->f->nodes[kids[i]].total * d->scale;
+    }
+    MP_FREE(kids);
+}
+
+/* The interactive part: labels that fit, hover details, click to zoom, search, reset. It
+   reads names from the <title> elements' text and writes them only as textContent. */
+static const char mp__flame_script[] =
+    "var svg=document.documentElement,frames=[].slice.call(document.querySelectorAll('g.f')),"
+    "W=+svg.getAttribute('width')-20,details=document.getElementById('details'),"
+    "total=+svg.getAttribute('data-total');"
+    "frames.forEach(function(g){var r=g.querySelector('rect');g.x0=+r.getAttribute('x');"
+    "g.w0=+r.getAttribute('width');g.name=g.querySelector('title').textContent;});"
+    "function label(g,x,w){var t=g.querySelector('text'),n=g.name.replace(/ \\(\\d+ ticks.*$/,''),"
+    "fit=Math.floor((w-6)/6.6);t.setAttribute('x',x+3);"
+    "t.textContent=fit<3?'':(n.length>fit?n.slice(0,fit-2)+'..':n);}"
+    "function show(x0,w0){var k=W/w0;frames.forEach(function(g){var r=g.querySelector('rect'),"
+    "x=10+(g.x0-x0)*k,w=g.w0*k;var out=x+w<10||x>W+10;g.style.display=out?'none':'';"
+    "r.setAttribute('x',x);r.setAttribute('width',w);label(g,x,w);});}"
+    "frames.forEach(function(g){g.onclick=function(){show(g.x0,g.w0);};"
+    "g.onmouseover=function(){details.textContent=g.name;};"
+    "g.onmouseout=function(){details.textContent=' ';};});"
+    "document.getElementById('reset').onclick=function(){show(10,W);};"
+    "document.getElementById('search').onclick=function(){var q=prompt('Search frames (text):');"
+    "var hits=0;frames.forEach(function(g){var m=!!q&&g.name.indexOf(q)>=0;"
+    "g.classList.toggle('hit',m);if(m)hits+=+g.getAttribute('data-t');});"
+    "details.textContent=q?('matched '+(100*hits/total).toFixed(1)+'% of ticks (nested frames counted once each)'):' ';};"
+    "show(10,W);";
+
+static const char mp__flame_style[] =
+    "text{font:11px monospace;fill:#000;pointer-events:none}"
+    ".f rect{stroke:#fff;stroke-width:.5;cursor:pointer}.f:hover rect{stroke:#000}"
+    ".opt rect{fill:#6dbb6d}.mag rect{fill:#9bd06b}.spk rect{fill:#e0c85a}"
+    ".int rect{fill:#f0a05a}.jsx rect{fill:#8fc6e8}.cpp rect{fill:#e8735a}"
+    ".lib rect{fill:#c79ae0}.unk rect{fill:#bbbbbb}.all rect{fill:#d8d8c8}.hit rect{fill:#ee44ee}"
+    ".button{font:12px sans-serif;fill:#0645ad;cursor:pointer}"
+    ".title{font:16px sans-serif}.legend{font:11px sans-serif;fill:#444}";
+
+MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts,
+                                 mp_buf *out)
+{
+    static const char *const kinds[] = { "opt", "mag", "spk", "int", "jsx", "cpp", "lib", "unk" };
+    static const char *const kind_names[] = { "JS TurboFan", "JS Maglev", "JS Sparkplug",
+                                               "JS interpreted", "builtin/stub/regexp", "C++",
+                                               "shared library", "unknown" };
+    mp__flame_draw d;
+    uint32_t depth = mp__flame_depth(f, 0);
+    int width = opts && opts->width > 0 ? opts->width : 1200;
+    const char *title = opts && opts->title ? opts->title : "Flame graph";
+    double height;
+    size_t i;
+    memset(&d, 0, sizeof d);
+    d.f = f;
+    d.out = out;
+    d.icicle = opts && opts->icicle;
+    d.min_width = opts && opts->min_width > 0 ? opts->min_width : 0.1;
+    d.height = (depth + 1) * MP__FLAME_ROW;
+    d.scale = f->nodes[0].total ? (width - 20.0) / (double)f->nodes[0].total : 0;
+    height = MP__FLAME_TOP + d.height + 40;
+    mp_buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+                       "height=\"%.0f\" viewBox=\"0 0 %d %.0f\" data-total=\"%llu\">\n"
+                       "<style>%s</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fdfdf6\"/>\n"
+                       "<text class=\"title\" x=\"10\" y=\"22\">", width, height, width, height,
+                  (unsigned long long)f->nodes[0].total, mp__flame_style);
+    mp__buf_xml(out, title);
+    mp_buf_printf(out, " (%llu ticks)</text>\n"
+                       "<text id=\"reset\" class=\"button\" x=\"%d\" y=\"22\">Reset zoom</text>\n"
+                       "<text id=\"search\" class=\"button\" x=\"%d\" y=\"22\">Search</text>\n"
+                       "<text id=\"details\" class=\"legend\" x=\"10\" y=\"38\"> </text>\n",
+                  (unsigned long long)f->nodes[0].total, width - 150, width - 60);
+    mp__flame_frame(&d, 0, 10, 0);
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        double x = 10 + (double)i * 130, y = MP__FLAME_TOP + d.height + 20;
+        mp_buf_printf(out, "<g class=\"%s\"><rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"10\"/>"
+                           "<text class=\"legend\" x=\"%.0f\" y=\"%.0f\">%s</text></g>\n",
+                      kinds[i], x, y, x + 16, y + 9, kind_names[i]);
+    }
+    mp_buf_printf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s\n]]></script>\n</svg>\n",
+                  mp__flame_script);
 }
 
 #endif /* MEDPROF_IMPLEMENTATION_INCLUDED */

@@ -21,7 +21,16 @@ typedef struct mpl_tick {
     mp_tick_profile *p;  /* NULL once closed */
     mp_symtab *syms;     /* owned; used again by :add */
     mp_folded *folded;   /* with stacks = true: every tick's stack, for :folded() */
+    mp_flame *flame;     /* and the same as a tree, for :flamegraph() */
 } mpl_tick;
+
+/* on_stack with stacks = true: the folded lines and the flame graph's tree. */
+static void mpl_tick_on_stack(void *user, const char *const *names, size_t n, double ts)
+{
+    mpl_tick *u = (mpl_tick *)user;
+    mp_folded_stack(u->folded, names, n, ts);
+    mp_flame_stack(u->flame, names, n, ts);
+}
 
 static mpl_tick *mpl_checktick(lua_State *L, int idx)
 {
@@ -127,13 +136,15 @@ static int mpl_ticklog(lua_State *L)
     u->p = NULL;
     u->syms = NULL;
     u->folded = NULL;
+    u->flame = NULL;
     luaL_setmetatable(L, MPL_TICK);
     if (mpl_tick_symbols(L, opts, &cfg, &u->syms, &err) != MP_OK) return mpl_fail(L, &err);
     cfg.symbols = u->syms;
     if (opts && mpl_opt_boolean(L, opts, "stacks", 0)) {
-        if (mp_folded_new(&u->folded, &err) != MP_OK) return mpl_fail(L, &err);
-        cfg.on_stack = mp_folded_stack;
-        cfg.stack_user = u->folded;
+        if (mp_folded_new(&u->folded, &err) != MP_OK || mp_flame_new(&u->flame, &err) != MP_OK)
+            return mpl_fail(L, &err);
+        cfg.on_stack = mpl_tick_on_stack;
+        cfg.stack_user = u; /* userdata do not move */
     }
     if (mp_tick_parse_file(path, &cfg, &u->p, &err) != MP_OK) return mpl_fail(L, &err);
     return 1;
@@ -281,24 +292,47 @@ static int mpl_tick_warnings(lua_State *L)
     return 1;
 }
 
+static int mpl_push_mpbuf(lua_State *L, mp_buf *b)
+{
+    if (b->failed) {
+        mp_buf_free(b);
+        return luaL_error(L, "out of memory");
+    }
+    lua_pushlstring(L, b->data ? b->data : "", b->len);
+    mp_buf_free(b);
+    return 1;
+}
+
 /* prof:folded() → "outer;...;top COUNT" lines for flamegraph.pl, inferno or speedscope */
 static int mpl_tick_folded(lua_State *L)
 {
     mpl_tick *u = mpl_checktick(L, 1);
-    luaL_Buffer lb;
     mp_buf b = { 0 };
     if (!u->folded) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
     if (mp_folded_failed(u->folded)) return luaL_error(L, "out of memory while collecting stacks");
     mp_report_folded(u->folded, &b);
-    if (b.failed) {
-        mp_buf_free(&b);
-        return luaL_error(L, "out of memory");
+    return mpl_push_mpbuf(L, &b);
+}
+
+/* prof:flamegraph{ title =, icicle =, width = } → an SVG document (with stacks = true) */
+static int mpl_tick_flamegraph(lua_State *L)
+{
+    static const char *const keys[] = { "title", "icicle", "width", NULL };
+    mpl_tick *u = mpl_checktick(L, 1);
+    mp_flame_options fo;
+    mp_buf b = { 0 };
+    memset(&fo, 0, sizeof fo);
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        mpl_check_keys(L, 2, keys);
+        fo.title = mpl_opt_string(L, 2, "title", NULL);
+        fo.icicle = mpl_opt_boolean(L, 2, "icicle", 0);
+        fo.width = (int)mpl_opt_integer(L, 2, "width", 0);
     }
-    luaL_buffinit(L, &lb);
-    luaL_addlstring(&lb, b.data ? b.data : "", b.len);
-    mp_buf_free(&b);
-    luaL_pushresult(&lb);
-    return 1;
+    if (!u->flame) return luaL_error(L, "flame graphs need medprof.ticklog(path, { stacks = true })");
+    if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");
+    mp_report_flame_svg(u->flame, &fo, &b);
+    return mpl_push_mpbuf(L, &b);
 }
 
 static int mpl_tick_close(lua_State *L)
@@ -307,6 +341,8 @@ static int mpl_tick_close(lua_State *L)
     mp_tick_free(u->p);
     mp_symtab_free(u->syms);
     mp_folded_free(u->folded);
+    mp_flame_free(u->flame);
+    u->flame = NULL;
     u->p = NULL;
     u->syms = NULL;
     u->folded = NULL;
@@ -334,6 +370,7 @@ static const luaL_Reg mpl_tick_methods[] = {
     { "warnings", mpl_tick_warnings },
     { "add", mpl_tick_add },
     { "folded", mpl_tick_folded },
+    { "flamegraph", mpl_tick_flamegraph },
     { "close", mpl_tick_close },
     { NULL, NULL }
 };

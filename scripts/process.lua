@@ -34,9 +34,12 @@ local spec = {
     metavar = "FILE" },
   { "symbol-list", nil, "string", "C++ symbols from placed START END NAME lines", metavar = "FILE" },
   { "no-symbols", nil, "flag", "no C++ symbols: ticks in libraries count under the library" },
-  { "format", nil, "string", "text (node's report), json, or folded (stacks for flamegraph.pl, inferno, speedscope)", default = "text",
+  { "format", nil, "string", "text (node's report), json, svg (a flame graph), or folded (stacks for flamegraph.pl, inferno, speedscope)", default = "text",
     metavar = "FMT" },
   { "merge", nil, "flag", "sum all logs into one report" },
+  { "icicle", nil, "flag", "--format svg: roots at the top, growing down" },
+  { "title", nil, "string", "--format svg: the graph's title (default: the log's name)" },
+  { "output", "o", "string", "write to FILE instead of stdout", metavar = "FILE" },
 }
 
 -- node's parseBool: "--separate-ic" alone and anything but "true"/"1" mean false.
@@ -55,8 +58,15 @@ end
 
 local o, logs = args.parse(argv, spec)
 if #logs == 0 then args.die("process", "no log file given (medprof process LOG)", 2) end
-if o.format ~= "text" and o.format ~= "json" and o.format ~= "folded" then
-  args.die("process", ("--format must be text, json or folded, not '%s'"):format(o.format), 2)
+local formats = { text = true, json = true, svg = true, folded = true }
+if not formats[o.format] then
+  args.die("process", ("--format must be text, json, svg or folded, not '%s'"):format(o.format), 2)
+end
+local sink = io.stdout
+if o.output then
+  local err
+  sink, err = io.open(o.output, "w")
+  if not sink then args.die("process", err) end
 end
 
 local state
@@ -73,7 +83,7 @@ local opts = {
   separate_builtins = separate["builtins"], separate_stubs = separate["stubs"],
   ignore_unknown = o.ignore_unknown, state = state, runtime_timer = o.filter_runtime_timer,
   call_graph_size = o.call_graph_size, range = o.range, distortion = o.distortion,
-  symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format == "folded",
+  symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format == "folded" or o.format == "svg",
 }
 if o.no_symbols then opts.symbols = false end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
@@ -85,10 +95,13 @@ local function warn(log, prof)
 end
 
 local function report(prof, name)
-  if o.format == "folded" then return io.stdout:write(prof:folded()) end
+  if o.format == "folded" then return sink:write(prof:folded()) end
+  if o.format == "svg" then
+    return sink:write(prof:flamegraph{ title = o.title or name, icicle = o.icicle })
+  end
   local text, err = prof:report{ only_summary = o.only_summary, format = o.format, name = name }
   if not text then args.die("process", err) end
-  io.stdout:write(text)
+  sink:write(text)
 end
 
 if o.merge then
@@ -110,3 +123,4 @@ else
     prof:close()
   end
 end
+if sink ~= io.stdout then sink:close() end

@@ -1,5 +1,5 @@
-/* test_folded.c - per-tick stacks (mp_tick_config.on_stack) and folded stacks for flame
-   graph tools (mp_folded_*, mp_report_folded). */
+/* test_folded.c - per-tick stacks (mp_tick_config.on_stack), folded stacks for flame graph
+   tools (mp_folded_*, mp_report_folded) and medprof's own SVG flame graphs (mp_flame_*). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,6 +146,78 @@ static void merged_isolates_keep_counting(void **state)
     mp_folded_free(f);
 }
 
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (hay = strstr(hay, needle); hay; hay = strstr(hay + 1, needle)) n++;
+    return n;
+}
+
+static void flame_tree_merges_frames_per_parent(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_flame *fl;
+    mp_buf svg = { 0 };
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_flame_new(&fl, &err), MP_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.on_stack = mp_flame_stack;
+    cfg.stack_user = fl;
+    p = parse(&cfg);
+    assert_int_equal(mp_flame_ticks(fl), 4);
+    mp_report_flame_svg(fl, NULL, &svg);
+    assert_false(svg.failed);
+    /* all (4), outer (3) with fn (2) under it, UNKNOWN (1): four frames */
+    assert_int_equal(count(svg.data, "<g class=\"f "), 4);
+    assert_non_null(strstr(svg.data, "data-t=\"4\"><title>all (4 ticks, 100.00%)"));
+    assert_non_null(strstr(svg.data, "data-t=\"3\"><title>JS: *outer a.js:2:1 (3 ticks, 75.00%)"));
+    assert_non_null(strstr(svg.data, "data-t=\"2\"><title>JS: ~fn;semi a.js:1:1 (2 ticks, 50.00%)"));
+    assert_non_null(strstr(svg.data, "class=\"f unk\" data-t=\"1\""));
+    assert_non_null(strstr(svg.data, "class=\"f opt\""));
+    assert_non_null(strstr(svg.data, "class=\"f int\""));
+    mp_buf_free(&svg);
+    mp_tick_free(p);
+    mp_flame_free(fl);
+}
+
+/* Function names come from the profiled program: none may become markup or script. */
+static void flame_names_cannot_inject_markup(void **state)
+{
+    static const char hostile[] =
+        "code-creation,JS,10,1,0x1000000,100,<script>alert(1)</script> &amp; \"q\" 'a' ]]> x.js:1:1,"
+        "0x2000000,~\n"
+        "tick,0x1000010,5,0,0x0,0\n";
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_flame *fl;
+    mp_flame_options fo;
+    mp_buf svg = { 0 };
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_flame_new(&fl, &err), MP_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.on_stack = mp_flame_stack;
+    cfg.stack_user = fl;
+    assert_int_equal(mp_tick_new(&cfg, "h.log", &p, &err), MP_OK);
+    assert_int_equal(mp_tick_feed(p, hostile, sizeof hostile - 1, &err), MP_OK);
+    assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+    memset(&fo, 0, sizeof fo);
+    fo.title = "</text><script>alert(2)</script>";
+    mp_report_flame_svg(fl, &fo, &svg);
+    assert_int_equal(count(svg.data, "<script"), 1);      /* ours only */
+    assert_int_equal(count(svg.data, "]]>"), 1);          /* the end of ours only */
+    assert_null(strstr(svg.data, "alert(1)</script>"));
+    assert_non_null(strstr(svg.data, "&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; &quot;q&quot; "
+                                     "&#39;a&#39; ]]&gt; x.js:1:1"));
+    assert_non_null(strstr(svg.data, "&lt;/text&gt;&lt;script&gt;alert(2)"));
+    mp_buf_free(&svg);
+    mp_tick_free(p);
+    mp_flame_free(fl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +225,8 @@ int main(void)
         cmocka_unit_test(folded_lines_count_each_distinct_stack_outermost_first),
         cmocka_unit_test(folded_totals_equal_the_report_on_a_real_log),
         cmocka_unit_test(merged_isolates_keep_counting),
+        cmocka_unit_test(flame_tree_merges_frames_per_parent),
+        cmocka_unit_test(flame_names_cannot_inject_markup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,7 +158,7 @@ function M.profile(o)
   for _, log in ipairs(logs) do
     local moved = run.out .. "/" .. log:match("[^/]+$")
     if moved ~= log and os.rename(log, moved) then log = moved end
-    local p, perr = medprof.ticklog(log)
+    local p, perr = medprof.ticklog(log, { stacks = true }) -- stacks: for flame graphs
     if p then
       for _, w in ipairs(p:warnings()) do run.warnings[#run.warnings + 1] = w end
       run.profiles[#run.profiles + 1] = { log = log, prof = p }

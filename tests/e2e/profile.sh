@@ -29,6 +29,9 @@ expect_in "$tmp/run/processed.txt" "^Statistical profiling result from $tmp/run/
 sed -n '/\[JavaScript\]/,/^ *$/p' "$tmp/run/processed.txt" | sed -n '3,7p' >"$tmp/topjs"
 expect_in "$tmp/topjs" "JS: \*\(searchPatients\|distance\|scorePatient\) .*examples/server.js" "the search hot path (searchPatients, inlined distance) leads the JavaScript rows"
 [ -s "$tmp/run/report.json" ] && ok "report.json written" || bad "no report.json"
+xmllint --noout "$tmp/run/flame.svg" 2>"$tmp/xml" && ok "flame.svg is well-formed (xmllint)" ||
+    { bad "flame.svg"; cat "$tmp/xml"; }
+expect_in "$tmp/run/flame.svg" "searchPatients" "the flame graph shows the hot function"
 xmllint --noout "$tmp/run/report.html" 2>"$tmp/xml" && ok "report.html is well-formed (xmllint)" ||
     { bad "report.html"; cat "$tmp/xml"; }
 expect_in "$tmp/run/report.html" "<th>requests</th><td>200</td>" "report.html counts the requests"

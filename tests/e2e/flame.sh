@@ -1,0 +1,53 @@
+#!/bin/sh
+# medprof process --format svg|folded on a real Node 20 log: the SVG is well-formed XML, its
+# totals equal the report's, and — where Debian's chromium is installed — a headless browser
+# runs its script (the frame labels are written by it) and renders a picture that is not
+# blank. Without chromium those two checks are reported as skipped.
+. tests/e2e/lib.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+log=../shared/testdata/node20/small-v8.log
+syms=tests/data/tick-small.syms
+
+"$MEDPROF" process --format svg --symbol-list "$syms" -o "$tmp/flame.svg" "$log" 2>"$tmp/err"
+[ $? = 0 ] && ok "--format svg -o FILE" || { bad "--format svg failed"; cat "$tmp/err"; }
+xmllint --noout "$tmp/flame.svg" 2>"$tmp/xml" && ok "the SVG is well-formed (xmllint)" || { bad "xmllint"; cat "$tmp/xml"; }
+expect_in "$tmp/flame.svg" 'data-total="410"' "the graph's total is the report's 410 ticks"
+expect_in "$tmp/flame.svg" '<title>all (410 ticks, 100.00%)' "the root frame holds every tick"
+"$MEDPROF" process --format svg --icicle --title 'x<y' --symbol-list "$syms" "$log" >"$tmp/icicle.svg"
+xmllint --noout "$tmp/icicle.svg" 2>/dev/null && ok "--icicle is well-formed" || bad "--icicle"
+expect_in "$tmp/icicle.svg" 'x&lt;y (410 ticks)' "the title is escaped"
+"$MEDPROF" process --format folded --symbol-list "$syms" "$log" >"$tmp/folded"
+total=$(awk '{ s += $NF } END { print s }' "$tmp/folded")
+[ "$total" = 410 ] && ok "folded counts add up to 410" || bad "folded total '$total'"
+
+chrome=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$chrome" ]; then
+    echo "skip headless chromium checks: chromium is not installed (apt-get install chromium)"
+    finish
+fi
+run_chrome() {
+    timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$tmp/profile" "$@" 2>/dev/null
+}
+run_chrome --dump-dom "file://$tmp/flame.svg" >"$tmp/dom"
+grep -q '<text x="[0-9.]*" y="[0-9.]*">[^<][^<]*</text></g>' "$tmp/dom" &&
+    ok "chromium ran the script (frame labels drawn)" || bad "no labels in chromium's DOM: the script did not run"
+run_chrome --window-size=1200,500 --screenshot="$tmp/flame.png" "file://$tmp/flame.svg" >/dev/null
+# Not blank: the PNG decodes to many distinct colours (node's zlib; no image tools needed).
+colours=$(node -e '
+const fs = require("fs"), zlib = require("zlib");
+const png = fs.readFileSync(process.argv[1]);
+let off = 8, idat = [], w = 0;
+while (off < png.length) {
+  const len = png.readUInt32BE(off), type = png.toString("ascii", off + 4, off + 8);
+  if (type === "IHDR") w = png.readUInt32BE(off + 8);
+  if (type === "IDAT") idat.push(png.subarray(off + 8, off + 8 + len));
+  off += 12 + len;
+}
+const raw = zlib.inflateSync(Buffer.concat(idat)), seen = new Set();
+for (let i = 0; i < raw.length; i += 4 * 7) seen.add(raw.readUInt32BE(i));
+console.log(seen.size);' "$tmp/flame.png" 2>/dev/null)
+[ "${colours:-0}" -gt 20 ] && ok "the screenshot is not blank ($colours sampled values)" || bad "blank screenshot ($colours)"
+finish
