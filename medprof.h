@@ -701,6 +701,15 @@ MP_API int mp_flame_failed(const mp_flame *f);   /* memory ran out while collect
 MP_API uint64_t mp_flame_ticks(const mp_flame *f);
 /* Appends the SVG document. opts may be NULL. */
 MP_API void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out);
+/* Keep every tick's leaf and time too (12 bytes a tick), for the time-ordered formats below.
+   Call before the first tick. */
+MP_API void mp_flame_keep_samples(mp_flame *f);
+/* Chrome's .cpuprofile (DevTools, VS Code): nodes with callFrame (function name, url, 0-based
+   line and column parsed from V8's name), samples and timeDeltas in µs. Needs samples. */
+MP_API void mp_report_cpuprofile(const mp_flame *f, mp_buf *out);
+/* speedscope's file format (speedscope.app): one "sampled" profile, stacks in time order,
+   weighted by the time to the next tick in µs. name is the profile's name. Needs samples. */
+MP_API void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out);
 MP_API void mp_flame_free(mp_flame *f);
 
 /* ============================================================================================
@@ -8506,6 +8515,10 @@ struct mp_flame {
     uint32_t *index;         /* open addressing over nodes by (parent, name) */
     uint32_t icap;
     int failed;
+    int keep_samples;
+    uint32_t *sample_leaf;   /* with keep_samples: each tick's leaf node, in log order */
+    double *sample_ts;       /* and its time, µs */
+    size_t nsamples, capsamples;
 };
 
 #define MP__FNONE 0xffffffffu
@@ -8589,12 +8602,28 @@ static uint32_t mp__flame_child(mp_flame *f, uint32_t parent, const char *name)
     return c;
 }
 
+static void mp__flame_sample(mp_flame *f, uint32_t leaf, double ts)
+{
+    if (f->nsamples == f->capsamples) {
+        size_t ncap = f->capsamples ? f->capsamples * 2 : 1024;
+        uint32_t *nl = (uint32_t *)MP_REALLOC(f->sample_leaf, ncap * sizeof *nl);
+        double *nt;
+        if (!nl) { f->failed = 1; return; }
+        f->sample_leaf = nl;
+        if (!(nt = (double *)MP_REALLOC(f->sample_ts, ncap * sizeof *nt))) { f->failed = 1; return; }
+        f->sample_ts = nt;
+        f->capsamples = ncap;
+    }
+    f->sample_leaf[f->nsamples] = leaf;
+    f->sample_ts[f->nsamples] = ts;
+    f->nsamples++;
+}
+
 MP__DEF void mp_flame_stack(void *user, const char *const *names, size_t n, double ts)
 {
     mp_flame *f = (mp_flame *)user;
     uint32_t node = 0;
     size_t i;
-    (void)ts;
     if (f->failed || n == 0) return;
     f->nodes[0].total++;
     for (i = n; i-- > 0;) {
@@ -8602,7 +8631,10 @@ MP__DEF void mp_flame_stack(void *user, const char *const *names, size_t n, doub
         if (node == MP__FNONE) { f->failed = 1; return; }
         f->nodes[node].total++;
     }
+    if (f->keep_samples) mp__flame_sample(f, node, ts);
 }
+
+MP__DEF void mp_flame_keep_samples(mp_flame *f) { f->keep_samples = 1; }
 
 MP__DEF int mp_flame_failed(const mp_flame *f) { return f->failed; }
 MP__DEF uint64_t mp_flame_ticks(const mp_flame *f) { return f->nodes[0].total; }
@@ -8614,6 +8646,8 @@ MP__DEF void mp_flame_free(mp_flame *f)
     for (i = 1; i < f->n; i++) MP_FREE(f->nodes[i].name);
     MP_FREE(f->nodes);
     MP_FREE(f->index);
+    MP_FREE(f->sample_leaf);
+    MP_FREE(f->sample_ts);
     MP_FREE(f);
 }
 
@@ -8791,6 +8825,176 @@ MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts
     }
     mp_buf_printf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s\n]]></script>\n</svg>\n",
                   mp__flame_script);
+}
+
+/* ---- report: .cpuprofile and speedscope ---------------------------------------------------- */
+
+/* V8's display name split into what DevTools shows: "JS: *fn /a/b.js:12:5" gives function
+   "fn", url "/a/b.js", line 11 and column 4 (0-based); C++ and library names keep their whole
+   name with no url. */
+typedef struct mp__callframe {
+    const char *fn;
+    size_t fn_len;
+    const char *url;
+    size_t url_len;
+    long line, col;     /* 0-based, -1 if unknown */
+} mp__callframe;
+
+static void mp__parse_callframe(const char *name, mp__callframe *cf)
+{
+    const char *body = name, *colon = strstr(name, ": "), *sp, *c1, *c2;
+    memset(cf, 0, sizeof *cf);
+    cf->line = cf->col = -1;
+    cf->fn = name;
+    cf->fn_len = strlen(name);
+    if (!colon || colon - name > 16 || name[0] == '/') return;
+    body = colon + 2;
+    if (*body == '~' || *body == '^' || *body == '+' || *body == '*' || *body == '-') body++;
+    sp = strrchr(body, ' ');
+    cf->fn = body;
+    cf->fn_len = sp ? (size_t)(sp - body) : strlen(body);
+    if (!sp) return;
+    /* "url:line:col" after the last space */
+    c2 = strrchr(sp + 1, ':');
+    if (!c2 || c2 == sp + 1) return;
+    for (c1 = c2 - 1; c1 > sp && *c1 != ':'; c1--) {}
+    if (c1 == sp) return;
+    cf->url = sp + 1;
+    cf->url_len = (size_t)(c1 - (sp + 1));
+    cf->line = strtol(c1 + 1, NULL, 10) - 1;
+    cf->col = strtol(c2 + 1, NULL, 10) - 1;
+    if (cf->fn_len == 0 || strncmp(cf->fn, "<anonymous>", cf->fn_len) == 0) cf->fn_len = 0;
+}
+
+static void mp__json_callframe(mp_buf *b, const char *name)
+{
+    mp__callframe cf;
+    mp__parse_callframe(name, &cf);
+    mp_buf_puts(b, "{\"functionName\":");
+    mp_buf_json_string(b, cf.fn, cf.fn_len);
+    mp_buf_puts(b, ",\"scriptId\":\"0\",\"url\":");
+    mp_buf_json_string(b, cf.url ? cf.url : "", cf.url_len);
+    mp_buf_printf(b, ",\"lineNumber\":%ld,\"columnNumber\":%ld}", cf.line, cf.col);
+}
+
+MP__DEF void mp_report_cpuprofile(const mp_flame *f, mp_buf *out)
+{
+    uint64_t *hits = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *hits);
+    double start = f->nsamples ? f->sample_ts[0] : 0, prev;
+    uint32_t i, c;
+    size_t k;
+    if (!hits) { out->failed = 1; return; }
+    memset(hits, 0, (f->n ? f->n : 1) * sizeof *hits);
+    for (k = 0; k < f->nsamples; k++) hits[f->sample_leaf[k]]++;
+    mp_buf_puts(out, "{\"nodes\":[");
+    for (i = 0; i < f->n; i++) {
+        const char *sep = "";
+        mp_buf_printf(out, "%s\n{\"id\":%u,\"callFrame\":", i ? "," : "", i + 1);
+        if (i == 0) mp_buf_puts(out, "{\"functionName\":\"(root)\",\"scriptId\":\"0\",\"url\":\"\","
+                                     "\"lineNumber\":-1,\"columnNumber\":-1}");
+        else mp__json_callframe(out, f->nodes[i].name);
+        mp_buf_printf(out, ",\"hitCount\":%llu,\"children\":[", (unsigned long long)hits[i]);
+        for (c = f->nodes[i].first_child; c != MP__FNONE; c = f->nodes[c].next_sibling) {
+            mp_buf_printf(out, "%s%u", sep, c + 1);
+            sep = ",";
+        }
+        mp_buf_puts(out, "]}");
+    }
+    /* startTime/endTime and the deltas are in µs, as the log's tick times are. */
+    mp_buf_printf(out, "\n],\"startTime\":%.0f,\"endTime\":%.0f,\"samples\":[", start,
+                  f->nsamples ? f->sample_ts[f->nsamples - 1] : 0);
+    for (k = 0; k < f->nsamples; k++) mp_buf_printf(out, "%s%u", k ? "," : "", f->sample_leaf[k] + 1);
+    mp_buf_puts(out, "],\"timeDeltas\":[");
+    for (k = 0, prev = start; k < f->nsamples; k++) {
+        double d = f->sample_ts[k] - prev;
+        mp_buf_printf(out, "%s%.0f", k ? "," : "", d > 0 ? d : 0);
+        prev = f->sample_ts[k];
+    }
+    mp_buf_puts(out, "]}\n");
+    MP_FREE(hits);
+}
+
+/* speedscope's frame index of each tree node: one frame per distinct name. */
+static uint32_t *mp__speedscope_frames(const mp_flame *f, uint32_t *nframes)
+{
+    uint32_t *frame = (uint32_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *frame);
+    const mp__fnode **by_name = (const mp__fnode **)MP_MALLOC((f->n ? f->n : 1) * sizeof *by_name);
+    uint32_t i, m = 0;
+    if (!frame || !by_name) { MP_FREE(frame); MP_FREE(by_name); return NULL; }
+    for (i = 1; i < f->n; i++) by_name[i - 1] = &f->nodes[i];
+    qsort(by_name, f->n ? f->n - 1 : 0, sizeof *by_name, mp__fnode_name_cmp);
+    for (i = 0; i + 1 < f->n; i++) {
+        if (i > 0 && strcmp(by_name[i]->name, by_name[i - 1]->name) != 0) m++;
+        frame[by_name[i] - f->nodes] = m;
+    }
+    *nframes = f->n > 1 ? m + 1 : 0;
+    MP_FREE(by_name);
+    return frame;
+}
+
+MP__DEF void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out)
+{
+    uint32_t nframes = 0, i, depth, cap = 256, *path = NULL;
+    uint32_t *frame = mp__speedscope_frames(f, &nframes);
+    uint32_t *first = (uint32_t *)MP_MALLOC((nframes ? nframes : 1) * sizeof *first);
+    size_t k;
+    double end;
+    if (!frame || !first) { MP_FREE(frame); MP_FREE(first); out->failed = 1; return; }
+    for (i = 0; i < nframes; i++) first[i] = MP__FNONE;
+    for (i = 1; i < f->n; i++)
+        if (first[frame[i]] == MP__FNONE) first[frame[i]] = i;
+    mp_buf_puts(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
+                     "\"exporter\":\"medprof " MP_VERSION_STRING "\",\"name\":");
+    mp_buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
+    mp_buf_puts(out, ",\"activeProfileIndex\":0,\"shared\":{\"frames\":[");
+    for (i = 0; i < nframes; i++) {
+        const char *fn = f->nodes[first[i]].name;
+        mp__callframe cf;
+        mp__parse_callframe(fn, &cf);
+        mp_buf_puts(out, i ? ",\n{\"name\":" : "\n{\"name\":");
+        mp_buf_json_string(out, fn, strlen(fn));
+        if (cf.url) {
+            mp_buf_puts(out, ",\"file\":");
+            mp_buf_json_string(out, cf.url, cf.url_len);
+            mp_buf_printf(out, ",\"line\":%ld,\"col\":%ld", cf.line + 1, cf.col + 1);
+        }
+        mp_buf_puts(out, "}");
+    }
+    end = f->nsamples ? f->sample_ts[f->nsamples - 1] - f->sample_ts[0] : 0;
+    mp_buf_puts(out, "\n]},\"profiles\":[{\"type\":\"sampled\",\"name\":");
+    mp_buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
+    mp_buf_puts(out, ",\"unit\":\"microseconds\",\"startValue\":0,\"endValue\":");
+    mp_buf_js_number(out, end > 0 ? end : 0);
+    mp_buf_puts(out, ",\"samples\":[");
+    if (!(path = (uint32_t *)MP_MALLOC(256 * sizeof *path))) { out->failed = 1; goto done; }
+    for (k = 0; k < f->nsamples; k++) {
+        uint32_t node;
+        depth = 0;
+        for (node = f->sample_leaf[k]; node != 0 && node != MP__FNONE; node = f->nodes[node].parent) {
+            if (depth == cap) {
+                uint32_t *np = (uint32_t *)MP_REALLOC(path, 2 * (size_t)cap * sizeof *np);
+                if (!np) { out->failed = 1; goto done; }
+                path = np;
+                cap *= 2;
+            }
+            path[depth++] = frame[node];
+        }
+        mp_buf_puts(out, k ? ",[" : "\n[");
+        for (i = depth; i-- > 0;) mp_buf_printf(out, "%u%s", path[i], i ? "," : "");
+        mp_buf_puts(out, "]");
+    }
+    /* Each sample weighs the time until the next tick; the last one the one before it. */
+    mp_buf_puts(out, "],\"weights\":[");
+    for (k = 0; k < f->nsamples; k++) {
+        double w = k + 1 < f->nsamples ? f->sample_ts[k + 1] - f->sample_ts[k]
+                   : k > 0 ? f->sample_ts[k] - f->sample_ts[k - 1] : 1;
+        mp_buf_printf(out, "%s%.0f", k ? "," : "", w > 0 ? w : 0);
+    }
+    mp_buf_puts(out, "]}]}\n");
+done:
+    MP_FREE(path);
+    MP_FREE(frame);
+    MP_FREE(first);
 }
 
 #endif /* MEDPROF_IMPLEMENTATION_INCLUDED */

@@ -143,6 +143,7 @@ static int mpl_ticklog(lua_State *L)
     if (opts && mpl_opt_boolean(L, opts, "stacks", 0)) {
         if (mp_folded_new(&u->folded, &err) != MP_OK || mp_flame_new(&u->flame, &err) != MP_OK)
             return mpl_fail(L, &err);
+        mp_flame_keep_samples(u->flame);
         cfg.on_stack = mpl_tick_on_stack;
         cfg.stack_user = u; /* userdata do not move */
     }
@@ -335,6 +336,32 @@ static int mpl_tick_flamegraph(lua_State *L)
     return mpl_push_mpbuf(L, &b);
 }
 
+static mpl_tick *mpl_checkstacks(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    if (!u->flame) luaL_error(L, "this view needs medprof.ticklog(path, { stacks = true })");
+    if (mp_flame_failed(u->flame)) luaL_error(L, "out of memory while collecting stacks");
+    return u;
+}
+
+/* prof:cpuprofile() → Chrome's .cpuprofile JSON (DevTools, VS Code) */
+static int mpl_tick_cpuprofile(lua_State *L)
+{
+    mpl_tick *u = mpl_checkstacks(L);
+    mp_buf b = { 0 };
+    mp_report_cpuprofile(u->flame, &b);
+    return mpl_push_mpbuf(L, &b);
+}
+
+/* prof:speedscope([name]) → speedscope's JSON file format */
+static int mpl_tick_speedscope(lua_State *L)
+{
+    mpl_tick *u = mpl_checkstacks(L);
+    mp_buf b = { 0 };
+    mp_report_speedscope(u->flame, luaL_optstring(L, 2, NULL), &b);
+    return mpl_push_mpbuf(L, &b);
+}
+
 static int mpl_tick_close(lua_State *L)
 {
     mpl_tick *u = (mpl_tick *)luaL_checkudata(L, 1, MPL_TICK);
@@ -371,6 +398,8 @@ static const luaL_Reg mpl_tick_methods[] = {
     { "add", mpl_tick_add },
     { "folded", mpl_tick_folded },
     { "flamegraph", mpl_tick_flamegraph },
+    { "cpuprofile", mpl_tick_cpuprofile },
+    { "speedscope", mpl_tick_speedscope },
     { "close", mpl_tick_close },
     { NULL, NULL }
 };

@@ -34,7 +34,7 @@ local spec = {
     metavar = "FILE" },
   { "symbol-list", nil, "string", "C++ symbols from placed START END NAME lines", metavar = "FILE" },
   { "no-symbols", nil, "flag", "no C++ symbols: ticks in libraries count under the library" },
-  { "format", nil, "string", "text (node's report), json, svg (a flame graph), or folded (stacks for flamegraph.pl, inferno, speedscope)", default = "text",
+  { "format", nil, "string", "text (node's report), json, svg (a flame graph), folded (for flamegraph.pl, inferno), cpuprofile (Chrome DevTools, VS Code) or speedscope", default = "text",
     metavar = "FMT" },
   { "merge", nil, "flag", "sum all logs into one report" },
   { "icicle", nil, "flag", "--format svg: roots at the top, growing down" },
@@ -58,9 +58,11 @@ end
 
 local o, logs = args.parse(argv, spec)
 if #logs == 0 then args.die("process", "no log file given (medprof process LOG)", 2) end
-local formats = { text = true, json = true, svg = true, folded = true }
+local formats = { text = true, json = true, svg = true, folded = true, cpuprofile = true,
+                  speedscope = true }
 if not formats[o.format] then
-  args.die("process", ("--format must be text, json, svg or folded, not '%s'"):format(o.format), 2)
+  args.die("process", ("--format must be text, json, svg, folded, cpuprofile or speedscope, " ..
+                       "not '%s'"):format(o.format), 2)
 end
 local sink = io.stdout
 if o.output then
@@ -83,7 +85,7 @@ local opts = {
   separate_builtins = separate["builtins"], separate_stubs = separate["stubs"],
   ignore_unknown = o.ignore_unknown, state = state, runtime_timer = o.filter_runtime_timer,
   call_graph_size = o.call_graph_size, range = o.range, distortion = o.distortion,
-  symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format == "folded" or o.format == "svg",
+  symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format ~= "text" and o.format ~= "json",
 }
 if o.no_symbols then opts.symbols = false end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
@@ -96,6 +98,8 @@ end
 
 local function report(prof, name)
   if o.format == "folded" then return sink:write(prof:folded()) end
+  if o.format == "cpuprofile" then return sink:write(prof:cpuprofile()) end
+  if o.format == "speedscope" then return sink:write(prof:speedscope(name)) end
   if o.format == "svg" then
     return sink:write(prof:flamegraph{ title = o.title or name, icicle = o.icicle })
   end

@@ -218,6 +218,59 @@ static void flame_names_cannot_inject_markup(void **state)
     mp_flame_free(fl);
 }
 
+static void callframes_are_parsed_from_v8_names(void **state)
+{
+    mp__callframe cf;
+    (void)state;
+    mp__parse_callframe("JS: *searchPatients /srv/app/server.js:75:24", &cf);
+    assert_int_equal(cf.fn_len, 14);
+    assert_memory_equal(cf.fn, "searchPatients", 14);
+    assert_int_equal(cf.url_len, 18);
+    assert_memory_equal(cf.url, "/srv/app/server.js", 18);
+    assert_int_equal(cf.line, 74);
+    assert_int_equal(cf.col, 23);
+    mp__parse_callframe("JS: ~<anonymous> node:internal/main/run_main_module:1:1", &cf);
+    assert_int_equal(cf.fn_len, 0);
+    assert_int_equal(cf.line, 0);
+    mp__parse_callframe("v8::internal::Heap::Scavenge()", &cf);
+    assert_null(cf.url);
+    assert_int_equal(cf.line, -1);
+    assert_int_equal(cf.fn_len, strlen("v8::internal::Heap::Scavenge()"));
+    mp__parse_callframe("/usr/lib/x86_64-linux-gnu/libc.so.6", &cf);
+    assert_null(cf.url);
+    mp__parse_callframe("RegExp: item\\d+5", &cf);
+    assert_null(cf.url);
+}
+
+static void time_ordered_views_keep_every_sample(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_flame *fl;
+    mp_buf cpu = { 0 }, ss = { 0 };
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_flame_new(&fl, &err), MP_OK);
+    mp_flame_keep_samples(fl);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.on_stack = mp_flame_stack;
+    cfg.stack_user = fl;
+    p = parse(&cfg);
+    mp_report_cpuprofile(fl, &cpu);
+    mp_report_speedscope(fl, "t<1>", &ss);
+    /* four ticks at 5, 6, 7, 8 µs: leaves fn, fn, outer, UNKNOWN */
+    assert_non_null(strstr(cpu.data, "\"startTime\":5,\"endTime\":8,"));
+    assert_non_null(strstr(cpu.data, "\"timeDeltas\":[0,1,1,1]"));
+    assert_non_null(strstr(cpu.data, "\"functionName\":\"fn;semi\""));
+    assert_non_null(strstr(ss.data, "\"name\":\"t\\u003c1\\u003e\""));
+    assert_non_null(strstr(ss.data, "\"weights\":[1,1,1,1]"));
+    assert_non_null(strstr(ss.data, "\"endValue\":3,"));
+    mp_buf_free(&cpu);
+    mp_buf_free(&ss);
+    mp_tick_free(p);
+    mp_flame_free(fl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +280,8 @@ int main(void)
         cmocka_unit_test(merged_isolates_keep_counting),
         cmocka_unit_test(flame_tree_merges_frames_per_parent),
         cmocka_unit_test(flame_names_cannot_inject_markup),
+        cmocka_unit_test(callframes_are_parsed_from_v8_names),
+        cmocka_unit_test(time_ordered_views_keep_every_sample),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

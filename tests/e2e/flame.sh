@@ -21,6 +21,33 @@ expect_in "$tmp/icicle.svg" 'x&lt;y (410 ticks)' "the title is escaped"
 total=$(awk '{ s += $NF } END { print s }' "$tmp/folded")
 [ "$total" = 410 ] && ok "folded counts add up to 410" || bad "folded total '$total'"
 
+# The viewers' formats: the fields each requires, and totals equal to the report's.
+"$MEDPROF" process --format cpuprofile --symbol-list "$syms" -o "$tmp/small.cpuprofile" "$log"
+"$MEDPROF" process --format speedscope --symbol-list "$syms" -o "$tmp/small.speedscope.json" "$log"
+node -e '
+const fs = require("fs");
+const c = JSON.parse(fs.readFileSync(process.argv[1])), s = JSON.parse(fs.readFileSync(process.argv[2]));
+const ok = (cond, what) => console.log((cond ? "ok   " : "FAIL ") + what);
+const ids = new Set(c.nodes.map(n => n.id));
+ok(c.nodes.every(n => n.callFrame && typeof n.callFrame.functionName === "string" &&
+   typeof n.callFrame.url === "string" && Number.isInteger(n.callFrame.lineNumber) &&
+   Number.isInteger(n.callFrame.columnNumber) && Array.isArray(n.children)), "cpuprofile: every node has a callFrame");
+ok(c.samples.length === 410 && c.timeDeltas.length === 410, "cpuprofile: 410 samples and time deltas");
+ok(c.samples.every(id => ids.has(id)) && c.nodes.every(n => n.children.every(id => ids.has(id))), "cpuprofile: ids resolve");
+ok(c.nodes.reduce((a, n) => a + n.hitCount, 0) === 410, "cpuprofile: hit counts add up to 410");
+ok(c.timeDeltas.reduce((a, d) => a + d, 0) === c.endTime - c.startTime, "cpuprofile: deltas span start to end");
+const js = c.nodes.find(n => n.callFrame.url.endsWith("small.js") && n.callFrame.functionName);
+ok(js && js.callFrame.lineNumber >= 0 && js.callFrame.columnNumber >= 0, "cpuprofile: JS frames carry url, 0-based line and column");
+ok(s.$schema === "https://www.speedscope.app/file-format-schema.json" && Array.isArray(s.shared.frames), "speedscope: schema and frames");
+const p = s.profiles[0];
+ok(p.type === "sampled" && p.unit === "microseconds" && p.samples.length === 410 && p.weights.length === 410, "speedscope: a sampled profile of 410 stacks");
+ok(p.samples.every(st => st.every(i => Number.isInteger(i) && i >= 0 && i < s.shared.frames.length)), "speedscope: frame indices resolve");
+ok(new Set(s.shared.frames.map(f => f.name)).size === s.shared.frames.length, "speedscope: one frame per name");
+' "$tmp/small.cpuprofile" "$tmp/small.speedscope.json" >"$tmp/viewers" 2>&1
+cat "$tmp/viewers"
+fails=$((fails + $(grep -c '^FAIL' "$tmp/viewers")))
+grep -q '^ok' "$tmp/viewers" || bad "the viewer formats could not be checked"
+
 chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chrome" ]; then
     echo "skip headless chromium checks: chromium is not installed (apt-get install chromium)"
