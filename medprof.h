@@ -692,6 +692,9 @@ typedef struct mp_flame_options {
     int icicle;         /* nonzero: roots at the top, growing down */
     int width;          /* pixels, default 1200 */
     double min_width;   /* frames narrower than this many pixels are left out, default 0.1 */
+    const mp_flame *baseline; /* differential: colour each frame by the change of its share
+                                 of ticks against the same stack in this graph (red grew,
+                                 blue shrank; 5 points of share is full colour) */
 } mp_flame_options;
 
 MP_API mp_err mp_flame_new(mp_flame **out, mp_error *err);
@@ -8677,6 +8680,7 @@ typedef struct mp__flame_draw {
     double min_width;
     int icicle;
     double height;           /* of the frame area */
+    const mp_flame *base;    /* differential against this, or NULL */
 } mp__flame_draw;
 
 #define MP__FLAME_ROW 17.0
@@ -8719,7 +8723,39 @@ static uint32_t mp__flame_depth(const mp_flame *f, uint32_t node)
     return node == 0 ? best : best + 1;
 }
 
-static void mp__flame_frame(mp__flame_draw *d, uint32_t node, double x, int level)
+/* The child of parent named name, or MP__FNONE: a lookup that never adds. */
+static uint32_t mp__flame_find(const mp_flame *f, uint32_t parent, const char *name)
+{
+    uint64_t h = mp__fnode_hash(parent, name);
+    uint32_t j = (uint32_t)(h & (f->icap - 1));
+    for (; f->index[j] != MP__FNONE; j = (j + 1) & (f->icap - 1)) {
+        const mp__fnode *n = &f->nodes[f->index[j]];
+        if (n->hash == h && n->parent == parent && strcmp(n->name, name) == 0) return f->index[j];
+    }
+    return MP__FNONE;
+}
+
+/* Differential colouring: the frame's share now minus its share in the baseline, as an
+   inline fill, and the change in percentage points for its title. */
+static double mp__flame_delta(const mp__flame_draw *d, uint32_t node, uint32_t base)
+{
+    const mp_flame *b = d->base;
+    double now = (double)d->f->nodes[node].total / (double)d->f->nodes[0].total;
+    double before = base != MP__FNONE && b->nodes[0].total
+                        ? (double)b->nodes[base].total / (double)b->nodes[0].total : 0;
+    return (now - before) * 100;
+}
+
+static void mp__flame_fill(mp_buf *out, double delta)
+{
+    double i = fabs(delta) / 5 > 1 ? 1 : fabs(delta) / 5;
+    int lo = (int)(230 - 190 * i);
+    if (delta > 0) mp_buf_printf(out, " style=\"fill:rgb(255,%d,%d)\"", lo, lo);
+    else if (delta < 0) mp_buf_printf(out, " style=\"fill:rgb(%d,%d,255)\"", lo, lo);
+    else mp_buf_puts(out, " style=\"fill:rgb(230,230,230)\"");
+}
+
+static void mp__flame_frame(mp__flame_draw *d, uint32_t node, uint32_t base, double x, int level)
 {
     const mp__fnode *n = &d->f->nodes[node];
     double w = (double)n->total * d->scale, y, cx;
@@ -8736,15 +8772,27 @@ static void mp__flame_frame(mp__flame_draw *d, uint32_t node, double x, int leve
         mp__buf_xml(d->out, name);
         mp_buf_printf(d->out, " (%llu ticks, ", (unsigned long long)n->total);
         mp_buf_js_fixed(d->out, (double)n->total * 100.0 / (double)d->f->nodes[0].total, 2);
-        mp_buf_printf(d->out, "%%)</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"/>"
-                              "<text x=\"%.2f\" y=\"%.1f\"></text></g>\n",
-                      x, y, w, MP__FLAME_ROW - 1, x + 3, y + 12);
+        if (d->base) {
+            double delta = mp__flame_delta(d, node, base);
+            mp_buf_puts(d->out, "%, ");
+            if (delta >= 0) mp_buf_puts(d->out, "+");
+            mp_buf_js_fixed(d->out, delta, 2);
+            mp_buf_puts(d->out, " points)</title>");
+        } else {
+            mp_buf_puts(d->out, "%)</title>");
+        }
+        mp_buf_printf(d->out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"", x, y,
+                      w, MP__FLAME_ROW - 1);
+        if (d->base) mp__flame_fill(d->out, mp__flame_delta(d, node, base));
+        mp_buf_printf(d->out, "/><text x=\"%.2f\" y=\"%.1f\"></text></g>\n", x + 3, y + 12);
     }
     kids = mp__flame_sorted(d->f, node);
     if (!kids && d->f->nodes[node].nchildren) { d->out->failed = 1; return; }
     cx = x;
     for (i = 0; i < d->f->nodes[node].nchildren; i++) {
-        mp__flame_frame(d, kids[i], cx, level + 1);
+        uint32_t kb = d->base && base != MP__FNONE
+                          ? mp__flame_find(d->base, base, d->f->nodes[kids[i]].name) : MP__FNONE;
+        mp__flame_frame(d, kids[i], kb, cx, level + 1);
         cx += (double)d->f->nodes[kids[i]].total * d->scale;
     }
     MP_FREE(kids);
@@ -8816,7 +8864,8 @@ MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts
                        "<text id=\"search\" class=\"button\" x=\"%d\" y=\"22\">Search</text>\n"
                        "<text id=\"details\" class=\"legend\" x=\"10\" y=\"38\"> </text>\n",
                   (unsigned long long)f->nodes[0].total, width - 150, width - 60);
-    mp__flame_frame(&d, 0, 10, 0);
+    d.base = opts ? opts->baseline : NULL;
+    mp__flame_frame(&d, 0, 0, 10, 0);
     for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         double x = 10 + (double)i * 130, y = MP__FLAME_TOP + d.height + 20;
         mp_buf_printf(out, "<g class=\"%s\"><rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"10\"/>"

@@ -315,10 +315,11 @@ static int mpl_tick_folded(lua_State *L)
     return mpl_push_mpbuf(L, &b);
 }
 
-/* prof:flamegraph{ title =, icicle =, width = } → an SVG document (with stacks = true) */
+/* prof:flamegraph{ title =, icicle =, width =, baseline = other } → an SVG document (with
+   stacks = true); with a baseline, a differential graph coloured by change of share */
 static int mpl_tick_flamegraph(lua_State *L)
 {
-    static const char *const keys[] = { "title", "icicle", "width", NULL };
+    static const char *const keys[] = { "title", "icicle", "width", "baseline", NULL };
     mpl_tick *u = mpl_checktick(L, 1);
     mp_flame_options fo;
     mp_buf b = { 0 };
@@ -329,6 +330,12 @@ static int mpl_tick_flamegraph(lua_State *L)
         fo.title = mpl_opt_string(L, 2, "title", NULL);
         fo.icicle = mpl_opt_boolean(L, 2, "icicle", 0);
         fo.width = (int)mpl_opt_integer(L, 2, "width", 0);
+        if (lua_getfield(L, 2, "baseline") != LUA_TNIL) {
+            mpl_tick *base = (mpl_tick *)luaL_checkudata(L, -1, MPL_TICK);
+            if (!base->flame) return luaL_error(L, "the baseline needs { stacks = true } too");
+            fo.baseline = base->flame;
+        }
+        lua_pop(L, 1);
     }
     if (!u->flame) return luaL_error(L, "flame graphs need medprof.ticklog(path, { stacks = true })");
     if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");

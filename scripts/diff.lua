@@ -1,0 +1,92 @@
+-- compare two tick logs: the functions whose share of ticks moved most, or a differential flame graph
+local medprof = require "medprof"
+local args = require "medprof.args"
+
+local spec = {
+  name = "diff",
+  usage = "[options] BEFORE.log AFTER.log",
+  summary = "Reads two V8 tick logs (before and after a change) and prints the functions by\n" ..
+            "change in their share of ticks: self (the function itself was running) and total\n" ..
+            "(it was on the stack), biggest movers first. --format svg draws AFTER's flame graph\n" ..
+            "coloured by each frame's change against BEFORE: red grew, blue shrank.",
+  { "format", "f", "string", "text (a table) or svg (a differential flame graph)", default = "text" },
+  { "top", "n", "integer", "rows of the table", default = 25 },
+  { "output", "o", "string", "write to FILE instead of stdout", metavar = "FILE" },
+  { "icicle", nil, "flag", "--format svg: roots at the top" },
+  { "symbols", nil, "string", "C++ symbols from a `medprof symbols` file", metavar = "FILE" },
+}
+
+local o, logs = args.parse(arg, spec)
+if #logs ~= 2 then args.die("diff", "give two logs: BEFORE and AFTER", 2) end
+if o.format ~= "text" and o.format ~= "svg" then
+  args.die("diff", ("--format must be text or svg, not '%s'"):format(o.format), 2)
+end
+
+local profs = {}
+for i, log in ipairs(logs) do
+  local prof, err = medprof.ticklog(log, { stacks = true, symbols = o.symbols })
+  if not prof then args.die("diff", err) end
+  profs[i] = prof
+end
+
+local sink = io.stdout
+if o.output then
+  local err
+  sink, err = io.open(o.output, "w")
+  if not sink then args.die("diff", err) end
+end
+
+if o.format == "svg" then
+  sink:write(profs[2]:flamegraph{ baseline = profs[1], icicle = o.icicle,
+    title = ("%s vs %s (red: more of the ticks, blue: fewer)"):format(logs[2], logs[1]) })
+  if sink ~= io.stdout then sink:close() end
+  return
+end
+
+-- Self and total share of every name, in % of the profile's ticks, from the folded stacks:
+-- a name counts once per stack for its total, however often it recurses.
+local function shares(prof)
+  local self, total, ticks = {}, {}, 0
+  for stack, count in prof:folded():gmatch("([^\n]*) (%d+)\n") do
+    count = tonumber(count)
+    ticks = ticks + count
+    local seen, last = {}, nil
+    for name in stack:gmatch("[^;]+") do
+      if not seen[name] then
+        seen[name] = true
+        total[name] = (total[name] or 0) + count
+      end
+      last = name
+    end
+    self[last] = (self[last] or 0) + count
+  end
+  for _, t in ipairs{ self, total } do
+    for k, v in pairs(t) do t[k] = v * 100 / math.max(ticks, 1) end
+  end
+  return self, total, ticks
+end
+
+local s1, t1, n1 = shares(profs[1])
+local s2, t2, n2 = shares(profs[2])
+local rows = {}
+for name in pairs(t1) do rows[name] = true end
+for name in pairs(t2) do rows[name] = true end
+local list = {}
+for name in pairs(rows) do
+  list[#list + 1] = { name = name, self = (s2[name] or 0) - (s1[name] or 0),
+                      total = (t2[name] or 0) - (t1[name] or 0) }
+end
+table.sort(list, function(a, b)
+  local ka, kb = math.max(math.abs(a.self), math.abs(a.total)), math.max(math.abs(b.self), math.abs(b.total))
+  if ka ~= kb then return ka > kb end
+  return a.name < b.name
+end)
+
+sink:write(("before: %s (%d ticks)\nafter:  %s (%d ticks)\n\n"):format(logs[1], n1, logs[2], n2))
+sink:write(("%-22s  %-22s  %s\n"):format("   self %: before after", "  total %: before after", "name"))
+for i = 1, math.min(o.top, #list) do
+  local r = list[i]
+  sink:write(("%6.1f %6.1f %+7.1f   %6.1f %6.1f %+7.1f   %s\n"):format(s1[r.name] or 0, s2[r.name] or 0,
+    r.self, t1[r.name] or 0, t2[r.name] or 0, r.total, r.name))
+end
+if sink ~= io.stdout then sink:close() end
