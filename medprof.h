@@ -617,6 +617,9 @@ MP_API int mp_load_result_interrupted(const mp_load_result *r);
 MP_API size_t mp_load_result_seconds(const mp_load_result *r);
 MP_API void mp_load_result_second(const mp_load_result *r, size_t i, uint64_t *requests,
                                   uint64_t *errors, double *p50, double *p99);
+/* Any percentile p (0-100, µs) of second i's responses, from the same per-second histogram
+   (coarse: about 12 % accuracy, for charts); 0 if that second had none. */
+MP_API double mp_load_result_second_percentile(const mp_load_result *r, size_t i, double p);
 /* A warning for the reader ("target rate 5000/s not reached: 3100/s"), or NULL. */
 MP_API const char *mp_load_result_warning(const mp_load_result *r);
 
@@ -6896,6 +6899,11 @@ MP__DEF void mp_load_result_second(const mp_load_result *r, size_t i, uint64_t *
     *p99 = mp__coarse_percentile(s->lat, 99);
 }
 
+MP__DEF double mp_load_result_second_percentile(const mp_load_result *r, size_t i, double p)
+{
+    return i < r->nseconds ? mp__coarse_percentile(r->series[i].lat, p) : 0;
+}
+
 MP__DEF mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *src,
                                     mp_error *err)
 {
@@ -8330,49 +8338,47 @@ static void mp__chart_rate(const mp_load_result *r, mp_buf *b)
     mp__chart_close(&c);
 }
 
-/* p50 and p99 of each second's responses, in ms. */
+/* p50, p95 and p99 of each second's responses, in ms. */
 static void mp__chart_latency_series(const mp_load_result *r, mp_buf *b)
 {
-    size_t n = mp_load_result_seconds(r), i;
+    static const double pcts[] = { 50, 95, 99 };
+    static const char *const cls[] = { "p50", "p95", "p99" };
+    size_t n = mp_load_result_seconds(r), i, line;
     double peak = 0.001;
-    int line;
     mp__chart c;
     for (i = 0; i < n; i++) {
-        uint64_t req, errs;
-        double p50, p99;
-        mp_load_result_second(r, i, &req, &errs, &p50, &p99);
-        if (p99 / 1000 > peak) peak = p99 / 1000;
+        double v = mp_load_result_second_percentile(r, i, 99) / 1000;
+        if (v > peak) peak = v;
     }
     mp__chart_open(&c, b, "latency per second", (double)(n ? n : 1), peak);
     mp__chart_y_axis(&c, "ms");
-    for (line = 0; line < 2; line++) {
-        mp_buf_printf(b, "<polyline class=\"%s\" points=\"", line ? "p99" : "p50");
+    for (line = 0; line < 3; line++) {
+        mp_buf_printf(b, "<polyline class=\"%s\" points=\"", cls[line]);
         for (i = 0; i < n; i++) {
             uint64_t req, errs;
             double p50, p99;
             mp_load_result_second(r, i, &req, &errs, &p50, &p99);
             if (req == 0) continue; /* no response that second: no point */
             mp_buf_printf(b, "%.1f,%.1f ", mp__chart_px(&c, (double)i + 0.4),
-                          mp__chart_py(&c, (line ? p99 : p50) / 1000));
+                          mp__chart_py(&c, mp_load_result_second_percentile(r, i, pcts[line]) / 1000));
         }
         mp_buf_puts(b, "\"/>\n");
-        /* A dot per second too, with its values: a run of one second has no line. */
+        /* A dot per second too, with its value: a run of one second has no line. */
         for (i = 0; i < n; i++) {
             uint64_t req, errs;
             double p50, p99, v;
             mp_load_result_second(r, i, &req, &errs, &p50, &p99);
             if (req == 0) continue;
-            v = (line ? p99 : p50) / 1000;
+            v = mp_load_result_second_percentile(r, i, pcts[line]) / 1000;
             mp_buf_printf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>second "
-                             "%zu: %s ", line ? "p99" : "p50", mp__chart_px(&c, (double)i + 0.4),
-                          mp__chart_py(&c, v), i + 1, line ? "p99" : "p50");
+                             "%zu: %s ", cls[line], mp__chart_px(&c, (double)i + 0.4),
+                          mp__chart_py(&c, v), i + 1, cls[line]);
             mp_buf_js_fixed(b, v, 2);
             mp_buf_puts(b, " ms</title></circle>\n");
         }
     }
     mp__chart_time_axis(&c);
-    mp__chart_legend(&c, 0, "p50", "p50");
-    mp__chart_legend(&c, 1, "p99", "p99");
+    for (line = 0; line < 3; line++) mp__chart_legend(&c, (int)line, cls[line], cls[line]);
     mp__chart_close(&c);
 }
 
@@ -8466,7 +8472,9 @@ static const char mp__html_style[] =
     "svg text{font:11px system-ui,sans-serif;fill:#444}.grid{stroke:#e5e5e5}"
     ".frame{fill:none;stroke:#999}.req{fill:#4a7bd0}.err{fill:#d04a4a}"
     ".p50{fill:none;stroke:#4a7bd0;stroke-width:2}.p99{fill:none;stroke:#d0904a;stroke-width:2}"
-    "rect.p50,circle.p50{fill:#4a7bd0}rect.p99,circle.p99{fill:#d0904a}.note{color:#666}";
+    ".p95{fill:none;stroke:#9a6ad0;stroke-width:2}"
+    "rect.p50,circle.p50{fill:#4a7bd0}rect.p95,circle.p95{fill:#9a6ad0}"
+    "rect.p99,circle.p99{fill:#d0904a}.note{color:#666}";
 
 MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out)
 {
@@ -8490,7 +8498,7 @@ MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_
     mp__html_summary(r, h, out);
     mp_buf_puts(out, "<h2>Requests per second</h2>\n");
     mp__chart_rate(r, out);
-    mp_buf_puts(out, "<h2>Response time per second (p50, p99)</h2>\n");
+    mp_buf_puts(out, "<h2>Response time per second (p50, p95, p99)</h2>\n");
     mp__chart_latency_series(r, out);
     if (h && mp_load_hist_count(h) > 0) {
         mp_buf_puts(out, "<h2>Response time distribution</h2>\n");

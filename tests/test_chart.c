@@ -45,6 +45,9 @@ static void page_has_summary_charts_and_codes(void **state)
     assert_int_equal(count(page.data, "</svg>"), 3);
     assert_non_null(strstr(page.data, "<th>requests</th><td>120</td>"));
     assert_non_null(strstr(page.data, "<td>http.codes.200</td><td>120</td>"));
+    assert_int_equal(count(page.data, "<polyline class=\"p50\""), 2); /* per second; distribution */
+    assert_int_equal(count(page.data, "<polyline class=\"p95\""), 1);
+    assert_int_equal(count(page.data, "<polyline class=\"p99\""), 1);
     assert_non_null(strstr(page.data, "Patient?name=smi"));
     assert_null(strstr(page.data, "<script"));
     assert_non_null(strstr(page.data, "</html>\n"));
