@@ -39,7 +39,7 @@ local spec = {
   { "merge", nil, "flag", "sum all logs into one report" },
   { "icicle", nil, "flag", "--format svg: roots at the top, growing down" },
   { "title", nil, "string", "--format svg: the graph's title (default: the log's name)" },
-  { "output", "o", "string", "write to FILE instead of stdout", metavar = "FILE" },
+  { "output", nil, "string", "write to FILE instead of stdout (-o is node's --other)", metavar = "FILE" },
 }
 
 -- node's parseBool: "--separate-ic" alone and anything but "true"/"1" mean false.

@@ -9,8 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 log=../shared/testdata/node20/small-v8.log
 syms=tests/data/tick-small.syms
 
-"$MEDPROF" process --format svg --symbol-list "$syms" -o "$tmp/flame.svg" "$log" 2>"$tmp/err"
-[ $? = 0 ] && ok "--format svg -o FILE" || { bad "--format svg failed"; cat "$tmp/err"; }
+"$MEDPROF" process --format svg --symbol-list "$syms" --output "$tmp/flame.svg" "$log" 2>"$tmp/err"
+[ $? = 0 ] && ok "--format svg --output FILE" || { bad "--format svg failed"; cat "$tmp/err"; }
 xmllint --noout "$tmp/flame.svg" 2>"$tmp/xml" && ok "the SVG is well-formed (xmllint)" || { bad "xmllint"; cat "$tmp/xml"; }
 expect_in "$tmp/flame.svg" 'data-total="410"' "the graph's total is the report's 410 ticks"
 expect_in "$tmp/flame.svg" '<title>all (410 ticks, 100.00%)' "the root frame holds every tick"
@@ -22,8 +22,8 @@ total=$(awk '{ s += $NF } END { print s }' "$tmp/folded")
 [ "$total" = 410 ] && ok "folded counts add up to 410" || bad "folded total '$total'"
 
 # The viewers' formats: the fields each requires, and totals equal to the report's.
-"$MEDPROF" process --format cpuprofile --symbol-list "$syms" -o "$tmp/small.cpuprofile" "$log"
-"$MEDPROF" process --format speedscope --symbol-list "$syms" -o "$tmp/small.speedscope.json" "$log"
+"$MEDPROF" process --format cpuprofile --symbol-list "$syms" --output "$tmp/small.cpuprofile" "$log"
+"$MEDPROF" process --format speedscope --symbol-list "$syms" --output "$tmp/small.speedscope.json" "$log"
 node -e '
 const fs = require("fs");
 const c = JSON.parse(fs.readFileSync(process.argv[1])), s = JSON.parse(fs.readFileSync(process.argv[2]));
