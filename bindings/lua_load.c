@@ -299,17 +299,6 @@ static int mpl_load_result(lua_State *L)
 
 /* ---- result methods ---------------------------------------------------------------------- */
 
-static int mpl_push_buf(lua_State *L, mp_buf *b)
-{
-    if (b->failed) {
-        mp_buf_free(b);
-        return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, b->data ? b->data : "", b->len);
-    mp_buf_free(b);
-    return 1;
-}
-
 static int mpl_result_report(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);

@@ -293,17 +293,6 @@ static int mpl_tick_warnings(lua_State *L)
     return 1;
 }
 
-static int mpl_push_mpbuf(lua_State *L, mp_buf *b)
-{
-    if (b->failed) {
-        mp_buf_free(b);
-        return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, b->data ? b->data : "", b->len);
-    mp_buf_free(b);
-    return 1;
-}
-
 /* prof:folded() → "outer;...;top COUNT" lines for flamegraph.pl, inferno or speedscope */
 static int mpl_tick_folded(lua_State *L)
 {
@@ -312,7 +301,7 @@ static int mpl_tick_folded(lua_State *L)
     if (!u->folded) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
     if (mp_folded_failed(u->folded)) return luaL_error(L, "out of memory while collecting stacks");
     mp_report_folded(u->folded, &b);
-    return mpl_push_mpbuf(L, &b);
+    return mpl_push_buf(L, &b);
 }
 
 /* prof:flamegraph{ title =, icicle =, width =, baseline = other } → an SVG document (with
@@ -340,7 +329,7 @@ static int mpl_tick_flamegraph(lua_State *L)
     if (!u->flame) return luaL_error(L, "flame graphs need medprof.ticklog(path, { stacks = true })");
     if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");
     mp_report_flame_svg(u->flame, &fo, &b);
-    return mpl_push_mpbuf(L, &b);
+    return mpl_push_buf(L, &b);
 }
 
 static mpl_tick *mpl_checkstacks(lua_State *L)
@@ -357,7 +346,7 @@ static int mpl_tick_cpuprofile(lua_State *L)
     mpl_tick *u = mpl_checkstacks(L);
     mp_buf b = { 0 };
     mp_report_cpuprofile(u->flame, &b);
-    return mpl_push_mpbuf(L, &b);
+    return mpl_push_buf(L, &b);
 }
 
 /* prof:speedscope([name]) → speedscope's JSON file format */
@@ -366,7 +355,7 @@ static int mpl_tick_speedscope(lua_State *L)
     mpl_tick *u = mpl_checkstacks(L);
     mp_buf b = { 0 };
     mp_report_speedscope(u->flame, luaL_optstring(L, 2, NULL), &b);
-    return mpl_push_mpbuf(L, &b);
+    return mpl_push_buf(L, &b);
 }
 
 static int mpl_tick_close(lua_State *L)

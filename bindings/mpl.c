@@ -12,6 +12,17 @@ int mpl_fail(lua_State *L, const mp_error *err)
     return 3;
 }
 
+int mpl_push_buf(lua_State *L, mp_buf *b)
+{
+    if (b->failed) {
+        mp_buf_free(b);
+        return luaL_error(L, "out of memory");
+    }
+    lua_pushlstring(L, b->data ? b->data : "", b->len);
+    mp_buf_free(b);
+    return 1;
+}
+
 static int mpl_is_allowed(const char *key, const char *const allowed[])
 {
     for (; *allowed; allowed++)

@@ -19,6 +19,10 @@ int mpl_fail(lua_State *L, const mp_error *err);
    interpreter's signal hook (medprof's CLI, or lua.c's) raises "interrupted" at the next
    instruction, so the script unwinds and every <close> and __gc stops its children. */
 
+/* Pushes the buffer's text as a string and frees the buffer; raises on an allocation
+   failure it recorded. Returns 1. */
+int mpl_push_buf(lua_State *L, mp_buf *b);
+
 /* Raises if the table at idx has a string key not in allowed (NULL-terminated) or any
    non-array key that is not a string. */
 void mpl_check_keys(lua_State *L, int idx, const char *const allowed[]);
