@@ -125,7 +125,7 @@ deps:
 valgrind: deps
 	@$(MAKE) --no-print-directory run-valgrind BUILD=build/valgrind OPT="-O1 -g"
 
-run-valgrind: $(C_TESTS)
+run-valgrind: $(C_TESTS) $(TEST_SERVERS)
 	@set -e; for t in $(C_TESTS); do \
 	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	        --error-exitcode=1 --trace-children=no $$t >$$t.valgrind 2>&1 || \
