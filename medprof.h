@@ -485,7 +485,7 @@ typedef struct mp_report_options {
 MP_API mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *opts,
                              mp_buf *out, mp_error *err);
 /* Appends the same data as one JSON object: {"log":, "ticks":{...}, "shared":[...],
-   "javascript":[...], "cpp":[...], "summary":{...}, "entry_points":[...],
+   "javascript":[...], "cpp":[...], "summary":{...}, "entry_points":[...], "on_stack":[...],
    "bottom_up":{...}, "warnings":[...]}. */
 MP_API mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
                              mp_buf *out, mp_error *err);
@@ -3246,6 +3246,8 @@ typedef struct mp__tk_str {
     uint8_t skip;           /* skipThisFunction cache: 0 unknown, 1 keep, 2 skip */
     uint64_t self;          /* flat profile: ticks with this name on top */
     uint64_t centry;        /* C++ entry point ticks */
+    uint64_t on_stack;      /* ticks with this name anywhere on the stack, once per tick */
+    uint64_t stamp;         /* the tick that last counted on_stack (1 + tick number) */
 } mp__tk_str;
 
 enum { MP__TK_CT_NONE = 0, MP__TK_CT_CPP = 1, MP__TK_CT_LIB = 2 };
@@ -4616,6 +4618,13 @@ static void mp__tk_record(mp_tick_profile *p, size_t depth)
     if (n == 0) return;
     if (p->cfg.on_stack) mp__tk_report_stack(p, n);
     p->strs[p->names[0]].self++;
+    for (i = 0; i < n; i++) {
+        mp__tk_str *str = &p->strs[p->names[i]];
+        if (str->stamp != p->ticks) { /* a recursive name counts once per tick */
+            str->stamp = p->ticks;
+            str->on_stack++;
+        }
+    }
     /* Only the levels the heavy profile can print are kept: a node's total is the number
        of paths through it, which cutting deeper levels does not change. */
     if (n > (size_t)p->depth) n = (size_t)p->depth;
@@ -5472,6 +5481,24 @@ static void mp__rp_json_rows(const mp_tick_profile *p, mp_buf *out, int sec, uin
     mp_buf_puts(out, "]");
 }
 
+/* ,"on_stack":[{"name":, "ticks":}...]: every name by the ticks it was on the stack for
+   (its total share, where the rows give the self share), in the order names were met. */
+static void mp__rp_json_on_stack(const mp_tick_profile *p, mp_buf *out)
+{
+    uint32_t i;
+    int first = 1;
+    mp_buf_puts(out, ",\"on_stack\":[");
+    for (i = 0; i < p->nstrs; i++) {
+        const mp__tk_str *str = &p->strs[i];
+        if (!str->on_stack) continue;
+        mp_buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+        mp_buf_json_string(out, str->s, str->len);
+        mp_buf_printf(out, ",\"ticks\":%llu}", (unsigned long long)str->on_stack);
+        first = 0;
+    }
+    mp_buf_puts(out, "]");
+}
+
 static void mp__rp_json_node(const mp_tick_profile *p, mp_buf *out, uint32_t i, int depth)
 {
     const mp_tick_node *n = &p->view[i];
@@ -5521,6 +5548,7 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
                   (unsigned long long)s->unaccounted);
     mp_buf_puts(out, ",\"entry_points\":");
     mp__rp_json_rows(p, out, MP_TICK_ENTRY, p->entry_total);
+    mp__rp_json_on_stack(p, out);
     mp_buf_puts(out, ",\"bottom_up\":");
     mp__rp_json_node(p, out, 0, 0);
     mp_buf_printf(out, ",\"records\":{\"lines\":%llu,\"unknown\":%llu,\"skipped\":%llu}",

@@ -21,6 +21,17 @@ expect_in "$tmp/same" "^before: .*small-v8.log (410 ticks)" "the header names bo
 expect_in "$tmp/diff.svg" 'style="fill:rgb(' "frames are coloured by their change"
 expect_in "$tmp/diff.svg" 'points)</title>' "titles give the change in points"
 
+# JSON profiles (`medprof process --format json`) give the same table as their logs.
+"$MEDPROF" process --format json "$small" >"$tmp/a.json"
+"$MEDPROF" process --format json "$http" >"$tmp/b.json"
+"$MEDPROF" diff --top 15 "$small" "$http" | sed -n '4,$p' >"$tmp/from-logs"
+"$MEDPROF" diff --top 15 "$tmp/a.json" "$tmp/b.json" | sed -n '4,$p' >"$tmp/from-json"
+[ -s "$tmp/from-json" ] && cmp -s "$tmp/from-logs" "$tmp/from-json" &&
+    ok "two JSON profiles give the logs' table" || { bad "JSON and log tables differ"; diff "$tmp/from-logs" "$tmp/from-json"; }
+"$MEDPROF" diff --format svg "$tmp/a.json" "$tmp/b.json" >"$tmp/out" 2>&1
+[ $? = 2 ] && ok "no differential graph from JSON profiles: exit 2" || bad "svg from JSON exit code"
+expect_in "$tmp/out" "JSON profiles carry no stacks" "and it says why"
+
 "$MEDPROF" diff "$small" >"$tmp/out" 2>&1
 [ $? = 2 ] && ok "one log: exit 2" || bad "one-log exit code"
 "$MEDPROF" diff "$small" /nonexistent.log >"$tmp/out" 2>&1
