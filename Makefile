@@ -119,6 +119,13 @@ deps:
 	echo "installing:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+	@# Headless Chromium renders the SVG and HTML reports in the tests. Best effort: without it
+	@# those checks say "skip" and everything else runs.
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+	    echo "installing: chromium (for the browser checks of the reports)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || \
+	    echo "chromium could not be installed: the browser checks will be skipped"; }
 
 # Every cmocka suite under valgrind's leak checker (a separate build: valgrind and ASan
 # do not mix). Fails on any leak or memory error.

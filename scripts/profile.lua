@@ -11,8 +11,8 @@ local spec = {
             "run where their symbols are; NODE_ENV=production unless set), waits until it\n" ..
             "answers, drives load at it and prints the artillery-style summary, stops it like\n" ..
             "Ctrl+C, processes the tick log(s) this run produced, and writes processed.txt,\n" ..
-            "flame.svg, report.json, report.html (load charts), server.log and the tick logs\n" ..
-            "into the output directory.",
+            "flame.svg, profile.cpuprofile, profile.speedscope.json, report.json, report.html\n" ..
+            "(load charts), server.log and the tick logs into the output directory.",
   { "url", "u", "string", "URL to load", default = "http://localhost:8103/healthcheck", metavar = "URL" },
   { "count", "c", "integer", "virtual users (artillery quick)", default = 20 },
   { "num", "n", "integer", "requests per virtual user", default = 100 },
@@ -80,9 +80,18 @@ if run then
     local f = assert(io.open(out .. "/" .. name, "w"))
     f:write(p.prof:report{})
     f:close()
-    f = assert(io.open(out .. "/" .. name:gsub("^processed", "flame"):gsub("%.txt$", ".svg"), "w"))
-    f:write(p.prof:flamegraph{ title = table.concat(run.command, " ") })
-    f:close()
+    -- the viewers' files: flame.svg, profile.cpuprofile (Chrome DevTools, VS Code),
+    -- profile.speedscope.json (speedscope.app); "-N" for a second isolate on
+    local suffix = i == 1 and "" or ("-%d"):format(i)
+    for file, text in pairs{
+      ["flame" .. suffix .. ".svg"] = p.prof:flamegraph{ title = table.concat(run.command, " ") },
+      ["profile" .. suffix .. ".cpuprofile"] = p.prof:cpuprofile(),
+      ["profile" .. suffix .. ".speedscope.json"] = p.prof:speedscope(p.log:match("[^/]+$")),
+    } do
+      f = assert(io.open(out .. "/" .. file, "w"))
+      f:write(text)
+      f:close()
+    end
     report.profiles[i] = { log = p.log, processed = out .. "/" .. name, summary = p.prof:summary(),
       js = p.prof:top{ section = "js", n = 20 }, cpp = p.prof:top{ section = "cpp", n = 20 } }
   end
@@ -117,8 +126,9 @@ if main then
       say("  %6d  %5.1f%%  %s", row.ticks, row.pct, row.name)
     end
   end
-  say("files: %s, %s/flame.svg, %s/report.json, %s/report.html, %s/server.log", main.processed,
-      out, out, out, out)
+  say("files: %s, %s/flame.svg, %s/profile.cpuprofile, %s/profile.speedscope.json,\n" ..
+      "       %s/report.json, %s/report.html, %s/server.log", main.processed, out, out, out, out,
+      out, out)
 elseif not o.load_only then
   die("no profile was written")
 else

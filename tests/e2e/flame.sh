@@ -48,33 +48,14 @@ cat "$tmp/viewers"
 fails=$((fails + $(grep -c '^FAIL' "$tmp/viewers")))
 grep -q '^ok' "$tmp/viewers" || bad "the viewer formats could not be checked"
 
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chrome" ]; then
+if [ -z "$CHROME" ]; then
     echo "skip headless chromium checks: chromium is not installed (apt-get install chromium)"
     finish
 fi
-run_chrome() {
-    timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$tmp/profile" "$@" 2>/dev/null
-}
-run_chrome --dump-dom "file://$tmp/flame.svg" >"$tmp/dom"
+run_chrome "$tmp/profile" --dump-dom "file://$tmp/flame.svg" >"$tmp/dom"
 grep -q '<text x="[0-9.]*" y="[0-9.]*">[^<][^<]*</text></g>' "$tmp/dom" &&
     ok "chromium ran the script (frame labels drawn)" || bad "no labels in chromium's DOM: the script did not run"
-run_chrome --window-size=1200,500 --screenshot="$tmp/flame.png" "file://$tmp/flame.svg" >/dev/null
-# Not blank: the PNG decodes to many distinct colours (node's zlib; no image tools needed).
-colours=$(node -e '
-const fs = require("fs"), zlib = require("zlib");
-const png = fs.readFileSync(process.argv[1]);
-let off = 8, idat = [], w = 0;
-while (off < png.length) {
-  const len = png.readUInt32BE(off), type = png.toString("ascii", off + 4, off + 8);
-  if (type === "IHDR") w = png.readUInt32BE(off + 8);
-  if (type === "IDAT") idat.push(png.subarray(off + 8, off + 8 + len));
-  off += 12 + len;
-}
-const raw = zlib.inflateSync(Buffer.concat(idat)), seen = new Set();
-for (let i = 0; i < raw.length; i += 4 * 7) seen.add(raw.readUInt32BE(i));
-console.log(seen.size);' "$tmp/flame.png" 2>/dev/null)
+run_chrome "$tmp/profile" --window-size=1200,500 --screenshot="$tmp/flame.png" "file://$tmp/flame.svg" >/dev/null
+colours=$(png_colours "$tmp/flame.png")
 [ "${colours:-0}" -gt 20 ] && ok "the screenshot is not blank ($colours sampled values)" || bad "blank screenshot ($colours)"
 finish

@@ -27,4 +27,29 @@ start_hostile() {
     port=$(sed -n 's/port //p' "$1/server.out")
 }
 
+# Headless Chromium (Debian's chromium), when installed: CHROME is empty otherwise and the
+# caller reports its browser checks as skipped.
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+run_chrome() { # run_chrome PROFILE_DIR ARGS...
+    _dir=$1; shift
+    timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$_dir" "$@" 2>/dev/null
+}
+# png_colours FILE: how many distinct values a sample of the decoded pixels has (0: blank).
+png_colours() {
+    node -e '
+const fs = require("fs"), zlib = require("zlib");
+const png = fs.readFileSync(process.argv[1]);
+let off = 8, idat = [];
+while (off < png.length) {
+  const len = png.readUInt32BE(off), type = png.toString("ascii", off + 4, off + 8);
+  if (type === "IDAT") idat.push(png.subarray(off + 8, off + 8 + len));
+  off += 12 + len;
+}
+const raw = zlib.inflateSync(Buffer.concat(idat)), seen = new Set();
+for (let i = 0; i + 4 <= raw.length; i += 4 * 7) seen.add(raw.readUInt32BE(i));
+console.log(seen.size);' "$1" 2>/dev/null || echo 0
+}
+
 finish() { [ "$fails" = 0 ]; exit $?; }

@@ -32,6 +32,27 @@ expect_in "$tmp/topjs" "JS: \*\(searchPatients\|distance\|scorePatient\) .*examp
 xmllint --noout "$tmp/run/flame.svg" 2>"$tmp/xml" && ok "flame.svg is well-formed (xmllint)" ||
     { bad "flame.svg"; cat "$tmp/xml"; }
 expect_in "$tmp/run/flame.svg" "searchPatients" "the flame graph shows the hot function"
+node -e '
+const fs = require("fs"), d = process.argv[1];
+const c = JSON.parse(fs.readFileSync(d + "/profile.cpuprofile"));
+const s = JSON.parse(fs.readFileSync(d + "/profile.speedscope.json"));
+const ok = c.nodes.length > 1 && c.samples.length === c.timeDeltas.length && c.samples.length > 0 &&
+  s.profiles[0].type === "sampled" && s.profiles[0].samples.length === c.samples.length;
+process.exit(ok ? 0 : 1);' "$tmp/run" && ok "profile.cpuprofile and profile.speedscope.json written, same samples" ||
+    bad "the viewer files"
+if [ -n "$CHROME" ]; then
+    for page in report.html flame.svg; do
+        run_chrome "$tmp/chrome" --window-size=900,900 --screenshot="$tmp/$page.png" "file://$tmp/run/$page" >/dev/null
+        colours=$(png_colours "$tmp/$page.png")
+        [ "${colours:-0}" -gt 20 ] && ok "$page renders in headless chromium ($colours sampled values)" ||
+            bad "$page renders blank in chromium"
+    done
+    run_chrome "$tmp/chrome" --dump-dom "file://$tmp/run/report.html" >"$tmp/dom"
+    grep -q "<th>requests</th><td>200</td>" "$tmp/dom" && ok "chromium reads report.html's numbers" ||
+        bad "report.html in chromium"
+else
+    echo "skip headless chromium checks: chromium is not installed"
+fi
 xmllint --noout "$tmp/run/report.html" 2>"$tmp/xml" && ok "report.html is well-formed (xmllint)" ||
     { bad "report.html"; cat "$tmp/xml"; }
 expect_in "$tmp/run/report.html" "<th>requests</th><td>200</td>" "report.html counts the requests"
