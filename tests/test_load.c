@@ -625,6 +625,12 @@ static void test_engine_errors(void **state)
         { "/reset", "errors.ECONNRESET" },
         { "/garbage", "errors.EPARSE" },
         { "/hang", "errors.ETIMEDOUT" },
+        { "/reset-head", "errors.ECONNRESET" },
+        { "/reset-body", "errors.ECONNRESET" },
+        { "/cut-body", "errors.ECONNRESET" },  /* closed before Content-Length was met */
+        { "/extra-body", "errors.EPARSE" },    /* bytes no request asked for */
+        { "/big-head", "errors.EPARSE" },      /* a 1 MB header block: over the 64 KiB bound */
+        { "/stall", "errors.ETIMEDOUT" },      /* "HTT" and then nothing */
     };
     size_t i;
     (void)state;

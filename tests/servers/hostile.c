@@ -12,6 +12,12 @@
      /reset     no answer: the connection is reset (RST)
      /garbage   a line that is not HTTP, then close
      /hang      never answers
+     /reset-head  part of a header block, then a reset
+     /reset-body  headers promising 100 bytes, 10 of them, then a reset
+     /cut-body    headers promising 100 bytes, 10 of them, then a normal close
+     /extra-body  Content-Length 2 but "ok" plus 5 more bytes on a keep-alive connection
+     /big-head    a header block of 1 MB
+     /stall       "HTT", then nothing (a server that trickles and stops)
      /stats     {"total":N} (not counted)
 
    usage: hostile [ADDRESS [PORT]]   (default 127.0.0.1 and a free port)
@@ -34,7 +40,8 @@
 
 static const char *const paths[] = { "/ok", "/chunked", "/close", "/nolen", "/http10",
                                      "/continue", "/split", "/404", "/500", "/reset",
-                                     "/garbage", "/hang", "other" };
+                                     "/garbage", "/hang", "/reset-head", "/reset-body",
+                                     "/cut-body", "/extra-body", "/big-head", "/stall", "other" };
 #define NPATHS (sizeof paths / sizeof paths[0])
 
 typedef struct conn {
@@ -120,6 +127,27 @@ static int answer(conn *c, const char *path, int *reset)
     case 9: *reset = 1; return 0;
     case 10: send_str(fd, "this is not http\r\n\r\n"); return 0;
     case 11: return 2; /* hang: keep the connection, never answer */
+    case 12: send_str(fd, "HTTP/1.1 200 OK\r\nContent-Le"); *reset = 1; return 0;
+    case 13:
+        send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+        *reset = 1;
+        return 0;
+    case 14: send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"); return 0;
+    case 15: send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"); return 1;
+    case 16: {
+        static char filler[1024];
+        int k;
+        memset(filler, 'x', sizeof filler - 3);
+        memcpy(filler + sizeof filler - 3, "\r\n", 3);
+        send_str(fd, "HTTP/1.1 200 OK\r\n");
+        for (k = 0; k < 1024; k++) {
+            send_str(fd, "X-Filler: ");
+            send_str(fd, filler);
+        }
+        send_str(fd, "Content-Length: 2\r\n\r\nok");
+        return 0;
+    }
+    case 17: send_str(fd, "HTT"); return 2; /* then silence */
     default: send_str(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"); return 1;
     }
 }
