@@ -13,7 +13,7 @@ free_port() {
 }
 
 # alive PID: running and not a zombie
-alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" | grep -q '^[ZX]'; }
+alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^[ZX]' && [ -r "/proc/$1/stat" ]; }
 
 # start_hostile DIR: starts tests/servers/hostile on 127.0.0.1, sets $server (its pid) and
 # $port; the caller stops it by pid.
