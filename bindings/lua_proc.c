@@ -152,21 +152,29 @@ static int mpl_spawn(lua_State *L)
 
 static const char *const mpl_ready_keys[] = { "url", "host", "port", "timeout", "interval", NULL };
 
+/* The target of wait_ready and probe from the option table at idx: url=, or host= and
+   port=, and timeout= (default_timeout) and interval=, where keys allow them. */
+static void mpl_read_target(lua_State *L, int idx, const char *const keys[],
+                            double default_timeout, mp_ready_config *cfg)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    mpl_check_keys(L, idx, keys);
+    memset(cfg, 0, sizeof *cfg);
+    cfg->url = mpl_opt_string(L, idx, "url", NULL);
+    cfg->host = mpl_opt_string(L, idx, "host", NULL);
+    cfg->port = (int)mpl_opt_integer(L, idx, "port", 0);
+    cfg->timeout = mpl_opt_number(L, idx, "timeout", default_timeout);
+    cfg->max_interval = mpl_opt_number(L, idx, "interval", 0.5);
+    if (!cfg->url && cfg->port == 0) luaL_argerror(L, idx, "give url= or port=");
+}
+
 /* p:wait_ready{url=...} or {port=..., host=...}, timeout = seconds → true | fail [, status] */
 static int mpl_proc_wait_ready(lua_State *L)
 {
     mpl_proc *u = mpl_checkproc(L, 1);
     mp_ready_config cfg;
     mp_error err;
-    luaL_checktype(L, 2, LUA_TTABLE);
-    mpl_check_keys(L, 2, mpl_ready_keys);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.url = mpl_opt_string(L, 2, "url", NULL);
-    cfg.host = mpl_opt_string(L, 2, "host", NULL);
-    cfg.port = (int)mpl_opt_integer(L, 2, "port", 0);
-    cfg.timeout = mpl_opt_number(L, 2, "timeout", 30);
-    cfg.max_interval = mpl_opt_number(L, 2, "interval", 0.5);
-    if (!cfg.url && cfg.port == 0) luaL_argerror(L, 2, "give url= or port=");
+    mpl_read_target(L, 2, mpl_ready_keys, 30, &cfg);
     if (mp_proc_wait_ready(u->p, &cfg, &err) != MP_OK) {
         int n = mpl_fail(L, &err);
         if (err.code == MP_ERR_CHILD_EXITED) {
@@ -358,14 +366,7 @@ static int mpl_probe(lua_State *L)
 {
     mp_ready_config cfg;
     mp_error err;
-    luaL_checktype(L, 1, LUA_TTABLE);
-    mpl_check_keys(L, 1, mpl_probe_keys);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.url = mpl_opt_string(L, 1, "url", NULL);
-    cfg.host = mpl_opt_string(L, 1, "host", NULL);
-    cfg.port = (int)mpl_opt_integer(L, 1, "port", 0);
-    cfg.timeout = mpl_opt_number(L, 1, "timeout", 1);
-    if (!cfg.url && cfg.port == 0) luaL_argerror(L, 1, "give url= or port=");
+    mpl_read_target(L, 1, mpl_probe_keys, 1, &cfg);
     if (mp_proc_probe(&cfg, &err) != MP_OK) return mpl_fail(L, &err);
     lua_pushboolean(L, 1);
     return 1;
