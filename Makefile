@@ -152,9 +152,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h medprof.h
 	clang $(FUZZ_FLAGS) -I. -o $@ $< $(LIBS)
 
 fuzz: deps
-	@dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
-	    { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libclang-rt-14-dev >/dev/null; } || \
-	    { echo "make fuzz needs libclang-rt-14-dev" >&2; exit 1; }
+	@for p in clang libclang-rt-14-dev; do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || \
+	    { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$p >/dev/null; } || \
+	    { echo "make fuzz needs $$p (apt-get install $$p)" >&2; exit 1; }; \
+	done
 	@$(MAKE) --no-print-directory run-fuzz
 
 run-fuzz: $(FUZZ_BINS)
