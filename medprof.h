@@ -4591,13 +4591,13 @@ static void mp__tk_report_stack(mp_tick_profile *p, size_t n)
 }
 
 /* Profile.resolveAndFilterFuncs_ + the trees' addPath. */
-static void mp__tk_record(mp_tick_profile *p, size_t depth)
+static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth)
 {
     size_t i, n = 0;
     uint32_t last_c = MP__TK_NONE, node;
     int look_for_c = 0;
     for (i = 0; i < depth; i++) {
-        uint32_t e = mp__tk_find_entry(p, p->stack[i]);
+        uint32_t e = mp__tk_find_entry(p, stack[i]);
         int cpp = 0;
         if (e != MP__TK_NONE) {
             uint32_t name = mp__tk_entry_name(p, e);
@@ -4633,53 +4633,144 @@ static void mp__tk_record(mp_tick_profile *p, size_t depth)
     if (node != MP__TK_NONE) p->cn[node].self++;
 }
 
-static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
+/* One tick record's values; its frames are in p->stack from index 2 on, so that pc and tos
+   can be put in front without moving them. */
+typedef struct mp__tk_tickv {
+    int64_t pc, ts, ext, tos, vm;
+    size_t nframes;
+    uint64_t dropped; /* "overflow" frames */
+} mp__tk_tickv;
+
+static int mp__tk_stack_room(mp_tick_profile *p, size_t frames)
 {
-    int64_t pc = mp__tk_num(p, ln, 1), ts = mp__tk_num(p, ln, 2), ext = mp__tk_num(p, ln, 3);
-    int64_t tos = mp__tk_num(p, ln, 4), vm = mp__tk_num(p, ln, 5), prev;
-    double t;
-    size_t i, depth = 0;
+    if (mp__tk_grow((void **)&p->stack, &p->stack_cap, frames + 2, sizeof *p->stack) &&
+        mp__tk_grow((void **)&p->names, &p->names_cap, frames + 2, sizeof *p->names))
+        return 1;
+    p->failed = 1;
+    return 0;
+}
+
+static void mp__tk_tick_fields(mp_tick_profile *p, const mp__tk_line *ln, mp__tk_tickv *t)
+{
+    int64_t prev;
+    size_t i;
+    t->pc = mp__tk_num(p, ln, 1);
+    t->ts = mp__tk_num(p, ln, 2);
+    t->ext = mp__tk_num(p, ln, 3);
+    t->tos = mp__tk_num(p, ln, 4);
+    t->vm = mp__tk_num(p, ln, 5);
+    t->nframes = 0;
+    t->dropped = 0;
+    /* Relative frames count from the pc the tick is attributed to. */
+    prev = (t->ext != 0 && t->ext != MP__TK_NAN) ? t->tos : t->pc;
+    for (i = 6; i < ln->n; i++) {
+        const char *f = ln->f[i];
+        int64_t v;
+        if (ln->l[i] > 0 && (f[0] == '+' || f[0] == '-')) {
+            int64_t off = mp__tk_num(p, ln, i);
+            prev = (prev == MP__TK_NAN || off == MP__TK_NAN) ? MP__TK_NAN : mp__tk_add(prev, off);
+            v = prev;
+        } else if (ln->l[i] > 0 && f[0] == 'o') {
+            t->dropped++;
+            continue;
+        } else {
+            v = mp__tk_num(p, ln, i);
+        }
+        p->stack[2 + t->nframes++] = v;
+    }
+}
+
+/* The common shape of a field, "0x" and 1-15 hex digits or 1-18 decimal digits, ended by a
+   comma or the end of the line: parseInt gives the plain value and no escape can be inside.
+   Anything else returns 0 and the line takes the general path. */
+static int mp__tk_fast_num(const char **cur, const char *end, int64_t *v)
+{
+    const char *s = *cur;
+    uint64_t x = 0;
+    size_t digits = 0;
+    if (end - s > 2 && s[0] == '0' && s[1] == 'x') {
+        for (s += 2; s < end && *s != ','; s++, digits++) {
+            unsigned c = (unsigned char)*s, d = c - '0', a = (c | 0x20u) - 'a';
+            if (d > 9) {
+                if (a > 5) return 0;
+                d = a + 10;
+            }
+            if (digits == 15) return 0;
+            x = (x << 4) | d;
+        }
+    } else {
+        for (; s < end && *s != ','; s++, digits++) {
+            if ((unsigned)(*s - '0') > 9 || digits == 18) return 0;
+            x = x * 10 + (uint64_t)(*s - '0');
+        }
+    }
+    if (digits == 0) return 0;
+    *v = (int64_t)x;
+    *cur = s < end ? s + 1 : s;
+    return 1;
+}
+
+/* Nearly every line of a big log is a tick with absolute frames: read it in one pass, with
+   no splitting into fields first. */
+static int mp__tk_tick_fields_fast(mp_tick_profile *p, const char *s, size_t n,
+                                   mp__tk_tickv *t)
+{
+    const char *end = s + n;
+    if (s[n - 1] == ',') return 0; /* a trailing empty field: let the general path decide */
+    if (!mp__tk_fast_num(&s, end, &t->pc) || !mp__tk_fast_num(&s, end, &t->ts) ||
+        !mp__tk_fast_num(&s, end, &t->ext) || !mp__tk_fast_num(&s, end, &t->tos) ||
+        !mp__tk_fast_num(&s, end, &t->vm))
+        return 0;
+    if (s != end && s[-1] != ',') return 0;
+    t->nframes = 0;
+    t->dropped = 0;
+    /* Each frame takes at least two bytes with its comma. */
+    if (!mp__tk_stack_room(p, (size_t)(end - s) / 2 + 1)) return 0;
+    while (s < end)
+        if (!mp__tk_fast_num(&s, end, &p->stack[2 + t->nframes++])) return 0;
+    return 1;
+}
+
+/* Profile.processTick: filters, then the stack as TickProcessor builds it. */
+static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t)
+{
+    int64_t pc = t->pc, tos = t->tos;
+    double ts;
+    size_t depth;
     p->distortion += p->distortion_per;
-    if (ts != MP__TK_NAN) {
-        t = (double)ts - p->distortion;
-        if (t < p->range_start || t > p->range_end) return;
+    if (t->ts != MP__TK_NAN) {
+        ts = (double)t->ts - p->distortion;
+        if (ts < p->range_start || ts > p->range_end) return;
     }
     p->ticks++;
-    if (vm == MP_TICK_VM_GC) p->gc++;
-    if (p->cfg.filter_state ? vm != (int64_t)p->cfg.state
+    if (t->vm == MP_TICK_VM_GC) p->gc++;
+    if (p->cfg.filter_state ? t->vm != (int64_t)p->cfg.state
                             : (p->want_timer != MP__TK_NONE && p->current_timer != p->want_timer)) {
         p->excluded++;
         return;
     }
-    if (ext != 0 && ext != MP__TK_NAN) {
+    p->dropped_frames += t->dropped;
+    if (t->ext != 0 && t->ext != MP__TK_NAN) {
         pc = tos;
         tos = 0;
     } else if (tos != 0 && tos != MP__TK_NAN) {
         uint32_t e = mp__tk_find_entry(p, tos);
         if (e == MP__TK_NONE || p->ents[e].kind != MP__TK_FUNC_CODE) tos = 0;
     }
-    if (!mp__tk_grow((void **)&p->stack, &p->stack_cap, ln->n + 2, sizeof *p->stack) ||
-        !mp__tk_grow((void **)&p->names, &p->names_cap, ln->n + 2, sizeof *p->names)) {
-        p->failed = 1;
-        return;
-    }
-    p->stack[depth++] = pc;
-    if (tos != 0 && tos != MP__TK_NAN) p->stack[depth++] = tos;
-    prev = pc;
-    for (i = 6; i < ln->n; i++) {
-        const char *f = ln->f[i];
-        if (ln->l[i] > 0 && (f[0] == '+' || f[0] == '-')) {
-            int64_t off = mp__tk_num(p, ln, i);
-            prev = (prev == MP__TK_NAN || off == MP__TK_NAN) ? MP__TK_NAN : mp__tk_add(prev, off);
-            p->stack[depth++] = prev;
-        } else if (ln->l[i] > 0 && f[0] == 'o') {
-            p->dropped_frames++;
-        } else {
-            p->stack[depth++] = mp__tk_num(p, ln, i);
-        }
-    }
-    p->tick_ts = ts == MP__TK_NAN ? 0 : (double)ts;
-    mp__tk_record(p, depth);
+    /* pc and tos go right in front of the frames. */
+    depth = (tos != 0 && tos != MP__TK_NAN) ? 2 : 1;
+    if (depth == 2) p->stack[1] = tos;
+    p->stack[2 - depth] = pc;
+    p->tick_ts = t->ts == MP__TK_NAN ? 0 : (double)t->ts;
+    mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes);
+}
+
+static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__tk_tickv t;
+    if (!mp__tk_stack_room(p, ln->n)) return;
+    mp__tk_tick_fields(p, ln, &t);
+    mp__tk_tick_apply(p, &t);
 }
 
 static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
@@ -4722,6 +4813,13 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n)
     p->lines++;
     if (p->line_no == 1 && !(n >= 11 && memcmp(s, "v8-version,", 11) == 0))
         mp__tk_warn(p, "Unable to read v8-version from log file.");
+    if (n > 5 && memcmp(s, "tick,", 5) == 0) {
+        mp__tk_tickv t;
+        if (mp__tk_tick_fields_fast(p, s + 5, n - 5, &t)) {
+            mp__tk_tick_apply(p, &t);
+            return;
+        }
+    }
     for (;;) {
         const char *comma = (const char *)memchr(s + start, ',', n - start);
         i = comma ? (size_t)(comma - s) : n;
