@@ -6,8 +6,16 @@
 . tests/e2e/lib.sh
 command -v node >/dev/null 2>&1 || { echo "SKIP: no node"; exit 0; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 port=$(free_port)
+# On a failed check the test still stops what it started: medprof by pid, and whatever is
+# left of the server's group.
+cleanup() {
+    for p in $(pgrep -f "medprof launch --port $port"); do kill -INT "$p" 2>/dev/null; done
+    sleep 1
+    [ -n "${group:-}" ] && kill -KILL -- "-$group" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 # the group: yes (the leader, flooding stdout) and a node listener beside it
 { "$MEDPROF" launch --port "$port" --hold --grace 3 -- sh -c \
@@ -15,6 +23,7 @@ port=$(free_port)
     2>&1 >"$tmp/err"; echo "$?" >"$tmp/rc"; } | wc -c >"$tmp/bytes" &
 i=0
 until grep -q "ready" "$tmp/err" 2>/dev/null; do
+    group=$(sed -n 's/.*pid \([0-9]*\).*/\1/p' "$tmp/err" | head -n 1)
     i=$((i + 1)); [ $i -lt 150 ] || { bad "flooding server never became ready"; cat "$tmp/err"; finish; }
     sleep 0.1
 done
