@@ -151,6 +151,14 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h medprof.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -I. -o $@ $< $(LIBS)
 
+# The Lua binding's target links the binding (sanitized with it) and Lua; the library's
+# implementation is in the target's own file, which calls some of its internals.
+FUZZ_LUA_SRC := $(filter-out bindings/medprof_impl.c,$(BIND_SRC))
+$(BUILD)/fuzz/fuzz_lua: tests/fuzz/fuzz_lua.c $(FUZZ_LUA_SRC) $(BUILD)/embedded.c $(BIND_HDR)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) $(LUA_CFLAGS) -I. -Ibindings -o $@ $< $(FUZZ_LUA_SRC) \
+	    $(BUILD)/embedded.c $(LUA_LIBS) $(LIBS)
+
 fuzz: deps
 	@for p in clang libclang-rt-14-dev; do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || \

@@ -55,6 +55,9 @@
                                                     must be thread-safe: the load part and the
                                                     demangler use threads
       MP_ASSERT(x)                                  default: assert(x)
+      MP_PP_MAX_SCRIPT_ID                           the largest script id mp_report_preprocess
+                                                    prints (a null for each one below);
+                                                    default 50000000, where node fails too
       MEDPROF_STATIC                                make every function static
 
    THREADS AND SIGNALS
@@ -101,7 +104,8 @@ extern "C" {
     X(INTERRUPTED, "interrupted by a signal")                             \
     X(IO, "input/output error")                                           \
     X(PARSE, "malformed input")                                           \
-    X(UNSUPPORTED, "not supported")
+    X(UNSUPPORTED, "not supported")                                       \
+    X(EXISTS, "already exists")
 
 typedef enum mp_err {
 #define MP__ERR_ENUM(name, phrase) MP_ERR_##name,
@@ -198,6 +202,9 @@ typedef struct mp_proc_config {
     mp_stdio stderr_mode;     /* default MP_STDIO_INHERIT */
     const char *stderr_path;  /* for MP_STDIO_FILE */
     int append;               /* nonzero: MP_STDIO_FILE appends instead of truncating */
+    int exclusive;            /* nonzero: MP_STDIO_FILE creates a new file and fails with
+                                 MP_ERR_EXISTS if anything (even a symbolic link) is there:
+                                 never overwrites a user's file */
 } mp_proc_config;
 
 typedef struct mp_proc mp_proc;
@@ -353,9 +360,10 @@ MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_er
 
    Memory grows with the code map and the number of distinct names, not with the log: the
    log is read through a fixed-size buffer, and the bottom-up tree keeps only the depth the
-   report prints. Problems in the log (a truncated last line, unknown code states, moves of
-   unknown code) never stop the parse; they are collected as warnings (mp_tick_warnings),
-   and the library prints nothing. */
+   report prints (two options hold more, as node does: timed ranges the lines between two
+   current-time records, preprocess every tick for its JSON). Problems in the log (a
+   truncated last line, unknown code states, moves of unknown code) never stop the parse;
+   they are collected as warnings (mp_tick_warnings), and the library prints nothing. */
 
 /* Boolean options whose zero must mean "node's default". */
 typedef enum mp_tick_bool { MP_TICK_DEFAULT = 0, MP_TICK_YES, MP_TICK_NO } mp_tick_bool;
@@ -403,6 +411,23 @@ typedef struct mp_tick_config {
        folded stacks and time-ordered views (mp_folded_stack is one). Default none. */
     void (*on_stack)(void *user, const char *const *names, size_t n, double ts);
     void *stack_user;               /* passed to on_stack */
+    /* --timed-range: only the lines between the first and the last current-time record
+       count (V8 writes one per Date.now() with --log-internal-timer-events); ticks before
+       the first are dropped, every line after the last too. --pairwise-timed-range (--ptr):
+       only the lines inside pairs of them (1st-2nd, 3rd-4th, ...); between pairs, ticks are
+       dropped and the other records read. Both hold the lines since the last current-time
+       record in memory until the next one, as node does. Default off. */
+    int timed_range;
+    int pairwise_timed_range;
+    /* --preprocess: read the log as V8's JsonProfile does, for mp_report_preprocess: every
+       code object, function, tick and script kept for the JSON (memory grows with the log:
+       ~6 bytes a stack frame). Such a profile has no text or JSON report, no rows or tree
+       and no on_stack calls, as node's JsonProfile builds none. Default off. */
+    int preprocess;
+    /* The V8 version the log is compared with, spelled as process.versions.v8 spells it
+       ("11.3.244.8-node.38"), for mp_tick_version_note; NULL: every version matches
+       (medprof is not node: it reads every version's logs alike). */
+    const char *v8_version;
 } mp_tick_config;
 
 typedef struct mp_tick_profile mp_tick_profile;
@@ -476,6 +501,13 @@ MP_API size_t mp_tick_bottom_up(const mp_tick_profile *p, const mp_tick_node **n
    unknown code, dropped overflow frames, libraries without symbols). */
 MP_API size_t mp_tick_warnings(const mp_tick_profile *p, const char *const **list);
 
+/* The line node's --prof-process prints on stdout before anything else, from the log's
+   first line (without its newline), or NULL: "Unable to read v8-version from log file." when
+   that line is not a v8-version record (6 or 7 fields), "Testing v8 version different from
+   logging version" when cfg.v8_version is set and the record's major, minor or build
+   differ from it. Of a merged profile: the first log that has one. */
+MP_API const char *mp_tick_version_note(const mp_tick_profile *p);
+
 typedef struct mp_report_options {
     const char *log_name;  /* header's file name; NULL: the name the profile was read from */
     int only_summary;      /* --only-summary: the header and [Summary] only */
@@ -489,6 +521,11 @@ MP_API mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *
    "bottom_up":{...}, "warnings":[...]}. */
 MP_API mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
                              mp_buf *out, mp_error *err);
+/* Appends what `node --prof-process --preprocess` prints, byte for byte: V8's JsonProfile
+   for its profview, {"code": [...], "functions": [...], "ticks": [...], "scripts": [...]}
+   in JSON.stringify's layout. Needs a profile read with cfg.preprocess. The C++ entries are
+   the symbols medprof placed (node's own, with cfg.symbol_list). */
+MP_API mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err);
 /* ============================================================================================
    LOAD: mp_load_*, mp_report_load_*
    ============================================================================================
@@ -573,6 +610,18 @@ typedef struct mp_load_config {
     double timeout;                 /* seconds per request (connect included), default 10 */
     double max_time;                /* hard bound on the whole run in seconds, default:
                                        the model's own bound plus 2 timeouts */
+    int follow;                     /* nonzero: follow redirects (301, 302, 303, 307, 308
+                                       with a Location) on the URL's own scheme, host and
+                                       port only, at most 10 in a row. Each hop is a request
+                                       of its own (http.requests, http.codes.3xx) but not a
+                                       new step of count/num/requests; a Location elsewhere
+                                       is errors.EREDIRECT_HOST, an 11th hop
+                                       errors.EREDIRECT_LIMIT. Default: a 3xx is a response
+                                       like any other, never followed */
+    int raise_nofile;               /* nonzero: when the connections need more descriptors
+                                       than RLIMIT_NOFILE's soft limit, raise it (up to the
+                                       hard limit; it stays raised). Either way a limit that
+                                       is still too low is named in the result's warning */
     double progress_interval;       /* seconds between progress calls, default 0.25 */
     /* Called from the calling thread every progress_interval; a nonzero return stops the
        run as a signal would. Default none. */
@@ -620,7 +669,8 @@ MP_API void mp_load_result_second(const mp_load_result *r, size_t i, uint64_t *r
 /* Any percentile p (0-100, µs) of second i's responses, from the same per-second histogram
    (coarse: about 12 % accuracy, for charts); 0 if that second had none. */
 MP_API double mp_load_result_second_percentile(const mp_load_result *r, size_t i, double p);
-/* A warning for the reader ("target rate 5000/s not reached: 3100/s"), or NULL. */
+/* A warning for the reader ("target rate 5000/s not reached: 3100/s", too few file
+   descriptors for the connections), or NULL; several are joined with "; ". */
 MP_API const char *mp_load_result_warning(const mp_load_result *r);
 
 /* Adds src into dst: counters and buckets added, times widened: the same as if one run had
@@ -1303,7 +1353,15 @@ static void mp__close(int *fd)
     *fd = -1;
 }
 
-static mp_err mp__open_stdio(mp_stdio mode, const char *path, int append, const char *which,
+/* O_EXCL also refuses a symbolic link at path, dangling or not: the child's output never
+   lands in a file that a link points to. */
+static int mp__stdio_file_flags(const mp_proc_config *cfg)
+{
+    if (cfg->exclusive) return O_WRONLY | O_CREAT | O_CLOEXEC | O_EXCL;
+    return O_WRONLY | O_CREAT | O_CLOEXEC | (cfg->append ? O_APPEND : O_TRUNC);
+}
+
+static mp_err mp__open_stdio(mp_stdio mode, const char *path, int file_flags, const char *which,
                              mp__stdio_plan *plan, mp_error *err)
 {
     int fds[2];
@@ -1319,8 +1377,9 @@ static mp_err mp__open_stdio(mp_stdio mode, const char *path, int append, const 
     case MP_STDIO_FILE:
         if (!path) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "%s is a file but no path given",
                                    which);
-        plan->child_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
-                              0644);
+        plan->child_fd = open(path, file_flags, 0644);
+        if (plan->child_fd < 0 && errno == EEXIST)
+            return mp__fail(err, MP_ERR_EXISTS, EEXIST, "output file '%s' already exists", path);
         if (plan->child_fd < 0) return mp__fail_errno(err, errno, "cannot open output file", path);
         return MP_OK;
     case MP_STDIO_PIPE:
@@ -1409,10 +1468,10 @@ MP__DEF mp_err mp_proc_spawn(const mp_proc_config *cfg, mp_proc **out, mp_error 
     }
     memset(p, 0, sizeof *p);
     p->out_fd = p->err_fd = -1;
-    if ((rc = mp__open_stdio(cfg->stdout_mode, cfg->stdout_path, cfg->append, "stdout", &so,
-                             err)) != MP_OK ||
-        (rc = mp__open_stdio(cfg->stderr_mode, cfg->stderr_path, cfg->append, "stderr", &se,
-                             err)) != MP_OK)
+    if ((rc = mp__open_stdio(cfg->stdout_mode, cfg->stdout_path, mp__stdio_file_flags(cfg),
+                             "stdout", &so, err)) != MP_OK ||
+        (rc = mp__open_stdio(cfg->stderr_mode, cfg->stderr_path, mp__stdio_file_flags(cfg),
+                             "stderr", &se, err)) != MP_OK)
         goto done;
     if (pipe(report) != 0) { rc = mp__fail_errno(err, errno, "pipe", NULL); goto done; }
     fcntl(report[0], F_SETFD, FD_CLOEXEC);
@@ -3328,6 +3387,82 @@ typedef struct mp__tk_sorted {
     uint64_t key;
 } mp__tk_sorted;
 
+/* ---- --preprocess: V8's JsonProfile ------------------------------------------------------ */
+
+enum { MP__PP_LIB = 1, MP__PP_CPP, MP__PP_CODE, MP__PP_JS };
+
+/* One element of the JSON's "code" array. Elements are replaced in place (a code-creation
+   inside a C++ symbol takes the symbol's place) and gain "source" and "deopt" later, so the
+   array is kept until the end. Strings are interned ids; MP__TK_NONE: undefined. */
+typedef struct mp__pp_code {
+    uint32_t name;
+    uint32_t kind;          /* CODE: the code-creation tag; JS: the code state 0..5 */
+    uint32_t func;          /* JS: its index in "functions" */
+    uint32_t source, deopt; /* indexes in mp__pp.sources / .deopts, or MP__TK_NONE */
+    int64_t ts;             /* CODE: "timestamp"; JS: "tm" */
+    uint8_t type;           /* MP__PP_* */
+    uint8_t deopt_first;    /* "deopt" was added before "source": JSON keeps key order */
+} mp__pp_code;
+
+typedef struct mp__pp_source {
+    int64_t script, start, end;
+    uint32_t positions, inlined;
+    uint32_t *fns;          /* function indexes; MP__TK_NONE: null */
+    uint32_t nfns;
+} mp__pp_source;
+
+typedef struct mp__pp_deopt {
+    int64_t tm, inlining, offset;
+    uint32_t pos, reason, bailout;
+} mp__pp_deopt;
+
+typedef struct mp__pp_func {
+    uint32_t name;
+    uint32_t *codes;
+    uint32_t n, cap;
+} mp__pp_func;
+
+typedef struct mp__pp_script {
+    int64_t id;
+    uint32_t url, source, group;
+} mp__pp_script;
+
+/* Script.getShortestUniqueName's dictionary: scripts by the last part of their URL. */
+typedef struct mp__pp_group {
+    uint32_t count, last_url, filename;
+} mp__pp_group;
+
+/* What a code-map entry is in the JSON: its "code" index, and for a shared function info
+   its "functions" index (MP__TK_NONE: undefined in node's objects). */
+typedef struct mp__pp_ids {
+    uint32_t code, func;
+} mp__pp_ids;
+
+typedef struct mp__pp {
+    mp__pp_code *code;
+    uint32_t ncode, capcode;
+    mp__pp_ids *ids;                /* per code-map entry, as p->ents */
+    size_t capids;
+    mp__pp_source *sources;
+    size_t nsources, capsources;
+    mp__pp_deopt *deopts;
+    size_t ndeopts, capdeopts;
+    mp__pp_func *funcs;
+    size_t nfuncs, capfuncs;
+    mp_buf ticks;                   /* varint-encoded, see mp__pp_tick */
+    uint64_t nticks;
+    mp__pp_script *scripts;
+    size_t nscripts, capscripts;
+    mp__tk_map script_at;           /* script id + 1 -> index in scripts */
+    int64_t max_script;             /* -1: none */
+    int64_t script_overflow;        /* an id above MP_PP_MAX_SCRIPT_ID; 0: none */
+    mp__pp_group *groups;
+    size_t ngroups, capgroups;
+    mp__tk_map group_of;            /* filename id + 1 -> index in groups */
+    int list;                       /* the C++ symbols come from cfg.symbol_list */
+    mp_buf esc;                     /* unescaping scratch */
+} mp__pp;
+
 struct mp_tick_profile {
     char *name;
     mp_symtab *own_symbols; /* made when the config names no symbol source */
@@ -3380,6 +3515,14 @@ struct mp_tick_profile {
     uint64_t unknown_moves, unknown_deletes;
     int64_t first_unknown_move, first_unknown_delete;
     int stopped, logs;
+    int first_line_seen;    /* of the current log: node checks its v8-version */
+    int version_note;       /* MP__TK_VERSION_* */
+    char *v8_version;
+    int in_timed;           /* --timed-range: a current-time record opened a range */
+    mp_buf timed_lines;     /* the lines since, '\n'-separated: read at the next one */
+
+    /* --preprocess; NULL otherwise */
+    mp__pp *pp;
 
     /* warnings */
     char **warn;
@@ -3751,6 +3894,12 @@ static int64_t mp__tk_add(int64_t a, int64_t b)
 
 /* ---- code entries ---------------------------------------------------------------------- */
 
+/* --preprocess's hooks into the code map (defined with the records). */
+static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e);
+static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name);
+static void mp__pp_library(mp_tick_profile *p, uint32_t e, uint32_t name);
+static void mp__pp_list_symbols(mp_tick_profile *p, int64_t start, int64_t end);
+
 static uint32_t mp__tk_new_entry(mp_tick_profile *p, int kind, int64_t size, uint32_t name,
                                  uint32_t type)
 {
@@ -3775,6 +3924,7 @@ static uint32_t mp__tk_new_entry(mp_tick_profile *p, int kind, int64_t size, uin
     en->type = type;
     en->func = MP__TK_NONE;
     en->shown = MP__TK_NONE;
+    if (p->pp) mp__pp_entry_reset(p, e);
     return e;
 }
 
@@ -4173,9 +4323,16 @@ static void mp__tk_put_cp(mp_buf *b, unsigned cp)
     }
 }
 
-/* Appends one UTF-16 code unit as UTF-8. A surrogate pair becomes one character; a lone
-   surrogate becomes U+FFFD, which is what node's console.log writes for it. */
-static void mp__tk_put_unit(mp_buf *b, unsigned *pending, unsigned u)
+/* A surrogate without its other half: U+FFFD, which is what node's console.log writes for
+   it, or (wtf8) the surrogate itself in UTF-8's form, which the JSON writer turns into the
+   escape JSON.stringify writes for it. */
+static void mp__tk_put_lone(mp_buf *b, unsigned u, int wtf8)
+{
+    mp__tk_put_cp(b, wtf8 ? u : 0xFFFD);
+}
+
+/* Appends one UTF-16 code unit as UTF-8. A surrogate pair becomes one character. */
+static void mp__tk_put_unit(mp_buf *b, unsigned *pending, unsigned u, int wtf8)
 {
     if (*pending) {
         unsigned hi = *pending;
@@ -4184,15 +4341,16 @@ static void mp__tk_put_unit(mp_buf *b, unsigned *pending, unsigned u)
             mp__tk_put_cp(b, 0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00));
             return;
         }
-        mp__tk_put_cp(b, 0xFFFD);
+        mp__tk_put_lone(b, hi, wtf8);
     }
     if (u >= 0xD800 && u <= 0xDBFF) { *pending = u; return; }
-    mp__tk_put_cp(b, (u >= 0xDC00 && u <= 0xDFFF) ? 0xFFFD : u);
+    if (u >= 0xDC00 && u <= 0xDFFF) mp__tk_put_lone(b, u, wtf8);
+    else mp__tk_put_cp(b, u);
 }
 
 /* CsvParser.escapeField into out: \n, \\, \xHH, \uHHHH; any other character after a
    backslash starts a 4-digit escape as well (a csvparser quirk kept on purpose). */
-static void mp__tk_unescape(const char *s, size_t n, mp_buf *out)
+static void mp__tk_unescape_to(const char *s, size_t n, mp_buf *out, int wtf8)
 {
     size_t i = 0;
     unsigned pending = 0;
@@ -4203,21 +4361,30 @@ static void mp__tk_unescape(const char *s, size_t n, mp_buf *out)
         size_t j = bs ? (size_t)(bs - s) : n, pos, end;
         int64_t v;
         if (j > i) {
-            if (pending) { mp__tk_put_cp(out, 0xFFFD); pending = 0; }
+            if (pending) { mp__tk_put_lone(out, pending, wtf8); pending = 0; }
             mp_buf_append(out, s + i, j - i);
         }
         if (j == n) break;
-        if (j + 1 < n && s[j + 1] == 'n') { mp__tk_put_unit(out, &pending, '\n'); i = j + 2; continue; }
-        if (j + 1 < n && s[j + 1] == '\\') { mp__tk_put_unit(out, &pending, '\\'); i = j + 2; continue; }
+        if (j + 1 < n && (s[j + 1] == 'n' || s[j + 1] == '\\')) {
+            mp__tk_put_unit(out, &pending, s[j + 1] == 'n' ? '\n' : '\\', wtf8);
+            i = j + 2;
+            continue;
+        }
         pos = j + 2 < n ? j + 2 : n;
         end = pos + (j + 1 < n && s[j + 1] == 'x' ? 2 : 4);
         if (end > n) end = n;
         v = mp__tk_parse_int(s + pos, end - pos, 1);
         /* String.fromCharCode(NaN) is "\0"; other values wrap to 16 bits. */
-        mp__tk_put_unit(out, &pending, v == MP__TK_NAN ? 0u : (unsigned)((uint64_t)v & 0xFFFF));
+        mp__tk_put_unit(out, &pending, v == MP__TK_NAN ? 0u : (unsigned)((uint64_t)v & 0xFFFF),
+                        wtf8);
         i = end;
     }
-    if (pending) mp__tk_put_cp(out, 0xFFFD);
+    if (pending) mp__tk_put_lone(out, pending, wtf8);
+}
+
+static void mp__tk_unescape(const char *s, size_t n, mp_buf *out)
+{
+    mp__tk_unescape_to(s, n, out, 0);
 }
 
 typedef struct mp__tk_line {
@@ -4365,7 +4532,13 @@ static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, 
     for (i = 0; i < n; i++) {
         const char *sname = syms[i].name ? syms[i].name : "";
         ptrdiff_t at = mp__tk_static_le(p, (int64_t)syms[i].start);
-        uint32_t id, en;
+        uint32_t id, en, cid = MP__TK_NONE;
+        /* JsonProfile.addStaticCode makes a "code" element of every symbol it is given. */
+        if (p->pp && ((id = mp__tk_intern_z(p, sname)) == MP__TK_NONE ||
+                      (cid = mp__pp_push_code(p, MP__PP_CPP, id)) == MP__TK_NONE)) {
+            p->failed = 1;
+            return;
+        }
         /* A binary's later mapping records bring its symbols again: nothing would change. */
         if (at >= 0 && p->stat[at].key == (int64_t)syms[i].start) {
             const mp__tk_str *old = &p->strs[p->ents[p->stat[at].val].name];
@@ -4375,6 +4548,7 @@ static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, 
         if (id == MP__TK_NONE) { p->failed = 1; return; }
         en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(syms[i].end - syms[i].start), id, p->id_cpp);
         if (en == MP__TK_NONE) return;
+        if (p->pp) p->pp->ids[en].code = cid;
         mp__tk_add_static(p, (int64_t)syms[i].start, en);
         p->strs[id].ctype = MP__TK_CT_CPP;
     }
@@ -4395,9 +4569,11 @@ static void mp__tk_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
     }
     e = mp__tk_new_entry(p, MP__TK_LIB, mp__tk_add(end, -start), name, p->id_lib);
     if (e == MP__TK_NONE) return;
+    if (p->pp) mp__pp_library(p, e, name);
     mp__tk_place(p, &p->lib, start, e);
     p->strs[name].ctype = MP__TK_CT_LIB;
     mp__tk_add_symbols(p, name, start, end, slide);
+    if (p->pp && p->pp->list) mp__pp_list_symbols(p, start, end);
 }
 
 static int mp__tk_parse_state(const char *s, size_t n)
@@ -4459,13 +4635,453 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
     mp__tk_add_code(p, start, e);
 }
 
+/* ---- --preprocess: V8's JsonProfile (profile.mjs), kept for mp_report_preprocess --------- */
+
+#ifndef MP_PP_MAX_SCRIPT_ID
+/* The "scripts" array holds a null for every id below the largest. Past this many, node's
+   JSON.stringify fails (V8's strings stop at 2^29 characters), and so does
+   mp_report_preprocess, instead of writing gigabytes of nulls. */
+#define MP_PP_MAX_SCRIPT_ID 50000000
+#endif
+
+static void mp__pp_free(mp__pp *pp)
+{
+    size_t i;
+    if (!pp) return;
+    for (i = 0; i < pp->nsources; i++) MP_FREE(pp->sources[i].fns);
+    for (i = 0; i < pp->nfuncs; i++) MP_FREE(pp->funcs[i].codes);
+    MP_FREE(pp->code);
+    MP_FREE(pp->ids);
+    MP_FREE(pp->sources);
+    MP_FREE(pp->deopts);
+    MP_FREE(pp->funcs);
+    mp_buf_free(&pp->ticks);
+    MP_FREE(pp->scripts);
+    mp__tk_map_free(&pp->script_at);
+    MP_FREE(pp->groups);
+    mp__tk_map_free(&pp->group_of);
+    mp_buf_free(&pp->esc);
+    MP_FREE(pp);
+}
+
+/* A new code-map entry starts without JSON indexes (entries are recycled). */
+static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e)
+{
+    mp__pp *pp = p->pp;
+    if (!mp__tk_grow((void **)&pp->ids, &pp->capids, (size_t)e + 1, sizeof *pp->ids)) {
+        p->failed = 1;
+        return;
+    }
+    pp->ids[e].code = pp->ids[e].func = MP__TK_NONE;
+}
+
+/* A string field for the JSON: lone surrogates stay (see mp__tk_put_lone). */
+static uint32_t mp__pp_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
+{
+    const char *s = "";
+    size_t n = 0;
+    uint32_t id;
+    if (i < ln->n && memchr(ln->f[i], '\\', ln->l[i])) {
+        mp__tk_unescape_to(ln->f[i], ln->l[i], &p->pp->esc, 1);
+        if (p->pp->esc.failed) { p->failed = 1; return MP__TK_NONE; }
+        s = p->pp->esc.data;
+        n = p->pp->esc.len;
+    } else if (i < ln->n) {
+        s = ln->f[i];
+        n = ln->l[i];
+    }
+    if ((id = mp__tk_intern(p, s, n)) == MP__TK_NONE) p->failed = 1;
+    return id;
+}
+
+static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name)
+{
+    mp__pp *pp = p->pp;
+    mp__pp_code *c;
+    if (!mp__tk_grow32((void **)&pp->code, &pp->capcode, (size_t)pp->ncode + 1, sizeof *pp->code)) {
+        p->failed = 1;
+        return MP__TK_NONE;
+    }
+    c = &pp->code[pp->ncode];
+    memset(c, 0, sizeof *c);
+    c->type = (uint8_t)type;
+    c->name = name;
+    c->kind = c->func = c->source = c->deopt = MP__TK_NONE;
+    c->ts = MP__TK_NAN;
+    return pp->ncode++;
+}
+
+static uint32_t mp__pp_push_func(mp_tick_profile *p, uint32_t name)
+{
+    mp__pp *pp = p->pp;
+    if (!mp__tk_grow((void **)&pp->funcs, &pp->capfuncs, pp->nfuncs + 1, sizeof *pp->funcs)) {
+        p->failed = 1;
+        return MP__TK_NONE;
+    }
+    memset(&pp->funcs[pp->nfuncs], 0, sizeof *pp->funcs);
+    pp->funcs[pp->nfuncs].name = name;
+    return (uint32_t)pp->nfuncs++;
+}
+
+static void mp__pp_func_add_code(mp_tick_profile *p, uint32_t fid, uint32_t cid)
+{
+    mp__pp_func *f = &p->pp->funcs[fid];
+    size_t cap = f->cap;
+    if (!mp__tk_grow((void **)&f->codes, &cap, (size_t)f->n + 1, sizeof *f->codes)) {
+        p->failed = 1;
+        return;
+    }
+    f->cap = (uint32_t)cap;
+    f->codes[f->n++] = cid;
+}
+
+/* JsonProfile.addLibrary: every shared-library record is an element, even a repeated one. */
+static void mp__pp_library(mp_tick_profile *p, uint32_t e, uint32_t name)
+{
+    uint32_t cid = mp__pp_push_code(p, MP__PP_LIB, name);
+    if (!p->failed) p->pp->ids[e].code = cid;
+}
+
+/* With cfg.symbol_list the symbols are in the map before the log. Each shared-library
+   record lists the ones inside its range as elements again, as node's nm run for it would
+   (nm -n: by address; addStaticCode adds an element even where the map keeps the first). */
+static void mp__pp_list_symbols(mp_tick_profile *p, int64_t start, int64_t end)
+{
+    ptrdiff_t at;
+    size_t i;
+    if (p->npending) mp__tk_flush_static(p);
+    at = mp__tk_static_le(p, start);
+    i = at >= 0 && p->stat[at].key == start ? (size_t)at : (size_t)(at + 1);
+    for (; i < p->nstat && p->stat[i].key <= end && !p->failed; i++) {
+        uint32_t e = p->stat[i].val, cid;
+        if (mp__tk_add(p->stat[i].key, p->ents[e].size) > end) continue;
+        cid = mp__pp_push_code(p, MP__PP_CPP, p->ents[e].name);
+        if (!p->failed && p->pp->ids[e].code == MP__TK_NONE) p->pp->ids[e].code = cid;
+    }
+}
+
+/* Empties element cid for a new code object (its source and deopt records stay unused). */
+static void mp__pp_reuse_code(mp__pp *pp, uint32_t cid, int type, uint32_t name)
+{
+    mp__pp_code *c = &pp->code[cid];
+    memset(c, 0, sizeof *c);
+    c->type = (uint8_t)type;
+    c->name = name;
+    c->kind = c->func = c->source = c->deopt = MP__TK_NONE;
+}
+
+/* JsonProfile.addCode: a code object starting inside a C++ symbol replaces the symbol's
+   element (builtins embedded in the binary, found through the symbol). */
+static void mp__pp_add_code(mp_tick_profile *p, uint32_t tag, uint32_t name, int64_t ts,
+                            int64_t start, int64_t size)
+{
+    mp__pp *pp = p->pp;
+    uint32_t found = mp__tk_find_entry(p, start), cid = pp->ncode, e;
+    if (found != MP__TK_NONE && p->ents[found].kind == MP__TK_CPP) cid = pp->ids[found].code;
+    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, tag);
+    if (e == MP__TK_NONE || p->failed) return;
+    pp->ids[e].code = cid;
+    mp__tk_add_code(p, start, e);
+    if (cid == MP__TK_NONE) return; /* node sets an array property JSON.stringify skips */
+    if (cid == pp->ncode) {
+        if (mp__pp_push_code(p, MP__PP_CODE, name) == MP__TK_NONE) return;
+    } else {
+        mp__pp_reuse_code(pp, cid, MP__PP_CODE, name);
+    }
+    pp->code[cid].kind = tag;
+    pp->code[cid].ts = ts;
+}
+
+/* JsonProfile.addFuncCode. Unlike the text report's profile, every code-creation makes a
+   new element (its code objects carry no function to compare), and a shared function info
+   that gets another name starts a new function. The code is a plain entry: the JSON's
+   profile has no JS functions, so a tick's top-of-stack is never kept. */
+static void mp__pp_add_func_code(mp_tick_profile *p, uint32_t tag, uint32_t name, int64_t ts,
+                                 int64_t start, int64_t size, int64_t func_addr, int state)
+{
+    uint32_t node = mp__tk_tfind(&p->dyn, func_addr), f, e, fid, cid;
+    if (!node) {
+        f = mp__tk_new_entry(p, MP__TK_FUNCTION, 0, name, p->id_empty);
+        if (f == MP__TK_NONE || p->failed) return;
+        p->pp->ids[f].func = mp__pp_push_func(p, name);
+        mp__tk_add_code(p, func_addr, f);
+        if (p->failed) return;
+    } else {
+        f = p->dyn.n[node].val;
+        if (p->ents[f].name != name) {
+            p->ents[f].name = name;
+            p->ents[f].shown = MP__TK_NONE;
+            p->pp->ids[f].func = mp__pp_push_func(p, name);
+        }
+    }
+    fid = p->pp->ids[f].func;
+    p->ents[f].refs++; /* the code at start may be f itself */
+    if (mp__tk_tfind(&p->dyn, start)) mp__tk_unref(p, mp__tk_tremove(p, &p->dyn, start));
+    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, tag);
+    if (e != MP__TK_NONE && !p->failed) {
+        cid = p->pp->ncode;
+        p->pp->ids[e].code = cid;
+        mp__tk_add_code(p, start, e);
+        if (fid == MP__TK_NONE) {
+            /* An entry that is no function info, met at func_addr: node throws at
+               functionEntries_[undefined], after the code went into the map. */
+            p->bad_lines++;
+            mp__tk_warn(p, "line %llu: Cannot read properties of undefined (reading 'codes')",
+                        (unsigned long long)p->line_no);
+        } else if (mp__pp_push_code(p, MP__PP_JS, name) != MP__TK_NONE) {
+            p->pp->code[cid].kind = (uint32_t)state;
+            p->pp->code[cid].func = fid;
+            p->pp->code[cid].ts = ts;
+            mp__pp_func_add_code(p, fid, cid);
+        }
+    }
+    mp__tk_unref(p, f);
+}
+
+/* The element of the code object starting at addr, or MP__TK_NONE where node's
+   codeEntries_[entry.codeId] would be undefined (and its processor throw). */
+static uint32_t mp__pp_code_at(mp_tick_profile *p, int64_t addr)
+{
+    uint32_t node = addr == MP__TK_NAN ? 0 : mp__tk_tfind(&p->dyn, addr), cid;
+    if (!node) return MP__TK_NONE;
+    cid = p->pp->ids[p->dyn.n[node].val].code;
+    return cid < p->pp->ncode ? cid : MP__TK_NONE;
+}
+
+/* The "functions" index of the entry at addr, MP__TK_NONE (null) if none. */
+static uint32_t mp__pp_func_at(mp_tick_profile *p, int64_t addr)
+{
+    uint32_t node = addr == MP__TK_NAN ? 0 : mp__tk_tfind(&p->dyn, addr);
+    return node ? p->pp->ids[p->dyn.n[node].val].func : MP__TK_NONE;
+}
+
+/* "S<addr>S<addr>..." (the first character is skipped whatever it is) as function indexes. */
+static int mp__pp_inlined_fns(mp_tick_profile *p, const char *s, size_t n, mp__pp_source *src)
+{
+    size_t i, start, k = 1;
+    if (n == 0) return 1;
+    for (i = 1; i < n; i++) k += s[i] == 'S';
+    if (!(src->fns = (uint32_t *)MP_MALLOC(k * sizeof *src->fns))) return 0;
+    for (i = start = 1, k = 0;; i++) {
+        if (i == n || s[i] == 'S') {
+            src->fns[k++] = mp__pp_func_at(p, mp__tk_parse_int(s + start, i - start, 0));
+            start = i + 1;
+        }
+        if (i >= n) break;
+    }
+    src->nfns = (uint32_t)k;
+    return 1;
+}
+
+/* code-source-info: JsonProfile.addSourcePositions, the code element's "source". */
+static void mp__pp_source_info(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__pp *pp = p->pp;
+    uint32_t cid = mp__pp_code_at(p, mp__tk_num(p, ln, 1));
+    mp__pp_source src;
+    const char *s;
+    size_t n;
+    /* Without the inlined functions' field node's processor throws before any change. */
+    if (cid == MP__TK_NONE || ln->n < 8) return;
+    memset(&src, 0, sizeof src);
+    src.script = mp__tk_num(p, ln, 2);
+    src.start = mp__tk_num(p, ln, 3);
+    src.end = mp__tk_num(p, ln, 4);
+    mp__tk_field(ln, 7, &p->esc_a, &s, &n);
+    if (!mp__pp_inlined_fns(p, s, n, &src)) { p->failed = 1; return; }
+    src.positions = mp__pp_field_id(p, ln, 5);
+    src.inlined = mp__pp_field_id(p, ln, 6);
+    if (p->failed) { MP_FREE(src.fns); return; }
+    if (pp->code[cid].source != MP__TK_NONE) {
+        MP_FREE(pp->sources[pp->code[cid].source].fns);
+        pp->sources[pp->code[cid].source] = src;
+        return;
+    }
+    if (!mp__tk_grow((void **)&pp->sources, &pp->capsources, pp->nsources + 1,
+                     sizeof *pp->sources)) {
+        MP_FREE(src.fns);
+        p->failed = 1;
+        return;
+    }
+    pp->sources[pp->nsources] = src;
+    pp->code[cid].source = (uint32_t)pp->nsources++;
+    pp->code[cid].deopt_first = pp->code[cid].deopt != MP__TK_NONE;
+}
+
+/* code-deopt: JsonProfile.deoptCode keeps the first deoptimization of a code object. */
+static void mp__pp_code_deopt(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__pp *pp = p->pp;
+    uint32_t cid = mp__pp_code_at(p, mp__tk_num(p, ln, 3));
+    mp__pp_deopt *d;
+    if (cid == MP__TK_NONE || pp->code[cid].deopt != MP__TK_NONE) return;
+    if (!mp__tk_grow((void **)&pp->deopts, &pp->capdeopts, pp->ndeopts + 1, sizeof *pp->deopts)) {
+        p->failed = 1;
+        return;
+    }
+    d = &pp->deopts[pp->ndeopts];
+    d->tm = mp__tk_num(p, ln, 1);
+    d->inlining = mp__tk_num(p, ln, 4);
+    d->offset = mp__tk_num(p, ln, 5);
+    d->bailout = ln->n > 6 ? mp__pp_field_id(p, ln, 6) : MP__TK_NONE;
+    d->pos = ln->n > 7 ? mp__pp_field_id(p, ln, 7) : MP__TK_NONE;
+    d->reason = ln->n > 8 ? mp__pp_field_id(p, ln, 8) : MP__TK_NONE;
+    if (p->failed) return;
+    pp->code[cid].deopt = (uint32_t)pp->ndeopts++;
+}
+
+/* Script.getShortestUniqueName's dictionary entry for the last part of url. */
+static uint32_t mp__pp_group_of(mp_tick_profile *p, uint32_t url)
+{
+    mp__pp *pp = p->pp;
+    const char *u = p->strs[url].s;
+    size_t n = p->strs[url].len, cut = n;
+    uint32_t fname, g;
+    while (cut > 0 && u[cut - 1] != '/') cut--;
+    if ((fname = mp__tk_intern(p, u + cut, n - cut)) == MP__TK_NONE) { p->failed = 1; return 0; }
+    g = mp__tk_map_get(&pp->group_of, (uint64_t)fname + 1);
+    if (g != MP__TK_NONE) return g;
+    if (!mp__tk_grow((void **)&pp->groups, &pp->capgroups, pp->ngroups + 1, sizeof *pp->groups) ||
+        !mp__tk_map_put(&pp->group_of, (uint64_t)fname + 1, (uint32_t)pp->ngroups)) {
+        p->failed = 1;
+        return 0;
+    }
+    pp->groups[pp->ngroups].count = 0;
+    pp->groups[pp->ngroups].filename = fname;
+    return (uint32_t)pp->ngroups++;
+}
+
+/* script-source: JsonProfile.addScriptSource. A script is named by the last part of its
+   URL until another script with that part comes: then every one of them is named by the
+   newest one's URL (node's Script.getShortestUniqueName does exactly that). */
+static void mp__pp_script_source(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__pp *pp = p->pp;
+    int64_t id = mp__tk_num(p, ln, 1);
+    uint32_t url, source = MP__TK_NONE, g, at;
+    if (ln->n < 3) return; /* url undefined: node throws at url.split */
+    url = mp__pp_field_id(p, ln, 2);
+    if (ln->n > 3) source = mp__pp_field_id(p, ln, 3);
+    if (p->failed) return;
+    g = mp__pp_group_of(p, url);
+    if (p->failed) return;
+    pp->groups[g].count++;
+    pp->groups[g].last_url = url;
+    /* scripts_[id] = script: only array indexes show in the JSON. */
+    if (id == MP__TK_NAN || id < 0 || id >= 4294967295) return;
+    if (id > MP_PP_MAX_SCRIPT_ID) { pp->script_overflow = id; return; }
+    at = mp__tk_map_get(&pp->script_at, (uint64_t)id + 1);
+    if (at == MP__TK_NONE) {
+        if (!mp__tk_grow((void **)&pp->scripts, &pp->capscripts, pp->nscripts + 1,
+                         sizeof *pp->scripts) ||
+            !mp__tk_map_put(&pp->script_at, (uint64_t)id + 1, (uint32_t)pp->nscripts)) {
+            p->failed = 1;
+            return;
+        }
+        at = (uint32_t)pp->nscripts++;
+    }
+    pp->scripts[at].id = id;
+    pp->scripts[at].url = url;
+    pp->scripts[at].source = source;
+    pp->scripts[at].group = g;
+    if (id > pp->max_script) pp->max_script = id;
+}
+
+/* The records only the JSON needs; 0: not one of them. */
+static int mp__pp_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    const char *tag = ln->f[0];
+    size_t n = ln->l[0];
+#define MP__PP_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
+    if (MP__PP_TAG("code-source-info")) mp__pp_source_info(p, ln);
+    else if (MP__PP_TAG("script-source")) mp__pp_script_source(p, ln);
+    else if (MP__PP_TAG("code-deopt")) mp__pp_code_deopt(p, ln);
+    else return 0;
+#undef MP__PP_TAG
+    return 1;
+}
+
+static void mp__pp_put_uint(mp_buf *b, uint64_t v)
+{
+    char t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (char)(0x80 | (v & 0x7F));
+        v >>= 7;
+    }
+    t[n++] = (char)v;
+    mp_buf_append(b, t, n);
+}
+
+/* Zigzag: small negative numbers stay short. MP__TK_NAN (NaN) survives the trip. */
+static void mp__pp_put_int(mp_buf *b, int64_t v)
+{
+    mp__pp_put_uint(b, v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1);
+}
+
+/* A tick's "tm": a whole number as a varint behind a 0, else the double behind a 1. */
+static void mp__pp_put_time(mp_buf *b, double tm)
+{
+    if (tm == tm && tm >= -9.0e15 && tm <= 9.0e15 && tm == (double)(int64_t)tm) {
+        mp_buf_append(b, "\0", 1);
+        mp__pp_put_int(b, (int64_t)tm);
+    } else {
+        mp_buf_append(b, "\1", 1);
+        mp_buf_append(b, (const char *)&tm, sizeof tm);
+    }
+}
+
+/* Where the entry found for addr starts: its offset is what the JSON shows. */
+static int64_t mp__pp_start_of(mp_tick_profile *p, int64_t addr, uint32_t e)
+{
+    uint32_t node;
+    if (mp__tk_on_lib_page(p, addr)) {
+        ptrdiff_t at;
+        if (p->npending) mp__tk_flush_static(p);
+        at = mp__tk_static_le(p, addr);
+        if (at >= 0 && p->stat[at].val == e) return p->stat[at].key;
+        node = mp__tk_tfind_le(&p->lib, addr);
+        return node ? p->lib.n[node].key : addr;
+    }
+    node = mp__tk_tfind_le(&p->dyn, addr);
+    return node ? p->dyn.n[node].key : addr;
+}
+
+/* JsonProfile.recordTick: a [code index, offset] pair per frame, [-1, address] where no
+   code is known. The ticks come after "code" and "functions" in the JSON, and those change
+   until the log ends, so nothing can be written before: each tick is kept as varints
+   (about 6 bytes a frame), not as objects. */
+static void mp__pp_tick(mp_tick_profile *p, const int64_t *stack, size_t depth, double tm,
+                        int64_t vm)
+{
+    mp_buf *b = &p->pp->ticks;
+    size_t i;
+    mp__pp_put_time(b, tm);
+    mp__pp_put_int(b, vm);
+    mp__pp_put_uint(b, depth);
+    for (i = 0; i < depth; i++) {
+        int64_t addr = stack[i];
+        uint32_t e = mp__tk_find_entry(p, addr), cid;
+        if (e == MP__TK_NONE) {
+            mp__pp_put_int(b, -1);
+            mp__pp_put_int(b, addr);
+            continue;
+        }
+        cid = p->pp->ids[e].code;
+        mp__pp_put_int(b, cid == MP__TK_NONE ? -2 : (int64_t)cid); /* -2: undefined */
+        mp__pp_put_int(b, addr - mp__pp_start_of(p, addr, e));
+    }
+    p->pp->nticks++;
+    if (b->failed) p->failed = 1;
+}
+
 static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
 {
     uint32_t type = mp__tk_field_id(p, ln, 1, &p->esc_a), name, e;
     int64_t start = mp__tk_num(p, ln, 4), size = mp__tk_num(p, ln, 5);
     if (type == MP__TK_NONE) return;
     if (start == MP__TK_NAN || size == MP__TK_NAN) { p->bad_lines++; return; }
-    name = mp__tk_field_id(p, ln, 6, &p->esc_b);
+    name = p->pp ? mp__pp_field_id(p, ln, 6) : mp__tk_field_id(p, ln, 6, &p->esc_b);
     if (name == MP__TK_NONE) return;
     if (type != p->id_regexp && ln->n > 7) {
         int64_t func_addr = mp__tk_num(p, ln, 7);
@@ -4485,9 +5101,14 @@ static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
             return;
         }
         if (func_addr == MP__TK_NAN) { p->bad_lines++; return; }
-        mp__tk_add_func_code(p, type, name, start, size, func_addr, state);
+        if (p->pp)
+            mp__pp_add_func_code(p, type, name, mp__tk_num(p, ln, 3), start, size, func_addr,
+                                 state);
+        else
+            mp__tk_add_func_code(p, type, name, start, size, func_addr, state);
         return;
     }
+    if (p->pp) { mp__pp_add_code(p, type, name, mp__tk_num(p, ln, 3), start, size); return; }
     e = mp__tk_new_entry(p, MP__TK_CODE, size, name, type);
     if (e != MP__TK_NONE) mp__tk_add_code(p, start, e);
 }
@@ -4762,7 +5383,11 @@ static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t)
     if (depth == 2) p->stack[1] = tos;
     p->stack[2 - depth] = pc;
     p->tick_ts = t->ts == MP__TK_NAN ? 0 : (double)t->ts;
-    mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes);
+    if (p->pp)
+        mp__pp_tick(p, p->stack + 2 - depth, depth + t->nframes,
+                    t->ts == MP__TK_NAN ? NAN : (double)t->ts - p->distortion, t->vm);
+    else
+        mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes);
 }
 
 static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
@@ -4778,6 +5403,7 @@ static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
     const char *tag = ln->f[0];
     size_t n = ln->l[0];
 #define MP__TK_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
+    if (p->pp && mp__pp_dispatch(p, ln)) return;
     if (MP__TK_TAG("tick")) mp__tk_tick(p, ln);
     else if (MP__TK_TAG("code-creation")) mp__tk_code_creation(p, ln);
     else if (MP__TK_TAG("code-move")) mp__tk_move(p, mp__tk_num(p, ln, 1), mp__tk_num(p, ln, 2));
@@ -4811,8 +5437,6 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n)
     size_t i, start = 0, k = 0;
     p->line_no++;
     p->lines++;
-    if (p->line_no == 1 && !(n >= 11 && memcmp(s, "v8-version,", 11) == 0))
-        mp__tk_warn(p, "Unable to read v8-version from log file.");
     if (n > 5 && memcmp(s, "tick,", 5) == 0) {
         mp__tk_tickv t;
         if (mp__tk_tick_fields_fast(p, s + 5, n - 5, &t)) {
@@ -4839,6 +5463,95 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n)
     ln.l = p->fl;
     ln.n = k;
     mp__tk_dispatch(p, &ln);
+}
+
+/* ---- log lines: node's version check, --timed-range -------------------------------------- */
+
+enum {
+    MP__TK_VERSION_UNSEEN = 0, MP__TK_VERSION_SAME, MP__TK_VERSION_MISSING,
+    MP__TK_VERSION_DIFFERENT
+};
+
+/* major, minor and build of expected ("11.3.244.8-node.38", split at '.' and '-' as the
+   polyfill splits process.versions.v8) against fields 1-3 of the record, as strings. */
+static int mp__tk_same_version(const char *expected, const char *const *f, const size_t *l)
+{
+    const char *s = expected;
+    int i;
+    for (i = 1; i <= 3; i++) {
+        size_t len = strcspn(s, ".-");
+        if (len != l[i] || memcmp(s, f[i], len) != 0) return 0;
+        if (i < 3) {
+            if (s[len] == '\0') return 0; /* the next part is undefined */
+            s += len + 1;
+        }
+    }
+    return 1;
+}
+
+/* The polyfill's versionCheck, on a log's first line as it is (no CSV unescaping). */
+static void mp__tk_check_version(mp_tick_profile *p, const char *s, size_t n)
+{
+    const char *f[8];
+    size_t l[8], k = 0, i, start = 0;
+    int note = MP__TK_VERSION_SAME;
+    p->first_line_seen = 1;
+    for (i = 0; i <= n && k <= 7; i++) {
+        if (i < n && s[i] != ',') continue;
+        f[k] = s + start;
+        l[k++] = i - start;
+        start = i + 1;
+    }
+    if ((k != 6 && k != 7) || l[0] != 10 || memcmp(f[0], "v8-version", 10) != 0)
+        note = MP__TK_VERSION_MISSING;
+    else if (p->v8_version && !mp__tk_same_version(p->v8_version, f, l))
+        note = MP__TK_VERSION_DIFFERENT;
+    /* A merged profile keeps the first log's note. */
+    if (p->version_note <= MP__TK_VERSION_SAME) p->version_note = note;
+}
+
+/* Reads the lines held since the last current-time record. */
+static void mp__tk_replay_timed(mp_tick_profile *p)
+{
+    const char *s = p->timed_lines.data;
+    size_t n = p->timed_lines.len, i = 0;
+    while (i < n) {
+        const char *nl = (const char *)memchr(s + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - s) : n;
+        mp__tk_line_in(p, s + i, end - i);
+        i = end + 1;
+    }
+    p->timed_lines.len = 0;
+}
+
+/* LogReader.processLogLine with --timed-range or --ptr: a current-time record opens a range,
+   the next one reads the lines held since and (pairwise) closes it. Outside a range ticks
+   are dropped and the other records read at once; the lines of a range never closed are
+   never read at all. The prefixes are tested on the raw line, as node does. */
+static void mp__tk_timed_line(mp_tick_profile *p, const char *s, size_t n)
+{
+    if (n >= 12 && memcmp(s, "current-time", 12) == 0) {
+        if (p->in_timed) {
+            mp__tk_replay_timed(p);
+            if (p->cfg.pairwise_timed_range) p->in_timed = 0;
+        } else {
+            p->in_timed = 1;
+        }
+    } else if (p->in_timed) {
+        mp_buf_append(&p->timed_lines, s, n);
+        mp_buf_append(&p->timed_lines, "\n", 1);
+        if (p->timed_lines.failed) p->failed = 1;
+    } else if (!(n >= 4 && memcmp(s, "tick", 4) == 0)) {
+        mp__tk_line_in(p, s, n);
+    }
+}
+
+/* A line of the log as node's reader gets it. */
+static void mp__tk_read_line(mp_tick_profile *p, const char *s, size_t n)
+{
+    if (!p->first_line_seen) mp__tk_check_version(p, s, n);
+    if (p->cfg.timed_range || p->cfg.pairwise_timed_range) mp__tk_timed_line(p, s, n);
+    else mp__tk_line_in(p, s, n);
 }
 
 /* ---- public: reading -------------------------------------------------------------------- */
@@ -4917,6 +5630,15 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->cfg.runtime_timer = p->runtime_timer;
     p->cfg.range = p->cfg.distortion = NULL;
     if (!p->name || (cfg->runtime_timer && !p->runtime_timer)) goto nomem;
+    p->v8_version = mp__tk_dup(cfg->v8_version);
+    p->cfg.v8_version = p->v8_version;
+    if (cfg->v8_version && !p->v8_version) goto nomem;
+    if (cfg->preprocess) {
+        if (!(p->pp = (mp__pp *)MP_MALLOC(sizeof *p->pp))) goto nomem;
+        memset(p->pp, 0, sizeof *p->pp);
+        p->pp->max_script = -1;
+        p->pp->list = cfg->symbol_list != NULL;
+    }
     p->id_unknown = mp__tk_intern_z(p, "UNKNOWN");
     p->id_empty = mp__tk_intern_z(p, "");
     p->id_cpp = mp__tk_intern_z(p, "CPP");
@@ -5030,6 +5752,9 @@ static void mp__tk_next_log(mp_tick_profile *p)
     p->current_timer = MP__TK_NONE;
     p->distortion = 0;
     p->carry.len = 0;
+    p->first_line_seen = 0;
+    p->in_timed = 0;
+    p->timed_lines.len = 0;
 }
 
 MP__DEF mp_err mp_tick_feed(mp_tick_profile *p, const char *data, size_t len, mp_error *err)
@@ -5050,12 +5775,12 @@ MP__DEF mp_err mp_tick_feed(mp_tick_profile *p, const char *data, size_t len, mp
         if (p->carry.len) {
             mp_buf_append(&p->carry, data + i, end - i);
             if (p->carry.failed) break;
-            mp__tk_line_in(p, p->carry.data, p->carry.len);
+            mp__tk_read_line(p, p->carry.data, p->carry.len);
             p->carry.len = 0;
         } else if (end == i) {
             p->stopped = 1; /* node reads `while (line = readline())`: an empty line ends it */
         } else {
-            mp__tk_line_in(p, data + i, end - i);
+            mp__tk_read_line(p, data + i, end - i);
         }
         i = end + 1;
     }
@@ -5250,6 +5975,9 @@ MP__DEF mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err)
                        "dropped", p->name);
     p->carry.len = 0;
     p->stopped = 1;
+    if (!p->first_line_seen && p->version_note <= MP__TK_VERSION_SAME)
+        p->version_note = MP__TK_VERSION_MISSING; /* node's check reads an empty first line */
+    p->timed_lines.len = 0; /* a range never closed: node never reads it */
     if (p->warn_dropped)
         mp__tk_warn(p, "%llu more warnings like the ones above were left out",
                     (unsigned long long)p->warn_dropped);
@@ -5306,6 +6034,15 @@ MP__DEF size_t mp_tick_warnings(const mp_tick_profile *p, const char *const **li
 {
     *list = (const char *const *)p->warn;
     return p->nwarn;
+}
+
+MP__DEF const char *mp_tick_version_note(const mp_tick_profile *p)
+{
+    if (p->version_note == MP__TK_VERSION_MISSING)
+        return "Unable to read v8-version from log file.";
+    if (p->version_note == MP__TK_VERSION_DIFFERENT)
+        return "Testing v8 version different from logging version";
+    return NULL;
 }
 
 static mp_err mp__tk_read_fd(mp_tick_profile *p, int fd, const char *shown, mp_error *err)
@@ -5416,6 +6153,9 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     MP_FREE(p->warn);
     MP_FREE(p->name);
     MP_FREE(p->runtime_timer);
+    MP_FREE(p->v8_version);
+    mp_buf_free(&p->timed_lines);
+    mp__pp_free(p->pp);
     mp_symtab_free(p->own_symbols);
     MP_FREE(p);
 }
@@ -5523,6 +6263,9 @@ MP__DEF mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options 
     memset(&tmp, 0, sizeof tmp);
     if (!p->finished)
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
+    if (p->pp) /* node prints no report then either */
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "report: the profile was read for preprocess (mp_report_preprocess)");
     mp_buf_printf(out, "Statistical profiling result from %s, (%llu ticks, %llu unaccounted, "
                        "%llu excluded).\n", name, (unsigned long long)s->ticks,
                   (unsigned long long)s->unaccounted, (unsigned long long)s->excluded);
@@ -5627,6 +6370,9 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
     size_t i;
     if (!p->finished)
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
+    if (p->pp)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "report: the profile was read for preprocess (mp_report_preprocess)");
     mp_buf_puts(out, "{\"log\":");
     mp_buf_json_string(out, name, strlen(name));
     mp_buf_printf(out, ",\"ticks\":{\"total\":%llu,\"unaccounted\":%llu,\"excluded\":%llu,"
@@ -5661,9 +6407,385 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
     if (out->failed) return mp__nomem(err);
     return MP_OK;
 }
+
+/* ---- REPORT: --preprocess, V8's JsonProfile.writeJson ------------------------------------- */
+
+/* Length of the bytes a decoder replaces with one U+FFFD at an invalid UTF-8 sequence (the
+   longest start of a valid one, at least one byte). */
+static size_t mp__pp_bad_utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need, i;
+    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 1;
+    }
+    for (i = 1; i <= need && i < n; i++) {
+        if (s[i] < lo || s[i] > hi) break;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return i;
+}
+
+/* A string as JSON.stringify writes it: \" \\ \b \f \n \r \t, \u00xx for the other control
+   characters, \udxxx for a surrogate without its other half (kept by mp__tk_put_lone),
+   everything else as it is. Bytes that are no UTF-8 become U+FFFD, as node's decoder made
+   them when it read the log. */
+static void mp__pp_json_str(mp_buf *out, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, len;
+    mp_buf_append(out, "\"", 1);
+    while (i < n) {
+        size_t run = i;
+        unsigned c;
+        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+            run++;
+        if (run > i) { mp_buf_append(out, s + i, run - i); i = run; continue; }
+        c = u[i];
+        if (c < 0x80) {
+            const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+                            : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t" : NULL;
+            if (esc) mp_buf_puts(out, esc);
+            else mp_buf_printf(out, "\\u%04x", c);
+            i++;
+        } else if ((len = mp__utf8_len(u + i, n - i)) > 0) {
+            mp_buf_append(out, s + i, len);
+            i += len;
+        } else if (c == 0xED && i + 2 < n && (u[i + 1] & 0xE0) == 0xA0 &&
+                   (u[i + 2] & 0xC0) == 0x80) {
+            mp_buf_printf(out, "\\u%04x",
+                          0xD000u | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu));
+            i += 3;
+        } else {
+            mp_buf_append(out, "\xEF\xBF\xBD", 3);
+            i += mp__pp_bad_utf8_len(u + i, n - i);
+        }
+    }
+    mp_buf_append(out, "\"", 1);
+}
+
+static void mp__pp_json_id(const mp_tick_profile *p, mp_buf *out, uint32_t id)
+{
+    mp__pp_json_str(out, p->strs[id].s, p->strs[id].len);
+}
+
+/* A number from the log: parseInt's NaN is null; beyond 2^53 it is the double node had. */
+static void mp__pp_json_int(mp_buf *out, int64_t v)
+{
+    char num[24], *q = num + sizeof num;
+    uint64_t u;
+    if (v == MP__TK_NAN) { mp_buf_append(out, "null", 4); return; }
+    if (v > 9007199254740992LL || v < -9007199254740992LL) {
+        mp_buf_js_number(out, (double)v);
+        return;
+    }
+    u = v < 0 ? (uint64_t)-v : (uint64_t)v;
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--q = '-';
+    mp_buf_append(out, q, (size_t)(num + sizeof num - q));
+}
+
+/* A line break and the indentation JSON.stringify(x, null, 2) gives a depth. */
+static void mp__pp_nl(mp_buf *out, int indent)
+{
+    static const char spaces[] = "            ";
+    mp_buf_append(out, "\n", 1);
+    mp_buf_append(out, spaces, (size_t)indent);
+}
+
+/* The next member's key: a comma after the one before, the line, the quoted key. */
+static void mp__pp_key(mp_buf *out, int *first, int indent, const char *key)
+{
+    if (!*first) mp_buf_append(out, ",", 1);
+    *first = 0;
+    mp__pp_nl(out, indent);
+    mp_buf_append(out, "\"", 1);
+    mp_buf_puts(out, key);
+    mp_buf_append(out, "\": ", 3);
+}
+
+static void mp__pp_json_source(const mp_tick_profile *p, mp_buf *out, const mp__pp_source *src)
+{
+    int first = 1;
+    uint32_t i;
+    mp_buf_append(out, "{", 1);
+    mp__pp_key(out, &first, 6, "script");
+    mp__pp_json_int(out, src->script);
+    mp__pp_key(out, &first, 6, "start");
+    mp__pp_json_int(out, src->start);
+    mp__pp_key(out, &first, 6, "end");
+    mp__pp_json_int(out, src->end);
+    mp__pp_key(out, &first, 6, "positions");
+    mp__pp_json_id(p, out, src->positions);
+    mp__pp_key(out, &first, 6, "inlined");
+    mp__pp_json_id(p, out, src->inlined);
+    mp__pp_key(out, &first, 6, "fns");
+    if (!src->nfns) mp_buf_append(out, "[]", 2);
+    else {
+        mp_buf_append(out, "[", 1);
+        for (i = 0; i < src->nfns; i++) {
+            if (i) mp_buf_append(out, ",", 1);
+            mp__pp_nl(out, 8);
+            if (src->fns[i] == MP__TK_NONE) mp_buf_append(out, "null", 4);
+            else mp__pp_json_int(out, src->fns[i]);
+        }
+        mp__pp_nl(out, 6);
+        mp_buf_append(out, "]", 1);
+    }
+    mp__pp_nl(out, 4);
+    mp_buf_append(out, "}", 1);
+}
+
+static void mp__pp_json_deopt(const mp_tick_profile *p, mp_buf *out, const mp__pp_deopt *d)
+{
+    int first = 1;
+    mp_buf_append(out, "{", 1);
+    mp__pp_key(out, &first, 6, "tm");
+    mp__pp_json_int(out, d->tm);
+    mp__pp_key(out, &first, 6, "inliningId");
+    mp__pp_json_int(out, d->inlining);
+    mp__pp_key(out, &first, 6, "scriptOffset");
+    mp__pp_json_int(out, d->offset);
+    /* undefined strings leave their keys out */
+    if (d->pos != MP__TK_NONE) {
+        mp__pp_key(out, &first, 6, "posText");
+        mp__pp_json_id(p, out, d->pos);
+    }
+    if (d->reason != MP__TK_NONE) {
+        mp__pp_key(out, &first, 6, "reason");
+        mp__pp_json_id(p, out, d->reason);
+    }
+    if (d->bailout != MP__TK_NONE) {
+        mp__pp_key(out, &first, 6, "bailoutType");
+        mp__pp_json_id(p, out, d->bailout);
+    }
+    mp__pp_nl(out, 4);
+    mp_buf_append(out, "}", 1);
+}
+
+/* One element of "code", in the key order node's objects have. */
+static void mp__pp_json_code(const mp_tick_profile *p, mp_buf *out, const mp__pp_code *c)
+{
+    static const char *const kinds[] = { "Builtin", "Unopt", "Sparkplug", "", "Maglev", "Opt" };
+    const mp__pp *pp = p->pp;
+    int first = 1, k;
+    mp_buf_append(out, "{", 1);
+    mp__pp_key(out, &first, 4, "name");
+    mp__pp_json_id(p, out, c->name);
+    if (c->type == MP__PP_CODE) {
+        mp__pp_key(out, &first, 4, "timestamp");
+        mp__pp_json_int(out, c->ts);
+    }
+    mp__pp_key(out, &first, 4, "type");
+    mp_buf_puts(out, c->type == MP__PP_LIB ? "\"SHARED_LIB\"" : c->type == MP__PP_CPP ? "\"CPP\""
+                   : c->type == MP__PP_CODE ? "\"CODE\"" : "\"JS\"");
+    if (c->type == MP__PP_CODE && c->kind != MP__TK_NONE) {
+        mp__pp_key(out, &first, 4, "kind");
+        mp__pp_json_id(p, out, c->kind);
+    } else if (c->type == MP__PP_JS) {
+        mp__pp_key(out, &first, 4, "kind");
+        mp_buf_append(out, "\"", 1);
+        mp_buf_puts(out, kinds[c->kind < 6 ? c->kind : 3]);
+        mp_buf_append(out, "\"", 1);
+        mp__pp_key(out, &first, 4, "func");
+        mp__pp_json_int(out, c->func);
+        mp__pp_key(out, &first, 4, "tm");
+        mp__pp_json_int(out, c->ts);
+    }
+    for (k = 0; k < 2; k++) {
+        if ((k == 0) == !c->deopt_first) {
+            if (c->source == MP__TK_NONE) continue;
+            mp__pp_key(out, &first, 4, "source");
+            mp__pp_json_source(p, out, &pp->sources[c->source]);
+        } else if (c->deopt != MP__TK_NONE) {
+            mp__pp_key(out, &first, 4, "deopt");
+            mp__pp_json_deopt(p, out, &pp->deopts[c->deopt]);
+        }
+    }
+    mp__pp_nl(out, 2);
+    mp_buf_append(out, "}", 1);
+}
+
+static void mp__pp_json_func(const mp_tick_profile *p, mp_buf *out, const mp__pp_func *f)
+{
+    int first = 1;
+    uint32_t i;
+    mp_buf_append(out, "{", 1);
+    mp__pp_key(out, &first, 4, "name");
+    mp__pp_json_id(p, out, f->name);
+    mp__pp_key(out, &first, 4, "codes");
+    if (!f->n) mp_buf_append(out, "[]", 2);
+    else {
+        mp_buf_append(out, "[", 1);
+        for (i = 0; i < f->n; i++) {
+            if (i) mp_buf_append(out, ",", 1);
+            mp__pp_nl(out, 6);
+            mp__pp_json_int(out, f->codes[i]);
+        }
+        mp__pp_nl(out, 4);
+        mp_buf_append(out, "]", 1);
+    }
+    mp__pp_nl(out, 2);
+    mp_buf_append(out, "}", 1);
+}
+
+static int mp__pp_get_uint(const unsigned char **cur, const unsigned char *end, uint64_t *v)
+{
+    unsigned shift = 0;
+    *v = 0;
+    while (*cur < end && shift < 64) {
+        unsigned char b = *(*cur)++;
+        *v |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) return 1;
+        shift += 7;
+    }
+    return 0;
+}
+
+static int mp__pp_get_int(const unsigned char **cur, const unsigned char *end, int64_t *v)
+{
+    uint64_t u;
+    if (!mp__pp_get_uint(cur, end, &u)) return 0;
+    *v = (u & 1) ? (int64_t)~(u >> 1) : (int64_t)(u >> 1);
+    return 1;
+}
+
+/* One tick as JSON.stringify(tick, null, 2) writes it (the caller indents its first line
+   only, as node does); 0 when the kept bytes end early, which they cannot. */
+static int mp__pp_json_tick(mp_buf *out, const unsigned char **cur, const unsigned char *end)
+{
+    int64_t vm, v;
+    uint64_t n, i;
+    if (*cur >= end) return 0;
+    mp_buf_append(out, "{\n  \"tm\": ", 10);
+    if (*(*cur)++ == 0) {
+        if (!mp__pp_get_int(cur, end, &v)) return 0;
+        mp__pp_json_int(out, v);
+    } else {
+        double tm;
+        if ((size_t)(end - *cur) < sizeof tm) return 0;
+        memcpy(&tm, *cur, sizeof tm);
+        *cur += sizeof tm;
+        if (tm != tm) mp_buf_append(out, "null", 4);
+        else mp_buf_js_number(out, tm);
+    }
+    if (!mp__pp_get_int(cur, end, &vm) || !mp__pp_get_uint(cur, end, &n)) return 0;
+    mp_buf_append(out, ",\n  \"vm\": ", 10);
+    mp__pp_json_int(out, vm);
+    mp_buf_append(out, ",\n  \"s\": [", 10);
+    for (i = 0; i < 2 * n; i++) {
+        if (!mp__pp_get_int(cur, end, &v)) return 0;
+        mp_buf_append(out, i ? ",\n    " : "\n    ", i ? 6 : 5);
+        if (v == -2 && i % 2 == 0) mp_buf_append(out, "null", 4); /* an undefined index */
+        else mp__pp_json_int(out, v);
+    }
+    mp_buf_append(out, n ? "\n  ]\n}" : "]\n}", n ? 6 : 3);
+    return 1;
+}
+
+static void mp__pp_json_script(const mp_tick_profile *p, mp_buf *out, const mp__pp_script *sc)
+{
+    const mp__pp_group *g = &p->pp->groups[sc->group];
+    int first = 1;
+    mp_buf_append(out, "{", 1);
+    mp__pp_key(out, &first, 4, "url");
+    mp__pp_json_id(p, out, sc->url);
+    if (sc->source != MP__TK_NONE) {
+        mp__pp_key(out, &first, 4, "source");
+        mp__pp_json_id(p, out, sc->source);
+    }
+    mp__pp_key(out, &first, 4, "name");
+    mp__pp_json_id(p, out, g->count == 1 ? g->filename : g->last_url);
+    mp_buf_puts(out, ",\n    \"lineToColumn\": {},\n    \"_entries\": [],\n"
+                     "    \"_sourceMapState\": \"unknown\"");
+    mp__pp_key(out, &first, 4, "id");
+    mp__pp_json_int(out, sc->id);
+    mp_buf_puts(out, ",\n    \"sourcePositions\": []\n  }");
+}
+
+static void mp__pp_json_scripts(const mp_tick_profile *p, mp_buf *out)
+{
+    const mp__pp *pp = p->pp;
+    int64_t id;
+    if (pp->max_script < 0) { mp_buf_append(out, "[]", 2); return; }
+    mp_buf_append(out, "[", 1);
+    for (id = 0; id <= pp->max_script; id++) {
+        uint32_t at = mp__tk_map_get(&pp->script_at, (uint64_t)id + 1);
+        mp_buf_append(out, id ? ",\n  " : "\n  ", id ? 4 : 3);
+        if (at == MP__TK_NONE) mp_buf_append(out, "null", 4);
+        else mp__pp_json_script(p, out, &pp->scripts[at]);
+    }
+    mp_buf_append(out, "\n]", 2);
+}
+
+MP__DEF mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err)
+{
+    const mp__pp *pp = p->pp;
+    const unsigned char *cur, *end;
+    size_t i;
+    uint64_t k;
+    if (!pp)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "preprocess: the profile was read without the preprocess option");
+    if (!p->finished)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "preprocess: the profile is not finished");
+    if (pp->script_overflow)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "preprocess: script id %lld: its \"scripts\" array would be too long "
+                        "for node's JSON.stringify too", (long long)pp->script_overflow);
+    mp_buf_puts(out, "{\n  \"code\": ");
+    if (!pp->ncode) mp_buf_append(out, "[]", 2);
+    else {
+        mp_buf_append(out, "[", 1);
+        for (i = 0; i < pp->ncode; i++) {
+            mp_buf_append(out, i ? ",\n  " : "\n  ", i ? 4 : 3);
+            mp__pp_json_code(p, out, &pp->code[i]);
+        }
+        mp_buf_append(out, "\n]", 2);
+    }
+    mp_buf_puts(out, ",\n  \"functions\": ");
+    if (!pp->nfuncs) mp_buf_append(out, "[]", 2);
+    else {
+        mp_buf_append(out, "[", 1);
+        for (i = 0; i < pp->nfuncs; i++) {
+            mp_buf_append(out, i ? ",\n  " : "\n  ", i ? 4 : 3);
+            mp__pp_json_func(p, out, &pp->funcs[i]);
+        }
+        mp_buf_append(out, "\n]", 2);
+    }
+    mp_buf_puts(out, ",\n  \"ticks\": [\n");
+    cur = end = (const unsigned char *)pp->ticks.data;
+    if (cur) end += pp->ticks.len;
+    for (k = 0; k < pp->nticks; k++) {
+        mp_buf_append(out, "    ", 4);
+        if (!mp__pp_json_tick(out, &cur, end))
+            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "preprocess: the kept ticks are cut");
+        mp_buf_append(out, k + 1 < pp->nticks ? ",\n" : "\n", k + 1 < pp->nticks ? 2 : 1);
+    }
+    mp_buf_puts(out, "  ],\n  \"scripts\": ");
+    mp__pp_json_scripts(p, out);
+    mp_buf_puts(out, "}\n");
+    if (out->failed) return mp__nomem(err);
+    return MP_OK;
+}
 #include <math.h>
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 
 /* ---- load: histogram ------------------------------------------------------------------ */
@@ -5851,9 +6973,15 @@ typedef struct mp__hp {
     size_t line_len;
     int line_over;     /* the line did not fit in line[] */
     const char *error; /* why the response was rejected */
+    /* Following redirects needs the Location header whole, however long: when location is
+       set, that header's line is copied there (not into line[]) and its value left there. */
+    mp_buf *location;
+    int has_location;  /* location holds this response's Location value */
+    int location_line; /* the current line is the Location header, being copied */
     char line[256];
 } mp__hp;
 
+/* Starts on a new response; location is NULL (not kept) until the caller sets it. */
 static void mp__hp_reset(mp__hp *hp, int head)
 {
     hp->state = MP__HP_STATUS;
@@ -5867,6 +6995,8 @@ static void mp__hp_reset(mp__hp *hp, int head)
     hp->line_len = 0;
     hp->line_over = 0;
     hp->error = NULL;
+    hp->location = NULL;
+    hp->has_location = hp->location_line = 0;
 }
 
 static int mp__hp_fail(mp__hp *hp, const char *why)
@@ -5922,8 +7052,10 @@ static int mp__hp_end_of_headers(mp__hp *hp)
         /* An interim response: the real one follows on the same connection. */
         int head = hp->head;
         size_t used = hp->head_bytes;
+        mp_buf *location = hp->location;
         mp__hp_reset(hp, head);
         hp->head_bytes = used;
+        hp->location = location;
         return MP__HP_MORE;
     }
     hp->keep_alive = hp->minor >= 1 ? !hp->conn_close : hp->conn_keep_alive && !hp->conn_close;
@@ -5939,6 +7071,42 @@ static int mp__hp_end_of_headers(mp__hp *hp)
         hp->keep_alive = 0;
     }
     return hp->state == MP__HP_DONE ? MP__HP_COMPLETE : MP__HP_MORE;
+}
+
+/* Copies the Location header's line to hp->location as it arrives; a line is known to be
+   that header once its first 9 bytes ("location:") are in. */
+static void mp__hp_copy_location(mp__hp *hp, const char *chunk, size_t n, size_t before)
+{
+    if (hp->location_line) {
+        if (n) mp_buf_append(hp->location, chunk, n);
+        return;
+    }
+    if (before >= 9 || hp->line_len < 9 || !mp__name_is(hp->line, 9, "location:")) return;
+    hp->location_line = 1;
+    hp->location->len = 0;
+    if (before) mp_buf_append(hp->location, hp->line, before);
+    if (n) mp_buf_append(hp->location, chunk, n);
+}
+
+/* The whole Location line is in hp->location: leave just its value there. */
+static int mp__hp_location_value(mp__hp *hp)
+{
+    mp_buf *b = hp->location;
+    const char *colon;
+    size_t a, e;
+    if (b->failed || !b->data) return mp__hp_fail(hp, "out of memory for the Location header");
+    colon = (const char *)memchr(b->data, ':', b->len);
+    a = colon ? (size_t)(colon - b->data) + 1 : b->len;
+    e = b->len;
+    while (a < e && (b->data[a] == ' ' || b->data[a] == '\t')) a++;
+    while (e > a && (b->data[e - 1] == ' ' || b->data[e - 1] == '\t' || b->data[e - 1] == '\r')) e--;
+    /* Kept as a C string: a NUL inside would cut it short and send the user elsewhere. */
+    if (memchr(b->data + a, '\0', e - a)) return mp__hp_fail(hp, "NUL byte in the Location header");
+    memmove(b->data, b->data + a, e - a);
+    b->len = e - a;
+    b->data[b->len] = '\0';
+    hp->has_location = 1;
+    return MP__HP_MORE;
 }
 
 static int mp__hp_header_line(mp__hp *hp, const char *s, size_t n)
@@ -5976,6 +7144,8 @@ static int mp__hp_header_line(mp__hp *hp, const char *s, size_t n)
         if (hp->line_over) return mp__hp_fail(hp, "Connection header too long");
         if (mp__has_token(v, vl, "close", 0)) hp->conn_close = 1;
         if (mp__has_token(v, vl, "keep-alive", 0)) hp->conn_keep_alive = 1;
+    } else if (hp->location_line && mp__name_is(s, nl, "location")) {
+        return mp__hp_location_value(hp);
     }
     return MP__HP_MORE;
 }
@@ -6040,10 +7210,11 @@ static int mp__hp_feed(mp__hp *hp, const char *p, size_t n, size_t *used)
         if (mp__hp_line_state(hp->state)) {
             const char *nl = (const char *)memchr(p + i, '\n', n - i);
             size_t take = nl ? (size_t)(nl - (p + i)) : n - i;
-            size_t room = sizeof hp->line - 1 - hp->line_len;
+            size_t room = sizeof hp->line - 1 - hp->line_len, before = hp->line_len;
             if (take > room) { hp->line_over = 1; }
             memcpy(hp->line + hp->line_len, p + i, take < room ? take : room);
             hp->line_len += take < room ? take : room;
+            if (hp->location && hp->state == MP__HP_HEADER) mp__hp_copy_location(hp, p + i, take, before);
             hp->head_bytes += take + (nl ? 1 : 0);
             i += take + (nl ? 1 : 0);
             if (hp->head_bytes > MP__HP_MAX_HEAD) { rc = mp__hp_fail(hp, "headers too large"); break; }
@@ -6055,6 +7226,7 @@ static int mp__hp_feed(mp__hp *hp, const char *p, size_t n, size_t *used)
                 rc = mp__hp_line(hp);
             hp->line_len = 0;
             hp->line_over = 0;
+            hp->location_line = 0;
             if (rc == MP__HP_COMPLETE) hp->state = MP__HP_DONE;
         } else if (hp->state == MP__HP_BODY || hp->state == MP__HP_CHUNK_DATA) {
             uint64_t take = n - i < hp->remaining ? n - i : hp->remaining;
@@ -6109,13 +7281,36 @@ static int mp__token_ok(const char *s)
     return 1;
 }
 
-/* Builds the request bytes once: every request of the run sends the same buffer. */
+/* The bytes of a request for path on url's host, with cfg's headers, and its body if
+   with_body (cfg was checked by mp__build_request). */
+static void mp__request_bytes(const mp_load_config *cfg, const mp_url *url, const char *method,
+                              const char *path, int with_body, mp_buf *out)
+{
+    const char *const *h;
+    mp_buf_printf(out, "%s %s HTTP/1.1\r\n", method, path);
+    if (!mp__has_header(cfg->headers, "host")) {
+        int v6 = strchr(url->host, ':') != NULL;
+        mp_buf_printf(out, "Host: %s%s%s", v6 ? "[" : "", url->host, v6 ? "]" : "");
+        if (url->port != 80) mp_buf_printf(out, ":%d", url->port);
+        mp_buf_puts(out, "\r\n");
+    }
+    if (!mp__has_header(cfg->headers, "user-agent"))
+        mp_buf_puts(out, "User-Agent: medprof/" MP_VERSION_STRING "\r\n");
+    for (h = cfg->headers; h && *h; h++) mp_buf_printf(out, "%s\r\n", *h);
+    if (with_body && (cfg->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+                      strcmp(method, "PATCH") == 0))
+        mp_buf_printf(out, "Content-Length: %zu\r\n", cfg->body_len);
+    mp_buf_puts(out, "\r\n");
+    if (with_body && cfg->body_len) mp_buf_append(out, cfg->body, cfg->body_len);
+}
+
+/* Builds the request bytes once: every request of the run sends the same buffer (a
+   followed redirect builds its own). */
 static mp_err mp__build_request(const mp_load_config *cfg, const mp_url *url, mp_buf *out,
                                 mp_error *err)
 {
     const char *method = cfg->method && *cfg->method ? cfg->method : "GET";
     const char *const *h;
-    int default_port = url->port == 80;
     if (!mp__token_ok(method))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "bad HTTP method '%s'", method);
     for (h = cfg->headers; h && *h; h++) {
@@ -6132,21 +7327,7 @@ static mp_err mp__build_request(const mp_load_config *cfg, const mp_url *url, mp
             return mp__fail(err, MP_ERR_INVALID_ARG, 0,
                             "header '%s' is set by medprof from the body", name);
     }
-    mp_buf_printf(out, "%s %s HTTP/1.1\r\n", method, url->path);
-    if (!mp__has_header(cfg->headers, "host")) {
-        int v6 = strchr(url->host, ':') != NULL;
-        mp_buf_printf(out, "Host: %s%s%s", v6 ? "[" : "", url->host, v6 ? "]" : "");
-        if (!default_port) mp_buf_printf(out, ":%d", url->port);
-        mp_buf_puts(out, "\r\n");
-    }
-    if (!mp__has_header(cfg->headers, "user-agent"))
-        mp_buf_puts(out, "User-Agent: medprof/" MP_VERSION_STRING "\r\n");
-    for (h = cfg->headers; h && *h; h++) mp_buf_printf(out, "%s\r\n", *h);
-    if (cfg->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-        strcmp(method, "PATCH") == 0)
-        mp_buf_printf(out, "Content-Length: %zu\r\n", cfg->body_len);
-    mp_buf_puts(out, "\r\n");
-    if (cfg->body_len) mp_buf_append(out, cfg->body, cfg->body_len);
+    mp__request_bytes(cfg, url, method, url->path, 1, out);
     if (out->failed) return mp__nomem(err);
     return MP_OK;
 }
@@ -6155,7 +7336,9 @@ static mp_err mp__build_request(const mp_load_config *cfg, const mp_url *url, mp
 
 /* Error slots: errno values, then the ones that are not errno values. */
 #define MP__LERR_PARSE 256
-#define MP__LERR_SLOTS 257
+#define MP__LERR_REDIRECT_HOST 257  /* following: a Location on another origin */
+#define MP__LERR_REDIRECT_LIMIT 258 /* following: more than MP__MAX_REDIRECTS in a row */
+#define MP__LERR_SLOTS 259
 
 static const char *mp__errno_name(int e)
 {
@@ -6178,8 +7361,152 @@ static const char *mp__errno_name(int e)
     case EPERM: return "EPERM";
     case EINVAL: return "EINVAL";
     case MP__LERR_PARSE: return "EPARSE";
+    case MP__LERR_REDIRECT_HOST: return "EREDIRECT_HOST";
+    case MP__LERR_REDIRECT_LIMIT: return "EREDIRECT_LIMIT";
     default: return NULL;
     }
+}
+
+/* ---- load: redirects -------------------------------------------------------------------- */
+
+/* A chain of redirects longer than this ends in errors.EREDIRECT_LIMIT (curl stops at 50,
+   browsers at 20, undici's fetch at 20: 10 is plenty for a load test and ends loops fast). */
+#define MP__MAX_REDIRECTS 10
+
+static int mp__is_redirect(int status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* Appends path p[0..n) (starting with '/') with its "." and ".." segments resolved (RFC 3986
+   5.2.4), so the server is asked for the path a browser would ask for. */
+static void mp__append_path(mp_buf *out, const char *p, size_t n)
+{
+    size_t start = out->len, i = 0;
+    while (i < n && !out->failed) {
+        size_t j = i + 1, seg;
+        while (j < n && p[j] != '/') j++;
+        seg = j - i - 1;
+        if (seg == 1 && p[i + 1] == '.') {
+            if (j == n) mp_buf_append(out, "/", 1);
+        } else if (seg == 2 && p[i + 1] == '.' && p[i + 2] == '.') {
+            while (out->len > start && out->data[out->len - 1] != '/') out->len--;
+            if (out->len > start) out->len--; /* and the '/' before the dropped segment */
+            if (j == n) mp_buf_append(out, "/", 1);
+        } else {
+            mp_buf_append(out, p + i, j - i);
+        }
+        i = j;
+    }
+    if (out->len == start) mp_buf_append(out, "/", 1);
+    if (out->data && !out->failed) out->data[out->len] = '\0';
+}
+
+/* The Location value without its fragment, bytes above 0x7e percent-encoded (raw UTF-8 is
+   common; the request line wants ASCII). Spaces and control characters cannot be sent:
+   MP__LERR_PARSE. */
+static int mp__location_clean(const char *loc, mp_buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *loc && *loc != '#'; loc++) {
+        unsigned char ch = (unsigned char)*loc;
+        if (ch <= ' ' || ch == 0x7f) return MP__LERR_PARSE;
+        if (ch < 0x80) {
+            mp_buf_append(out, loc, 1);
+        } else {
+            char enc[3];
+            enc[0] = '%';
+            enc[1] = hex[ch >> 4];
+            enc[2] = hex[ch & 15];
+            mp_buf_append(out, enc, 3);
+        }
+    }
+    mp_buf_append(out, "", 0); /* NUL-terminated even when empty */
+    return 0;
+}
+
+/* The origin of an absolute Location ("//host:port/path" after any "http:"), checked against
+   the one the user named; on the same origin its path goes to *path. */
+static int mp__location_origin(const mp_url *origin, const char *authority, mp_url *u)
+{
+    mp_buf full;
+    size_t i;
+    int same;
+    memset(&full, 0, sizeof full);
+    mp_buf_puts(&full, "http:");
+    mp_buf_puts(&full, authority);
+    if (full.failed) return ENOMEM;
+    if (mp_url_parse(full.data, u, NULL) != MP_OK) {
+        mp_buf_free(&full);
+        return MP__LERR_PARSE;
+    }
+    mp_buf_free(&full);
+    same = u->port == origin->port && strlen(u->host) == strlen(origin->host);
+    for (i = 0; same && u->host[i]; i++)
+        same = mp__lower((unsigned char)u->host[i]) == mp__lower((unsigned char)origin->host[i]);
+    if (!same) {
+        mp_url_free(u);
+        return MP__LERR_REDIRECT_HOST;
+    }
+    return 0;
+}
+
+/* Where a redirect leads: the path (and query) of the next request, into out, resolved
+   against base, the path of the request that was redirected (RFC 3986 5.2). Only the origin
+   the user named is followed: another scheme, host or port gives MP__LERR_REDIRECT_HOST (the
+   user asked to load one server, not whatever it points at); a malformed Location gives
+   MP__LERR_PARSE. Returns 0 or that error slot. */
+static int mp__redirect_target(const mp_url *origin, const char *base, const char *location,
+                               mp_buf *out)
+{
+    mp_buf loc, merged;
+    mp_url u;
+    const char *s, *query;
+    size_t i = 0;
+    int rc;
+    memset(&loc, 0, sizeof loc);
+    memset(&merged, 0, sizeof merged);
+    rc = mp__location_clean(location, &loc);
+    if (rc || loc.failed) {
+        mp_buf_free(&loc);
+        return rc ? rc : ENOMEM;
+    }
+    s = loc.data;
+    memset(&u, 0, sizeof u);
+    if (isalpha((unsigned char)s[0]))
+        while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.') i++;
+    if (i && s[i] == ':') {
+        /* An absolute URL: only http on the same host and port is followed. */
+        if (!(i == 4 && mp__name_is(s, 4, "http") && s[5] == '/' && s[6] == '/'))
+            rc = MP__LERR_REDIRECT_HOST;
+        else
+            rc = mp__location_origin(origin, s + 5, &u);
+        if (!rc) s = u.path;
+    } else if (s[0] == '/' && s[1] == '/') {
+        if (!(rc = mp__location_origin(origin, s, &u))) s = u.path;
+    }
+    if (!rc) {
+        query = s + strcspn(s, "?");
+        if (s[0] == '/') {
+            mp_buf_append(&merged, s, (size_t)(query - s));
+        } else {
+            /* Relative: the base path up to its last '/', then the reference; an empty
+               reference or a bare "?query" keeps the whole base path. */
+            size_t bl = strcspn(base, "?");
+            if (s != query) while (bl > 0 && base[bl - 1] != '/') bl--;
+            mp_buf_append(&merged, base, bl);
+            if (s != query) mp_buf_append(&merged, s, (size_t)(query - s));
+            if (!*query && s == query) query = base + strcspn(base, "?");
+        }
+        if (merged.data) mp__append_path(out, merged.data, merged.len);
+        else mp_buf_append(out, "/", 1);
+        mp_buf_puts(out, query);
+        if (out->failed || merged.failed) rc = ENOMEM;
+    }
+    mp_url_free(&u);
+    mp_buf_free(&merged);
+    mp_buf_free(&loc);
+    return rc;
 }
 
 /* ---- load: per-thread statistics -------------------------------------------------------- */
@@ -6262,6 +7589,14 @@ typedef struct mp__lconn {
     /* VUSERS */
     int64_t vu_due, vu_start;
     int vu_left;
+    const char *req;   /* the request being sent: the run's, or hop_req */
+    size_t req_len;
+    /* Following redirects: how many in the current chain, where the last one pointed, the
+       request to it and the method it keeps (NULL and with its body: the run's). */
+    int hops;
+    int hop_bodyless;
+    const char *hop_method;
+    mp_buf loc, path, hop_req;
     mp__hp hp;
 } mp__lconn;
 
@@ -6299,6 +7634,10 @@ struct mp__lrun {
     const char *req;
     size_t req_len;
     int head;
+    int follow;                   /* follow redirects on the URL's origin */
+    const mp_load_config *cfg;    /* for the requests that follow redirects */
+    mp_url url;                   /* the URL the user named: the one origin followed */
+    char *warning;                /* found before the run (descriptors), for the result */
     struct sockaddr_storage addr;
     socklen_t addrlen;
     int64_t t0;            /* monotonic ns at the start */
@@ -6334,7 +7673,15 @@ static int64_t mp__ns(void)
     return (int64_t)ts.tv_sec * MP__NS + ts.tv_nsec;
 }
 
-static int64_t mp__sec_ns(double s) { return (int64_t)(s * 1e9); }
+/* Saturates at ±1e18 ns (31 years), NaN included: options such as duration = 1e300 would
+   otherwise overflow the conversion (undefined behaviour) and, added to the clock, give
+   deadlines in the past that end a run at once. */
+static int64_t mp__sec_ns(double s)
+{
+    if (!(s < 1e9)) return 1000000000000000000LL;
+    if (s < -1e9) return -1000000000000000000LL;
+    return (int64_t)(s * 1e9);
+}
 
 static void mp__lw_touch(mp__lworker *w, int64_t now)
 {
@@ -6359,10 +7706,23 @@ static void mp__lw_close(mp__lworker *w, mp__lconn *c)
 static int mp__lw_accepting(const mp__lworker *w, int64_t now);
 static void mp__lw_next(mp__lworker *w, mp__lconn *c, int64_t now);
 
+/* A chain of redirects is over: the next request is the run's own again. What a long
+   Location left behind is freed, so that a connection keeps a few bytes, not 64 KiB. */
+static void mp__lw_chain_end(mp__lconn *c)
+{
+    c->hops = 0;
+    c->hop_bodyless = 0;
+    c->hop_method = NULL;
+    mp_buf_free(&c->path);
+    mp_buf_free(&c->hop_req);
+    if (c->loc.cap > 4096) mp_buf_free(&c->loc);
+}
+
 /* The request failed with error slot e: counted once, and the connection is dropped. */
 static void mp__lw_fail(mp__lworker *w, mp__lconn *c, int e, int64_t now)
 {
     mp__lsecond *sec;
+    mp__lw_chain_end(c);
     if (e <= 0 || e >= MP__LERR_SLOTS) e = EIO;
     MP__EACH_STATS(w, st) st->errors[e]++;
     if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) sec->errors++;
@@ -6386,9 +7746,8 @@ static void mp__lw_fail(mp__lworker *w, mp__lconn *c, int e, int64_t now)
 
 static void mp__lw_write(mp__lworker *w, mp__lconn *c, int64_t now)
 {
-    const mp__lrun *run = w->run;
-    while (c->sent < run->req_len) {
-        ssize_t n = send(c->fd, run->req + c->sent, run->req_len - c->sent, MSG_NOSIGNAL);
+    while (c->sent < c->req_len) {
+        ssize_t n = send(c->fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL);
         if (n > 0) { c->sent += (size_t)n; continue; }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -6398,7 +7757,7 @@ static void mp__lw_write(mp__lworker *w, mp__lconn *c, int64_t now)
         mp__lw_fail(w, c, n < 0 ? errno : EPIPE, now);
         return;
     }
-    c->t_written = mp__ns();
+    if (!c->got_byte) c->t_written = mp__ns(); /* else the answer came first: see readable */
     c->state = MP__C_READING;
 }
 
@@ -6439,7 +7798,10 @@ static void mp__lw_start(mp__lworker *w, mp__lconn *c, int64_t now, int64_t inte
     c->t_start = now;
     c->t_intended = intended;
     c->deadline = now + mp__sec_ns(w->run->timeout);
+    c->req = c->hops ? c->hop_req.data : w->run->req;
+    c->req_len = c->hops ? c->hop_req.len : w->run->req_len;
     mp__hp_reset(&c->hp, w->run->head);
+    if (w->run->follow) c->hp.location = &c->loc;
     if (c->fd < 0) mp__lw_connect(w, c, now);
     else mp__lw_write(w, c, now);
 }
@@ -6460,11 +7822,53 @@ static void mp__lstats_response(mp__lstats *st, const mp__lconn *c, int open, in
     mp_load_hist_record(st->hist[MP__LH_TOTAL], (uint64_t)((now - c->t_written) / 1000));
 }
 
+/* The response was a redirect to follow: prepares the request to its Location in c->hop_req.
+   Returns 0, or the error slot that ends the request instead. */
+static int mp__lw_redirect(mp__lworker *w, mp__lconn *c)
+{
+    const mp__lrun *run = w->run;
+    const char *method = c->hop_method ? c->hop_method : run->cfg->method;
+    mp_buf next;
+    int status = c->hp.status, e;
+    memset(&next, 0, sizeof next);
+    if (!method || !*method) method = "GET";
+    if (c->hops >= MP__MAX_REDIRECTS) return MP__LERR_REDIRECT_LIMIT;
+    e = mp__redirect_target(&run->url, c->path.data ? c->path.data : run->url.path,
+                            c->loc.data ? c->loc.data : "", &next);
+    if (e) {
+        mp_buf_free(&next);
+        return e;
+    }
+    mp_buf_free(&c->path);
+    c->path = next;
+    /* 303 asks for a GET (a HEAD stays a HEAD); 301 and 302 turn a POST into a GET, as
+       browsers, curl and undici do; 307 and 308 repeat the method and the body. */
+    if ((status == 303 && strcmp(method, "HEAD") != 0) ||
+        ((status == 301 || status == 302) && strcmp(method, "POST") == 0)) {
+        method = "GET";
+        c->hop_bodyless = 1;
+    }
+    c->hop_method = method;
+    c->hop_req.len = 0;
+    mp__request_bytes(run->cfg, &run->url, method, c->path.data, !c->hop_bodyless, &c->hop_req);
+    return c->hop_req.failed ? ENOMEM : 0;
+}
+
 static void mp__lw_response(mp__lworker *w, mp__lconn *c, int64_t now)
 {
-    int open = w->run->model == MP_LOAD_OPEN;
+    int open = w->run->model == MP_LOAD_OPEN, follow = 0;
     uint64_t rt = (uint64_t)(((open ? c->t_first - c->t_intended : c->t_first - c->t_written)) / 1000);
     mp__lsecond *sec;
+    if (w->run->follow && mp__is_redirect(c->hp.status) && c->hp.has_location) {
+        /* A redirect that cannot be followed ends the request with an error, not as a
+           response: the user asked for where it leads. */
+        int e = mp__lw_redirect(w, c);
+        if (e) {
+            mp__lw_fail(w, c, e, now);
+            return;
+        }
+        follow = !w->stopping;
+    }
     MP__EACH_STATS(w, st) mp__lstats_response(st, c, open, now);
     if ((sec = mp__lstats_second(&w->st, (now - w->run->t0) / MP__NS))) {
         sec->responses++;
@@ -6472,8 +7876,20 @@ static void mp__lw_response(mp__lworker *w, mp__lconn *c, int64_t now)
     }
     c->in_request = 0;
     mp__lw_touch(w, now);
-    if (!c->hp.keep_alive || c->peer_closed) mp__lw_close(w, c);
+    /* A response complete before the whole request was written (still MP__C_WRITING) ends
+       the request too: the rest is not sent, and the connection is not used again, as
+       its bytes are out of step (undici does the same). See mp__lw_readable. */
+    if (!c->hp.keep_alive || c->peer_closed || c->state != MP__C_READING) mp__lw_close(w, c);
     else c->state = MP__C_READY;
+    if (follow) {
+        /* The next hop goes to the same origin: on this connection when it is kept. Hops
+           are requests of their own (http.requests counts them, as the server does) but
+           not new steps of a user or of the closed model's count. */
+        c->hops++;
+        mp__lw_start(w, c, now, now);
+        return;
+    }
+    mp__lw_chain_end(c);
     mp__lw_next(w, c, now);
 }
 
@@ -6537,7 +7953,7 @@ static void mp__lw_readable(mp__lworker *w, mp__lconn *c, int drain)
             }
             return;
         }
-        if (!c->in_request || c->state != MP__C_READING) {
+        if (!c->in_request || (c->state != MP__C_READING && c->state != MP__C_WRITING)) {
             /* Bytes nobody asked for: the stream is out of step. */
             if (c->in_request) mp__lw_fail(w, c, MP__LERR_PARSE, now);
             else mp__lw_close(w, c);
@@ -6546,7 +7962,21 @@ static void mp__lw_readable(mp__lworker *w, mp__lconn *c, int drain)
         {
             size_t used;
             int rc;
-            if (!c->got_byte) { c->got_byte = 1; c->t_first = now; }
+            /* An answer that starts while the request is still being written (a large
+               body) is an answer all the same: RFC 9112 9.5 has a client watch for one,
+               servers send 413 or 401 before reading a whole body, and wrk, node's http
+               and undici all take it. It counts under its status code, with a response
+               time of 0 (it did not wait for the request), and ends the request (see
+               mp__lw_response). A complete response that arrives after the request was
+               written cannot be told from an answer to it: HTTP/1.1 pairs them by order
+               alone, so a server that answers on accept is only caught when its answer
+               comes early or its real one comes unasked (EPARSE, or ETIMEDOUT when it
+               never reads). */
+            if (!c->got_byte) {
+                c->got_byte = 1;
+                c->t_first = now;
+                if (c->state == MP__C_WRITING) c->t_written = now;
+            }
             rc = mp__hp_feed(&c->hp, w->rbuf, (size_t)n, &used);
             if (rc == MP__HP_ERROR) { mp__lw_fail(w, c, MP__LERR_PARSE, now); return; }
             if (rc == MP__HP_COMPLETE) {
@@ -6572,12 +8002,12 @@ static void mp__lw_event(mp__lworker *w, mp__lconn *c, uint32_t events)
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) soerr = errno;
         if (soerr) { mp__lw_fail(w, c, soerr, now); return; }
         mp__lw_write(w, c, now);
-        return;
-    }
-    if (c->state == MP__C_WRITING && (events & EPOLLOUT)) {
+    } else if (c->state == MP__C_WRITING && (events & EPOLLOUT)) {
         mp__lw_write(w, c, now);
-        if (c->fd < 0 || c->state == MP__C_WRITING) return;
     }
+    /* Read even while the request is still being written: the answer may come early, and
+       an edge-triggered readiness reported with the writable one is not reported again. */
+    if (c->fd < 0) return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
         if ((events & EPOLLERR) && !(events & EPOLLIN)) {
             int soerr = 0;
@@ -7112,6 +8542,11 @@ static mp_err mp__lrun_check(const mp_load_config *cfg, mp__lrun *run, mp_error 
         cfg->duration < 0 || cfg->timeout < 0 || cfg->rate < 0 || cfg->max_time < 0 ||
         cfg->arrival < 0)
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: counts and times must not be negative");
+    /* Every time becomes int64 nanoseconds on the clock, and the open model's schedule
+       reaches about 2 x duration: beyond 1e9 s (31 years), or NaN, they would overflow. */
+    if (!(run->duration <= 1e9 && run->timeout <= 1e9 && run->arrival <= 1e9 &&
+          run->progress_interval <= 1e9 && cfg->max_time <= 1e9 && !isnan(cfg->rate)))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: times must be numbers up to 1e9 s");
     if ((unsigned)run->model > MP_LOAD_OPEN)
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: unknown model %d", (int)run->model);
     if (run->model == MP_LOAD_OPEN && !(run->rate > 0))
@@ -7129,12 +8564,49 @@ static mp_err mp__lrun_check(const mp_load_config *cfg, mp__lrun *run, mp_error 
     if (cfg->max_time > 0) {
         run->max_time = cfg->max_time;
     } else if (run->model == MP_LOAD_VUSERS) {
-        run->max_time = run->arrival + (double)run->num * run->timeout + 2 * run->timeout;
+        /* Each of a user's requests may become a chain of redirects when they are followed. */
+        double chain = cfg->follow ? 1 + MP__MAX_REDIRECTS : 1;
+        run->max_time = run->arrival + (double)run->num * chain * run->timeout + 2 * run->timeout;
     } else {
         run->max_time = run->duration + 2 * run->timeout;
         if (run->model == MP_LOAD_CLOSED && run->duration == 0) run->max_time = 1e9; /* the count bounds it */
     }
     return MP_OK;
+}
+
+/* Every connection needs a descriptor: with more connections than RLIMIT_NOFILE's soft limit
+   allows, sockets fail with EMFILE. The caller may let the run raise the soft limit (up to
+   the hard one: a process may do that, and the raised limit stays, as Go's runtime leaves
+   it); when the limit is still too low the result says so in its warning. */
+static void mp__lrun_nofile(mp__lrun *run, int raise)
+{
+    struct rlimit rl;
+    int units = run->model == MP_LOAD_VUSERS ? run->count : run->connections;
+    /* connections, each thread's epoll and timer, the pipes, and the caller's own files */
+    rlim_t need = (rlim_t)units + 2 * (rlim_t)run->threads + 64;
+    char msg[320];
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return;
+    if (raise) {
+        struct rlimit up = rl;
+        up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        if (up.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &up) == 0) rl = up;
+        if (rl.rlim_cur >= need) return;
+    }
+    if (raise || (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need))
+        snprintf(msg, sizeof msg,
+                 "%d connections need about %llu file descriptors but RLIMIT_NOFILE allows "
+                 "%llu (hard limit %llu): expect errors.EMFILE; raise the hard limit "
+                 "(ulimit -Hn, as root) or use fewer connections", units,
+                 (unsigned long long)need, (unsigned long long)rl.rlim_cur,
+                 (unsigned long long)rl.rlim_max);
+    else
+        snprintf(msg, sizeof msg,
+                 "%d connections need about %llu file descriptors but RLIMIT_NOFILE's soft "
+                 "limit is %llu: expect errors.EMFILE; raise it (ulimit -n, or the "
+                 "raise_nofile option)", units, (unsigned long long)need,
+                 (unsigned long long)rl.rlim_cur);
+    run->warning = mp__strdup(msg);
 }
 
 static void mp__lrun_free(mp__lrun *run)
@@ -7144,8 +8616,13 @@ static void mp__lrun_free(mp__lrun *run)
         for (i = 0; i < run->threads; i++) {
             mp__lworker *w = &run->workers[i];
             size_t j;
-            for (j = 0; w->conns && j < w->nconns; j++)
-                if (w->conns[j].fd >= 0) close(w->conns[j].fd);
+            for (j = 0; w->conns && j < w->nconns; j++) {
+                mp__lconn *c = &w->conns[j];
+                if (c->fd >= 0) close(c->fd);
+                mp_buf_free(&c->loc);
+                mp_buf_free(&c->path);
+                mp_buf_free(&c->hop_req);
+            }
             if (w->epfd >= 0) close(w->epfd);
             if (w->tfd >= 0) close(w->tfd);
             MP_FREE(w->conns);
@@ -7155,6 +8632,8 @@ static void mp__lrun_free(mp__lrun *run)
         }
         MP_FREE(run->workers);
     }
+    mp_url_free(&run->url);
+    MP_FREE(run->warning);
     for (i = 0; i < 2; i++) {
         if (run->stop_pipe[i] >= 0) close(run->stop_pipe[i]);
         if (run->prog_pipe[i] >= 0) close(run->prog_pipe[i]);
@@ -7476,6 +8955,16 @@ static mp_err mp__lrun_collect(mp__lrun *run, int interrupted, mp_load_result **
         rc = mp__nomem(err);
         goto fail;
     }
+    if (run->warning) {
+        /* The descriptor limit comes first: it may be why the rest went wrong. */
+        mp_buf both;
+        memset(&both, 0, sizeof both);
+        mp_buf_puts(&both, run->warning);
+        if (r->warning) mp_buf_printf(&both, "; %s", r->warning);
+        if (both.failed) { mp_buf_free(&both); rc = mp__nomem(err); goto fail; }
+        MP_FREE(r->warning);
+        r->warning = mp_buf_take(&both);
+    }
     *out = r;
     return MP_OK;
 fail:
@@ -7504,11 +8993,14 @@ MP__DEF mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_e
     }
     rc = mp__build_request(cfg, &url, &req, err);
     if (rc == MP_OK) rc = mp__resolve(&url, &run.addr, &run.addrlen, err);
-    mp_url_free(&url);
-    if (rc) { mp_buf_free(&req); return rc; }
+    run.url = url; /* freed with the run */
+    if (rc) { mp__lrun_free(&run); mp_buf_free(&req); return rc; }
     run.req = req.data;
     run.req_len = req.len;
     run.head = cfg->method && strcmp(cfg->method, "HEAD") == 0;
+    run.follow = cfg->follow;
+    run.cfg = cfg;
+    mp__lrun_nofile(&run, cfg->raise_nofile);
     if (mp__pipe(run.stop_pipe) || mp__pipe(run.prog_pipe)) {
         rc = mp__fail_errno(err, errno, "pipe", NULL);
         goto done;

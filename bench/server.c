@@ -2,7 +2,8 @@
    one epoll thread, answers every request with 200 "ok". Counts nothing, parses only the
    end of each request head ("\r\n\r\n"), so the generator is what gets measured.
 
-   usage: server [PORT]   (default 8200; 127.0.0.1 only) */
+   usage: server [PORT]   (default 8200; 0: a free port; 127.0.0.1 only). Prints
+   "listening on 127.0.0.1:PORT" once it listens. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 8200, lfd, ep, one = 1;
     struct sockaddr_in a;
+    socklen_t alen = sizeof a;
     struct epoll_event ev, events[256];
     char buf[65536], out[64 * sizeof reply];
     signal(SIGPIPE, SIG_IGN);
@@ -48,11 +50,12 @@ int main(int argc, char **argv)
     a.sin_family = AF_INET;
     a.sin_port = htons((unsigned short)port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1024) != 0) {
+    if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1024) != 0 ||
+        getsockname(lfd, (struct sockaddr *)&a, &alen) != 0) {
         perror("bench server: listen");
         return 1;
     }
-    printf("listening on 127.0.0.1:%d\n", port);
+    printf("listening on 127.0.0.1:%d\n", ntohs(a.sin_port));
     fflush(stdout);
     ep = epoll_create1(0);
     ev.events = EPOLLIN;

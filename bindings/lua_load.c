@@ -3,7 +3,9 @@
 
    Options besides the model's: progress = function(p) (about 4 times a second; return true
    to stop) and period = function(r) (a LoadResult for each 10-second period of the wall
-   clock, for artillery's intermediate reports). Latencies are microseconds throughout.
+   clock, for artillery's intermediate reports), follow = true (follow redirects on the URL's
+   own origin) and raise_nofile = true (raise RLIMIT_NOFILE's soft limit for many
+   connections). Latencies are microseconds throughout.
 
    A run blocks the calling Lua thread. Ctrl+C during a run stops the run, not the script:
    the result comes back with r.interrupted = true, like wrk printing what it measured, so
@@ -170,6 +172,9 @@ static void mpl_on_period(const mp_load_result *r, void *user)
     mpl_progress_ctx *ctx = (mpl_progress_ctx *)user;
     lua_State *L = ctx->L;
     mp_load_result *copy;
+    const mp_load_hist *h;
+    const char *name;
+    size_t nhists = 0;
     if (!ctx->period_fn || ctx->failed) return;
     if (mp_load_result_new(&copy, NULL) != MP_OK) return;
     if (mp_load_result_merge(copy, r, NULL) != MP_OK) { mp_load_result_free(copy); return; }
@@ -182,13 +187,87 @@ static void mpl_on_period(const mp_load_result *r, void *user)
         ctx->error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     mp_load_result_free(copy); /* NULL unless the userdata could not be made */
+    /* The copy's histograms (about 224 KB each) are outside Lua's heap, where its collector
+       does not see them: without a step of their size, a long run's dropped periods pile
+       up until some later collection (memory that grows with the duration). */
+    while (mp_load_result_hist_at(r, nhists, &name, &h)) nhists++;
+    lua_gc(L, LUA_GCSTEP, (int)(nhists * 224));
 }
 
 static const char *const mpl_load_keys[] = {
     "url", "count", "num", "arrival", "connections", "duration", "requests", "rate", "method",
     "headers", "body", "timeout", "threads", "max_time", "progress", "progress_interval", "period",
-    NULL
+    "follow", "raise_nofile", NULL
 };
+
+/* Reads the option table at idx into cfg, raising on a bad option; model is MP_LOAD_VUSERS
+   for medprof.quick, anything else for medprof.load (which picks closed or open). What cfg
+   points to stays alive on the stack (the table, the headers' array); *progress_fn and
+   *period_fn get the stack indices of those functions, 0 if none. It only reads: the fuzzer
+   (tests/fuzz/fuzz_lua.c) calls it without starting a run. */
+void mpl_load_read_config(lua_State *L, int idx, mp_load_model model, mp_load_config *cfg,
+                          int *progress_fn, int *period_fn)
+{
+    lua_Integer requests;
+    size_t body_len = 0;
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    mpl_check_keys(L, idx, mpl_load_keys);
+    memset(cfg, 0, sizeof *cfg);
+    *progress_fn = *period_fn = 0;
+    cfg->url = mpl_opt_string(L, idx, "url", NULL);
+    if (!cfg->url) luaL_argerror(L, idx, "url option is required");
+    cfg->count = mpl_opt_int(L, idx, "count", 0);
+    cfg->num = mpl_opt_int(L, idx, "num", 0);
+    cfg->arrival = mpl_opt_number(L, idx, "arrival", 0);
+    cfg->connections = mpl_opt_int(L, idx, "connections", 0);
+    cfg->duration = mpl_opt_number(L, idx, "duration", 0);
+    requests = mpl_opt_integer(L, idx, "requests", 0);
+    cfg->rate = mpl_opt_number(L, idx, "rate", 0);
+    cfg->method = mpl_opt_string(L, idx, "method", NULL);
+    cfg->timeout = mpl_opt_number(L, idx, "timeout", 0);
+    cfg->threads = mpl_opt_int(L, idx, "threads", 0);
+    cfg->max_time = mpl_opt_number(L, idx, "max_time", 0);
+    cfg->progress_interval = mpl_opt_number(L, idx, "progress_interval", 0);
+    cfg->follow = mpl_opt_boolean(L, idx, "follow", 0);
+    cfg->raise_nofile = mpl_opt_boolean(L, idx, "raise_nofile", 0);
+    if (cfg->count < 0 || cfg->num < 0 || cfg->connections < 0 || requests < 0 ||
+        cfg->threads < 0 || cfg->duration < 0 || cfg->rate < 0 || cfg->timeout < 0)
+        luaL_argerror(L, idx, "counts, rates and times must not be negative");
+    cfg->requests = (uint64_t)requests;
+    if (lua_getfield(L, idx, "body") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "body option must be a string");
+        cfg->body = lua_tolstring(L, -1, &body_len);
+        cfg->body_len = body_len;
+    }
+    lua_pop(L, 1); /* the option table keeps the string alive */
+    cfg->headers = mpl_headers(L, idx);
+    if (lua_getfield(L, idx, "progress") != LUA_TNIL) {
+        if (!lua_isfunction(L, -1)) luaL_error(L, "progress option must be a function");
+        *progress_fn = lua_gettop(L);
+    } else {
+        lua_pop(L, 1);
+    }
+    if (lua_getfield(L, idx, "period") != LUA_TNIL) {
+        if (!lua_isfunction(L, -1)) luaL_error(L, "period option must be a function");
+        *period_fn = lua_gettop(L);
+    } else {
+        lua_pop(L, 1);
+    }
+    if (model == MP_LOAD_VUSERS) {
+        if (cfg->connections || cfg->duration > 0 || requests || cfg->rate > 0)
+            luaL_argerror(L, idx, "quick takes count and num; use medprof.load for the other "
+                                  "models");
+    } else {
+        if (cfg->count || cfg->num)
+            luaL_argerror(L, idx, "load takes connections, duration, requests or rate; "
+                                  "count/num are for quick");
+        model = cfg->rate > 0 ? MP_LOAD_OPEN : MP_LOAD_CLOSED;
+        if (model == MP_LOAD_OPEN && requests)
+            luaL_argerror(L, idx, "requests goes with the closed model, not with rate");
+    }
+    cfg->model = model;
+}
 
 static int mpl_run(lua_State *L, mp_load_model model)
 {
@@ -196,63 +275,12 @@ static int mpl_run(lua_State *L, mp_load_model model)
     mpl_progress_ctx ctx;
     mp_load_result *r = NULL;
     mp_error err;
-    lua_Integer requests;
-    size_t body_len = 0;
     mp_err rc;
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    mpl_check_keys(L, 1, mpl_load_keys);
-    memset(&cfg, 0, sizeof cfg);
     memset(&ctx, 0, sizeof ctx);
-    cfg.url = mpl_opt_string(L, 1, "url", NULL);
-    if (!cfg.url) luaL_argerror(L, 1, "url option is required");
-    cfg.count = (int)mpl_opt_integer(L, 1, "count", 0);
-    cfg.num = (int)mpl_opt_integer(L, 1, "num", 0);
-    cfg.arrival = mpl_opt_number(L, 1, "arrival", 0);
-    cfg.connections = (int)mpl_opt_integer(L, 1, "connections", 0);
-    cfg.duration = mpl_opt_number(L, 1, "duration", 0);
-    requests = mpl_opt_integer(L, 1, "requests", 0);
-    cfg.rate = mpl_opt_number(L, 1, "rate", 0);
-    cfg.method = mpl_opt_string(L, 1, "method", NULL);
-    cfg.timeout = mpl_opt_number(L, 1, "timeout", 0);
-    cfg.threads = (int)mpl_opt_integer(L, 1, "threads", 0);
-    cfg.max_time = mpl_opt_number(L, 1, "max_time", 0);
-    cfg.progress_interval = mpl_opt_number(L, 1, "progress_interval", 0);
-    if (cfg.count < 0 || cfg.num < 0 || cfg.connections < 0 || requests < 0 || cfg.threads < 0 ||
-        cfg.duration < 0 || cfg.rate < 0 || cfg.timeout < 0)
-        luaL_argerror(L, 1, "counts, rates and times must not be negative");
-    cfg.requests = (uint64_t)requests;
-    if (lua_getfield(L, 1, "body") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "body option must be a string");
-        cfg.body = lua_tolstring(L, -1, &body_len);
-        cfg.body_len = body_len;
-    }
-    lua_pop(L, 1); /* the option table keeps the string alive */
-    cfg.headers = mpl_headers(L, 1);
-    if (lua_getfield(L, 1, "progress") != LUA_TNIL) {
-        if (!lua_isfunction(L, -1)) luaL_error(L, "progress option must be a function");
-        ctx.fn = lua_gettop(L);
-    } else {
-        lua_pop(L, 1);
-    }
-    if (lua_getfield(L, 1, "period") != LUA_TNIL) {
-        if (!lua_isfunction(L, -1)) luaL_error(L, "period option must be a function");
-        ctx.period_fn = lua_gettop(L);
-    } else {
-        lua_pop(L, 1);
-    }
+    mpl_load_read_config(L, 1, model, &cfg, &ctx.fn, &ctx.period_fn);
     ctx.L = L;
-    if (model == MP_LOAD_VUSERS) {
-        if (cfg.connections || cfg.duration > 0 || requests || cfg.rate > 0)
-            luaL_argerror(L, 1, "quick takes count and num; use medprof.load for the other models");
-    } else {
-        if (cfg.count || cfg.num) luaL_argerror(L, 1, "load takes connections, duration, "
-                                                      "requests or rate; count/num are for quick");
-        model = cfg.rate > 0 ? MP_LOAD_OPEN : MP_LOAD_CLOSED;
-        if (model == MP_LOAD_OPEN && requests)
-            luaL_argerror(L, 1, "requests goes with the closed model, not with rate");
-    }
-    cfg.model = model;
     cfg.progress = mpl_on_progress;
     if (ctx.period_fn) cfg.period = mpl_on_period;
     cfg.user = &ctx;

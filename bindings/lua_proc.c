@@ -121,7 +121,27 @@ static void mpl_spawn_stdio(lua_State *L, int opts, const char *name, mp_stdio *
     else { *mode = MP_STDIO_FILE; *path = v; }
 }
 
-static const char *const mpl_spawn_keys[] = { "env", "cwd", "stdout", "stderr", "append", NULL };
+static const char *const mpl_spawn_keys[] = { "env", "cwd", "stdout", "stderr", "append",
+                                               "exclusive", NULL };
+
+/* Reads spawn's table at idx into cfg, raising on a bad option. The argv and env arrays stay
+   on the stack, their strings in the table. It only reads: the fuzzer calls it directly. */
+void mpl_spawn_read_config(lua_State *L, int idx, mp_proc_config *cfg)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    mpl_check_keys(L, idx, mpl_spawn_keys);
+    memset(cfg, 0, sizeof *cfg);
+    cfg->argv = mpl_spawn_argv(L, idx);
+    cfg->env = mpl_spawn_env(L, idx);
+    cfg->cwd = mpl_opt_string(L, idx, "cwd", NULL);
+    mpl_spawn_stdio(L, idx, "stdout", &cfg->stdout_mode, &cfg->stdout_path);
+    mpl_spawn_stdio(L, idx, "stderr", &cfg->stderr_mode, &cfg->stderr_path);
+    cfg->append = mpl_opt_boolean(L, idx, "append", 0);
+    cfg->exclusive = mpl_opt_boolean(L, idx, "exclusive", 0);
+    if (cfg->append && cfg->exclusive)
+        luaL_argerror(L, idx, "append and exclusive exclude each other");
+}
 
 /* medprof.spawn{ "node", "server.js", env = {...}, cwd = "dir", stdout = "server.log" } */
 static int mpl_spawn(lua_State *L)
@@ -131,14 +151,7 @@ static int mpl_spawn(lua_State *L)
     mpl_proc *u;
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    mpl_check_keys(L, 1, mpl_spawn_keys);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.argv = mpl_spawn_argv(L, 1);
-    cfg.env = mpl_spawn_env(L, 1);
-    cfg.cwd = mpl_opt_string(L, 1, "cwd", NULL);
-    mpl_spawn_stdio(L, 1, "stdout", &cfg.stdout_mode, &cfg.stdout_path);
-    mpl_spawn_stdio(L, 1, "stderr", &cfg.stderr_mode, &cfg.stderr_path);
-    cfg.append = mpl_opt_boolean(L, 1, "append", 0);
+    mpl_spawn_read_config(L, 1, &cfg);
     /* The object exists, closed, before the child does: if anything below fails, there is
        no child without an owner. */
     u = (mpl_proc *)lua_newuserdatauv(L, sizeof *u, 0);
@@ -151,6 +164,7 @@ static int mpl_spawn(lua_State *L)
 /* ---- methods ------------------------------------------------------------------------------ */
 
 static const char *const mpl_ready_keys[] = { "url", "host", "port", "timeout", "interval", NULL };
+static const char *const mpl_probe_keys[] = { "url", "host", "port", "timeout", NULL };
 
 /* The target of wait_ready and probe from the option table at idx: url=, or host= and
    port=, and timeout= (default_timeout) and interval=, where keys allow them. */
@@ -162,10 +176,18 @@ static void mpl_read_target(lua_State *L, int idx, const char *const keys[],
     memset(cfg, 0, sizeof *cfg);
     cfg->url = mpl_opt_string(L, idx, "url", NULL);
     cfg->host = mpl_opt_string(L, idx, "host", NULL);
-    cfg->port = (int)mpl_opt_integer(L, idx, "port", 0);
+    cfg->port = mpl_opt_int(L, idx, "port", 0);
     cfg->timeout = mpl_opt_number(L, idx, "timeout", default_timeout);
     cfg->max_interval = mpl_opt_number(L, idx, "interval", 0.5);
     if (!cfg->url && cfg->port == 0) luaL_argerror(L, idx, "give url= or port=");
+}
+
+/* The table of p:wait_ready (probe 0) or medprof.probe (probe 1) at idx; only reads, for the
+   fuzzer too. */
+void mpl_ready_read_config(lua_State *L, int idx, int probe, mp_ready_config *cfg)
+{
+    if (probe) mpl_read_target(L, idx, mpl_probe_keys, 1, cfg);
+    else mpl_read_target(L, idx, mpl_ready_keys, 30, cfg);
 }
 
 /* p:wait_ready{url=...} or {port=..., host=...}, timeout = seconds → true | fail [, status] */
@@ -174,7 +196,7 @@ static int mpl_proc_wait_ready(lua_State *L)
     mpl_proc *u = mpl_checkproc(L, 1);
     mp_ready_config cfg;
     mp_error err;
-    mpl_read_target(L, 2, mpl_ready_keys, 30, &cfg);
+    mpl_ready_read_config(L, 2, 0, &cfg);
     if (mp_proc_wait_ready(u->p, &cfg, &err) != MP_OK) {
         int n = mpl_fail(L, &err);
         if (err.code == MP_ERR_CHILD_EXITED) {
@@ -191,7 +213,8 @@ static int mpl_proc_wait_ready(lua_State *L)
 
 static const char *const mpl_stop_keys[] = { "grace", "term_grace", NULL };
 
-static void mpl_read_stop_config(lua_State *L, int idx, mp_stop_config *cfg)
+/* p:stop's table at idx (none: the defaults); only reads, for the fuzzer too. */
+void mpl_stop_read_config(lua_State *L, int idx, mp_stop_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     if (lua_isnoneornil(L, idx)) return;
@@ -208,7 +231,7 @@ static int mpl_proc_stop(lua_State *L)
     mp_stop_config cfg;
     mp_proc_status st;
     mp_error err;
-    mpl_read_stop_config(L, 2, &cfg);
+    mpl_stop_read_config(L, 2, &cfg);
     if (mp_proc_stop(u->p, &cfg, &st, &err) != MP_OK) return mpl_fail(L, &err);
     mpl_push_status(L, &st);
     return 1;
@@ -242,7 +265,11 @@ static int mpl_signal_number(lua_State *L, int idx)
     static const char *const names[] = { "SIGINT", "SIGTERM", "SIGKILL", "SIGHUP", "SIGUSR1",
                                          "SIGUSR2", "SIGQUIT", NULL };
     static const int numbers[] = { SIGINT, SIGTERM, SIGKILL, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
-    if (lua_type(L, idx) == LUA_TNUMBER) return (int)luaL_checkinteger(L, idx);
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Integer n = luaL_checkinteger(L, idx);
+        luaL_argcheck(L, n >= 0 && n < 65, idx, "not a signal number"); /* no wrapping to 9 */
+        return (int)n;
+    }
     return numbers[luaL_checkoption(L, idx, "SIGINT", names)];
 }
 
@@ -359,14 +386,12 @@ static int mpl_newfiles(lua_State *L)
     return 1;
 }
 
-static const char *const mpl_probe_keys[] = { "url", "host", "port", "timeout", NULL };
-
 /* medprof.probe{url=...} or {host=, port=}: one attempt, no child → true | fail */
 static int mpl_probe(lua_State *L)
 {
     mp_ready_config cfg;
     mp_error err;
-    mpl_read_target(L, 1, mpl_probe_keys, 1, &cfg);
+    mpl_ready_read_config(L, 1, 1, &cfg);
     if (mp_proc_probe(&cfg, &err) != MP_OK) return mpl_fail(L, &err);
     lua_pushboolean(L, 1);
     return 1;

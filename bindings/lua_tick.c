@@ -9,8 +9,11 @@
    "compiler", "other", "external"), runtime_timer, call_graph_size, range ("start,end" in
    ms), distortion; plus where C++ symbols come from: symbols = PATH (a `medprof symbols`
    file), symbols = false (none), symbol_list = PATH (placed "START END NAME" lines);
-   default: the libraries' own ELF files on this machine. prof:report{ name = } sets the
-   header's log name, prof:add(path) merges another isolate's log. */
+   default: the libraries' own ELF files on this machine. timed_range, pairwise_timed_range
+   (booleans: node's --timed-range, --ptr), v8_version (what the log's v8-version record is
+   compared with; default none), preprocess = true (keep what prof:preprocess() prints).
+   prof:report{ name = } sets the header's log name, prof:add(path) merges another
+   isolate's log, prof:version_note() is the line node prints before its report, or nil. */
 #include "mpl.h"
 
 #include <string.h>
@@ -22,6 +25,8 @@ typedef struct mpl_tick {
     mp_symtab *syms;     /* owned; used again by :add */
     mp_folded *folded;   /* with stacks = true: every tick's stack, for :folded() */
     mp_flame *flame;     /* and the same as a tree, for :flamegraph() */
+    int samples;         /* samples = true: the flame tree keeps every tick, for the viewers */
+    int preprocess;      /* read with preprocess = true, for :preprocess() */
 } mpl_tick;
 
 /* on_stack with stacks = true: the folded lines and the flame graph's tree. */
@@ -42,7 +47,8 @@ static mpl_tick *mpl_checktick(lua_State *L, int idx)
 static const char *const mpl_tick_keys[] = {
     "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
     "separate_sparkplug_handlers", "ignore_unknown", "state", "runtime_timer",
-    "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks", NULL
+    "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
+    "samples", "timed_range", "pairwise_timed_range", "preprocess", "v8_version", NULL
 };
 
 static const char *const mpl_state_names[] = {
@@ -60,8 +66,11 @@ static mp_tick_bool mpl_tick_bool(lua_State *L, int opts, const char *name)
     return v;
 }
 
-/* Fills cfg from the option table at opts (0: none). Strings stay owned by the table. */
-static void mpl_tick_config(lua_State *L, int opts, mp_tick_config *cfg)
+/* Fills cfg from the option table at opts (0: none), raising on a bad option, except the
+   symbols (mpl_tick_symbols reads those files). Strings stay owned by the table, but for a
+   distortion given as a number, whose text it leaves on the stack. It only reads: the
+   fuzzer (tests/fuzz/fuzz_lua.c) calls it directly. */
+void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     if (!opts) return;
@@ -91,12 +100,22 @@ static void mpl_tick_config(lua_State *L, int opts, mp_tick_config *cfg)
         cfg->call_graph_size = cgs == 0 ? -1 : (int)cgs;
     }
     cfg->range = mpl_opt_string(L, opts, "range", NULL);
-    if (lua_getfield(L, opts, "distortion") != LUA_TNIL) {
-        if (!lua_isstring(L, -1)) luaL_error(L, "distortion option must be a number");
+    if (lua_getfield(L, opts, "distortion") == LUA_TNUMBER) {
+        /* Its text is a new string that nothing else holds: it stays on the stack (above the
+           table, so callers' indices hold) for as long as cfg is used. Popped, the collector
+           could free it under cfg (found by tests/fuzz/fuzz_lua.c). */
         cfg->distortion = lua_tostring(L, -1);
+    } else {
+        if (!lua_isnil(L, -1) && !lua_isstring(L, -1))
+            luaL_error(L, "distortion option must be a number");
+        if (!lua_isnil(L, -1)) cfg->distortion = lua_tostring(L, -1); /* the table holds it */
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     cfg->symbol_list = mpl_opt_string(L, opts, "symbol_list", NULL);
+    cfg->timed_range = mpl_opt_boolean(L, opts, "timed_range", 0);
+    cfg->pairwise_timed_range = mpl_opt_boolean(L, opts, "pairwise_timed_range", 0);
+    cfg->preprocess = mpl_opt_boolean(L, opts, "preprocess", 0);
+    cfg->v8_version = mpl_opt_string(L, opts, "v8_version", NULL);
 }
 
 /* symbols = PATH | false | nil (the local files, unless a symbol_list is given). */
@@ -131,19 +150,22 @@ static int mpl_ticklog(lua_State *L)
     mpl_tick *u;
     mp_error err;
     if (opts) luaL_checktype(L, 2, LUA_TTABLE);
-    mpl_tick_config(L, opts, &cfg);
+    mpl_tick_read_config(L, opts, &cfg);
     u = (mpl_tick *)lua_newuserdatauv(L, sizeof *u, 0);
     u->p = NULL;
     u->syms = NULL;
     u->folded = NULL;
     u->flame = NULL;
+    u->samples = opts && mpl_opt_boolean(L, opts, "samples", 0);
+    u->preprocess = cfg.preprocess;
     luaL_setmetatable(L, MPL_TICK);
     if (mpl_tick_symbols(L, opts, &cfg, &u->syms, &err) != MP_OK) return mpl_fail(L, &err);
     cfg.symbols = u->syms;
-    if (opts && mpl_opt_boolean(L, opts, "stacks", 0)) {
+    if (u->samples || (opts && mpl_opt_boolean(L, opts, "stacks", 0))) {
         if (mp_folded_new(&u->folded, &err) != MP_OK || mp_flame_new(&u->flame, &err) != MP_OK)
             return mpl_fail(L, &err);
-        mp_flame_keep_samples(u->flame);
+        /* A sample per tick grows with the log: only the viewers' timelines need it. */
+        if (u->samples) mp_flame_keep_samples(u->flame);
         cfg.on_stack = mpl_tick_on_stack;
         cfg.stack_user = u; /* userdata do not move */
     }
@@ -318,7 +340,7 @@ static int mpl_tick_flamegraph(lua_State *L)
         mpl_check_keys(L, 2, keys);
         fo.title = mpl_opt_string(L, 2, "title", NULL);
         fo.icicle = mpl_opt_boolean(L, 2, "icicle", 0);
-        fo.width = (int)mpl_opt_integer(L, 2, "width", 0);
+        fo.width = mpl_opt_int(L, 2, "width", 0);
         if (lua_getfield(L, 2, "baseline") != LUA_TNIL) {
             mpl_tick *base = (mpl_tick *)luaL_checkudata(L, -1, MPL_TICK);
             if (!base->flame) return luaL_error(L, "the baseline needs { stacks = true } too");
@@ -340,10 +362,17 @@ static mpl_tick *mpl_checkstacks(lua_State *L)
     return u;
 }
 
+static mpl_tick *mpl_checksamples(lua_State *L)
+{
+    mpl_tick *u = mpl_checkstacks(L);
+    if (!u->samples) luaL_error(L, "this view needs medprof.ticklog(path, { samples = true })");
+    return u;
+}
+
 /* prof:cpuprofile() → Chrome's .cpuprofile JSON (DevTools, VS Code) */
 static int mpl_tick_cpuprofile(lua_State *L)
 {
-    mpl_tick *u = mpl_checkstacks(L);
+    mpl_tick *u = mpl_checksamples(L);
     mp_buf b = { 0 };
     mp_report_cpuprofile(u->flame, &b);
     return mpl_push_buf(L, &b);
@@ -352,10 +381,38 @@ static int mpl_tick_cpuprofile(lua_State *L)
 /* prof:speedscope([name]) → speedscope's JSON file format */
 static int mpl_tick_speedscope(lua_State *L)
 {
-    mpl_tick *u = mpl_checkstacks(L);
+    mpl_tick *u = mpl_checksamples(L);
     mp_buf b = { 0 };
     mp_report_speedscope(u->flame, luaL_optstring(L, 2, NULL), &b);
     return mpl_push_buf(L, &b);
+}
+
+/* prof:preprocess() → what `node --prof-process --preprocess` prints (V8's JSON for its
+   profview), with medprof.ticklog(path, { preprocess = true }) */
+static int mpl_tick_preprocess(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    mp_buf b = { 0 };
+    mp_error err;
+    if (!u->preprocess)
+        return luaL_error(L, "preprocess needs medprof.ticklog(path, { preprocess = true })");
+    if (mp_report_preprocess(u->p, &b, &err) != MP_OK) {
+        mp_buf_free(&b);
+        return mpl_fail(L, &err);
+    }
+    return mpl_push_buf(L, &b);
+}
+
+/* prof:version_note() → "Unable to read v8-version from log file." (the log's first line is
+   no v8-version record), "Testing v8 version different from logging version" (it differs
+   from the v8_version option), or nil: the line node prints on stdout before its output */
+static int mpl_tick_version_note(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    const char *note = mp_tick_version_note(u->p);
+    if (note) lua_pushstring(L, note);
+    else lua_pushnil(L);
+    return 1;
 }
 
 static int mpl_tick_close(lua_State *L)
@@ -396,6 +453,8 @@ static const luaL_Reg mpl_tick_methods[] = {
     { "flamegraph", mpl_tick_flamegraph },
     { "cpuprofile", mpl_tick_cpuprofile },
     { "speedscope", mpl_tick_speedscope },
+    { "preprocess", mpl_tick_preprocess },
+    { "version_note", mpl_tick_version_note },
     { "close", mpl_tick_close },
     { NULL, NULL }
 };

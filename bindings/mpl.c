@@ -2,6 +2,7 @@
    made require-able, and the helpers the parts share. */
 #include "mpl.h"
 
+#include <limits.h>
 #include <string.h>
 
 int mpl_fail(lua_State *L, const mp_error *err)
@@ -60,6 +61,13 @@ lua_Integer mpl_opt_integer(lua_State *L, int idx, const char *name, lua_Integer
     }
     lua_pop(L, 1);
     return v;
+}
+
+int mpl_opt_int(lua_State *L, int idx, const char *name, int def)
+{
+    lua_Integer v = mpl_opt_integer(L, idx, name, def);
+    if (v < INT_MIN || v > INT_MAX) luaL_error(L, "%s option is out of range", name);
+    return (int)v;
 }
 
 double mpl_opt_number(lua_State *L, int idx, const char *name, double def)
@@ -168,6 +176,7 @@ int luaopen_medprof(lua_State *L)
     mpl_open_sym(L);
     mpl_open_tick(L);
     mpl_open_load(L);
+    mpl_open_fs(L);
     lua_pushliteral(L, MP_VERSION_STRING);
     lua_setfield(L, -2, "_VERSION");
     mpl_register_embedded_modules(L);

@@ -28,6 +28,9 @@ int mpl_push_buf(lua_State *L, mp_buf *b);
 void mpl_check_keys(lua_State *L, int idx, const char *const allowed[]);
 /* Option readers: nil gives def; a wrong type raises "NAME option must be TYPE". */
 lua_Integer mpl_opt_integer(lua_State *L, int idx, const char *name, lua_Integer def);
+/* An integer option for a C int: beyond INT_MIN..INT_MAX raises instead of wrapping (2^32 + 1
+   users would otherwise become 1). */
+int mpl_opt_int(lua_State *L, int idx, const char *name, int def);
 double mpl_opt_number(lua_State *L, int idx, const char *name, double def);
 const char *mpl_opt_string(lua_State *L, int idx, const char *name, const char *def);
 int mpl_opt_boolean(lua_State *L, int idx, const char *name, int def);
@@ -38,6 +41,21 @@ void mpl_open_proc(lua_State *L);
 void mpl_open_sym(lua_State *L);
 void mpl_open_tick(lua_State *L);
 void mpl_open_load(lua_State *L);
+void mpl_open_fs(lua_State *L);
+
+/* { force = true } at idx (none or nil: 0), as medprof.create and medprof.output_dir take. */
+int mpl_fs_read_force(lua_State *L, int idx);
+
+/* The parts' option-table readers: each fills a C config from the Lua table at idx, raising
+   on a bad option, and does nothing else (no process, file or network work), so that the
+   bindings and the fuzzer (tests/fuzz/fuzz_lua.c) share them. What the config points to is
+   kept alive by the table or by values they leave on the stack. */
+void mpl_spawn_read_config(lua_State *L, int idx, mp_proc_config *cfg);
+void mpl_ready_read_config(lua_State *L, int idx, int probe, mp_ready_config *cfg);
+void mpl_stop_read_config(lua_State *L, int idx, mp_stop_config *cfg);
+void mpl_load_read_config(lua_State *L, int idx, mp_load_model model, mp_load_config *cfg,
+                          int *progress_fn, int *period_fn);
+void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg);
 
 /* Scripts and Lua modules compiled into the binary (build/embedded.c). */
 typedef struct mpl_embedded {

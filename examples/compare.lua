@@ -10,13 +10,21 @@ local workflow = require "medprof.workflow"
 
 local function words(s) local t = {} for w in s:gmatch("%S+") do t[#t + 1] = w end return t end
 
+-- Runs argv (no shell: a revision name is one argument, whatever characters it has) → ok.
+local function run(argv)
+  local p = assert(medprof.spawn(argv))
+  local st = assert(p:wait())
+  p:close()
+  return st.state == "exited" and st.code == 0
+end
+
 local sides = {}
 if arg[1] == "--git" then
   local url, cmd = arg[4], arg[5]
   for i = 2, 3 do
     local dir = os.tmpname()
     os.remove(dir)
-    assert(os.execute(("git worktree add --detach -q %s %s"):format(dir, arg[i])),
+    assert(run{ "git", "worktree", "add", "--detach", "-q", dir, arg[i] },
            "git worktree add failed for " .. arg[i])
     sides[#sides + 1] = { name = arg[i], url = url, command = words(cmd), cwd = dir, worktree = dir }
   end
@@ -40,13 +48,15 @@ end
 for _, side in ipairs(sides) do
   local out = os.tmpname()
   os.remove(out)
-  assert(os.execute("mkdir " .. out))
-  local run = assert(workflow.profile{ command = side.command, url = side.url, cwd = side.cwd,
-                                       out = out, load = { count = 20, num = 100 } })
-  side.p99 = run.result.latency:percentile(99) / 1000
-  side.shares = shares(assert(run.profiles[1], "no profile").prof)
-  if side.worktree then os.execute("git worktree remove --force " .. side.worktree) end
-  print(("%s: %d requests, p99 %.2f ms, files in %s"):format(side.name, run.result.requests,
+  assert(medprof.output_dir(out))
+  local profiled = assert(workflow.profile{ command = side.command, url = side.url,
+                                            cwd = side.cwd, out = out,
+                                            load = { count = 20, num = 100 } })
+  local result = profiled.result
+  side.p99 = result.latency:percentile(99) / 1000
+  side.shares = shares(assert(profiled.profiles[1], "no profile").prof)
+  if side.worktree then run{ "git", "worktree", "remove", "--force", side.worktree } end
+  print(("%s: %d requests, p99 %.2f ms, files in %s"):format(side.name, result.requests,
                                                             side.p99, out))
 end
 

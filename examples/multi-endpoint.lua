@@ -21,10 +21,10 @@ for _, m in ipairs(mix) do total = total + m.weight end
 local runs, files = {}, {}
 for i, m in ipairs(mix) do
   local count = math.max(1, math.floor(users * m.weight / total + 0.5))
-  local file = os.tmpname()
+  local file = os.tmpname() -- made empty by os.tmpname: this script's own, so --force
   files[i] = file
   runs[i] = assert(medprof.spawn{ me, "quick", "--quiet", "--count", tostring(count),
-    "--num", tostring(num), "--output", file, base .. m.path })
+    "--num", tostring(num), "--output", file, "--force", base .. m.path })
   print(("%-26s weight %d: %d virtual users x %d requests"):format(m.path, m.weight, count, num))
 end
 for i, p in ipairs(runs) do

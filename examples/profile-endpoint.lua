@@ -10,7 +10,7 @@ local url = ("http://127.0.0.1:%d%s"):format(port, path)
 local here = os.getenv("PWD")
 local out = os.tmpname()
 os.remove(out)
-assert(os.execute("mkdir " .. out))
+assert(medprof.output_dir(out))
 
 -- 1. NODE_ENV=production node --prof server.js, in the output directory so the log lands there
 local server <close> = assert(medprof.spawn{ "node", "--prof", here .. "/examples/server.js",
@@ -30,7 +30,7 @@ print(("server %s"):format(st.text))
 local logs = assert(medprof.newfiles(out, ("isolate-*-%d-v8.log"):format(server.pid), server.started))
 assert(#logs > 0, "no tick log was written")
 local prof = assert(medprof.ticklog(logs[1]))
-local f = assert(io.open(out .. "/processed.txt", "w"))
+local f = assert(medprof.create(out .. "/processed.txt")) -- never over an existing file
 f:write(prof:report{})
 f:close()
 

@@ -13,7 +13,8 @@ local spec = {
             "the logs: JSON profiles carry no stacks).",
   { "format", "f", "string", "text (a table) or svg (a differential flame graph)", default = "text" },
   { "top", "n", "integer", "rows of the table", default = 25 },
-  { "output", "o", "string", "write to FILE instead of stdout", metavar = "FILE" },
+  { "output", "o", "string", "write to a new FILE instead of stdout", metavar = "FILE" },
+  { "force", nil, "flag", "let --output overwrite an existing FILE" },
   { "icicle", nil, "flag", "--format svg: roots at the top" },
   { "symbols", nil, "string", "C++ symbols from a `medprof symbols` file", metavar = "FILE" },
 }
@@ -23,6 +24,8 @@ if #logs ~= 2 then args.die("diff", "give two profiles: BEFORE and AFTER", 2) en
 if o.format ~= "text" and o.format ~= "svg" then
   args.die("diff", ("--format must be text or svg, not '%s'"):format(o.format), 2)
 end
+-- The output file before the work: an existing one is refused, never overwritten without --force.
+local sink = args.create("diff", o.output, o.force)
 
 -- A JSON profile starts with '{'; a V8 log never does.
 local function is_json(path)
@@ -54,17 +57,10 @@ if o.format == "svg" and not (profs[1] and profs[2]) then
   args.die("diff", "--format svg needs two tick logs: JSON profiles carry no stacks", 2)
 end
 
-local sink = io.stdout
-if o.output then
-  local err
-  sink, err = io.open(o.output, "w")
-  if not sink then args.die("diff", err) end
-end
-
 if o.format == "svg" then
   sink:write(profs[2]:flamegraph{ baseline = profs[1], icicle = o.icicle,
     title = ("%s vs %s (red: more of the ticks, blue: fewer)"):format(logs[2], logs[1]) })
-  if sink ~= io.stdout then sink:close() end
+  args.close("diff", sink)
   return
 end
 
@@ -132,4 +128,4 @@ for i = 1, math.min(o.top, #list) do
   sink:write(("%6.1f %6.1f %+7.1f   %6.1f %6.1f %+7.1f   %s\n"):format(s1[r.name] or 0, s2[r.name] or 0,
     r.self, t1[r.name] or 0, t2[r.name] or 0, r.total, r.name))
 end
-if sink ~= io.stdout then sink:close() end
+args.close("diff", sink)

@@ -15,7 +15,8 @@ local spec = {
   { "grace", nil, "number", "seconds to wait after SIGINT", default = 10 },
   { "cwd", nil, "string", "working directory of the server", metavar = "DIR" },
   { "env", "e", "list", "NAME=VALUE for the server's environment (repeatable)" },
-  { "log", nil, "string", "send the server's stdout and stderr to FILE", metavar = "FILE" },
+  { "log", nil, "string", "send the server's stdout and stderr to a new FILE", metavar = "FILE" },
+  { "force", nil, "flag", "let --log overwrite an existing FILE" },
   { "hold", nil, "flag", "keep it running until Ctrl+C" },
 }
 
@@ -29,11 +30,14 @@ local env = args.env(o.env, "launch")
 
 local spawn = { env = env, cwd = o.cwd }
 for i, w in ipairs(command) do spawn[i] = w end
-if o.log then spawn.stdout, spawn.stderr = o.log, "stdout" end
+-- exclusive: an existing file (or a link planted there) is refused, never overwritten
+if o.log then spawn.stdout, spawn.stderr, spawn.exclusive = o.log, "stdout", not o.force end
 
 local t0 = medprof.now()
-local server <close>, err = medprof.spawn(spawn)
-if not server then args.die("launch", err) end
+local server <close>, err, code = medprof.spawn(spawn)
+if not server then
+  args.die("launch", code == "MP_ERR_EXISTS" and err .. ": use --force to overwrite" or err)
+end
 say("started %s (pid %d)", table.concat(command, " "), server.pid)
 
 local what = o.ready or ("port " .. o.port)

@@ -8,7 +8,8 @@ local spec = {
   summary = "Reads reports written by `medprof quick --output` (runs side by side on several\n" ..
             "machines, or one after another) and prints the combined report: counters and\n" ..
             "histogram buckets are added, so percentiles are exact for the whole.",
-  { "output", "o", "string", "write the combined JSON report to FILE", metavar = "FILE" },
+  { "output", "o", "string", "write the combined JSON report to a new FILE", metavar = "FILE" },
+  { "force", nil, "flag", "let --output overwrite an existing FILE" },
   { "format", "f", "string", "text or json", default = "text" },
   { "latency", nil, "flag", "also print a latency distribution table like wrk's" },
 }
@@ -16,6 +17,8 @@ local spec = {
 local o, files = args.parse(arg, spec)
 if #files == 0 then args.die("merge", "give one or more JSON reports", 2) end
 if o.format ~= "text" and o.format ~= "json" then args.die("merge", "--format must be text or json", 2) end
+-- Made before anything is printed: an existing file is refused, not overwritten, unless --force.
+local out = o.output and args.create("merge", o.output, o.force)
 
 local total
 for _, path in ipairs(files) do
@@ -32,10 +35,8 @@ if o.format == "json" then io.write(total:json()) else
   io.write(total:report())
   if o.latency then io.write("\n", total:latency_table()) end
 end
-if o.output then
-  local f, err = io.open(o.output, "w")
-  if not f then args.die("merge", err) end
-  f:write(total:json())
-  f:close()
-  if o.format == "text" then io.write("Log file: ", o.output, "\n") end
+if out then
+  out:write(total:json())
+  args.close("merge", out)
+  if o.format == "text" and out ~= io.stdout then io.write("Log file: ", o.output, "\n") end
 end

@@ -10,7 +10,13 @@ local spec = {
             "for stdin. Several logs (one per isolate) give one report each, or one summed\n" ..
             "report with --merge. Warnings go to stderr.",
   epilog = "--separate-ic, --separate-bytecodes, --separate-builtins and --separate-stubs take\n" ..
-           "=true or =false; as in node, the bare option means false.",
+           "=true or =false; as in node, the bare option means false.\n" ..
+           "Like node, it prints 'Unable to read v8-version from log file.' first when the log\n" ..
+           "does not start with a v8-version record. Node also prints 'Testing v8 version\n" ..
+           "different from logging version' when the log is from another V8 than its own;\n" ..
+           "medprof is no V8 and reads every version's logs alike, so it says that only when\n" ..
+           "asked to compare with --v8-version, e.g. --v8-version=$(node -p process.versions.v8).\n" ..
+           "Both go where the report goes; with --format other than text, to stderr.",
   { "js", "j", "flag", "only ticks in the JS VM state (the others count as excluded)" },
   { "gc", "g", "flag", "only ticks in the GC state" },
   { "parser", "p", "flag", "only ticks in the PARSER state" },
@@ -29,6 +35,10 @@ local spec = {
     metavar = "N" },
   { "range", nil, "string", "only ticks between START and END ms", metavar = "START,END" },
   { "distortion", nil, "string", "logging overhead per event, picoseconds", metavar = "PS" },
+  { "timed-range", nil, "flag", "only ticks between the first and the last current-time record " ..
+    "(Date.now() with node --log-internal-timer-events)" },
+  { "pairwise-timed-range", nil, "flag", "only ticks inside pairs of current-time records" },
+  { "ptr", nil, "flag", "the same as --pairwise-timed-range" },
   { "filter-runtime-timer", nil, "string", "only ticks under this runtime timer", metavar = "NAME" },
   { "symbols", nil, "string", "C++ symbols from a `medprof symbols` file, not local files",
     metavar = "FILE" },
@@ -37,9 +47,15 @@ local spec = {
   { "format", nil, "string", "text (node's report), json, svg (a flame graph), folded (for flamegraph.pl, inferno), cpuprofile (Chrome DevTools, VS Code) or speedscope", default = "text",
     metavar = "FMT" },
   { "merge", nil, "flag", "sum all logs into one report" },
+  { "preprocess", nil, "flag", "print V8's JSON for its profview instead of the report, as " ..
+    "node --prof-process --preprocess does" },
+  { "v8-version", nil, "string", "the V8 version to compare the log's v8-version record with",
+    metavar = "VERSION" },
   { "icicle", nil, "flag", "--format svg: roots at the top, growing down" },
   { "title", nil, "string", "--format svg: the graph's title (default: the log's name)" },
-  { "output", nil, "string", "write to FILE instead of stdout (-o is node's --other)", metavar = "FILE" },
+  { "output", nil, "string", "write to a new FILE instead of stdout (-o is node's --other)",
+    metavar = "FILE" },
+  { "force", nil, "flag", "let --output overwrite an existing FILE" },
 }
 
 -- node's parseBool: "--separate-ic" alone and anything but "true"/"1" mean false.
@@ -64,12 +80,13 @@ if not formats[o.format] then
   args.die("process", ("--format must be text, json, svg, folded, cpuprofile or speedscope, " ..
                        "not '%s'"):format(o.format), 2)
 end
-local sink = io.stdout
-if o.output then
-  local err
-  sink, err = io.open(o.output, "w")
-  if not sink then args.die("process", err) end
+if o.preprocess and o.format ~= "text" then
+  args.die("process", "--preprocess prints V8's JSON: it takes no --format", 2)
 end
+if o.preprocess and o.merge then
+  args.die("process", "--preprocess describes one isolate: it takes no --merge", 2)
+end
+local sink = args.create("process", o.output, o.force) -- never overwrites without --force
 
 local state
 for _, s in ipairs{ "js", "gc", "parser", "bytecode", "compiler", "other", "external" } do
@@ -86,6 +103,9 @@ local opts = {
   ignore_unknown = o.ignore_unknown, state = state, runtime_timer = o.filter_runtime_timer,
   call_graph_size = o.call_graph_size, range = o.range, distortion = o.distortion,
   symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format ~= "text" and o.format ~= "json",
+  samples = o.format == "cpuprofile" or o.format == "speedscope",
+  timed_range = o.timed_range, pairwise_timed_range = o.pairwise_timed_range or o.ptr,
+  preprocess = o.preprocess, v8_version = o.v8_version,
 }
 if o.no_symbols then opts.symbols = false end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
@@ -96,7 +116,21 @@ local function warn(log, prof)
   end
 end
 
+-- node prints its version line on stdout before anything else: in its own outputs (text,
+-- --preprocess) medprof does the same; in medprof's formats it would break the file.
+local function version_note(log, prof)
+  local note = prof:version_note()
+  if not note then return end
+  if o.format == "text" then sink:write(note, "\n")
+  else io.stderr:write(("medprof process: %s: %s\n"):format(log, note)) end
+end
+
 local function report(prof, name)
+  if o.preprocess then
+    local json, err = prof:preprocess()
+    if not json then args.die("process", err) end
+    return sink:write(json)
+  end
   if o.format == "folded" then return sink:write(prof:folded()) end
   if o.format == "cpuprofile" then return sink:write(prof:cpuprofile()) end
   if o.format == "speedscope" then return sink:write(prof:speedscope(name)) end
@@ -116,6 +150,7 @@ if o.merge then
     if not ok then args.die("process", aerr) end
   end
   warn(table.concat(logs, " + "), prof)
+  version_note(table.concat(logs, " + "), prof)
   report(prof, table.concat(logs, " + "))
   prof:close()
 else
@@ -123,8 +158,9 @@ else
     local prof, err = medprof.ticklog(log, opts)
     if not prof then args.die("process", err) end
     warn(log, prof)
+    version_note(log, prof)
     report(prof, log)
     prof:close()
   end
 end
-if sink ~= io.stdout then sink:close() end
+args.close("process", sink)

@@ -23,7 +23,9 @@ local spec = {
   { "grace", nil, "number", "seconds to wait after SIGINT", default = 10 },
   { "cwd", nil, "string", "the server's working directory", metavar = "DIR" },
   { "env", "e", "list", "NAME=VALUE for the server's environment (repeatable)" },
-  { "out", "o", "string", "output directory (default: medprof-YYYYmmdd-HHMMSS)", metavar = "DIR" },
+  { "out", "o", "string", "output directory, new or empty (default: medprof-YYYYmmdd-HHMMSS)",
+    metavar = "DIR" },
+  { "force", nil, "flag", "write into --out DIR even if it has files (overwriting them)" },
   { "load-only", nil, "flag", "no --prof and no profile: start, load, stop" },
   { "no-load", nil, "flag", "no load: profile while you drive load by hand; Ctrl+C to finish" },
   { "keep-short-builtin-calls", nil, "flag",
@@ -45,8 +47,13 @@ if not o.load_only and not workflow.is_node(command[1]) then
 end
 local env = args.env(o.env, "profile")
 local out = o.out or os.date("medprof-%Y%m%d-%H%M%S")
-if not os.execute(("mkdir -p '%s'"):format(out:gsub("'", "'\\''"))) then
-  die(("cannot create the output directory '%s'"):format(out))
+-- A new (or empty) directory: nothing in it can be a user's file. One with files in it is
+-- refused unless --force, before the server starts.
+do
+  local ok, err, code = medprof.output_dir(out, { force = o.force })
+  if not ok then
+    die(code == "MP_ERR_EXISTS" and err .. ": use --force to write into it" or err)
+  end
 end
 
 local load = { count = o.count, num = o.num }
@@ -54,7 +61,7 @@ if o.rate then load = { rate = o.rate, duration = o.duration } end
 if o.no_load then load = false end
 local run, err, partial = workflow.profile{
   command = command, url = o.url, ready = o.ready, load = load, env = env, cwd = o.cwd,
-  out = out, timeout = o.timeout, grace = o.grace, prof = not o.load_only,
+  out = out, force = o.force, timeout = o.timeout, grace = o.grace, prof = not o.load_only,
   keep_short_builtin_calls = o.keep_short_builtin_calls,
   on_ready = function(server)
     say("medprof profile: %s is up (pid %d); output in %s/", command[1], server.pid, out)
@@ -77,9 +84,9 @@ if run then
   report.profiles = {}
   for i, p in ipairs(run.profiles) do
     local name = i == 1 and "processed.txt" or ("processed-%d.txt"):format(i)
-    local f = assert(io.open(out .. "/" .. name, "w"))
+    local f = args.create("profile", out .. "/" .. name, o.force)
     f:write(p.prof:report{})
-    f:close()
+    args.close("profile", f)
     -- the viewers' files: flame.svg, profile.cpuprofile (Chrome DevTools, VS Code),
     -- profile.speedscope.json (speedscope.app); "-N" for a second isolate on
     local suffix = i == 1 and "" or ("-%d"):format(i)
@@ -88,22 +95,22 @@ if run then
       ["profile" .. suffix .. ".cpuprofile"] = p.prof:cpuprofile(),
       ["profile" .. suffix .. ".speedscope.json"] = p.prof:speedscope(p.log:match("[^/]+$")),
     } do
-      f = assert(io.open(out .. "/" .. file, "w"))
+      f = args.create("profile", out .. "/" .. file, o.force)
       f:write(text)
-      f:close()
+      args.close("profile", f)
     end
     report.profiles[i] = { log = p.log, processed = out .. "/" .. name, summary = p.prof:summary(),
       js = p.prof:top{ section = "js", n = 20 }, cpp = p.prof:top{ section = "cpp", n = 20 } }
   end
   for _, w in ipairs(run.warnings) do io.stderr:write("medprof profile: ", w, "\n") end
 end
-local f = assert(io.open(out .. "/report.json", "w"))
+local f = args.create("profile", out .. "/report.json", o.force)
 f:write(json.encode(report, { indent = true }), "\n")
-f:close()
+args.close("profile", f)
 if run and run.result then
-  f = assert(io.open(out .. "/report.html", "w"))
+  f = args.create("profile", out .. "/report.html", o.force)
   f:write(run.result:html(o.url))
-  f:close()
+  args.close("profile", f)
 end
 if not run or err then die(err) end
 

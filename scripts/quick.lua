@@ -13,8 +13,9 @@ local spec = {
             "  --rate R --duration S    open model, like wrk2 (coordinated-omission corrected)",
   { "count", "c", "integer", "virtual users (quick model)", default = 10 },
   { "num", "n", "integer", "requests per virtual user (quick model)", default = 10 },
-  { "output", "o", "string", "write the JSON report to FILE", metavar = "FILE" },
-  { "html", nil, "string", "write an HTML page with charts of the run to FILE", metavar = "FILE" },
+  { "output", "o", "string", "write the JSON report to a new FILE", metavar = "FILE" },
+  { "html", nil, "string", "write an HTML page with charts of the run to a new FILE", metavar = "FILE" },
+  { "force", nil, "flag", "let --output and --html overwrite existing files" },
   { "quiet", "q", "flag", "print nothing (the JSON report is still written)" },
   { "connections", nil, "integer", "closed/open model: connections" },
   { "duration", "d", "number", "closed/open model: seconds of load" },
@@ -26,6 +27,7 @@ local spec = {
   { "header", "H", "list", "'Name: value' request header (repeatable)" },
   { "body", nil, "string", "request body" },
   { "body-file", nil, "string", "request body from FILE", metavar = "FILE" },
+  { "follow", nil, "flag", "follow redirects on the URL's own host and port (at most 10 in a row)" },
   { "format", "f", "string", "text or json", default = "text" },
   { "latency", nil, "flag", "also print a latency distribution table like wrk's" },
   { "progress", nil, "flag", "live line on a terminal, a period report every 10 s otherwise (--no-progress: none)", default = true },
@@ -72,8 +74,10 @@ if (closed or o.rate) and quick_flags then
 end
 if o.rate and o.requests then die("--requests is for the closed model, not with --rate") end
 
+-- raise_nofile: many connections need as many descriptors; the run raises the soft limit
+-- as far as the hard one allows and warns (r.warning) when that is not enough.
 local opts = { url = url, timeout = o.timeout, threads = o.threads, method = o.method,
-               headers = o.header, body = body }
+               headers = o.header, body = body, follow = o.follow or false, raise_nofile = true }
 local model = "quick"
 if o.rate then
   model = "open"
@@ -110,7 +114,7 @@ local function phase_completed(now_wall)
   if text then out(("Phase completed: unnamed (index: 0, duration: 1s) %s\n\n"):format(clock())) end
 end
 if live then
-  opts.progress = function()
+  opts.progress = function(p)
     phase_started()
     phase_completed(medprof.wall())
     if tty then
@@ -135,6 +139,11 @@ if live and not tty and text then
         ("-"):rep(#title), p:metrics()))
   end
 end
+
+-- The report files before the run: an existing file is refused (never overwritten without
+-- --force) before any load is sent; a run that fails removes them again (args.die).
+local json_file = o.output and args.create("quick", o.output, o.force)
+local html_file = o.html and args.create("quick", o.html, o.force)
 
 started_at, started_wall = clock(), medprof.wall()
 local r, err
@@ -165,18 +174,14 @@ if r.warning and not o.quiet then io.stderr:write("medprof quick: warning: ", r.
 if r.interrupted and not o.quiet then
   io.stderr:write("medprof quick: interrupted: the report covers what was measured until then\n")
 end
-if o.output then
-  local f, ferr = io.open(o.output, "w")
-  if not f then args.die("quick", ferr, 1) end
-  f:write(r:json())
-  f:close()
-  if text then out("Log file: " .. o.output .. "\n") end
+if json_file then
+  json_file:write(r:json())
+  args.close("quick", json_file)
+  if text and json_file ~= io.stdout then out("Log file: " .. o.output .. "\n") end
 end
-if o.html then
-  local f, ferr = io.open(o.html, "w")
-  if not f then args.die("quick", ferr, 1) end
-  f:write(r:html(url))
-  f:close()
-  if text then out("Charts: " .. o.html .. "\n") end
+if html_file then
+  html_file:write(r:html(url))
+  args.close("quick", html_file)
+  if text and html_file ~= io.stdout then out("Charts: " .. o.html .. "\n") end
 end
 if r.interrupted then os.exit(130) end

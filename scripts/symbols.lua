@@ -11,7 +11,8 @@ local spec = {
             "medprof.h (SYMBOLS FILE).",
   { "from-log", "l", "string", "take the libraries from the shared-library lines of LOG",
     metavar = "LOG" },
-  { "output", "o", "string", "write to FILE instead of stdout", metavar = "FILE" },
+  { "output", "o", "string", "write to a new FILE instead of stdout", metavar = "FILE" },
+  { "force", nil, "flag", "let --output overwrite an existing FILE" },
   { "placed", nil, "string", "print LIB's entries for a START,END[,SLIDE] record (hex)",
     metavar = "RANGE" },
   { "symbols", "s", "string", "read symbols from FILE (a symbols file) instead of the libraries",
@@ -23,6 +24,9 @@ local spec = {
 }
 
 local o, libs = args.parse(arg, spec)
+-- The output file first: an existing one is refused before the work, and never overwritten
+-- without --force.
+local sink = not o.placed and args.create("symbols", o.output, o.force) or io.stdout
 
 -- V8's log escapes, undone left to right: \\, \n, \xHH, \uHHHH (as UTF-8).
 local function unescape(s)
@@ -100,14 +104,8 @@ local w = t:warning()
 if w then io.stderr:write("medprof symbols: warning: ", w, "\n") end
 for _, msg in ipairs(failures) do io.stderr:write("medprof symbols: ", msg, "\n") end
 
-if o.output then
-  local f, err = io.open(o.output, "wb")
-  if not f then args.die("symbols", err) end
-  local ok, werr = f:write(text)
-  local cok, cerr = f:close()
-  if not ok or not cok then args.die("symbols", werr or cerr) end
-else
-  io.stdout:write(text)
-end
+local ok, werr = sink:write(text)
+if not ok then args.die("symbols", werr) end
+args.close("symbols", sink)
 -- A library named on the command line must be there; one a log names may be gone.
 if #failures > 0 and not from_log then os.exit(1) end

@@ -499,9 +499,10 @@ typedef struct server {
     int port;
 } server;
 
-static void server_start(server *s, const char *addr)
+/* mode: NULL, or "early" (tests/servers/hostile.c says what it does). */
+static void server_start_mode(server *s, const char *addr, const char *mode)
 {
-    const char *argv[] = { hostile_path, addr, NULL };
+    const char *argv[] = { hostile_path, addr, "0", mode, NULL };
     mp_proc_config cfg;
     mp_error err;
     char buf[64];
@@ -520,31 +521,43 @@ static void server_start(server *s, const char *addr)
     assert_int_equal(sscanf(buf, "port %d", &s->port), 1);
 }
 
+static void server_start(server *s, const char *addr) { server_start_mode(s, addr, NULL); }
+
+/* Stops it by pid; its last line "served total=N ok=N ... accepted=N peak=N bytes=N" goes
+   to line. */
+static void server_stop_line(server *s, char *line, size_t size)
+{
+    size_t n, got = 0;
+    int eof = 0;
+    mp_error err;
+    mp_proc_signal(s->p, SIGTERM, &err);
+    while (!eof && got < size - 1) {
+        if (mp_proc_read(s->p, 1, line + got, size - 1 - got, 5, &n, &eof, &err) != MP_OK || (n == 0 && !eof)) break;
+        got += n;
+    }
+    line[got] = '\0';
+    mp_proc_destroy(s->p);
+    assert_non_null(strstr(line, "served total="));
+}
+
+/* The count called key ("total", "ok", "accepted", ...) in the server's last line. */
+static unsigned long served(const char *line, const char *key)
+{
+    char k[64];
+    const char *at;
+    snprintf(k, sizeof k, " %s=", key);
+    at = strstr(line, k);
+    if (!at) fail_msg("no '%s' in: %s", key, line);
+    return strtoul(at + strlen(k), NULL, 10);
+}
+
 /* Stops it by pid and returns how many requests it received in all (and for one path). */
 static unsigned long server_stop(server *s, const char *path, unsigned long *for_path)
 {
-    char buf[1024], key[64], *at;
-    size_t n, got = 0;
-    int eof = 0;
-    unsigned long total = 0;
-    mp_error err;
-    mp_proc_signal(s->p, SIGTERM, &err);
-    while (!eof && got < sizeof buf - 1) {
-        if (mp_proc_read(s->p, 1, buf + got, sizeof buf - 1 - got, 5, &n, &eof, &err) != MP_OK || (n == 0 && !eof)) break;
-        got += n;
-    }
-    buf[got] = '\0';
-    mp_proc_destroy(s->p);
-    at = strstr(buf, "served total=");
-    assert_non_null(at);
-    total = strtoul(at + 13, NULL, 10);
-    if (path && for_path) {
-        snprintf(key, sizeof key, " %s=", path);
-        at = strstr(buf, key);
-        assert_non_null(at);
-        *for_path = strtoul(at + strlen(key), NULL, 10);
-    }
-    return total;
+    char line[4096];
+    server_stop_line(s, line, sizeof line);
+    if (path && for_path) *for_path = served(line, path);
+    return served(line, "total");
 }
 
 /* Every request started ends once: answered, failed with a named error, or cancelled. */
@@ -586,19 +599,30 @@ static mp_load_result *run_quick(int port, const char *path, int count, int num,
 static void test_engine_counts_match_server(void **state)
 {
     static const char *const ok_paths[] = { "/ok", "/chunked", "/close", "/nolen", "/http10",
-                                            "/continue", "/split", "/404", "/500" };
-    static const uint64_t body[] = { 2, 11, 2, 11, 2, 2, 10, 9, 4 };
+                                            "/continue", "/split", "/404", "/500", "/hints",
+                                            "/nolen11", "/http10-ka" };
+    static const uint64_t body[] = { 2, 11, 2, 11, 2, 2, 10, 9, 4, 2, 11, 2 };
+    /* Connections the server accepted for 5 users x 20 requests: one per user when the
+       response lets the connection stay, one per request when it ends it. */
+    static const unsigned long conns[] = { 5, 5, 100, 100, 100, 5, 5, 5, 5, 5, 100, 5 };
     size_t i;
     (void)state;
     for (i = 0; i < sizeof ok_paths / sizeof ok_paths[0]; i++) {
         server s;
         mp_load_result *r;
-        unsigned long total, mine = 0;
+        unsigned long total, mine;
         int code = i == 7 ? 404 : i == 8 ? 500 : 200;
-        char name[32];
+        char name[32], line[4096];
         server_start(&s, "127.0.0.1");
         r = run_quick(s.port, ok_paths[i], 5, 20, 5);
-        total = server_stop(&s, ok_paths[i] + 1, &mine);
+        server_stop_line(&s, line, sizeof line);
+        total = served(line, "total");
+        mine = served(line, ok_paths[i] + 1);
+        if (served(line, "accepted") != conns[i])
+            fail_msg("%s: %lu connections, want %lu", ok_paths[i], served(line, "accepted"), conns[i]);
+        /* interim responses (100, 103) are not responses */
+        assert_int_equal(mp_load_result_counter(r, "http.codes.100"), 0);
+        assert_int_equal(mp_load_result_counter(r, "http.codes.103"), 0);
         snprintf(name, sizeof name, "http.codes.%d", code);
         if (mp_load_result_counter(r, "http.requests") != 100 || total != 100 ||
             mp_load_result_counter(r, name) != 100)
@@ -932,6 +956,491 @@ static void test_engine_stop_and_ipv6(void **state)
     mp_load_result_free(r);
 }
 
+/* ---- hardening: big bodies, trickling, early answers, redirects, many connections --------- */
+
+/* A field of /proc/self/status in kB ("VmRSS:", "VmHWM:"); -1 if unreadable. */
+static long status_kb(const char *field)
+{
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0) {
+            v = strtol(line + n, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+/* Sets the peak RSS (VmHWM) back to the current RSS; 0 when the kernel allows it. */
+static int reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    int ok;
+    if (!f) return -1;
+    ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* A progress callback that keeps the highest RSS seen during the run. */
+static int sample_rss(const mp_load_progress *p, void *user)
+{
+    long *peak = (long *)user, kb = status_kb("VmRSS:");
+    (void)p;
+    if (kb > *peak) *peak = kb;
+    return 0;
+}
+
+static uint64_t error_total(const mp_load_result *r)
+{
+    uint64_t errors = 0, v;
+    const char *name;
+    size_t i;
+    for (i = 0; mp_load_result_counter_at(r, i, &name, &v); i++)
+        if (strncmp(name, "errors.", 7) == 0) errors += v;
+    return errors;
+}
+
+/* 100 MB bodies, with Content-Length and chunked, are read to the end and counted, and the
+   client's memory does not grow with them: the body bytes are counted and dropped. */
+static void test_engine_big_bodies_are_not_kept(void **state)
+{
+    static const char *const paths[] = { "/big-body", "/big-chunked" };
+    const uint64_t body = 100ull * 1024 * 1024;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        server s;
+        mp_load_config cfg;
+        mp_load_result *r;
+        mp_error err;
+        char url[96];
+        long base, peak, hwm;
+        int hwm_reset;
+        double t0, secs;
+        server_start(&s, "127.0.0.1");
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s.port, paths[i]);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.url = url;
+        cfg.count = 2;
+        cfg.num = 2;
+        cfg.arrival = 0.01;
+        cfg.timeout = 60;
+        cfg.progress = sample_rss;
+        cfg.progress_interval = 0.02;
+        cfg.user = &peak;
+        base = peak = status_kb("VmRSS:");
+        hwm_reset = reset_peak_rss() == 0;
+        t0 = mp_time_now();
+        if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+        secs = mp_time_now() - t0;
+        hwm = status_kb("VmHWM:");
+        if (hwm_reset && hwm > peak) peak = hwm;
+        server_stop(&s, NULL, NULL);
+        assert_balanced(r);
+        assert_int_equal(error_total(r), 0);
+        assert_int_equal(mp_load_result_counter(r, "http.codes.200"), 4);
+        assert_int_equal(mp_load_result_counter(r, "http.responses"), 4);
+        assert_int_equal(mp_load_result_counter(r, "http.downloaded_bytes"), 4 * body);
+        print_message("%s: 4 x 100 MB read in %.2f s; client RSS %ld kB before, peak %ld kB "
+                      "(%s)\n", paths[i], secs, base, peak,
+                      hwm_reset ? "VmHWM after clear_refs" : "sampled every 20 ms");
+        /* Keeping one body would take 100 MB. */
+        if (base < 0 || peak - base > 32 * 1024)
+            fail_msg("%s: RSS grew from %ld kB to %ld kB", paths[i], base, peak);
+        mp_load_result_free(r);
+    }
+}
+
+/* A response that trickles in one byte a second never completes within the request timeout,
+   and the timeout counts from the request, not from the last byte: ETIMEDOUT on time. */
+static void test_engine_trickle_times_out(void **state)
+{
+    server s;
+    mp_load_config cfg;
+    mp_load_result *r;
+    mp_error err;
+    char url[96], line[4096];
+    double t0, secs;
+    (void)state;
+    server_start(&s, "127.0.0.1");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/trickle", s.port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = url;
+    cfg.count = 3;
+    cfg.num = 2;
+    cfg.arrival = 0.01;
+    cfg.timeout = 1.5; /* longer than the gap between two bytes */
+    t0 = mp_time_now();
+    if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+    secs = mp_time_now() - t0;
+    server_stop_line(&s, line, sizeof line);
+    assert_balanced(r);
+    assert_int_equal(mp_load_result_counter(r, "errors.ETIMEDOUT"), 3);
+    assert_int_equal(mp_load_result_counter(r, "http.requests"), 3);
+    assert_int_equal(mp_load_result_counter(r, "http.responses"), 0);
+    assert_int_equal(mp_load_result_counter(r, "http.codes.200"), 0);
+    assert_int_equal(mp_load_result_counter(r, "vusers.failed"), 3);
+    assert_int_equal(served(line, "trickle"), 3);
+    if (secs < 1.5 || secs > 1.5 + 1.0) fail_msg("the run took %.2f s for a 1.5 s timeout", secs);
+    mp_load_result_free(r);
+}
+
+/* A server that writes a response as soon as it accepts, and never reads. */
+static void test_engine_answer_before_request(void **state)
+{
+    server s;
+    mp_load_config cfg;
+    mp_load_result *r;
+    mp_error err;
+    char url[96], line[4096];
+    size_t big = 16u << 20;
+    char *body = (char *)malloc(big);
+    (void)state;
+    assert_non_null(body);
+    memset(body, 'x', big);
+    /* A 16 MB POST stalls in the server's small receive buffer: the answer arrives while
+       the request is still being written. It counts as the response (under its code),
+       the rest of the request is dropped and the connection is not used again. */
+    server_start_mode(&s, "127.0.0.1", "early");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = url;
+    cfg.method = "POST";
+    cfg.body = body;
+    cfg.body_len = big;
+    cfg.count = 3;
+    cfg.num = 2;
+    cfg.arrival = 0.01;
+    cfg.timeout = 5;
+    if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+    server_stop_line(&s, line, sizeof line);
+    assert_balanced(r);
+    assert_int_equal(error_total(r), 0);
+    assert_int_equal(mp_load_result_counter(r, "http.codes.200"), 6);
+    assert_int_equal(mp_load_result_counter(r, "http.downloaded_bytes"), 6 * 5);
+    assert_int_equal(served(line, "accepted"), 6); /* a new connection for each request */
+    assert_int_equal(served(line, "total"), 0);    /* it read none of them */
+    mp_load_result_free(r);
+    /* A small GET is written whole before the answer arrives: the answer is taken for its
+       response (nothing can tell them apart); the next request on the connection is never
+       read and times out. */
+    server_start_mode(&s, "127.0.0.1", "early");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+    cfg.url = url;
+    cfg.method = NULL;
+    cfg.body = NULL;
+    cfg.body_len = 0;
+    cfg.timeout = 0.5;
+    if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+    server_stop_line(&s, line, sizeof line);
+    assert_balanced(r);
+    assert_int_equal(mp_load_result_counter(r, "http.codes.200"), 3);
+    assert_int_equal(mp_load_result_counter(r, "errors.ETIMEDOUT"), 3);
+    assert_int_equal(served(line, "accepted"), 3);
+    mp_load_result_free(r);
+    free(body);
+}
+
+static void test_parser_keeps_long_location(void **state)
+{
+    char resp[3000], loc[2001];
+    size_t cut, used;
+    mp_buf b = { 0 };
+    (void)state;
+    memset(loc, 'l', 2000);
+    memcpy(loc, "/next?q=", 8);
+    loc[2000] = '\0';
+    snprintf(resp, sizeof resp,
+             "HTTP/1.1 100 Continue\r\nLocation: /interim\r\n\r\n"
+             "HTTP/1.1 302 Found\r\nX-Before: 1\r\nlocation: \t %s \r\nX-After: 2\r\n"
+             "Content-Length: 0\r\n\r\n", loc);
+    for (cut = 0; cut < 12; cut++) {
+        mp__hp hp;
+        mp__hp_reset(&hp, 0);
+        hp.location = &b;
+        assert_int_equal(feed_split(&hp, resp, strlen(resp), cut, &used), MP__HP_COMPLETE);
+        assert_int_equal(hp.status, 302);
+        assert_true(hp.has_location);
+        assert_string_equal(b.data, loc);
+    }
+    {
+        /* not asked for: nothing kept */
+        mp__hp hp;
+        mp__hp_reset(&hp, 0);
+        assert_int_equal(feed_split(&hp, resp, strlen(resp), 0, &used), MP__HP_COMPLETE);
+        assert_false(hp.has_location);
+    }
+    {
+        /* a NUL would cut the kept value short: the response is malformed (found by fuzzing) */
+        static const char nul[] = "HTTP/1.1 302 Found\r\nLocation: /a\0/b\r\nContent-Length: 0\r\n\r\n";
+        mp__hp hp;
+        mp__hp_reset(&hp, 0);
+        hp.location = &b;
+        assert_int_equal(feed_split(&hp, nul, sizeof nul - 1, 0, &used), MP__HP_ERROR);
+        mp__hp_reset(&hp, 0);
+        assert_int_equal(feed_split(&hp, nul, sizeof nul - 1, 0, &used), MP__HP_COMPLETE);
+    }
+    mp_buf_free(&b);
+}
+
+static void test_redirect_targets(void **state)
+{
+    static const struct { const char *location, *path; int err; } cases[] = {
+        { "/ok", "/ok", 0 },
+        { "ok", "/a/b/ok", 0 },
+        { "../ok?y=2#frag", "/a/ok?y=2", 0 },
+        { "./", "/a/b/", 0 },
+        { "?y", "/a/b/c?y", 0 },
+        { "", "/a/b/c?x=1", 0 },
+        { "#frag", "/a/b/c?x=1", 0 },
+        { "/a/./b/../c", "/a/c", 0 },
+        { "/..", "/", 0 },
+        { "http://127.0.0.1:8080/z", "/z", 0 },
+        { "HTTP://127.0.0.1:8080", "/", 0 },
+        { "//127.0.0.1:8080/q?r", "/q?r", 0 },
+        { "/caf\xc3\xa9", "/caf%C3%A9", 0 },
+        { "http://localhost:8080/", NULL, MP__LERR_REDIRECT_HOST },
+        { "http://127.0.0.1/", NULL, MP__LERR_REDIRECT_HOST },
+        { "http://127.0.0.1:8081/", NULL, MP__LERR_REDIRECT_HOST },
+        { "https://127.0.0.1:8080/", NULL, MP__LERR_REDIRECT_HOST },
+        { "mailto:a@b.c", NULL, MP__LERR_REDIRECT_HOST },
+        { "//other:8080/", NULL, MP__LERR_REDIRECT_HOST },
+        { "/ok bad", NULL, MP__LERR_PARSE },
+        { "http://user@127.0.0.1:8080/", NULL, MP__LERR_PARSE },
+        { "http://127.0.0.1:99999/", NULL, MP__LERR_PARSE },
+    };
+    mp_url origin, v6;
+    size_t i;
+    (void)state;
+    assert_int_equal(mp_url_parse("http://127.0.0.1:8080/a/b/c?x=1", &origin, NULL), MP_OK);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mp_buf out = { 0 };
+        int e = mp__redirect_target(&origin, origin.path, cases[i].location, &out);
+        if (e != cases[i].err || (cases[i].path && (!out.data || strcmp(out.data, cases[i].path))))
+            fail_msg("'%s': error %d, path '%s'; want %d, '%s'", cases[i].location, e,
+                     out.data ? out.data : "", cases[i].err, cases[i].path ? cases[i].path : "");
+        mp_buf_free(&out);
+    }
+    mp_url_free(&origin);
+    assert_int_equal(mp_url_parse("http://[::1]:8080/", &v6, NULL), MP_OK);
+    {
+        mp_buf out = { 0 };
+        assert_int_equal(mp__redirect_target(&v6, v6.path, "http://[::1]:8080/v6", &out), 0);
+        assert_string_equal(out.data, "/v6");
+        mp_buf_free(&out);
+        assert_int_equal(mp__redirect_target(&v6, v6.path, "http://[::2]:8080/", &out),
+                         MP__LERR_REDIRECT_HOST);
+        mp_buf_free(&out);
+    }
+    mp_url_free(&v6);
+}
+
+/* Redirects: counted and not followed by default; with follow, only on the named origin,
+   at most 10 in a row; every hop is a request the server counts. */
+static void test_engine_redirects(void **state)
+{
+    static const struct {
+        const char *path;
+        int follow;
+        uint64_t requests;
+        const char *code;   /* the 3xx counter */
+        uint64_t codes, ok; /* that 3xx, and 200s */
+        const char *error;  /* the error counted for each of the 2 users, if any */
+    } cases[] = {
+        { "/redirect", 0, 6, "http.codes.302", 6, 0, NULL },
+        { "/redirect", 1, 12, "http.codes.302", 6, 6, NULL },
+        { "/redirect-rel", 1, 12, "http.codes.301", 6, 6, NULL },
+        { "/redirect-abs", 1, 12, "http.codes.307", 6, 6, NULL },
+        { "/redirect-long", 1, 12, "http.codes.302", 6, 6, NULL },
+        { "/redirect-other", 1, 2, "http.codes.302", 0, 0, "errors.EREDIRECT_HOST" },
+        { "/redirect-port", 1, 2, "http.codes.302", 0, 0, "errors.EREDIRECT_HOST" },
+        { "/redirect-https", 1, 2, "http.codes.302", 0, 0, "errors.EREDIRECT_HOST" },
+        { "/redirect-loop", 1, 22, "http.codes.302", 20, 0, "errors.EREDIRECT_LIMIT" },
+        { "/redirect-bad", 1, 2, "http.codes.302", 0, 0, "errors.EPARSE" },
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        server s;
+        mp_load_config cfg;
+        mp_load_result *r;
+        mp_error err;
+        char url[96], line[4096];
+        server_start(&s, "127.0.0.1");
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s.port, cases[i].path);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.url = url;
+        cfg.count = 2;
+        cfg.num = 3;
+        cfg.arrival = 0.01;
+        cfg.timeout = 5;
+        cfg.follow = cases[i].follow;
+        if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+        server_stop_line(&s, line, sizeof line);
+        assert_balanced(r);
+        if (mp_load_result_counter(r, "http.requests") != cases[i].requests ||
+            mp_load_result_counter(r, cases[i].code) != cases[i].codes ||
+            mp_load_result_counter(r, "http.codes.200") != cases[i].ok ||
+            error_total(r) != (cases[i].error ? 2u : 0u) ||
+            (cases[i].error && mp_load_result_counter(r, cases[i].error) != 2))
+            fail_msg("%s (follow %d): requests %llu, %s %llu, 200 %llu, errors %llu", cases[i].path,
+                     cases[i].follow, (unsigned long long)mp_load_result_counter(r, "http.requests"),
+                     cases[i].code, (unsigned long long)mp_load_result_counter(r, cases[i].code),
+                     (unsigned long long)mp_load_result_counter(r, "http.codes.200"),
+                     (unsigned long long)error_total(r));
+        /* the server saw exactly the requests counted: nothing went elsewhere */
+        assert_int_equal(served(line, "total"), cases[i].requests);
+        assert_int_equal(served(line, "ok"), cases[i].ok);
+        if (!cases[i].error) assert_int_equal(served(line, "accepted"), 2); /* hops reuse it */
+        mp_load_result_free(r);
+    }
+}
+
+/* 303 turns a POST into a GET without its body; 307 repeats the POST with it. */
+static void test_engine_redirect_methods(void **state)
+{
+    static const struct { const char *path; unsigned long bytes; } cases[] = {
+        { "/redirect-303", 2 * 5 }, { "/redirect-307", 2 * 10 }, { "/redirect", 2 * 5 },
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        server s;
+        mp_load_config cfg;
+        mp_load_result *r;
+        mp_error err;
+        char url[96], line[4096];
+        server_start(&s, "127.0.0.1");
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s.port, cases[i].path);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.url = url;
+        cfg.count = 1;
+        cfg.num = 2;
+        cfg.method = "POST";
+        cfg.body = "hello";
+        cfg.body_len = 5;
+        cfg.follow = 1;
+        if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+        server_stop_line(&s, line, sizeof line);
+        assert_int_equal(mp_load_result_counter(r, "http.requests"), 4);
+        assert_int_equal(mp_load_result_counter(r, "http.codes.200"), 2);
+        assert_int_equal(served(line, "ok"), 2);
+        if (served(line, "bytes") != cases[i].bytes)
+            fail_msg("%s: the server got %lu body bytes, want %lu", cases[i].path,
+                     served(line, "bytes"), cases[i].bytes);
+        mp_load_result_free(r);
+    }
+}
+
+/* 10,000 connections at once (the closed model keeps them all open for the run): every
+   request answered, the server saw exactly those, and 10,000 connections open together
+   (10,000 from one address to one port fit in the ephemeral range; the client's TIME_WAIT
+   sockets do not block later tests, which connect to other ports). */
+static void test_engine_10k_connections(void **state)
+{
+    server s;
+    mp_load_config cfg;
+    mp_load_result *r;
+    mp_error err;
+    char url[96], line[4096];
+    struct rlimit rl;
+    double t0, secs;
+    (void)state;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 10000 + 200) {
+        print_message("skipped: RLIMIT_NOFILE's hard limit is %llu\n", (unsigned long long)rl.rlim_max);
+        skip();
+    }
+    server_start(&s, "127.0.0.1");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok", s.port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = url;
+    cfg.model = MP_LOAD_CLOSED;
+    cfg.connections = 10000;
+    cfg.duration = 3; /* a connection whose handshake was retried (1 s) still overlaps */
+    cfg.timeout = 8;
+    cfg.raise_nofile = 1;
+    t0 = mp_time_now();
+    if (mp_load_run(&cfg, &r, &err) != MP_OK) fail_msg("%s", err.msg);
+    secs = mp_time_now() - t0;
+    server_stop_line(&s, line, sizeof line);
+    getrlimit(RLIMIT_NOFILE, &rl);
+    print_message("10000 connections: %llu requests in %.2f s (%.0f/s); RLIMIT_NOFILE now %llu "
+                  "(hard %llu); server peak %lu open\n",
+                  (unsigned long long)mp_load_result_counter(r, "http.requests"), secs,
+                  mp_load_result_rate(r), (unsigned long long)rl.rlim_cur,
+                  (unsigned long long)rl.rlim_max, served(line, "peak"));
+    assert_balanced(r);
+    if (error_total(r) || mp_load_result_warning(r))
+        fail_msg("%llu errors (EMFILE %llu, ETIMEDOUT %llu), warning: %s",
+                 (unsigned long long)error_total(r),
+                 (unsigned long long)mp_load_result_counter(r, "errors.EMFILE"),
+                 (unsigned long long)mp_load_result_counter(r, "errors.ETIMEDOUT"),
+                 mp_load_result_warning(r) ? mp_load_result_warning(r) : "none");
+    assert_int_equal(mp_load_result_counter(r, "http.requests"), served(line, "total"));
+    assert_int_equal(mp_load_result_counter(r, "http.codes.200"), served(line, "total"));
+    assert_int_equal(served(line, "accepted"), 10000);
+    assert_int_equal(served(line, "peak"), 10000);
+    assert_true(rl.rlim_cur >= 10000);
+    assert_true(secs < 3 + 8);
+    mp_load_result_free(r);
+}
+
+/* With too few descriptors the result says so; raise_nofile raises the soft limit. Both
+   runs happen with the limit lowered, then it is put back, then the checks. */
+static void test_engine_nofile_warning(void **state)
+{
+    server s;
+    mp_load_config cfg;
+    mp_load_result *low_run = NULL, *raised_run = NULL;
+    mp_error err1, err2;
+    char url[96];
+    struct rlimit saved, low, raised;
+    const char *warning;
+    mp_err rc1, rc2;
+    (void)state;
+    getrlimit(RLIMIT_NOFILE, &saved);
+    if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 1000) skip();
+    server_start(&s, "127.0.0.1"); /* with the limit as it was */
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok", s.port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.url = url;
+    cfg.model = MP_LOAD_CLOSED;
+    cfg.connections = 400;
+    cfg.duration = 0.3;
+    cfg.timeout = 5;
+    low = saved;
+    low.rlim_cur = 256;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    rc1 = mp_load_run(&cfg, &low_run, &err1);
+    cfg.raise_nofile = 1;
+    rc2 = mp_load_run(&cfg, &raised_run, &err2);
+    getrlimit(RLIMIT_NOFILE, &raised);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    server_stop(&s, NULL, NULL);
+    if (rc1 != MP_OK) fail_msg("%s", err1.msg);
+    if (rc2 != MP_OK) fail_msg("%s", err2.msg);
+    warning = mp_load_result_warning(low_run);
+    if (!warning || !strstr(warning, "RLIMIT_NOFILE's soft limit is 256") ||
+        !strstr(warning, "errors.EMFILE"))
+        fail_msg("warning: %s", warning ? warning : "none");
+    assert_true(mp_load_result_counter(low_run, "errors.EMFILE") > 0);
+    if (mp_load_result_warning(raised_run) || error_total(raised_run))
+        fail_msg("raised to %llu: %llu errors (EMFILE %llu), warning: %s",
+                 (unsigned long long)raised.rlim_cur, (unsigned long long)error_total(raised_run),
+                 (unsigned long long)mp_load_result_counter(raised_run, "errors.EMFILE"),
+                 mp_load_result_warning(raised_run) ? mp_load_result_warning(raised_run) : "none");
+    /* what the run needed, no more */
+    if (raised.rlim_cur < 400 || raised.rlim_cur >= 1000)
+        fail_msg("raised to %llu", (unsigned long long)raised.rlim_cur);
+    mp_load_result_free(low_run);
+    mp_load_result_free(raised_run);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -958,11 +1467,22 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_engine_open_rate_not_reached),
         cmocka_unit_test(test_engine_stop_and_ipv6),
         cmocka_unit_test(test_engine_periods_add_up),
+        cmocka_unit_test(test_parser_keeps_long_location),
+        cmocka_unit_test(test_redirect_targets),
+        cmocka_unit_test(test_engine_big_bodies_are_not_kept),
+        cmocka_unit_test(test_engine_trickle_times_out),
+        cmocka_unit_test(test_engine_answer_before_request),
+        cmocka_unit_test(test_engine_redirects),
+        cmocka_unit_test(test_engine_redirect_methods),
+        cmocka_unit_test(test_engine_nofile_warning),
+        cmocka_unit_test(test_engine_10k_connections),
     };
     /* The server sits next to this binary: BUILD/tests/servers/hostile. */
     const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
     snprintf(hostile_path, sizeof hostile_path, "%.*sservers/hostile",
              slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
     signal(SIGPIPE, SIG_IGN);
+    /* TEST_FILTER=test_engine_redirects runs just the tests whose names match. */
+    if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

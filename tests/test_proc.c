@@ -169,6 +169,63 @@ static void spawn_sends_output_to_a_file(void **state)
     rmdir(dir);
 }
 
+/* exclusive: the output file is created new; an existing file, or a symbolic link (dangling
+   or not), is refused with MP_ERR_EXISTS and left as it was, and no child is started. */
+static void spawn_exclusive_never_overwrites(void **state)
+{
+    char dir[] = "/tmp/mp-test-XXXXXX", path[64], link_path[64], dangling[64], nowhere[64];
+    char got[64] = { 0 };
+    const char *argv[] = { "sh", "-c", "echo new", NULL };
+    mp_proc_config cfg;
+    mp_proc *p = NULL;
+    mp_error err;
+    FILE *f;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/server.log", dir);
+    snprintf(link_path, sizeof link_path, "%s/link.log", dir);
+    snprintf(dangling, sizeof dangling, "%s/dangling.log", dir);
+    snprintf(nowhere, sizeof nowhere, "%s/nowhere.log", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs("keep\n", f);
+    fclose(f);
+    assert_int_equal(symlink(path, link_path), 0);
+    assert_int_equal(symlink(nowhere, dangling), 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.argv = argv;
+    cfg.stdout_mode = MP_STDIO_FILE;
+    cfg.exclusive = 1;
+    cfg.stdout_path = path;
+    assert_int_equal(mp_proc_spawn(&cfg, &p, &err), MP_ERR_EXISTS);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "already exists"));
+    assert_non_null(strstr(err.msg, path));
+    cfg.stdout_path = link_path;
+    assert_int_equal(mp_proc_spawn(&cfg, &p, &err), MP_ERR_EXISTS);
+    cfg.stdout_path = dangling;
+    assert_int_equal(mp_proc_spawn(&cfg, &p, &err), MP_ERR_EXISTS);
+    assert_int_equal(access(nowhere, F_OK), -1);
+    assert_non_null(f = fopen(path, "r"));
+    assert_true(fread(got, 1, sizeof got - 1, f) > 0);
+    fclose(f);
+    assert_string_equal(got, "keep\n");
+    cfg.stdout_path = nowhere; /* a new file is fine */
+    assert_int_equal(mp_proc_spawn(&cfg, &p, &err), MP_OK);
+    wait_end(p);
+    mp_proc_destroy(p);
+    assert_non_null(f = fopen(nowhere, "r"));
+    memset(got, 0, sizeof got);
+    assert_true(fread(got, 1, sizeof got - 1, f) > 0);
+    fclose(f);
+    assert_string_equal(got, "new\n");
+    assert_string_equal(mp_err_name(MP_ERR_EXISTS), "MP_ERR_EXISTS");
+    unlink(path);
+    unlink(link_path);
+    unlink(dangling);
+    unlink(nowhere);
+    rmdir(dir);
+}
+
 static void spawn_reports_bad_input_by_name(void **state)
 {
     const char *missing[] = { "medprof-no-such-program", NULL };
@@ -743,6 +800,7 @@ int main(void)
         cmocka_unit_test(spawn_passes_env_overrides_and_removals),
         cmocka_unit_test(spawn_uses_cwd_and_relative_program),
         cmocka_unit_test(spawn_sends_output_to_a_file),
+        cmocka_unit_test(spawn_exclusive_never_overwrites),
         cmocka_unit_test(spawn_reports_bad_input_by_name),
         cmocka_unit_test(spawn_puts_child_in_its_own_group),
         cmocka_unit_test(stop_delivers_sigint_and_reports_it),

@@ -566,7 +566,7 @@ static void test_empty_and_odd_files(void **state)
 
     /* Not a V8 log at all */
     p = parse_text("hello,world\n,,,\n", NULL);
-    assert_true(has_warning(p, "Unable to read v8-version"));
+    assert_string_equal(mp_tick_version_note(p), "Unable to read v8-version from log file.");
     mp_tick_free(p);
 }
 
@@ -765,6 +765,425 @@ static void test_merge_adds_logs(void **state)
     mp_tick_free(p);
 }
 
+/* ---- --preprocess, --timed-range, the v8-version line ------------------------------------ */
+
+static mp_err one_symbol(void *user, const char *lib, uint64_t start, uint64_t end,
+                         uint64_t slide, const mp_sym **syms, size_t *n, mp_error *err)
+{
+    static const mp_sym sym[] = { { 0x1000, 0x1040, "sym_a" } };
+    (void)user;
+    (void)start;
+    (void)end;
+    (void)slide;
+    (void)err;
+    *syms = sym;
+    *n = strcmp(lib, "/lib/x.so") == 0 ? 1 : 0;
+    return MP_OK;
+}
+
+/* What mp_report_preprocess makes of log, fed in pieces of chunk bytes (0: at once). */
+static char *preprocess_of(const char *log, mp_tick_config *cfg, size_t chunk)
+{
+    mp_tick_profile *p = NULL;
+    mp_error err;
+    mp_buf out;
+    size_t n = strlen(log), i;
+    cfg->preprocess = 1;
+    assert_int_equal(mp_tick_new(cfg, "v8.log", &p, &err), MP_OK);
+    for (i = 0; i < n; i += chunk ? chunk : n)
+        assert_int_equal(mp_tick_feed(p, log + i, chunk && n - i > chunk ? chunk : n - i, &err),
+                         MP_OK);
+    assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_OK);
+    /* node prints no report for such a profile, and neither does medprof */
+    assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_ERR_INVALID_ARG);
+    mp_tick_free(p);
+    mp_buf_append(&out, "", 0);
+    return mp_buf_take(&out);
+}
+
+static void test_preprocess_like_node(void **state)
+{
+    /* node --prof-process --preprocess on this log, its nm giving sym_a at 0x1000..0x1040:
+       a builtin inside the symbol takes its element, a deopt before a source keeps its key
+       first, a new code object at the same start is a new element, escapes of every kind. */
+    static const char log[] =
+        HDR
+        "shared-library,/lib/x.so,0x1000,0x3000,0\n"
+        "script-source,2,/app/m\\x2Cn.js,a\\nb \\u001b\\x01\\x7F \"q\" \\\\ \\ud800 \\ud83d\\ude00 \\u2028\n"
+        "script-source,4,/b/m\\x2Cn.js\n"
+        "code-creation,Builtin,2,3,0x1010,8,InSym\n"
+        "code-creation,JS,10,5,0x9000,16,f /app/m.js:1:1,0x8000,~\n"
+        "code-deopt,7,16,0x9000,0,3,eager,<m.js:1:1>,why\n"
+        "code-source-info,0x9000,2,0,9,C0O0,F0O1,S0x8000S0x1\n"
+        "code-creation,JS,10,6,0x9000,16,g /app/m.js:2:1,0x8000,*\n"
+        "code-source-info,0x9000,2,0,9,C0O0,,\n"
+        "tick,0x9004,100,0,0x0,0,0x1014,0x2000,0x5\n";
+    static const char expected[] =
+        "{\n"
+        "  \"code\": [\n"
+        "  {\n"
+        "    \"name\": \"/lib/x.so\",\n"
+        "    \"type\": \"SHARED_LIB\"\n"
+        "  },\n"
+        "  {\n"
+        "    \"name\": \"InSym\",\n"
+        "    \"timestamp\": 3,\n"
+        "    \"type\": \"CODE\",\n"
+        "    \"kind\": \"Builtin\"\n"
+        "  },\n"
+        "  {\n"
+        "    \"name\": \"f /app/m.js:1:1\",\n"
+        "    \"type\": \"JS\",\n"
+        "    \"kind\": \"Unopt\",\n"
+        "    \"func\": 0,\n"
+        "    \"tm\": 5,\n"
+        "    \"deopt\": {\n"
+        "      \"tm\": 7,\n"
+        "      \"inliningId\": 0,\n"
+        "      \"scriptOffset\": 3,\n"
+        "      \"posText\": \"<m.js:1:1>\",\n"
+        "      \"reason\": \"why\",\n"
+        "      \"bailoutType\": \"eager\"\n"
+        "    },\n"
+        "    \"source\": {\n"
+        "      \"script\": 2,\n"
+        "      \"start\": 0,\n"
+        "      \"end\": 9,\n"
+        "      \"positions\": \"C0O0\",\n"
+        "      \"inlined\": \"F0O1\",\n"
+        "      \"fns\": [\n"
+        "        0,\n"
+        "        null\n"
+        "      ]\n"
+        "    }\n"
+        "  },\n"
+        "  {\n"
+        "    \"name\": \"g /app/m.js:2:1\",\n"
+        "    \"type\": \"JS\",\n"
+        "    \"kind\": \"Opt\",\n"
+        "    \"func\": 1,\n"
+        "    \"tm\": 6,\n"
+        "    \"source\": {\n"
+        "      \"script\": 2,\n"
+        "      \"start\": 0,\n"
+        "      \"end\": 9,\n"
+        "      \"positions\": \"C0O0\",\n"
+        "      \"inlined\": \"\",\n"
+        "      \"fns\": []\n"
+        "    }\n"
+        "  }\n"
+        "],\n"
+        "  \"functions\": [\n"
+        "  {\n"
+        "    \"name\": \"f /app/m.js:1:1\",\n"
+        "    \"codes\": [\n"
+        "      2\n"
+        "    ]\n"
+        "  },\n"
+        "  {\n"
+        "    \"name\": \"g /app/m.js:2:1\",\n"
+        "    \"codes\": [\n"
+        "      3\n"
+        "    ]\n"
+        "  }\n"
+        "],\n"
+        "  \"ticks\": [\n"
+        "    {\n"
+        "  \"tm\": 100,\n"
+        "  \"vm\": 0,\n"
+        "  \"s\": [\n"
+        "    3,\n"
+        "    4,\n"
+        "    1,\n"
+        "    20,\n"
+        "    0,\n"
+        "    4096,\n"
+        "    -1,\n"
+        "    5\n"
+        "  ]\n"
+        "}\n"
+        "  ],\n"
+        "  \"scripts\": [\n"
+        "  null,\n"
+        "  null,\n"
+        "  {\n"
+        "    \"url\": \"/app/m,n.js\",\n"
+        "    \"source\": \"a\\nb \\u001b\\u0001\177 \\\"q\\\" \\\\ \\ud800 \360\237\230\200 \342\200\250\",\n"
+        "    \"name\": \"/b/m,n.js\",\n"
+        "    \"lineToColumn\": {},\n"
+        "    \"_entries\": [],\n"
+        "    \"_sourceMapState\": \"unknown\",\n"
+        "    \"id\": 2,\n"
+        "    \"sourcePositions\": []\n"
+        "  },\n"
+        "  null,\n"
+        "  {\n"
+        "    \"url\": \"/b/m,n.js\",\n"
+        "    \"name\": \"/b/m,n.js\",\n"
+        "    \"lineToColumn\": {},\n"
+        "    \"_entries\": [],\n"
+        "    \"_sourceMapState\": \"unknown\",\n"
+        "    \"id\": 4,\n"
+        "    \"sourcePositions\": []\n"
+        "  }\n"
+        "]}\n"
+        ;
+    mp_tick_config cfg;
+    char *out;
+    (void)state;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.symbols_fn = one_symbol;
+    out = preprocess_of(log, &cfg, 0);
+    assert_string_equal(out, expected);
+    MP_FREE(out);
+    out = preprocess_of(log, &cfg, 1); /* lines split anywhere */
+    assert_string_equal(out, expected);
+    MP_FREE(out);
+}
+
+static void test_preprocess_records(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_error err;
+    mp_buf out;
+    char *json;
+    (void)state;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    /* code-source-info: the first character of the inlined list is skipped whatever it is;
+       unknown function infos are null; too few fields or unknown code change nothing. */
+    json = preprocess_of(HDR
+                         "code-creation,JS,10,1,0x100,16,f a.js:1:1,0x80,~\n"
+                         "code-creation,JS,10,2,0x200,16,g a.js:2:1,0x90,^\n"
+                         "code-creation,JS,10,3,0x300,16,h a.js:3:1,0xa0,+\n"
+                         "code-source-info,0x100,1,0,9,C0O0,,F0x90Szz\n"
+                         "code-source-info,0x200,1,0,9,C0O0,\n"
+                         "code-source-info,0x300,1,0,9,C0O0,,S\n"
+                         "code-source-info,0x999,1,0,9,C0O0,,\n",
+                         &cfg, 0);
+    assert_non_null(strstr(json, "\"fns\": [\n        1,\n        null\n      ]"));
+    assert_non_null(strstr(json, "\"name\": \"g a.js:2:1\",\n    \"type\": \"JS\",\n    \"kind\": "
+                                 "\"Sparkplug\",\n    \"func\": 1,\n    \"tm\": 2\n  }"));
+    assert_non_null(strstr(json, "\"kind\": \"Maglev\""));
+    assert_non_null(strstr(json, "\"fns\": [\n        null\n      ]"));
+    MP_FREE(json);
+    /* script-source: escapes, a missing source leaves its key out, ids that are no array
+       index are not shown, an id seen again is replaced, and scripts sharing a file name
+       are all named by the newest one's URL. */
+    json = preprocess_of(HDR
+                         "script-source,1,/x/a.js,one\\x2Ctwo\\nthree\n"
+                         "script-source,3,/y/a.js\n"
+                         "script-source,0,,\\u00e9\\\\\n"
+                         "script-source,zz,/nan.js,x\n"
+                         "script-source,-1,/neg.js,x\n"
+                         "script-source,0,/z/b.js,again\n"
+                         "script-source,5\n",
+                         &cfg, 0);
+    assert_non_null(strstr(json, "\"scripts\": [\n  {\n    \"url\": \"/z/b.js\",\n    \"source\": "
+                                 "\"again\",\n    \"name\": \"b.js\",\n"));
+    assert_non_null(strstr(json, "\"url\": \"/x/a.js\",\n    \"source\": \"one,two\\nthree\",\n"
+                                 "    \"name\": \"/y/a.js\",\n    \"lineToColumn\": {},\n"
+                                 "    \"_entries\": [],\n    \"_sourceMapState\": \"unknown\",\n"
+                                 "    \"id\": 1,\n    \"sourcePositions\": []\n  },\n  null,\n  {\n"
+                                 "    \"url\": \"/y/a.js\",\n    \"name\": \"/y/a.js\",\n"));
+    assert_null(strstr(json, "nan.js"));
+    assert_null(strstr(json, "neg.js"));
+    assert_true(strlen(json) > 2 && strcmp(json + strlen(json) - 3, "]}\n") == 0);
+    MP_FREE(json);
+    /* Nothing at all: every array empty. */
+    json = preprocess_of("", &cfg, 0);
+    assert_string_equal(json, "{\n  \"code\": [],\n  \"functions\": [],\n  \"ticks\": [\n  ],\n"
+                              "  \"scripts\": []}\n");
+    MP_FREE(json);
+    /* An id node's JSON.stringify could not hold nulls enough for: an error, not gigabytes. */
+    cfg.preprocess = 1;
+    p = parse_text(HDR "script-source,4000000000,/big.js,x\n", &cfg);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "4000000000"));
+    mp_buf_free(&out);
+    mp_tick_free(p);
+    /* A profile read without the option has nothing to print. */
+    p = parse_text(HDR, NULL);
+    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
+    mp_tick_free(p);
+}
+
+static const char *json_of(mp_buf *b, const char *s, size_t n)
+{
+    b->len = 0;
+    mp__pp_json_str(b, s, n);
+    mp_buf_append(b, "", 0);
+    return b->data;
+}
+
+static void test_json_like_stringify(void **state)
+{
+    mp_buf b;
+    (void)state;
+    memset(&b, 0, sizeof b);
+    /* JSON.stringify's escapes: short ones, \u00xx for the other controls, DEL as it is. */
+    assert_string_equal(json_of(&b, "\"\\\b\f\n\r\t\x01\x1f\x7f/<&", 13),
+                        "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\x7f/<&\"");
+    assert_string_equal(json_of(&b, "a\0b", 3), "\"a\\u0000b\"");
+    /* Characters past ASCII stay, U+2028 too; a lone surrogate (kept as WTF-8) is escaped. */
+    assert_string_equal(json_of(&b, "\xe2\x80\xa8\xf0\x9f\x98\x80", 7), "\"\xe2\x80\xa8\xf0\x9f\x98\x80\"");
+    assert_string_equal(json_of(&b, "\xed\xa0\x80x\xed\xbf\xbf", 7), "\"\\ud800x\\udfff\"");
+    /* Bytes that are no UTF-8: U+FFFD per broken sequence, as node's decoder reads them. */
+    assert_string_equal(json_of(&b, "\xff", 1), "\"\xef\xbf\xbd\"");
+    assert_string_equal(json_of(&b, "\xe2\x82" "A", 3), "\"\xef\xbf\xbd" "A\"");
+    assert_string_equal(json_of(&b, "\xc3", 1), "\"\xef\xbf\xbd\"");
+    /* The JSON mode's unescaping keeps lone surrogates; pairs are one character. */
+    b.len = 0;
+    mp__tk_unescape_to("\\ud800x\\ud83d\\ude00\\udc00", 25, &b, 1);
+    assert_int_equal(b.len, 3 + 1 + 4 + 3);
+    assert_memory_equal(b.data, "\xed\xa0\x80x\xf0\x9f\x98\x80\xed\xb0\x80", 11);
+    /* Numbers: parseInt's NaN is null, past 2^53 the double JavaScript had. */
+    b.len = 0;
+    mp__pp_json_int(&b, MP__TK_NAN);
+    mp_buf_append(&b, " ", 1);
+    mp__pp_json_int(&b, -1);
+    mp_buf_append(&b, " ", 1);
+    mp__pp_json_int(&b, 0x7fe498003040LL);
+    mp_buf_append(&b, " ", 1);
+    mp__pp_json_int(&b, (int64_t)1 << 60);
+    mp_buf_append(&b, "", 0);
+    assert_string_equal(b.data, "null -1 140619779420224 1152921504606847000");
+    mp_buf_free(&b);
+}
+
+static uint64_t ticks_with(const char *log, int timed, int pairwise)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_tick_summary s;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.timed_range = timed;
+    cfg.pairwise_timed_range = pairwise;
+    p = parse_text(log, &cfg);
+    mp_tick_get_summary(p, &s);
+    mp_tick_free(p);
+    return s.ticks;
+}
+
+static void test_timed_ranges(void **state)
+{
+    /* ticks: 1 before the first marker, 2 in the first range, 4 between the 2nd and 3rd
+       markers, 8 after the 3rd (a range never closed). */
+    static const char log[] =
+        HDR
+        "tick,0x1,1,0,0x0,0\n"
+        "current-time,10\n"
+        "tick,0x1,11,0,0x0,0\ntick,0x1,12,0,0x0,0\n"
+        "current-time,20\n"
+        "tick,0x1,21,0,0x0,0\ntick,0x1,22,0,0x0,0\ntick,0x1,23,0,0x0,0\ntick,0x1,24,0,0x0,0\n"
+        "current-time,30\n"
+        "tick,0x1,31,0,0x0,0\ntick,0x1,32,0,0x0,0\ntick,0x1,33,0,0x0,0\ntick,0x1,34,0,0x0,0\n"
+        "tick,0x1,35,0,0x0,0\ntick,0x1,36,0,0x0,0\ntick,0x1,37,0,0x0,0\ntick,0x1,38,0,0x0,0\n";
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    char *json;
+    (void)state;
+    assert_int_equal(ticks_with(log, 0, 0), 15);
+    assert_int_equal(ticks_with(log, 1, 0), 6);  /* first to last marker */
+    assert_int_equal(ticks_with(log, 0, 1), 2);  /* 1st-2nd only: the 3rd opens a range */
+    assert_int_equal(ticks_with(log, 1, 1), 2);  /* pairwise implies timed */
+    assert_int_equal(ticks_with(HDR "tick,0x1,1,0,0x0,0\n", 1, 0), 0);
+    /* Between ranges the other records are read at once; in a range never closed, never. */
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.pairwise_timed_range = 1;
+    json = preprocess_of(HDR
+                         "code-creation,Builtin,2,1,0x100,16,Before\n"
+                         "current-time,1\n"
+                         "code-creation,Builtin,2,1,0x200,16,Inside\n"
+                         "tick,0x204,2,0,0x0,0\n"
+                         "current-time,3\n"
+                         "code-creation,Builtin,2,1,0x300,16,Between\n"
+                         "tick,0x304,4,0,0x0,0\n"
+                         "current-time,5\n"
+                         "code-creation,Builtin,2,1,0x400,16,Unclosed\n",
+                         &cfg, 0);
+    assert_non_null(strstr(json, "Before"));
+    assert_non_null(strstr(json, "Inside"));
+    assert_non_null(strstr(json, "Between"));
+    assert_null(strstr(json, "Unclosed"));
+    assert_non_null(strstr(json, "\"ticks\": [\n    {\n  \"tm\": 2,\n  \"vm\": 0,\n  \"s\": [\n    1,\n"
+                                 "    4\n  ]\n}\n  ],"));
+    MP_FREE(json);
+    /* The same in a merged profile's second log: the range state starts anew. */
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.timed_range = 1;
+    p = parse_text(log, &cfg);
+    {
+        mp_error err;
+        mp_tick_summary s;
+        assert_int_equal(mp_tick_feed(p, log, strlen(log), &err), MP_OK);
+        assert_int_equal(mp_tick_finish(p, &err), MP_OK);
+        mp_tick_get_summary(p, &s);
+        assert_int_equal(s.ticks, 12);
+    }
+    mp_tick_free(p);
+}
+
+static const char *note_of(const char *log, const char *version)
+{
+    static char note[64];
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    const char *n;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.v8_version = version;
+    p = parse_text(log, &cfg);
+    n = mp_tick_version_note(p);
+    snprintf(note, sizeof note, "%s", n ? n : "(none)");
+    mp_tick_free(p);
+    return note;
+}
+
+static void test_version_note(void **state)
+{
+    static const char missing[] = "Unable to read v8-version from log file.";
+    static const char different[] = "Testing v8 version different from logging version";
+    (void)state;
+    /* Without a version to compare with, every version matches. */
+    assert_string_equal(note_of(HDR, NULL), "(none)");
+    assert_string_equal(note_of("v8-version,1,2,3,4,5,6\n", NULL), "(none)");
+    /* process.versions.v8 is split at '.' and '-'; major, minor, build count. */
+    assert_string_equal(note_of(HDR, "11.3.244.8-node.38"), "(none)");
+    assert_string_equal(note_of(HDR, "11.3.244-node.7"), "(none)");
+    assert_string_equal(note_of("v8-version,11,3,244,9,0\n", "11.3.244.8-node.38"), "(none)");
+    assert_string_equal(note_of(HDR, "11.3.245.8-node.38"), different);
+    assert_string_equal(note_of(HDR, "10.2.154.26-node.26"), different);
+    assert_string_equal(note_of(HDR, "11.3"), different);
+    assert_string_equal(note_of("v8-version,011,3,244,8,-node.38,0\n", "11.3.244.8"), different);
+    /* 6 or 7 fields with the tag, as they are in the file, else node cannot read it. */
+    assert_string_equal(note_of("v8-version,11,3,244\n", NULL), missing);
+    assert_string_equal(note_of("v8-version,11,3,244,8,-node.38,0,9\n", NULL), missing);
+    assert_string_equal(note_of("V8-version,11,3,244,8,-node.38,0\n", NULL), missing);
+    assert_string_equal(note_of("tick,0x1,1,0,0x0,0\n" HDR, NULL), missing);
+    assert_string_equal(note_of("", NULL), missing);
+    assert_string_equal(note_of("\n" HDR, NULL), missing);
+    assert_string_equal(note_of("v8-version,11,3,244,8,-node.38,0", NULL), missing); /* cut */
+    /* With --timed-range too: node checks the raw first line before anything. */
+    {
+        mp_tick_config cfg;
+        mp_tick_profile *p;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.no_symbols = 1;
+        cfg.timed_range = 1;
+        p = parse_text("current-time,1\n" HDR, &cfg);
+        assert_string_equal(mp_tick_version_note(p), missing);
+        mp_tick_free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +1209,11 @@ int main(void)
         cmocka_unit_test(test_node20_without_symbols),
         cmocka_unit_test(test_feed_in_any_chunks),
         cmocka_unit_test(test_merge_adds_logs),
+        cmocka_unit_test(test_preprocess_like_node),
+        cmocka_unit_test(test_preprocess_records),
+        cmocka_unit_test(test_json_like_stringify),
+        cmocka_unit_test(test_timed_ranges),
+        cmocka_unit_test(test_version_note),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

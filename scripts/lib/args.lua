@@ -117,9 +117,54 @@ function M.env(list, name)
   return env
 end
 
--- Prints "medprof NAME: message" on stderr and exits with code (default 1).
+-- Output files. A subcommand never overwrites a user's file without --force: M.create makes
+-- the file with O_EXCL (medprof.create), so an existing file, or a symbolic link planted
+-- there, is refused before anything is written. Subcommands create their files before the
+-- work, so that a long run is not lost to a refusal at its end; the files that are not
+-- finished (closed with M.close) when the program dies are removed, so that a failed run
+-- leaves no empty file behind for the next attempt to trip over.
+local unfinished = {} -- file → { path =, remove = made by this run }, until M.close
+
+local function remove_unfinished()
+  for f, file in pairs(unfinished) do
+    if io.type(f) == "file" then f:close() end
+    if file.remove then os.remove(file.path) end
+    unfinished[f] = nil
+  end
+end
+-- A script that ends in an error (or Ctrl+C) does not call M.die: the interpreter's final
+-- collection runs this instead.
+setmetatable(unfinished, { __gc = remove_unfinished })
+
+-- Opens path for writing: io.stdout for nil or "-", else a new file (truncated with force).
+-- A refusal ends the program: "medprof NAME: 'PATH' already exists: use --force to overwrite".
+function M.create(name, path, force)
+  if path == nil or path == "-" then return io.stdout end
+  local medprof = require "medprof"
+  local f, err, code = medprof.create(path, { force = force or false })
+  if not f then
+    if code == "MP_ERR_EXISTS" then err = err .. ": use --force to overwrite" end
+    M.die(name, err)
+  end
+  -- a forced file may be the user's own (through a link): it is never removed
+  unfinished[f] = { path = path, remove = not force }
+  return f
+end
+
+-- Closes a file from M.create (io.stdout is only flushed). A write that failed (a full disk)
+-- ends the program with the reason, removing the incomplete file.
+function M.close(name, f)
+  if f == io.stdout then io.stdout:flush() return end
+  local ok, err = f:close()
+  if not ok then M.die(name, ("writing '%s': %s"):format((unfinished[f] or {}).path, err)) end
+  unfinished[f] = nil
+end
+
+-- Prints "medprof NAME: message" on stderr and exits with code (default 1), after removing
+-- the output files this run created and did not finish.
 function M.die(name, message, code)
   io.stderr:write(("medprof %s: %s\n"):format(name, message))
+  remove_unfinished()
   os.exit(code or 1)
 end
 

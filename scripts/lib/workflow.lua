@@ -13,6 +13,7 @@
 --   run.server     how the server ended (status table of Proc:stop)
 --   run.warnings   list of strings worth showing
 -- Options: ready (URL, default url), timeout (30), grace (10), cwd, env ({NAME=VALUE}),
+-- force (let server.log overwrite an existing file in out; without it that is an error),
 -- prof (default true: insert --prof and process the logs), keep_short_builtin_calls (do not
 -- add node's --no-short-builtin-calls; see with_prof), on_ready(server) and
 -- on_loaded(result) callbacks for progress output.
@@ -104,7 +105,8 @@ function M.profile(o)
   run.server_log = run.out .. "/server.log"
   local argv = prof and M.with_prof(o.command, o.keep_short_builtin_calls) or o.command
   run.command = argv
-  local spawn = { env = env, cwd = o.cwd, stdout = run.server_log, stderr = "stdout" }
+  local spawn = { env = env, cwd = o.cwd, stdout = run.server_log, stderr = "stdout",
+                  exclusive = not o.force }
   table.move(argv, 1, #argv, 1, spawn)
   local server <close>, err = medprof.spawn(spawn)
   if not server then return nil, err end
@@ -158,7 +160,8 @@ function M.profile(o)
   for _, log in ipairs(logs) do
     local moved = run.out .. "/" .. log:match("[^/]+$")
     if moved ~= log and os.rename(log, moved) then log = moved end
-    local p, perr = medprof.ticklog(log, { stacks = true }) -- stacks: for flame graphs
+    -- stacks for the flame graph, samples for the viewers' timelines (cpuprofile, speedscope)
+    local p, perr = medprof.ticklog(log, { stacks = true, samples = true })
     if p then
       for _, w in ipairs(p:warnings()) do run.warnings[#run.warnings + 1] = w end
       run.profiles[#run.profiles + 1] = { log = log, prof = p }

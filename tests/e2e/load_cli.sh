@@ -46,4 +46,17 @@ server=""
 total=$(sed -n 's/.*served total=\([0-9]*\).*/\1/p' "$tmp/server.out")
 check '[ "$total" = $((21 + 21 + 50 + 50)) ]' "the server counted exactly the requests sent ($total)"
 check 'grep -q "bytes=250" "$tmp/server.out"' "and 50 request bodies of 5 bytes"
+
+# On a terminal (script(1) gives it one) the live progress line is drawn, without errors.
+if command -v script >/dev/null 2>&1; then
+    start_hostile "$tmp"
+    script -qc "'$MEDPROF' quick --connections 2 --duration 0.7 http://127.0.0.1:$port/ok" "$tmp/tty.txt" >/dev/null 2>&1
+    check '[ $? = 0 ] && ! grep -q "nil value" "$tmp/tty.txt"' "on a terminal: exits 0 without a Lua error"
+    expect_in "$tmp/tty.txt" 'requests [0-9]*  responses [0-9]*' "on a terminal: the live progress line"
+    kill -TERM "$server"
+    wait "$server"
+    server=""
+else
+    ok "on a terminal: skipped (no script(1))"
+fi
 finish

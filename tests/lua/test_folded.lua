@@ -27,6 +27,19 @@ function T.folded_needs_stacks_at_open()
   check.raises("stacks = true", prof.folded, prof)
 end
 
+function T.viewer_timelines_need_samples_at_open()
+  -- stacks alone keep the aggregated tree (bounded by distinct stacks), not a sample per tick
+  local stacks <close> = assert(medprof.ticklog(SMALL, { symbol_list = SYMS, stacks = true }))
+  check.raises("samples = true", stacks.cpuprofile, stacks)
+  check.raises("samples = true", stacks.speedscope, stacks)
+  check.match(stacks:flamegraph{}, "^<%?xml")
+  local samples <close> = assert(medprof.ticklog(SMALL, { symbol_list = SYMS, samples = true }))
+  local cpu = medprof.json.decode(samples:cpuprofile())
+  check.eq(#cpu.samples, samples:summary().ticks)
+  check.eq(#cpu.timeDeltas, #cpu.samples)
+  check.truthy(#samples:folded() > 0, "samples imply stacks")
+end
+
 function T.process_format_folded()
   local out, code = check.run(("%s process --format folded --symbol-list %s %s")
                               :format(check.medprof_bin(), SYMS, SMALL))

@@ -136,6 +136,26 @@ function T.closed_and_open_models()
   check.truthy(#o.series >= 1, "series")
 end
 
+function T.redirects_followed_only_when_asked()
+  local p <close>, port = hostile()
+  local base = ("http://127.0.0.1:%d"):format(port)
+  local plain = assert(medprof.quick{ url = base .. "/redirect", count = 2, num = 3 })
+  local followed = assert(medprof.quick{ url = base .. "/redirect-rel", count = 2, num = 3, follow = true })
+  local other = assert(medprof.load{ url = base .. "/redirect-other", connections = 1, requests = 3,
+                                     follow = true, raise_nofile = true })
+  local s = served(p)
+  check.eq(plain.codes[302], 6, "302 counted")
+  check.eq(plain.codes[200], nil, "and not followed")
+  check.eq(followed.codes[301], 6, "301s")
+  check.eq(followed.codes[200], 6, "followed to 200s")
+  check.eq(followed.requests, 12, "each hop is a request")
+  check.eq(other.errors.EREDIRECT_HOST, 3, "a Location on another host is an error")
+  check.eq(other.responses, 0, "not a response")
+  check.eq(s.total, 6 + 12 + 3, "the server saw every request, and no other")
+  check.raises("follow option must be a boolean", medprof.quick, { url = base, follow = 1 })
+  check.raises("raise_nofile option must be a boolean", medprof.load, { url = base, raise_nofile = "yes" })
+end
+
 function T.progress_can_stop_a_run()
   local p <close>, port = hostile()
   local calls = 0

@@ -136,6 +136,7 @@ function T.cli_symbols_from_log_and_placed()
   local path = bin()
   if path:sub(1, 1) ~= "/" then path = os.getenv("PWD") .. "/" .. path end
   local log, syms = os.tmpname(), os.tmpname()
+  os.remove(syms) -- symbols -o makes a new file: it refuses to overwrite one
   write(log, "v8-version,11,3,244,8,-node.38,0\n" ..
              ("shared-library,%s,0x555555554000,0x555565554000,0\n"):format(path) ..
              "shared-library,[vdso],0x7fff0000,0x7fff2000,0\n" ..

@@ -118,6 +118,131 @@ function T.empty_log()
   check.eq(#prof:top{ section = "js" }, 0, "no rows")
 end
 
+-- node --prof-process --preprocess on this log, with no C++ symbols (its nm prints none).
+local PRE_LOG = [==[
+v8-version,11,3,244,8,-node.38,0
+shared-library,/lib/x.so,0x1000,0x3000,0
+script-source,1,/app/m.js,let s = "\ud800"\x2C t = 1;\nf()
+code-creation,JS,10,5,0x9000,16,f /app/m.js:1:1,0x8000,~
+code-source-info,0x9000,1,0,9,C0O0C2O4,,
+tick,0x9004,100,0,0x0,0,0x1014,0x5
+tick,0x9008,200,1,0x9000,6
+]==]
+local PRE_NODE = [==[
+{
+  "code": [
+  {
+    "name": "/lib/x.so",
+    "type": "SHARED_LIB"
+  },
+  {
+    "name": "f /app/m.js:1:1",
+    "type": "JS",
+    "kind": "Unopt",
+    "func": 0,
+    "tm": 5,
+    "source": {
+      "script": 1,
+      "start": 0,
+      "end": 9,
+      "positions": "C0O0C2O4",
+      "inlined": "",
+      "fns": []
+    }
+  }
+],
+  "functions": [
+  {
+    "name": "f /app/m.js:1:1",
+    "codes": [
+      1
+    ]
+  }
+],
+  "ticks": [
+    {
+  "tm": 100,
+  "vm": 0,
+  "s": [
+    1,
+    4,
+    0,
+    20,
+    -1,
+    5
+  ]
+},
+    {
+  "tm": 200,
+  "vm": 6,
+  "s": [
+    1,
+    0
+  ]
+}
+  ],
+  "scripts": [
+  null,
+  {
+    "url": "/app/m.js",
+    "source": "let s = \"\ud800\", t = 1;\nf()",
+    "name": "m.js",
+    "lineToColumn": {},
+    "_entries": [],
+    "_sourceMapState": "unknown",
+    "id": 1,
+    "sourcePositions": []
+  }
+]}
+]==]
+
+function T.preprocess_like_node()
+  local path = tmpfile(PRE_LOG)
+  local prof <close> = assert(medprof.ticklog(path, { preprocess = true, symbols = false }))
+  check.eq(prof:preprocess(), PRE_NODE, "preprocess")
+  local text, err = prof:report()
+  check.eq(text, nil, "no report from a preprocessed profile")
+  check.match(err, "read for preprocess", "why not")
+  local plain <close> = assert(medprof.ticklog(path, { symbols = false }))
+  os.remove(path)
+  check.raises("preprocess needs", function() plain:preprocess() end)
+  check.raises("preprocess option must be", function() medprof.ticklog(path, { preprocess = 1 }) end)
+  -- The real log: every element, function and tick, as node counts them (its nm broken).
+  local small <close> = assert(medprof.ticklog(SMALL, { preprocess = true, symbols = false }))
+  local doc = medprof.json.decode(small:preprocess())
+  check.eq(#doc.code, 2466, "code elements")
+  check.eq(#doc.functions, 261, "functions")
+  check.eq(#doc.ticks, 410, "ticks")
+  check.eq(doc.code[1].name, "/usr/bin/node", "first: the first shared library")
+end
+
+function T.timed_ranges_and_version_note()
+  local log = "v8-version,11,3,244,8,-node.38,0\n" ..
+              "tick,0x1,1,0,0x0,0\ncurrent-time,2\ntick,0x1,3,0,0x0,0\ncurrent-time,4\n" ..
+              "tick,0x1,5,0,0x0,0\ncurrent-time,6\ntick,0x1,7,0,0x0,0\ncurrent-time,8\n" ..
+              "tick,0x1,9,0,0x0,0\n"
+  local path = tmpfile(log)
+  local function ticks(opts)
+    opts.symbols = false
+    local prof <close> = assert(medprof.ticklog(path, opts))
+    return prof:summary().ticks
+  end
+  check.eq(ticks{}, 5, "every tick")
+  check.eq(ticks{ timed_range = true }, 3, "first to last current-time")
+  check.eq(ticks{ pairwise_timed_range = true }, 2, "inside pairs")
+  local same <close> = assert(medprof.ticklog(path, { symbols = false }))
+  check.eq(same:version_note(), nil, "no line for a v8-version record")
+  local other <close> = assert(medprof.ticklog(path, { symbols = false,
+                                                       v8_version = "12.4.254.21-node.33" }))
+  check.eq(other:version_note(), "Testing v8 version different from logging version")
+  os.remove(path)
+  path = tmpfile("tick,0x1,1,0,0x0,0\n")
+  local none <close> = assert(medprof.ticklog(path, { symbols = false }))
+  os.remove(path)
+  check.eq(none:version_note(), "Unable to read v8-version from log file.")
+  check.eq(#none:warnings(), 0, "the line is node's stdout, not a warning")
+end
+
 -- The CLI: node's option spellings, errors, stdin.
 local function run(cmd)
   local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
