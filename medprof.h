@@ -1766,9 +1766,9 @@ MP__DEF mp_err mp_proc_wait_ready(mp_proc *p, const mp_ready_config *cfg, mp_err
         path = url.path;
         snprintf(target, sizeof target, "%s", cfg->url);
     } else {
-        if (port <= 0 || port > 65535) {
-            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "wait_ready needs a url or a port");
-        }
+        if (port == 0) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "wait_ready needs a url or a port");
+        if (port < 0 || port > 65535)
+            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "wait_ready: port %d is not in 1..65535", port);
         snprintf(target, sizeof target, "%s:%d", host, port);
     }
     for (;;) {
@@ -1816,8 +1816,9 @@ MP__DEF mp_err mp_proc_probe(const mp_ready_config *cfg, mp_error *err)
     mp_url url;
     mp_err rc;
     if (!cfg->url) {
-        if (cfg->port <= 0 || cfg->port > 65535)
-            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe needs a url or a port");
+        if (cfg->port == 0) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe needs a url or a port");
+        if (cfg->port < 0 || cfg->port > 65535)
+            return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe: port %d is not in 1..65535", cfg->port);
         return mp__probe(cfg->host ? cfg->host : "127.0.0.1", cfg->port, NULL, timeout, err);
     }
     if ((rc = mp_url_parse(cfg->url, &url, err)) != MP_OK) return rc;

@@ -48,6 +48,12 @@ function T.expected_failures_return_fail_triples()
   p, msg, code = medprof.spawn{ "true", cwd = "/nonexistent-dir" }
   check.eq(p, nil)
   check.match(msg, "/nonexistent%-dir")
+  -- a port out of range is named, not mistaken for a missing one
+  local ok, pmsg, pcode = medprof.probe{ port = 70000 }
+  check.eq(ok, nil)
+  check.match(pmsg, "port 70000 is not in 1%.%.65535")
+  check.eq(pcode, "MP_ERR_INVALID_ARG")
+  check.raises("give url= or port=", medprof.probe, {})
 end
 
 function T.bad_arguments_raise()
