@@ -687,10 +687,18 @@ MP_API void mp_report_load_text(const mp_load_result *r, mp_buf *out);
 /* Just the padded metric lines, as in an intermediate report. */
 MP_API void mp_report_load_metrics(const mp_load_result *r, mp_buf *out);
 /* artillery's JSON report shape (aggregate: counters, rates, first/last timestamps in epoch
-   ms, summaries and histograms as summaries in ms; "intermediate" is left empty) plus a
+   ms, summaries and histograms as summaries in ms; "intermediate" empty) plus a
    "medprof" object: start/end in wall-clock seconds, every histogram's buckets (µs) and the
    per-second series. That object is what mp_load_result_from_json reads back. */
 MP_API void mp_report_load_json(const mp_load_result *r, mp_buf *out);
+/* The same with artillery's "intermediate" array filled: each element is the text of one
+   period's mp_report_load_period_json (kept by the caller from mp_load_config.period,
+   whose result lives only during the call), copied in as given. */
+MP_API void mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
+                                        size_t nperiods, mp_buf *out);
+/* One element of "intermediate" for a period's result: artillery's aggregate object shape,
+   with "period" the start of the period's 10 s window (a string, as artillery writes it). */
+MP_API void mp_report_load_period_json(const mp_load_result *r, mp_buf *out);
 /* wrk's latency distribution table (p50, p75, p90, p99, p99.9, p99.99). */
 MP_API void mp_report_load_latency(const mp_load_result *r, mp_buf *out);
 /* artillery's `name: ...... value` line: the value starts at column 82. */
@@ -9243,11 +9251,14 @@ static void mp__json_series(mp_buf *b, const mp_load_result *r)
     mp_buf_puts(b, "]}");
 }
 
-MP__DEF void mp_report_load_json(const mp_load_result *r, mp_buf *b)
+/* artillery's aggregate object; a period's differs as artillery's intermediate[] do: its
+   "period" is the start of its own 10 s window, as a string, and a stray
+   "http.request_rate": null follows "rates". */
+static void mp__json_aggregate(const mp_load_result *r, int is_period, mp_buf *b)
 {
     double first_ms = floor(r->start * 1000 + 0.5), last_ms = floor(r->end * 1000 + 0.5);
     size_t i;
-    mp_buf_puts(b, "{\n  \"aggregate\": {\n    \"counters\": {");
+    mp_buf_puts(b, "{\n    \"counters\": {");
     for (i = 0; i < r->ncounters; i++) {
         mp_buf_puts(b, i ? ",\n      " : "\n      ");
         mp_buf_json_string(b, r->counters[i].name, strlen(r->counters[i].name));
@@ -9259,17 +9270,44 @@ MP__DEF void mp_report_load_json(const mp_load_result *r, mp_buf *b)
                       (unsigned long long)mp__rate_value(r));
     else
         mp_buf_puts(b, "    \"rates\": {},\n");
+    if (is_period) mp_buf_puts(b, "    \"http.request_rate\": null,\n");
     mp_buf_printf(b, "    \"firstCounterAt\": %.0f,\n    \"firstHistogramAt\": %.0f,\n"
                      "    \"lastCounterAt\": %.0f,\n    \"lastHistogramAt\": %.0f,\n"
-                     "    \"firstMetricAt\": %.0f,\n    \"lastMetricAt\": %.0f,\n"
-                     "    \"period\": %.0f,\n",
-                  first_ms, first_ms, last_ms, last_ms, first_ms, last_ms,
-                  floor(last_ms / 10000) * 10000);
+                     "    \"firstMetricAt\": %.0f,\n    \"lastMetricAt\": %.0f,\n",
+                  first_ms, first_ms, last_ms, last_ms, first_ms, last_ms);
+    if (is_period)
+        mp_buf_printf(b, "    \"period\": \"%.0f\",\n", floor(first_ms / 10000) * 10000);
+    else
+        mp_buf_printf(b, "    \"period\": %.0f,\n", floor(last_ms / 10000) * 10000);
     mp_buf_puts(b, "    \"summaries\": ");
     mp__json_summaries(b, r);
     mp_buf_puts(b, ",\n    \"histograms\": ");
     mp__json_summaries(b, r);
-    mp_buf_puts(b, "\n  },\n  \"intermediate\": [],\n  \"medprof\": {\n");
+    mp_buf_puts(b, "\n  }");
+}
+
+MP__DEF void mp_report_load_period_json(const mp_load_result *r, mp_buf *b)
+{
+    mp__json_aggregate(r, 1, b);
+}
+
+MP__DEF void mp_report_load_json(const mp_load_result *r, mp_buf *b)
+{
+    mp_report_load_json_periods(r, NULL, 0, b);
+}
+
+MP__DEF void mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
+                                        size_t nperiods, mp_buf *b)
+{
+    size_t i;
+    mp_buf_puts(b, "{\n  \"aggregate\": ");
+    mp__json_aggregate(r, 0, b);
+    mp_buf_puts(b, ",\n  \"intermediate\": [");
+    for (i = 0; i < nperiods; i++) {
+        mp_buf_puts(b, i ? ", " : "");
+        mp_buf_puts(b, periods[i]);
+    }
+    mp_buf_puts(b, "],\n  \"medprof\": {\n");
     mp_buf_printf(b, "    \"version\": \"%s\",\n    \"start\": %.6f,\n    \"end\": %.6f,\n"
                      "    \"duration\": %.6f,\n    \"rate\": ",
                   MP_VERSION_STRING, r->start, r->end, mp_load_result_duration(r));

@@ -343,11 +343,40 @@ static int mpl_result_metrics(lua_State *L)
     return mpl_push_buf(L, &b);
 }
 
+/* r:json([{ intermediate = { p:period_json(), … } }]) → artillery's JSON report shape */
 static int mpl_result_json(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
-    mp_report_load_json(u->r, &b);
+    const char **periods = NULL;
+    size_t n = 0, i;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        if (lua_getfield(L, 2, "intermediate") != LUA_TNIL) {
+            luaL_checktype(L, -1, LUA_TTABLE);
+            n = (size_t)luaL_len(L, -1);
+            /* a userdata block, so that an error below frees it with the Lua state */
+            periods = n ? (const char **)lua_newuserdatauv(L, n * sizeof *periods, 0) : NULL;
+            for (i = 0; i < n; i++) {
+                lua_geti(L, -1 - (periods != NULL), (lua_Integer)i + 1);
+                if (lua_type(L, -1) != LUA_TSTRING)
+                    return luaL_error(L, "intermediate[%d] must be a string from p:period_json()",
+                                      (int)i + 1);
+                periods[i] = lua_tostring(L, -1);
+                lua_pop(L, 1); /* still referenced by the table */
+            }
+        }
+    }
+    mp_report_load_json_periods(u->r, periods, n, &b);
+    return mpl_push_buf(L, &b);
+}
+
+/* p:period_json() → a period's object for the "intermediate" array of r:json{} */
+static int mpl_result_period_json(lua_State *L)
+{
+    mpl_result *u = mpl_checkresult(L, 1);
+    mp_buf b = { 0 };
+    mp_report_load_period_json(u->r, &b);
     return mpl_push_buf(L, &b);
 }
 
@@ -461,6 +490,7 @@ static const luaL_Reg mpl_result_methods[] = {
     { "report", mpl_result_report },
     { "metrics", mpl_result_metrics },
     { "json", mpl_result_json },
+    { "period_json", mpl_result_period_json },
     { "html", mpl_result_html },
     { "latency_table", mpl_result_latency_table },
     { "merge", mpl_result_merge },

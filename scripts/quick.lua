@@ -126,9 +126,15 @@ if live then
   end
 end
 
--- Not on a terminal: artillery's intermediate report for every 10-second period.
-if live and not tty and text then
+-- Every 10-second period: its aggregate for the JSON report's "intermediate" array (as
+-- artillery writes it), and, when not on a terminal, artillery's intermediate report.
+local periods = {}
+local print_periods = live and not tty and text
+local want_json = o.output or (o.format == "json" and not o.quiet)
+if print_periods or want_json then
   opts.period = function(p)
+    if want_json then periods[#periods + 1] = p:period_json() end
+    if not print_periods then return end
     phase_started()
     phase_completed(p.start + p.duration)
     local to = (math.floor(p.start / 10) + 1) * 10
@@ -168,14 +174,14 @@ if text then
     end
   end
 elseif o.format == "json" and not o.quiet then
-  out(r:json())
+  out(r:json{ intermediate = periods })
 end
 if r.warning and not o.quiet then io.stderr:write("medprof quick: warning: ", r.warning, "\n") end
 if r.interrupted and not o.quiet then
   io.stderr:write("medprof quick: interrupted: the report covers what was measured until then\n")
 end
 if json_file then
-  json_file:write(r:json())
+  json_file:write(r:json{ intermediate = periods })
   args.close("quick", json_file)
   if text and json_file ~= io.stdout then out("Log file: " .. o.output .. "\n") end
 end

@@ -49,6 +49,18 @@ norm "$tmp/out.txt" >"$tmp/got.norm"
 check 'diff "$tmp/want.norm" "$tmp/got.norm" >&2' "the summary has artillery-quick.txt's lines, in its order"
 check "awk '/ \\.\\.\\.+ / { if (index(\$0, \" \" \$NF) != 81) bad = 1 } END { exit bad }' '$tmp/out.txt'" \
     "values start at column 82"
+# artillery's JSON keys, in its order, for the aggregate and each intermediate period
+check "node -e '
+  const j = JSON.parse(require(\"fs\").readFileSync(process.argv[1]));
+  const want = require(\"fs\").readFileSync(process.argv[2]);
+  const a = JSON.parse(want);
+  const keys = o => Object.keys(o).join();
+  if (keys(j.aggregate) !== keys(a.aggregate)) process.exit(1);
+  if (j.intermediate.length < 1 || j.intermediate.some(p => keys(p) !== keys(a.intermediate[0]))) process.exit(2);
+  const sum = j.intermediate.reduce((s, p) => s + p.counters[\"http.requests\"], 0);
+  if (sum !== j.aggregate.counters[\"http.requests\"]) process.exit(3);
+' '$tmp/r.json' ../shared/testdata/artillery/artillery-quick-report.json" \
+    "JSON: artillery's aggregate and intermediate keys; the periods add up to the aggregate"
 "$MEDPROF" merge "$tmp/r.json" "$tmp/r.json" >"$tmp/merged.txt"
 check '[ $? = 0 ]' "medprof merge exits 0"
 expect_in "$tmp/merged.txt" '^http\.requests: \.* 200$' "merging a report with itself doubles http.requests"

@@ -187,6 +187,27 @@ function T.periods_add_up_to_the_run()
   check.raises("period option must be a function", medprof.quick, { url = "http://x/", period = 1 })
 end
 
+function T.json_intermediate_holds_the_periods()
+  local p <close>, port = hostile()
+  local periods = {}
+  local r = assert(medprof.quick{ url = ("http://127.0.0.1:%d/ok"):format(port), count = 3, num = 40,
+                                  period = function(pr) periods[#periods + 1] = pr:period_json() end })
+  served(p)
+  local j = medprof.json.decode(r:json{ intermediate = periods })
+  check.eq(#j.intermediate, #periods, "one element per period")
+  check.truthy(#periods >= 1, "at least one period")
+  local requests = 0
+  for _, it in ipairs(j.intermediate) do
+    requests = requests + it.counters["http.requests"]
+    -- as artillery writes them: the period's window start, as a string
+    check.eq(it.period, ("%d"):format(it.firstMetricAt // 10000 * 10000))
+    check.truthy(it.summaries["http.response_time"], "summaries per period")
+  end
+  check.eq(requests, j.aggregate.counters["http.requests"], "periods add up to the aggregate")
+  check.eq(#medprof.json.decode(r:json()).intermediate, 0, "none asked, none written")
+  check.raises("must be a string from p:period_json", r.json, r, { intermediate = { 1 } })
+end
+
 function T.node_server_counts_match()
   local port = check.free_port()
   local node <close> = assert(medprof.spawn{ "node", "examples/server.js",
