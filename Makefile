@@ -174,7 +174,7 @@ run-fuzz: $(FUZZ_BINS)
 	    $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 $$dict \
 	        -artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/found-$$t tests/fuzz/corpus/$$t \
 	        >$(BUILD)/fuzz/$$t.log 2>&1 || { tail -n 40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
-	    printf 'fuzz %-8s %s\n' $$t "$$(grep -o 'Done [0-9]* runs in [0-9]* second' $(BUILD)/fuzz/$$t.log)"; \
+	    printf 'fuzz %-8s %s\n' $$t "$$(grep -a -o 'Done [0-9]* runs in [0-9]* second' $(BUILD)/fuzz/$$t.log)"; \
 	done
 
 install: all
