@@ -763,6 +763,9 @@ MP_API mp_err mp_flame_new(mp_flame **out, mp_error *err);
 MP_API void mp_flame_stack(void *user, const char *const *names, size_t n, double ts);
 MP_API int mp_flame_failed(const mp_flame *f);   /* memory ran out while collecting */
 MP_API uint64_t mp_flame_ticks(const mp_flame *f);
+/* The tree's stacks as mp_report_folded writes them (same lines, same order): a tick log
+   collected once into an mp_flame gives both the graph and the folded file. */
+MP_API void mp_report_flame_folded(const mp_flame *f, mp_buf *out);
 /* Appends the SVG document. opts may be NULL. */
 MP_API void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out);
 /* Keep every tick's leaf and time too (12 bytes a tick), for the time-ordered formats below.
@@ -10303,6 +10306,77 @@ MP__DEF void mp_flame_stack(void *user, const char *const *names, size_t n, doub
 }
 
 MP__DEF void mp_flame_keep_samples(mp_flame *f) { f->keep_samples = 1; }
+
+typedef struct mp__fline {
+    const char *s;     /* into the arena, once it is complete */
+    size_t off, len;
+    uint64_t count;
+} mp__fline;
+
+static int mp__fline_cmp(const void *a, const void *b)
+{
+    return strcmp(((const mp__fline *)a)->s, ((const mp__fline *)b)->s);
+}
+
+/* Appends the folded path of node i (root first) and a NUL; path is scratch for the node
+   indices, leaf first. */
+static void mp__flame_path(const mp_flame *f, uint32_t i, mp_buf *path, mp_buf *b)
+{
+    const uint32_t *up;
+    size_t depth, k;
+    path->len = 0;
+    for (; i != 0; i = f->nodes[i].parent) mp_buf_append(path, (const char *)&i, sizeof i);
+    if (path->failed) { b->failed = 1; return; }
+    up = (const uint32_t *)(const void *)path->data;
+    depth = path->len / sizeof *up;
+    for (k = depth; k-- > 0;) {
+        mp__fold_name(b, f->nodes[up[k]].name);
+        if (k) mp_buf_append(b, ";", 1);
+    }
+    mp_buf_append(b, "", 1);
+}
+
+MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
+{
+    uint64_t *self = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *self);
+    mp__fline *lines = NULL;
+    mp_buf arena = { 0 }, path = { 0 };
+    size_t n = 0, i, k;
+    if (!self) { out->failed = 1; return; }
+    memset(self, 0, (f->n ? f->n : 1) * sizeof *self);
+    for (i = 1; i < f->n; i++) self[i] += f->nodes[i].total;
+    for (i = 1; i < f->n; i++) self[f->nodes[i].parent] -= f->nodes[i].total;
+    for (i = 1; i < f->n; i++) n += self[i] != 0;
+    if (n && !(lines = (mp__fline *)MP_MALLOC(n * sizeof *lines))) goto fail;
+    for (i = 1, k = 0; i < f->n; i++) {
+        if (!self[i]) continue;
+        lines[k].off = arena.len;
+        mp__flame_path(f, (uint32_t)i, &path, &arena);
+        lines[k].len = arena.len - lines[k].off - 1;
+        lines[k++].count = self[i];
+    }
+    if (arena.failed) goto fail;
+    for (i = 0; i < n; i++) lines[i].s = arena.data + lines[i].off;
+    if (n) qsort(lines, n, sizeof *lines, mp__fline_cmp);
+    /* Names with ';' or control characters can fold two paths into one line: add them up. */
+    for (i = 0; i < n; i = k) {
+        uint64_t count = lines[i].count;
+        for (k = i + 1; k < n && strcmp(lines[k].s, lines[i].s) == 0; k++) count += lines[k].count;
+        mp_buf_append(out, lines[i].s, lines[i].len);
+        mp_buf_printf(out, " %llu\n", (unsigned long long)count);
+    }
+    MP_FREE(lines);
+    MP_FREE(self);
+    mp_buf_free(&arena);
+    mp_buf_free(&path);
+    return;
+fail:
+    out->failed = 1;
+    MP_FREE(lines);
+    MP_FREE(self);
+    mp_buf_free(&arena);
+    mp_buf_free(&path);
+}
 
 MP__DEF int mp_flame_failed(const mp_flame *f) { return f->failed; }
 MP__DEF uint64_t mp_flame_ticks(const mp_flame *f) { return f->nodes[0].total; }

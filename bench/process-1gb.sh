@@ -16,11 +16,10 @@
 # peak RSS; then whether every peak RSS is under BOUND_MB (default 128) and how much the 1 GB
 # run needed over the 100 MB one. FORMATS (default "text svg") lists the --format values to
 # measure: text is node's report; svg also collects every stack for the flame graph. Exits 1
-# when a run is over the bound. Measured (2 CPUs, http-v8.log repeated): text stays at 65 MB
-# (61 MB of it node's symbols; 3.7 MB with ARGS=--no-symbols) for 100 MB and 1 GB alike;
-# svg grows about 10 bytes a tick (81 -> 154 MB): with stacks, the binding keeps every
-# sample's leaf and time (mp_flame_keep_samples) for cpuprofile/speedscope, which svg and
-# folded do not need.
+# when a run is over the bound. Measured (2 CPUs, http-v8.log repeated, 2026-11-24): text
+# 64.7 MB for 100 MB and 1 GB alike (61 MB of it node's symbols; 3.7 MB with
+# ARGS=--no-symbols); svg 64.8 MB for both: the flame graph keeps the tree of distinct
+# stacks, not a sample per tick (only cpuprofile and speedscope ask for samples).
 # Environment: BUILD (default build), MEDPROF, SRC, CHURN, FORMATS, ARGS (extra options for
 # process, e.g. --no-symbols), KEEP=1 keeps the work directory.
 set -u

@@ -23,19 +23,12 @@
 typedef struct mpl_tick {
     mp_tick_profile *p;  /* NULL once closed */
     mp_symtab *syms;     /* owned; used again by :add */
-    mp_folded *folded;   /* with stacks = true: every tick's stack, for :folded() */
-    mp_flame *flame;     /* and the same as a tree, for :flamegraph() */
+    mp_flame *flame;     /* with stacks = true: every tick's stack as a tree, for :folded()
+                            and :flamegraph() */
     int samples;         /* samples = true: the flame tree keeps every tick, for the viewers */
     int preprocess;      /* read with preprocess = true, for :preprocess() */
 } mpl_tick;
 
-/* on_stack with stacks = true: the folded lines and the flame graph's tree. */
-static void mpl_tick_on_stack(void *user, const char *const *names, size_t n, double ts)
-{
-    mpl_tick *u = (mpl_tick *)user;
-    mp_folded_stack(u->folded, names, n, ts);
-    mp_flame_stack(u->flame, names, n, ts);
-}
 
 static mpl_tick *mpl_checktick(lua_State *L, int idx)
 {
@@ -154,7 +147,6 @@ static int mpl_ticklog(lua_State *L)
     u = (mpl_tick *)lua_newuserdatauv(L, sizeof *u, 0);
     u->p = NULL;
     u->syms = NULL;
-    u->folded = NULL;
     u->flame = NULL;
     u->samples = opts && mpl_opt_boolean(L, opts, "samples", 0);
     u->preprocess = cfg.preprocess;
@@ -162,12 +154,11 @@ static int mpl_ticklog(lua_State *L)
     if (mpl_tick_symbols(L, opts, &cfg, &u->syms, &err) != MP_OK) return mpl_fail(L, &err);
     cfg.symbols = u->syms;
     if (u->samples || (opts && mpl_opt_boolean(L, opts, "stacks", 0))) {
-        if (mp_folded_new(&u->folded, &err) != MP_OK || mp_flame_new(&u->flame, &err) != MP_OK)
-            return mpl_fail(L, &err);
+        if (mp_flame_new(&u->flame, &err) != MP_OK) return mpl_fail(L, &err);
         /* A sample per tick grows with the log: only the viewers' timelines need it. */
         if (u->samples) mp_flame_keep_samples(u->flame);
-        cfg.on_stack = mpl_tick_on_stack;
-        cfg.stack_user = u; /* userdata do not move */
+        cfg.on_stack = mp_flame_stack;
+        cfg.stack_user = u->flame;
     }
     if (mp_tick_parse_file(path, &cfg, &u->p, &err) != MP_OK) return mpl_fail(L, &err);
     return 1;
@@ -320,9 +311,9 @@ static int mpl_tick_folded(lua_State *L)
 {
     mpl_tick *u = mpl_checktick(L, 1);
     mp_buf b = { 0 };
-    if (!u->folded) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
-    if (mp_folded_failed(u->folded)) return luaL_error(L, "out of memory while collecting stacks");
-    mp_report_folded(u->folded, &b);
+    if (!u->flame) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
+    if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");
+    mp_report_flame_folded(u->flame, &b);
     return mpl_push_buf(L, &b);
 }
 
@@ -420,12 +411,10 @@ static int mpl_tick_close(lua_State *L)
     mpl_tick *u = (mpl_tick *)luaL_checkudata(L, 1, MPL_TICK);
     mp_tick_free(u->p);
     mp_symtab_free(u->syms);
-    mp_folded_free(u->folded);
     mp_flame_free(u->flame);
     u->flame = NULL;
     u->p = NULL;
     u->syms = NULL;
-    u->folded = NULL;
     return 0;
 }
 

@@ -271,6 +271,47 @@ static void time_ordered_views_keep_every_sample(void **state)
     mp_flame_free(fl);
 }
 
+/* The flame tree's folded lines must be mp_folded's exactly: same order, and paths that
+   escaping folds into one line (a ';' in a name, a control character) added up. */
+static void flame_tree_folds_like_mp_folded(void **state)
+{
+    static const char *const stacks[][4] = {
+        { "leaf", "mid", "root", NULL },
+        { "mid", "root", NULL, NULL },
+        { "b;c", "a", NULL, NULL },      /* folds to a;b:c */
+        { "b:c", "a", NULL, NULL },      /* the same line */
+        { "x\ny", "root", NULL, NULL },  /* folds to root;x y */
+        { "x y", "root", NULL, NULL },
+        { "leaf", "mid", "root", NULL },
+        { "root", NULL, NULL, NULL },
+        { "Z", NULL, NULL, NULL },
+    };
+    mp_folded *fo;
+    mp_flame *fl;
+    mp_error err;
+    mp_buf a = { 0 }, b = { 0 };
+    size_t i, n;
+    (void)state;
+    assert_int_equal(mp_folded_new(&fo, &err), MP_OK);
+    assert_int_equal(mp_flame_new(&fl, &err), MP_OK);
+    for (i = 0; i < sizeof stacks / sizeof stacks[0]; i++) {
+        for (n = 0; n < 4 && stacks[i][n]; n++) {}
+        mp_folded_stack(fo, stacks[i], n, (double)i);
+        mp_flame_stack(fl, stacks[i], n, (double)i);
+    }
+    mp_report_folded(fo, &a);
+    mp_report_flame_folded(fl, &b);
+    assert_false(a.failed || b.failed);
+    assert_string_equal(b.data, a.data);
+    assert_non_null(strstr(b.data, "a;b:c 2\n"));
+    assert_non_null(strstr(b.data, "root;x y 2\n"));
+    assert_non_null(strstr(b.data, "root;mid;leaf 2\n"));
+    mp_buf_free(&a);
+    mp_buf_free(&b);
+    mp_folded_free(fo);
+    mp_flame_free(fl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +323,7 @@ int main(void)
         cmocka_unit_test(flame_names_cannot_inject_markup),
         cmocka_unit_test(callframes_are_parsed_from_v8_names),
         cmocka_unit_test(time_ordered_views_keep_every_sample),
+        cmocka_unit_test(flame_tree_folds_like_mp_folded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
