@@ -10340,8 +10340,10 @@ MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
 {
     uint64_t *self = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *self);
     mp__fline *lines = NULL;
-    mp_buf arena = { 0 }, path = { 0 };
+    mp_buf arena, path;
     size_t n = 0, i, k;
+    memset(&arena, 0, sizeof arena); /* not "= { 0 }": the header compiles as C++ too */
+    memset(&path, 0, sizeof path);
     if (!self) { out->failed = 1; return; }
     memset(self, 0, (f->n ? f->n : 1) * sizeof *self);
     for (i = 1; i < f->n; i++) self[i] += f->nodes[i].total;
