@@ -18,13 +18,15 @@ alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null
 # start_hostile DIR: starts tests/servers/hostile on 127.0.0.1, sets $server (its pid) and
 # $port; the caller stops it by pid.
 start_hostile() {
+    # a fresh file: a second server in the same DIR must not be read from the first one's
+    rm -f "$1/server.out"
     "$BUILD/tests/servers/hostile" 127.0.0.1 >"$1/server.out" &
     server=$!
     _i=0
-    until grep -q port "$1/server.out" 2>/dev/null; do
+    until grep -q '^port [0-9][0-9]*$' "$1/server.out" 2>/dev/null; do
         _i=$((_i + 1)); [ $_i -lt 100 ] || { bad "hostile server did not start"; finish; }; sleep 0.1
     done
-    port=$(sed -n 's/port //p' "$1/server.out")
+    port=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$1/server.out" | head -n 1)
 }
 
 # Headless Chromium (Debian's chromium), when installed: CHROME is empty otherwise and the

@@ -50,7 +50,8 @@ check 'grep -q "bytes=250" "$tmp/server.out"' "and 50 request bodies of 5 bytes"
 # On a terminal (script(1) gives it one) the live progress line is drawn, without errors.
 if command -v script >/dev/null 2>&1; then
     start_hostile "$tmp"
-    script -qc "'$MEDPROF' quick --connections 2 --duration 0.7 http://127.0.0.1:$port/ok" "$tmp/tty.txt" >/dev/null 2>&1
+    # -e: script exits with medprof's status
+    script -eqc "'$MEDPROF' quick --connections 2 --duration 0.7 http://127.0.0.1:$port/ok" "$tmp/tty.txt" >/dev/null 2>&1
     check '[ $? = 0 ] && ! grep -q "nil value" "$tmp/tty.txt"' "on a terminal: exits 0 without a Lua error"
     expect_in "$tmp/tty.txt" 'requests [0-9]*  responses [0-9]*' "on a terminal: the live progress line"
     kill -TERM "$server"
