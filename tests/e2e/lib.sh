@@ -6,6 +6,8 @@ fails=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 # expect_in FILE PATTERN WHAT
+# check 'SHELL TEST' WHAT
+check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
 expect_in() { if grep -q -- "$2" "$1"; then ok "$3"; else bad "$3 (no '$2' in:)"; sed 's/^/     | /' "$1"; fi; }
 
 free_port() {
@@ -55,3 +57,13 @@ console.log(seen.size);' "$1" 2>/dev/null || echo 0
 }
 
 finish() { [ "$fails" = 0 ]; exit $?; }
+
+# symbols_of LOG > SYMBOL-LIST: the static symbols node places for LOG (with $nm and $objdump,
+# the fake tools the caller names) as "START END NAME" lines for medprof's --symbol-list
+symbols_of() {
+    node --prof-process "$nm" "$objdump" --serialize-vm-symbols "$1" 2>/dev/null | node -e '
+      let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+        for (const [n, a, b] of JSON.parse(s))
+          process.stdout.write(a.toString(16) + " " + b.toString(16) + " " +
+            n.replace(/\\/g, "\\\\").replace(/\n/g, "\\n") + "\n"); })'
+}

@@ -7,7 +7,6 @@ tmp=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
 
 start_hostile "$tmp"
 url="http://127.0.0.1:$port/ok"

@@ -9,7 +9,6 @@ tmp=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
 # value FILE NAME: the report's value for metric NAME (empty when absent)
 value() { sed -n "s/^$2: \\.* \\([0-9]*\\)\$/\\1/p" "$1" | tail -n 1; }
 

@@ -7,7 +7,6 @@ tmp=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
 
 port=$(free_port)
 PORT=$port node examples/server.js 2>"$tmp/server.err" &

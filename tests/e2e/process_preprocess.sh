@@ -15,14 +15,6 @@ real=../shared/testdata/node20
 nm="--nm=$data/tick-fake-nm.sh"
 objdump="--objdump=$data/tick-fake-objdump.sh"
 
-symbols_of() { # LOG > SYMBOL-LIST: node's static symbols as "START END NAME" lines
-    node --prof-process "$nm" "$objdump" --serialize-vm-symbols "$1" 2>/dev/null | node -e '
-      let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-        for (const [n, a, b] of JSON.parse(s))
-          process.stdout.write(a.toString(16) + " " + b.toString(16) + " " +
-            n.replace(/\\/g, "\\\\").replace(/\n/g, "\\n") + "\n"); })'
-}
-
 # same WHAT LOG NODE-OPTIONS -- MEDPROF-OPTIONS: both outputs (stdout) byte for byte
 same() {
     what=$1 log=$2

@@ -13,14 +13,6 @@ data=tests/data
 nm="--nm=$data/tick-fake-nm.sh"
 objdump="--objdump=$data/tick-fake-objdump.sh"
 
-symbols_of() { # LOG > SYMBOL-LIST: node's static symbols as "START END NAME" lines
-    node --prof-process "$nm" "$objdump" --serialize-vm-symbols "$1" 2>/dev/null | node -e '
-      let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-        for (const [n, a, b] of JSON.parse(s))
-          process.stdout.write(a.toString(16) + " " + b.toString(16) + " " +
-            n.replace(/\\/g, "\\\\").replace(/\n/g, "\\n") + "\n"); })'
-}
-
 for seed in 3 11 29; do
     node "$data/tick-gen.js" "$seed" $((300 + seed * 13)) >"$tmp/s$seed.log"
     symbols_of "$tmp/s$seed.log" >"$tmp/s$seed.syms"
