@@ -103,6 +103,72 @@ static void test_parse_int_like_js(void **state)
     assert_true(mp__tk_parse_int("0x1F", 4, 1) == 0x1F); /* parseInt("0x1F", 16) */
 }
 
+/* The one-pass reader of tick fields (word-at-a-time for hex) against a plain reading:
+   every length around the 15-digit limit, every byte value in every position, with the
+   field's end inside or beyond the 16 bytes read at once. */
+static int reference_num(const char *s, const char *end, uint64_t *v, const char **next)
+{
+    const char *f = s, *stop = memchr(s, ',', (size_t)(end - s));
+    size_t n, i, max;
+    int hex = end - s > 2 && s[0] == '0' && s[1] == 'x';
+    if (!stop) stop = end;
+    if (hex) f += 2;
+    n = (size_t)(stop - f);
+    max = hex ? 15 : 18;
+    if (n == 0 || n > max) return 0;
+    for (i = 0; i < n; i++)
+        if (!(hex ? isxdigit((unsigned char)f[i]) : isdigit((unsigned char)f[i]))) return 0;
+    *v = strtoull(f, NULL, hex ? 16 : 10);
+    *next = stop < end ? stop + 1 : stop;
+    return 1;
+}
+
+static void check_fast_num(const char *s, size_t len)
+{
+    const char *cur = s, *ref_next = NULL;
+    int64_t got = 0;
+    uint64_t want = 0;
+    int ok = mp__tk_fast_num(&cur, s + len, &got), ref = reference_num(s, s + len, &want, &ref_next);
+    if (ok != ref || (ok && ((uint64_t)got != want || cur != ref_next))) {
+        fail_msg("fast_num(\"%.*s\"): %d %llx, reference %d %llx", (int)len, s, ok,
+                 (unsigned long long)got, ref, (unsigned long long)want);
+    }
+}
+
+static void test_fast_num_like_plain_reading(void **state)
+{
+    static const char digits[] = "0123456789abcdefABCDEF";
+    char buf[64];
+    size_t n, i, pos, tail;
+    unsigned b;
+    (void)state;
+    for (n = 0; n <= 18; n++) {
+        for (tail = 0; tail <= 20; tail += 4) {
+            memcpy(buf, "0x", 2);
+            for (i = 0; i < n; i++) buf[2 + i] = digits[(i * 7 + n) % 22];
+            buf[2 + n] = ',';
+            memset(buf + 3 + n, '9', tail);
+            check_fast_num(buf, 3 + n + tail);  /* comma, then more fields */
+            check_fast_num(buf, 2 + n);         /* the line ends with the field */
+            buf[0] = '1';                       /* decimal: no 0x */
+            buf[1] = '2';
+            for (i = 0; i < n; i++) buf[2 + i] = (char)('0' + i % 10);
+            check_fast_num(buf, 3 + n + tail);
+            check_fast_num(buf, 2 + n);
+        }
+    }
+    for (n = 1; n <= 15; n++)
+        for (pos = 0; pos <= n; pos++)
+            for (b = 0; b < 256; b++) {
+                memcpy(buf, "0x", 2);
+                for (i = 0; i < n; i++) buf[2 + i] = digits[(i * 5 + b) % 22];
+                buf[2 + n] = ',';
+                memset(buf + 3 + n, 'f', 20);
+                buf[2 + pos] = (char)b;
+                check_fast_num(buf, 3 + n + 20);
+            }
+}
+
 static void test_unescape_v8_fields(void **state)
 {
     mp_buf b;
@@ -1214,6 +1280,7 @@ int main(void)
         cmocka_unit_test(test_json_like_stringify),
         cmocka_unit_test(test_timed_ranges),
         cmocka_unit_test(test_version_note),
+        cmocka_unit_test(test_fast_num_like_plain_reading),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
