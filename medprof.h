@@ -2124,8 +2124,10 @@ typedef struct mp__symlib {
 typedef struct mp__symplace {
     mp__symlib *lib;
     uint64_t start, end, slide;
-    mp_sym *syms;
+    mp_sym *syms;        /* a name stays NULL until asked for (mp__symplace_name) */
+    mp__esym **src;      /* the symbol each entry came from */
     size_t n;
+    int named;           /* every name is filled in */
 } mp__symplace;
 
 typedef char *(*mp__demangle_fn)(const char *, char *, size_t *, int *);
@@ -2846,14 +2848,14 @@ static int mp__placed_order(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Runs the record through V8's rules, keeps the first entry per start (V8's code map
-   ignores later ones), then names only what is kept: node's dynamic table repeats most of
-   its static one, and demangling is the costly part. */
-static mp_err mp__symlib_place(mp_symtab *t, mp__symlib *lib, mp__symplace *pl, mp_error *err)
+/* Runs the record through V8's rules and keeps the first entry per start (V8's code map
+   ignores later ones). Names come later, and only for what is kept: node's dynamic table
+   repeats most of its static one, and demangling is the costly part. */
+static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
 {
     mp__v8add a;
     uint64_t bias = mp__symlib_bias(lib, pl->start, pl->end, pl->slide);
-    mp__esym **todo = NULL;
+    mp__esym **src = NULL;
     mp_sym *syms = NULL;
     size_t i, j;
     memset(&a, 0, sizeof a);
@@ -2867,27 +2869,51 @@ static mp_err mp__symlib_place(mp_symtab *t, mp__symlib *lib, mp__symplace *pl, 
     for (i = j = 0; i < a.n; i++)
         if (j == 0 || a.out[j - 1].start != a.out[i].start) a.out[j++] = a.out[i];
     if (j) {
-        todo = (mp__esym **)MP_MALLOC(j * sizeof *todo);
+        src = (mp__esym **)MP_MALLOC(j * sizeof *src);
         syms = (mp_sym *)MP_MALLOC(j * sizeof *syms);
-        if (!todo || !syms) goto nomem;
-        for (i = 0; i < j; i++) todo[i] = a.out[i].src;
-        mp__sym_name_all(t, lib, todo, j);
+        if (!src || !syms) goto nomem;
         for (i = 0; i < j; i++) {
+            src[i] = a.out[i].src;
             syms[i].start = a.out[i].start;
             syms[i].end = a.out[i].end;
-            syms[i].name = a.out[i].src->shown;
+            syms[i].name = src[i]->shown; /* NULL unless an earlier placing named it */
         }
     }
-    MP_FREE(todo);
     MP_FREE(a.out);
     pl->syms = syms;
+    pl->src = src;
     pl->n = j;
     return MP_OK;
 nomem:
-    MP_FREE(todo);
+    MP_FREE(src);
     MP_FREE(syms);
     MP_FREE(a.out);
     return mp__nomem(err);
+}
+
+/* Every name of a placing, demangled together (in parallel when there are many). */
+static mp_err mp__symplace_name_all(mp_symtab *t, mp__symplace *pl, mp_error *err)
+{
+    mp__esym **todo;
+    size_t i;
+    if (pl->named) return MP_OK;
+    if (pl->n) {
+        todo = (mp__esym **)MP_MALLOC(pl->n * sizeof *todo);
+        if (!todo) return mp__nomem(err);
+        memcpy(todo, pl->src, pl->n * sizeof *todo);
+        mp__sym_name_all(t, pl->lib, todo, pl->n); /* reorders todo, not src */
+        MP_FREE(todo);
+        for (i = 0; i < pl->n; i++) pl->syms[i].name = pl->src[i]->shown;
+    }
+    pl->named = 1;
+    return MP_OK;
+}
+
+/* One name of a placing: what a profile asks for the few symbols its ticks hit. */
+static const char *mp__symplace_name(mp_symtab *t, mp__symplace *pl, size_t i)
+{
+    if (!pl->syms[i].name) pl->syms[i].name = mp__symtab_shown(t, pl->lib, pl->src[i]);
+    return pl->syms[i].name;
 }
 
 /* ---- the table ------------------------------------------------------------------------------ */
@@ -2976,22 +3002,22 @@ static int mp__sym_pseudo_library(const char *lib)
     return *p == '\0';
 }
 
-MP__DEF mp_err mp_symtab_lookup(mp_symtab *t, const char *lib, uint64_t start, uint64_t end,
-                                uint64_t slide, const mp_sym **syms, size_t *n, mp_error *err)
+/* The placing of one shared-library record, names not filled in yet: *place is its index
+   in t->places, or SIZE_MAX for a library node never reads symbols of. */
+static mp_err mp__symtab_place(mp_symtab *t, const char *lib, uint64_t start, uint64_t end,
+                               uint64_t slide, size_t *place, mp_error *err)
 {
     mp__symlib *l;
     mp__symplace *pl;
     size_t i;
     mp_err rc;
-    *syms = NULL;
-    *n = 0;
+    *place = SIZE_MAX;
     if (mp__sym_pseudo_library(lib)) return MP_OK;
     if ((rc = mp__symtab_get(t, lib, &l, err)) != MP_OK) return rc;
     for (i = 0; i < t->nplaces; i++) {
         pl = &t->places[i];
         if (pl->lib == l && pl->start == start && pl->end == end && pl->slide == slide) {
-            *syms = pl->syms;
-            *n = pl->n;
+            *place = i;
             return MP_OK;
         }
     }
@@ -3008,10 +3034,23 @@ MP__DEF mp_err mp_symtab_lookup(mp_symtab *t, const char *lib, uint64_t start, u
     pl->start = start;
     pl->end = end;
     pl->slide = slide;
-    if ((rc = mp__symlib_place(t, l, pl, err)) != MP_OK) return rc;
-    t->nplaces++;
-    *syms = pl->syms;
-    *n = pl->n;
+    if ((rc = mp__symlib_place(l, pl, err)) != MP_OK) return rc;
+    *place = t->nplaces++;
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_symtab_lookup(mp_symtab *t, const char *lib, uint64_t start, uint64_t end,
+                                uint64_t slide, const mp_sym **syms, size_t *n, mp_error *err)
+{
+    size_t place;
+    mp_err rc;
+    *syms = NULL;
+    *n = 0;
+    if ((rc = mp__symtab_place(t, lib, start, end, slide, &place, err)) != MP_OK) return rc;
+    if (place == SIZE_MAX) return MP_OK;
+    if ((rc = mp__symplace_name_all(t, &t->places[place], err)) != MP_OK) return rc;
+    *syms = t->places[place].syms;
+    *n = t->places[place].n;
     return MP_OK;
 }
 
@@ -3022,7 +3061,10 @@ MP__DEF void mp_symtab_free(mp_symtab *t)
     size_t i;
     if (!t) return;
     for (i = 0; i < t->nlibs; i++) mp__symlib_free(t->libs[i]);
-    for (i = 0; i < t->nplaces; i++) MP_FREE(t->places[i].syms);
+    for (i = 0; i < t->nplaces; i++) {
+        MP_FREE(t->places[i].syms);
+        MP_FREE(t->places[i].src);
+    }
     MP_FREE(t->libs);
     MP_FREE(t->places);
     MP_FREE(t->symbols_file);
@@ -3337,8 +3379,10 @@ typedef struct mp__tk_entry {
     int64_t size;
     uint32_t name;          /* raw name (unused for FUNC_CODE, whose name is its function's) */
     uint32_t type;          /* the code-creation tag, e.g. "JS", "Builtin" */
-    uint32_t func;          /* FUNC_CODE: its FUNCTION entry */
-    uint32_t shown;         /* cached display name, MP__TK_NONE: not made yet */
+    uint32_t func;          /* FUNC_CODE: its FUNCTION entry; a CPP entry not named yet
+                               (name MP__TK_NONE): its placing in cfg.symbols */
+    uint32_t shown;         /* cached display name, MP__TK_NONE: not made yet; a CPP entry
+                               not named yet: its index in that placing */
     uint32_t shown_func;    /* FUNC_CODE: the function name the cache was made from */
     uint32_t refs;          /* 1 while in a map, +1 per FUNC_CODE pointing here */
     uint8_t kind, state, shown_state, named;
@@ -4217,14 +4261,37 @@ static void mp__tk_append_func_name(mp_tick_profile *p, mp_buf *b, uint32_t func
     mp_buf_append(b, n->s, n->len);
 }
 
+/* A C++ entry's name, demangled and interned when a tick first needs it: a profile hits a
+   few thousand of node's 150,000 symbols, and naming them all took half of processing a
+   100 MB log. The string is marked C++ then, as addStaticCode marks every name up front;
+   the report lists only names with ticks, so it cannot tell the difference. */
+static uint32_t mp__tk_cpp_name(mp_tick_profile *p, uint32_t e)
+{
+    mp__tk_entry *en = &p->ents[e];
+    const char *s;
+    uint32_t id;
+    if (en->name != MP__TK_NONE) return en->name;
+    s = mp__symplace_name(p->cfg.symbols, &p->cfg.symbols->places[en->func], en->shown);
+    id = mp__tk_intern_z(p, s ? s : "");
+    if (id == MP__TK_NONE) {
+        p->failed = 1;
+        return p->id_unknown;
+    }
+    en = &p->ents[e];
+    en->name = id;
+    en->func = en->shown = MP__TK_NONE;
+    p->strs[id].ctype = MP__TK_CT_CPP;
+    return id;
+}
+
 /* entry.getName() as an interned id, cached on the entry. */
 static uint32_t mp__tk_entry_name(mp_tick_profile *p, uint32_t e)
 {
     static const char *const prefix[] = { "", "~", "^", "-", "+", "*" };
     mp__tk_entry *en = &p->ents[e];
     uint32_t id;
-    if (en->kind == MP__TK_LIB || en->kind == MP__TK_CPP || en->kind == MP__TK_FUNCTION)
-        return en->name;
+    if (en->kind == MP__TK_CPP) return mp__tk_cpp_name(p, e);
+    if (en->kind == MP__TK_LIB || en->kind == MP__TK_FUNCTION) return en->name;
     if (en->kind == MP__TK_FUNC_CODE) {
         uint32_t fname = p->ents[en->func].name;
         if (en->shown != MP__TK_NONE && en->shown_func == fname && en->shown_state == en->state)
@@ -4514,6 +4581,32 @@ static int mp__tk_mark_pages(mp_tick_profile *p, int64_t start, int64_t end)
     return mp__tk_mark_run(p, (uint32_t)(uint64_t)first, (uint64_t)(last - first) + 1);
 }
 
+/* A placing's symbols as static entries that get their names on first use (no
+   --preprocess: its JSON lists every name). */
+static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
+{
+    mp_symtab *t = p->cfg.symbols;
+    size_t i;
+    if (place > UINT32_MAX - 1) { p->failed = 1; return; }
+    mp__tk_flush_static(p);
+    for (i = 0; i < t->places[place].n; i++) {
+        const mp_sym *sym = &t->places[place].syms[i];
+        ptrdiff_t at = mp__tk_static_le(p, (int64_t)sym->start);
+        uint32_t en;
+        /* A binary's later mapping records bring its symbols again: nothing would change
+           (an entry at the same start is kept over a later one anyway). */
+        if (at >= 0 && p->stat[at].key == (int64_t)sym->start &&
+            p->ents[p->stat[at].val].kind == MP__TK_CPP)
+            continue;
+        en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(sym->end - sym->start), MP__TK_NONE,
+                              p->id_cpp);
+        if (en == MP__TK_NONE) return;
+        p->ents[en].func = (uint32_t)place;
+        p->ents[en].shown = (uint32_t)i;
+        mp__tk_add_static(p, (int64_t)sym->start, en);
+    }
+}
+
 static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, int64_t end,
                                int64_t slide)
 {
@@ -4527,7 +4620,15 @@ static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, 
     if (p->cfg.symbols_fn)
         rc = p->cfg.symbols_fn(p->cfg.symbols_user, name, (uint64_t)start, (uint64_t)end,
                                (uint64_t)slide, &syms, &n, &e);
-    else if (p->cfg.symbols)
+    else if (p->cfg.symbols && !p->pp) {
+        size_t place;
+        rc = mp__symtab_place(p->cfg.symbols, name, (uint64_t)start, (uint64_t)end,
+                              (uint64_t)slide, &place, &e);
+        if (rc == MP_OK) {
+            if (place != SIZE_MAX) mp__tk_add_lazy_symbols(p, place);
+            return;
+        }
+    } else if (p->cfg.symbols)
         rc = mp_symtab_lookup(p->cfg.symbols, name, (uint64_t)start, (uint64_t)end,
                               (uint64_t)slide, &syms, &n, &e);
     else
@@ -5339,10 +5440,10 @@ static uint64_t mp__hex8(uint64_t x)
     return (n | (n >> 16)) & 0x00000000FFFFFFFFull;
 }
 
-/* 1-15 hex digits and a comma within the 16 readable bytes at s: a frame address is read in
-   a few word operations instead of a branch per digit (the per-digit loop was a quarter of
-   processing a log). */
-static int mp__tk_hex16(const char *s, uint64_t *v, size_t *len)
+/* 1-15 hex digits ended by a comma or by the end of the line (end), with 16 bytes readable
+   at s: a frame address is read in a few word operations instead of a branch per digit (the
+   per-digit loop was a quarter of processing a log). */
+static int mp__tk_hex16(const char *s, const char *end, uint64_t *v, size_t *len)
 {
     uint64_t w[2], bad[2];
     size_t n;
@@ -5352,24 +5453,28 @@ static int mp__tk_hex16(const char *s, uint64_t *v, size_t *len)
         bad[i] = ~(mp__bytes_in(w[i], '0', '9') | mp__bytes_in(w[i] | 0x20 * MP__ONES, 'a', 'f')) &
                  (0x80 * MP__ONES);
     n = bad[0] ? (size_t)__builtin_ctzll(bad[0]) >> 3 : 8 + (bad[1] ? (size_t)__builtin_ctzll(bad[1]) >> 3 : 8);
-    if (n == 0 || n > 15 || s[n] != ',') return 0;
+    if (n == 0 || n > 15 || n > (size_t)(end - s) || (s + n != end && s[n] != ',')) return 0;
     *v = (mp__hex8(w[0]) << 32 | mp__hex8(w[1])) >> (4 * (16 - n));
     *len = n;
     return 1;
 }
 #endif
 
-static int mp__tk_fast_num(const char **cur, const char *end, int64_t *v)
+static int mp__tk_fast_num(const char **cur, const char *end, const char *lim, int64_t *v)
 {
     const char *s = *cur;
     uint64_t x = 0;
     size_t digits = 0;
 #ifdef MP__TK_SWAR_HEX
-    if (end - s >= 18 && s[0] == '0' && s[1] == 'x' && mp__tk_hex16(s + 2, &x, &digits)) {
+    if (lim - s >= 18 && end - s > 2 && s[0] == '0' && s[1] == 'x' &&
+        mp__tk_hex16(s + 2, end, &x, &digits)) {
         *v = (int64_t)x;
-        *cur = s + 2 + digits + 1;
+        s += 2 + digits;
+        *cur = s < end ? s + 1 : s;
         return 1;
     }
+#else
+    (void)lim;
 #endif
     if (end - s > 2 && s[0] == '0' && s[1] == 'x') {
         for (s += 2; s < end && *s != ','; s++, digits++) {
@@ -5394,15 +5499,15 @@ static int mp__tk_fast_num(const char **cur, const char *end, int64_t *v)
 }
 
 /* Nearly every line of a big log is a tick with absolute frames: read it in one pass, with
-   no splitting into fields first. */
-static int mp__tk_tick_fields_fast(mp_tick_profile *p, const char *s, size_t n,
+   no splitting into fields first. The bytes up to lim (past the line's end) may be read. */
+static int mp__tk_tick_fields_fast(mp_tick_profile *p, const char *s, size_t n, const char *lim,
                                    mp__tk_tickv *t)
 {
     const char *end = s + n;
     if (s[n - 1] == ',') return 0; /* a trailing empty field: let the general path decide */
-    if (!mp__tk_fast_num(&s, end, &t->pc) || !mp__tk_fast_num(&s, end, &t->ts) ||
-        !mp__tk_fast_num(&s, end, &t->ext) || !mp__tk_fast_num(&s, end, &t->tos) ||
-        !mp__tk_fast_num(&s, end, &t->vm))
+    if (!mp__tk_fast_num(&s, end, lim, &t->pc) || !mp__tk_fast_num(&s, end, lim, &t->ts) ||
+        !mp__tk_fast_num(&s, end, lim, &t->ext) || !mp__tk_fast_num(&s, end, lim, &t->tos) ||
+        !mp__tk_fast_num(&s, end, lim, &t->vm))
         return 0;
     if (s != end && s[-1] != ',') return 0;
     t->nframes = 0;
@@ -5410,7 +5515,7 @@ static int mp__tk_tick_fields_fast(mp_tick_profile *p, const char *s, size_t n,
     /* Each frame takes at least two bytes with its comma. */
     if (!mp__tk_stack_room(p, (size_t)(end - s) / 2 + 1)) return 0;
     while (s < end)
-        if (!mp__tk_fast_num(&s, end, &p->stack[2 + t->nframes++])) return 0;
+        if (!mp__tk_fast_num(&s, end, lim, &p->stack[2 + t->nframes++])) return 0;
     return 1;
 }
 
@@ -5493,7 +5598,8 @@ static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
 #undef MP__TK_TAG
 }
 
-static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n)
+/* A line s[0, n); the bytes up to lim, past its end, are readable (lim >= s + n). */
+static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const char *lim)
 {
     mp__tk_line ln;
     size_t i, start = 0, k = 0;
@@ -5501,7 +5607,7 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n)
     p->lines++;
     if (n > 5 && memcmp(s, "tick,", 5) == 0) {
         mp__tk_tickv t;
-        if (mp__tk_tick_fields_fast(p, s + 5, n - 5, &t)) {
+        if (mp__tk_tick_fields_fast(p, s + 5, n - 5, lim, &t)) {
             mp__tk_tick_apply(p, &t);
             return;
         }
@@ -5580,7 +5686,7 @@ static void mp__tk_replay_timed(mp_tick_profile *p)
     while (i < n) {
         const char *nl = (const char *)memchr(s + i, '\n', n - i);
         size_t end = nl ? (size_t)(nl - s) : n;
-        mp__tk_line_in(p, s + i, end - i);
+        mp__tk_line_in(p, s + i, end - i, s + n);
         i = end + 1;
     }
     p->timed_lines.len = 0;
@@ -5590,7 +5696,7 @@ static void mp__tk_replay_timed(mp_tick_profile *p)
    the next one reads the lines held since and (pairwise) closes it. Outside a range ticks
    are dropped and the other records read at once; the lines of a range never closed are
    never read at all. The prefixes are tested on the raw line, as node does. */
-static void mp__tk_timed_line(mp_tick_profile *p, const char *s, size_t n)
+static void mp__tk_timed_line(mp_tick_profile *p, const char *s, size_t n, const char *lim)
 {
     if (n >= 12 && memcmp(s, "current-time", 12) == 0) {
         if (p->in_timed) {
@@ -5604,16 +5710,16 @@ static void mp__tk_timed_line(mp_tick_profile *p, const char *s, size_t n)
         mp_buf_append(&p->timed_lines, "\n", 1);
         if (p->timed_lines.failed) p->failed = 1;
     } else if (!(n >= 4 && memcmp(s, "tick", 4) == 0)) {
-        mp__tk_line_in(p, s, n);
+        mp__tk_line_in(p, s, n, lim);
     }
 }
 
 /* A line of the log as node's reader gets it. */
-static void mp__tk_read_line(mp_tick_profile *p, const char *s, size_t n)
+static void mp__tk_read_line(mp_tick_profile *p, const char *s, size_t n, const char *lim)
 {
     if (!p->first_line_seen) mp__tk_check_version(p, s, n);
-    if (p->cfg.timed_range || p->cfg.pairwise_timed_range) mp__tk_timed_line(p, s, n);
-    else mp__tk_line_in(p, s, n);
+    if (p->cfg.timed_range || p->cfg.pairwise_timed_range) mp__tk_timed_line(p, s, n, lim);
+    else mp__tk_line_in(p, s, n, lim);
 }
 
 /* ---- public: reading -------------------------------------------------------------------- */
@@ -5837,12 +5943,12 @@ MP__DEF mp_err mp_tick_feed(mp_tick_profile *p, const char *data, size_t len, mp
         if (p->carry.len) {
             mp_buf_append(&p->carry, data + i, end - i);
             if (p->carry.failed) break;
-            mp__tk_read_line(p, p->carry.data, p->carry.len);
+            mp__tk_read_line(p, p->carry.data, p->carry.len, p->carry.data + p->carry.len);
             p->carry.len = 0;
         } else if (end == i) {
             p->stopped = 1; /* node reads `while (line = readline())`: an empty line ends it */
         } else {
-            mp__tk_read_line(p, data + i, end - i);
+            mp__tk_read_line(p, data + i, end - i, data + len);
         }
         i = end + 1;
     }

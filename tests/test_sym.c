@@ -227,7 +227,7 @@ static mp__symlib *fake_lib(const fake_sym *tab1, size_t n1, const fake_sym *tab
         const fake_sym *f = i < n1 ? &tab1[i] : &tab2[i - n1];
         lib->syms[i].vma = f->vma;
         lib->syms[i].size = f->size;
-        lib->syms[i].raw = lib->syms[i].shown = f->name;
+        lib->syms[i].raw = f->name; /* shown: left for the placing to fill */
         lib->syms[i].letter = 'T';
     }
     lib->nsyms = n1 + n2;
@@ -247,7 +247,12 @@ static void check_place(mp__symlib *lib, uint64_t start, uint64_t end, const fak
     memset(&pl, 0, sizeof pl);
     pl.start = start;
     pl.end = end;
-    assert_int_equal(mp__symlib_place(t, lib, &pl, &err), MP_OK);
+    pl.lib = lib;
+    assert_int_equal(mp__symlib_place(lib, &pl, &err), MP_OK);
+    for (i = 0; i < pl.n; i++) assert_null(pl.syms[i].name); /* named on demand */
+    /* one asked for by itself, then all of them */
+    if (pl.n) assert_non_null(mp__symplace_name(t, &pl, pl.n - 1));
+    assert_int_equal(mp__symplace_name_all(t, &pl, &err), MP_OK);
     for (i = 0; i < pl.n && i < nwant; i++) {
         if (pl.syms[i].start != want[i].vma || pl.syms[i].end != want[i].size ||
             strcmp(pl.syms[i].name, want[i].name) != 0)
@@ -258,6 +263,7 @@ static void check_place(mp__symlib *lib, uint64_t start, uint64_t end, const fak
     }
     assert_int_equal(pl.n, nwant);
     MP_FREE(pl.syms);
+    MP_FREE(pl.src);
     mp_symtab_free(t);
     mp__symlib_free(lib);
 }

@@ -118,27 +118,47 @@ static int reference_num(const char *s, const char *end, uint64_t *v, const char
     if (n == 0 || n > max) return 0;
     for (i = 0; i < n; i++)
         if (!(hex ? isxdigit((unsigned char)f[i]) : isdigit((unsigned char)f[i]))) return 0;
-    *v = strtoull(f, NULL, hex ? 16 : 10);
+    {
+        char digits[32];
+        memcpy(digits, f, n);
+        digits[n] = '\0';
+        *v = strtoull(digits, NULL, hex ? 16 : 10);
+    }
     *next = stop < end ? stop + 1 : stop;
     return 1;
 }
 
-static void check_fast_num(const char *s, size_t len)
+/* s[0, len) is the line; the bytes up to s + len + after may be read too. */
+static void check_fast_num_lim(const char *s, size_t len, size_t after)
 {
     const char *cur = s, *ref_next = NULL;
     int64_t got = 0;
     uint64_t want = 0;
-    int ok = mp__tk_fast_num(&cur, s + len, &got), ref = reference_num(s, s + len, &want, &ref_next);
+    int ok = mp__tk_fast_num(&cur, s + len, s + len + after, &got),
+        ref = reference_num(s, s + len, &want, &ref_next);
     if (ok != ref || (ok && ((uint64_t)got != want || cur != ref_next))) {
         fail_msg("fast_num(\"%.*s\"): %d %llx, reference %d %llx", (int)len, s, ok,
                  (unsigned long long)got, ref, (unsigned long long)want);
     }
 }
 
+/* The line alone; then followed by a newline and more hex digits; then by hex digits right
+   after its end (the reader must stop at the line's end whatever follows). */
+static void check_fast_num(char *s, size_t len)
+{
+    check_fast_num_lim(s, len, 0);
+    memcpy(s + len, "\nabcdef0123456789abc", 21);
+    check_fast_num_lim(s, len, 21);
+    memcpy(s + len, "abcdef0123456789abcd,", 21);
+    check_fast_num_lim(s, len, 21);
+    memcpy(s + len, "ab,0000000000000000000", 21);
+    check_fast_num_lim(s, len, 21);
+}
+
 static void test_fast_num_like_plain_reading(void **state)
 {
     static const char digits[] = "0123456789abcdefABCDEF";
-    char buf[64];
+    char buf[96];
     size_t n, i, pos, tail;
     unsigned b;
     (void)state;
