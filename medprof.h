@@ -9040,6 +9040,40 @@ static int mp__lrun_wait(mp__lrun *run, const mp_load_config *cfg)
     return interrupted;
 }
 
+#define MP__BY_ENDPOINT "plugins.metrics-by-endpoint."
+
+/* artillery's metrics-by-endpoint plugin, on by default and shown only in the JSON: per
+   request path (and query) the status codes and the response times again. A run has one
+   URL, so its statistics are the endpoint's; merged results keep endpoints apart by name. */
+static mp_err mp__result_add_endpoint(mp_load_result *r, const mp__lrun *run,
+                                      const mp__lstats *st, mp_error *err)
+{
+    mp_buf name;
+    mp_load_hist *h;
+    size_t base;
+    int i;
+    mp_err rc = MP_OK;
+    if (!st->responses) return MP_OK;
+    memset(&name, 0, sizeof name);
+    mp_buf_puts(&name, MP__BY_ENDPOINT);
+    mp_buf_puts(&name, run->url.path);
+    base = name.len;
+    for (i = 100; i < 600 && rc == MP_OK; i++) {
+        if (!st->codes[i]) continue;
+        name.len = base;
+        mp_buf_printf(&name, ".codes.%d", i);
+        rc = name.failed ? mp__nomem(err) : mp__counter_add(r, name.data, st->codes[i], err);
+    }
+    if (rc == MP_OK && st->hist[MP__LH_RT]->count) {
+        name.len = 0;
+        mp_buf_printf(&name, MP__BY_ENDPOINT "response_time.%s", run->url.path);
+        rc = name.failed ? mp__nomem(err) : mp__hist_get(r, name.data, &h, err);
+        if (rc == MP_OK) mp_load_hist_merge(h, st->hist[MP__LH_RT]);
+    }
+    mp_buf_free(&name);
+    return rc;
+}
+
 /* Adds one thread's (or one period's) statistics to r under artillery's names. */
 static mp_err mp__result_add_stats(mp_load_result *r, const mp__lrun *run, const mp__lstats *st,
                                    mp_error *err)
@@ -9088,7 +9122,7 @@ static mp_err mp__result_add_stats(mp_load_result *r, const mp__lrun *run, const
         if ((rc = mp__hist_get(r, mp__lh_names[i], &h, err))) return rc;
         mp_load_hist_merge(h, st->hist[i]);
     }
-    return MP_OK;
+    return mp__result_add_endpoint(r, run, st, err);
 }
 
 static mp_err mp__lrun_collect(mp__lrun *run, int interrupted, mp_load_result **out,
@@ -9244,6 +9278,12 @@ static void mp__padded_ms(mp_buf *out, const char *label, double us)
 
 static int mp__is_medprof_name(const char *name) { return strncmp(name, "medprof.", 8) == 0 && strcmp(name, "medprof.requests_cancelled") != 0; }
 
+/* artillery's console report leaves out what the plugin records (suppressOutput). */
+static int mp__is_json_only(const char *name)
+{
+    return strncmp(name, MP__BY_ENDPOINT, sizeof MP__BY_ENDPOINT - 1) == 0;
+}
+
 static uint64_t mp__rate_value(const mp_load_result *r)
 {
     return (uint64_t)floor(mp_load_result_rate(r) + 0.5);
@@ -9256,24 +9296,31 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
     static const char *const rate_name = "http.request_rate";
     size_t ci = 0, hi = 0;
     int rate_done = mp_load_result_counter(r, "http.requests") == 0;
-    char name[300], v[64];
+    char v[64];
+    mp_buf name;
     if (r->ncounters == 0 && r->nhists == 0) {
         mp_buf_puts(out, "No measurements recorded during this period\n");
         return;
     }
+    memset(&name, 0, sizeof name);
     for (;;) {
-        const char *cn = ci < r->ncounters ? r->counters[ci].name : NULL;
-        const char *hn;
-        while (hi < r->nhists && mp__is_medprof_name(r->hists[hi].name)) hi++;
+        const char *cn, *hn;
+        while (ci < r->ncounters && mp__is_json_only(r->counters[ci].name)) ci++;
+        while (hi < r->nhists && (mp__is_medprof_name(r->hists[hi].name) ||
+                                  mp__is_json_only(r->hists[hi].name)))
+            hi++;
+        cn = ci < r->ncounters ? r->counters[ci].name : NULL;
         hn = hi < r->nhists ? r->hists[hi].name : NULL;
         if (!rate_done && (!cn || strcmp(rate_name, cn) < 0) && (!hn || strcmp(rate_name, hn) < 0)) {
             snprintf(v, sizeof v, "%llu/sec", (unsigned long long)mp__rate_value(r));
             mp_report_load_padded(out, "http.request_rate:", v);
             rate_done = 1;
         } else if (cn && (!hn || strcmp(cn, hn) < 0)) {
-            snprintf(name, sizeof name, "%.290s:", cn);
+            name.len = 0;
+            mp_buf_printf(&name, "%s:", cn);
             snprintf(v, sizeof v, "%llu", (unsigned long long)r->counters[ci].value);
-            mp_report_load_padded(out, name, v);
+            if (name.failed) out->failed = 1;
+            else mp_report_load_padded(out, name.data, v);
             ci++;
         } else if (hn) {
             const mp_load_hist *h = r->hists[hi].h;
@@ -9289,6 +9336,7 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
             break;
         }
     }
+    mp_buf_free(&name);
 }
 
 /* "HH:mm:ss(+hhmm)" in local time, as moment's format 'HH:mm:ss(ZZ)' prints it. */

@@ -60,8 +60,28 @@ check "node -e '
   if (sum !== j.aggregate.counters[\"http.requests\"]) process.exit(3);
 ' '$tmp/r.json' ../shared/testdata/artillery/artillery-quick-report.json" \
     "JSON: artillery's aggregate and intermediate keys; the periods add up to the aggregate"
+# artillery's metrics-by-endpoint entries: the same counter names as its sample (same
+# path), the endpoint's codes and response times equal to the run's, none on the console
+check "node -e '
+  const j = JSON.parse(require(\"fs\").readFileSync(process.argv[1])).aggregate;
+  const a = JSON.parse(require(\"fs\").readFileSync(process.argv[2])).aggregate;
+  const names = o => Object.keys(o).sort().join();
+  if (names(j.counters) !== names(a.counters)) process.exit(1);
+  if (names(j.summaries) !== names(a.summaries)) process.exit(2);
+  const e = \"plugins.metrics-by-endpoint.\";
+  if (j.counters[e + \"/healthcheck.codes.200\"] !== j.counters[\"http.codes.200\"]) process.exit(3);
+  const s = j.summaries[e + \"response_time./healthcheck\"], t = j.summaries[\"http.response_time\"];
+  if (JSON.stringify(s) !== JSON.stringify(t)) process.exit(4);
+' '$tmp/r.json' ../shared/testdata/artillery/artillery-quick-report.json" \
+    "JSON: metrics-by-endpoint counters and summaries as artillery names them, equal to the run's"
+check "! grep -q 'metrics-by-endpoint' '$tmp/out.txt'" "the console report leaves metrics-by-endpoint out, as artillery does"
 "$MEDPROF" merge "$tmp/r.json" "$tmp/r.json" >"$tmp/merged.txt"
 check '[ $? = 0 ]' "medprof merge exits 0"
 expect_in "$tmp/merged.txt" '^http\.requests: \.* 200$' "merging a report with itself doubles http.requests"
 expect_in "$tmp/merged.txt" '^vusers\.created: \.* 10$' "and vusers.created"
+"$MEDPROF" merge -o "$tmp/merged.json" "$tmp/r.json" "$tmp/r.json" >/dev/null
+check "node -e '
+  const c = JSON.parse(require(\"fs\").readFileSync(process.argv[1])).aggregate.counters;
+  process.exit(c[\"plugins.metrics-by-endpoint./healthcheck.codes.200\"] === 200 ? 0 : 1);
+' '$tmp/merged.json'" "merged JSON adds up the endpoint's codes"
 finish
