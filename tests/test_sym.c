@@ -639,6 +639,69 @@ static void save_buf(const char *name, const mp_buf *b)
 }
 
 /* Export, load elsewhere, look up: the same entries, byte for byte. */
+/* The radix sort of a table and the run merge of placed entries give what qsort gives with
+   nm's comparator: random addresses over few and many distinct values (aliases), names
+   with versions, all bytes of the address in play. */
+static uint64_t sort_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_table_sort_like_qsort(void **state)
+{
+    static const char *const names[] = { "b", "a", "ab", "a@@V1", "a@V2", "_Z1fv", "", "b@@V" };
+    size_t sizes[] = { 0, 1, 2, 7, 100, 5000 }, si, i, trial;
+    uint64_t x = 88172645463325252ull;
+    (void)state;
+    for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (trial = 0; trial < 6; trial++) {
+            size_t n = sizes[si];
+            mp__esym *a = (mp__esym *)test_calloc(n + 1, sizeof *a);
+            mp__esym *b = (mp__esym *)test_calloc(n + 1, sizeof *b);
+            for (i = 0; i < n; i++) {
+                const char *nm = names[sort_rand(&x) % 8];
+                const char *at = strchr(nm, '@');
+                uint64_t r = sort_rand(&x);
+                a[i].vma = trial == 0 ? r % 4 : trial == 1 ? r % 1000 : trial == 2 ? r
+                         : trial == 3 ? 0x400000 + (r % 65536) * 16 : trial == 4 ? ~(r % 3) : 7;
+                a[i].raw = nm;
+                a[i].keylen = (uint32_t)(at ? (size_t)(at - nm) : strlen(nm));
+                a[i].index = (uint32_t)i;
+            }
+            memcpy(b, a, n * sizeof *a);
+            mp__esym_sort(a, n);
+            if (n) qsort(b, n, sizeof *b, mp__esym_nm_order);
+            for (i = 0; i < n; i++)
+                if (a[i].index != b[i].index) fail_msg("n %zu trial %zu: entry %zu differs", n, trial, i);
+            test_free(a);
+            test_free(b);
+        }
+    for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (trial = 0; trial < 4; trial++) {
+            size_t n = sizes[si], cut = n ? sort_rand(&x) % n : 0;
+            mp__placed *a = (mp__placed *)test_calloc(n + 1, sizeof *a);
+            mp__placed *b = (mp__placed *)test_calloc(n + 1, sizeof *b);
+            uint64_t at = 0;
+            for (i = 0; i < n; i++) { /* trial 0: one run, 1: two, 2: three, 3: random */
+                if (i == cut && trial >= 1) at = 0;
+                if (trial == 2 && i == cut + (n - cut) / 2) at = 5;
+                at += trial == 3 ? sort_rand(&x) % 50 - 25 : sort_rand(&x) % 3;
+                a[i].start = at;
+                a[i].seq = i;
+            }
+            memcpy(b, a, n * sizeof *a);
+            mp__placed_sort(a, n);
+            if (n) qsort(b, n, sizeof *b, mp__placed_order);
+            for (i = 0; i < n; i++)
+                if (a[i].seq != b[i].seq) fail_msg("placed n %zu trial %zu: entry %zu differs", n, trial, i);
+            test_free(a);
+            test_free(b);
+        }
+}
+
 static void test_symbols_file_round_trip(void **state)
 {
     static const char *const libs[] = { "libsym.so", "libsym-stripped.so", "libsym-shifted.so",
@@ -791,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_symbols_file_round_trip),
         cmocka_unit_test(test_symbols_file_escapes),
         cmocka_unit_test(test_symbols_file_errors),
+        cmocka_unit_test(test_table_sort_like_qsort),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
