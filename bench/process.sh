@@ -12,8 +12,10 @@
 # 3. Times, on that log: cat LOG >/dev/null, medprof process LOG, node --prof-process LOG;
 #    the median of RUNS runs each (default 3; node's runs take long: NODE_RUNS, default RUNS),
 #    with the peak RSS of each (/usr/bin/time), and prints the ratios.
-# Environment: BUILD (default build), MEDPROF (default $BUILD/medprof), LOG, NODE_RUNS, KEEP=1
-# keeps the work directory. Needs node; /usr/bin/time is used when present, else /proc.
+# 4. As root, the same for cat and medprof with the page cache dropped before each run
+#    (COLD=0 skips it).
+# Environment: BUILD (default build), MEDPROF (default $BUILD/medprof), LOG, NODE_RUNS, COLD,
+# KEEP=1 keeps the work directory. Needs node; /usr/bin/time is used when present, else /proc.
 set -u
 BUILD=${BUILD:-build}
 MEDPROF=${MEDPROF:-$BUILD/medprof}
@@ -145,6 +147,22 @@ echo
 echo "medprof is $(ratio "$node_s" "$mp_s")x faster than node (target >= 50x)"
 echo "medprof takes $(ratio "$mp_s" "$cat_s")x the time of cat (target <= 3x)"
 echo "peak memory: medprof $((mp_kb / 1024)) MB, node $((node_kb / 1024)) MB"
+# Cold cache: the page cache dropped before each run (root only), so cat and medprof both
+# read the log from disk, and medprof node's binary too. A log just written by node --prof is
+# warm; one copied from a server or read after a while is cold.
+if [ -w /proc/sys/vm/drop_caches ] && [ "${COLD:-1}" = 1 ]; then
+    cold() { sync; echo 3 >/proc/sys/vm/drop_caches; measure "$@"; }
+    : >"$work/coldcat"; : >"$work/coldmp"
+    i=0
+    while [ "$i" -lt "$runs" ]; do
+        cold /dev/null cat "$log" >>"$work/coldcat"
+        cold "$work/medprof.txt" "$MEDPROF" process "$log" >>"$work/coldmp"
+        i=$((i + 1))
+    done
+    ccat=$(cut -d' ' -f1 "$work/coldcat" | median); cmp_s=$(cut -d' ' -f1 "$work/coldmp" | median)
+    echo "cold cache (caches dropped before each run): cat $ccat s, medprof $cmp_s s:" \
+         "medprof takes $(ratio "$cmp_s" "$ccat")x the time of cat"
+fi
 echo
 echo "first lines of each report:"
 head -n 1 "$work/medprof.txt" | sed 's/^/  medprof: /'
