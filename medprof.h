@@ -384,7 +384,9 @@ typedef mp_err (*mp_tick_symbols_fn)(void *user, const char *lib, uint64_t start
 typedef struct mp_tick_config {
     mp_symtab *symbols;             /* C++ symbols of the shared libraries; NULL: the
                                        libraries' own files on this machine (a private
-                                       mp_symtab), unless one of the next three is set */
+                                       mp_symtab), unless one of the next three is set.
+                                       Keep it until the last mp_tick_finish: a name is
+                                       read from it when a tick first lands there */
     mp_tick_symbols_fn symbols_fn;  /* if set, used instead of symbols */
     void *symbols_user;             /* passed to symbols_fn */
     const char *symbol_list;        /* a file of placed symbols, one "START END NAME" a line
