@@ -3646,6 +3646,9 @@ struct mp_tick_profile {
     mp__tk_cnode *cn;
     uint32_t ncn, capcn;
     mp__tk_map children;
+    struct mp__tk_memo *memo;       /* ticks seen before (mp__tk_fast_tick); NULL: none yet */
+    uint32_t memo_gen;              /* a new one after every record that is not a tick */
+    int memo_off;                   /* no memory for it: go without */
 
     /* reading */
     mp_buf carry, esc_a, esc_b, esc_num, tmp;
@@ -5410,12 +5413,22 @@ static void mp__tk_report_stack(mp_tick_profile *p, size_t n)
     p->cfg.on_stack(p->cfg.stack_user, p->stack_strs, n, p->tick_ts);
 }
 
-/* Profile.resolveAndFilterFuncs_ + the trees' addPath. */
-static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth)
+/* What a tick's stack resolved to: its names in p->names[0, n), top first. */
+typedef struct mp__tk_resolved {
+    size_t n;
+    uint32_t centry;        /* the C++ entry point it counts for, MP__TK_NONE: none */
+    int unaccounted;
+} mp__tk_resolved;
+
+/* Profile.resolveAndFilterFuncs_: the stack's names, and the C entry point it passes. */
+static void mp__tk_resolve(mp_tick_profile *p, const int64_t *stack, size_t depth,
+                           mp__tk_resolved *r)
 {
     size_t i, n = 0;
-    uint32_t last_c = MP__TK_NONE, node;
+    uint32_t last_c = MP__TK_NONE;
     int look_for_c = 0;
+    r->centry = MP__TK_NONE;
+    r->unaccounted = 0;
     for (i = 0; i < depth; i++) {
         uint32_t e = mp__tk_find_entry(p, stack[i]);
         int cpp = 0;
@@ -5426,16 +5439,28 @@ static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth
             if (look_for_c && cpp) last_c = name;
             if (!mp__tk_skip(p, name)) p->names[n++] = name;
         } else if (i == 0) {
-            p->unaccounted++;
+            r->unaccounted = 1;
             p->names[n++] = p->id_unknown;
         }
         if (look_for_c && i > 0 && (e == MP__TK_NONE || !cpp) && last_c != MP__TK_NONE &&
             p->strs[last_c].len > 0) {
-            p->strs[last_c].centry++;
+            r->centry = last_c;
             look_for_c = 0;
         }
     }
-    if (n == 0) return;
+    r->n = n;
+}
+
+/* The counts of a resolved tick, and the trees' addPath: walks the bottom-up tree unless
+   the tick's node is known (walk 0, leaf). Returns the node (MP__TK_NONE: none). */
+static uint32_t mp__tk_count(mp_tick_profile *p, const mp__tk_resolved *r, int walk,
+                             uint32_t leaf)
+{
+    size_t i, n = r->n;
+    uint32_t node;
+    if (r->unaccounted) p->unaccounted++;
+    if (r->centry != MP__TK_NONE) p->strs[r->centry].centry++;
+    if (n == 0) return MP__TK_NONE;
     if (p->cfg.on_stack) mp__tk_report_stack(p, n);
     p->strs[p->names[0]].self++;
     for (i = 0; i < n; i++) {
@@ -5445,12 +5470,24 @@ static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth
             str->on_stack++;
         }
     }
-    /* Only the levels the heavy profile can print are kept: a node's total is the number
-       of paths through it, which cutting deeper levels does not change. */
-    if (n > (size_t)p->depth) n = (size_t)p->depth;
-    node = 0;
-    for (i = 0; i < n && node != MP__TK_NONE; i++) node = mp__tk_child(p, node, p->names[i]);
+    if (walk) {
+        /* Only the levels the heavy profile can print are kept: a node's total is the
+           number of paths through it, which cutting deeper levels does not change. */
+        if (n > (size_t)p->depth) n = (size_t)p->depth;
+        node = 0;
+        for (i = 0; i < n && node != MP__TK_NONE; i++) node = mp__tk_child(p, node, p->names[i]);
+    } else {
+        node = leaf;
+    }
     if (node != MP__TK_NONE) p->cn[node].self++;
+    return node;
+}
+
+static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth)
+{
+    mp__tk_resolved r;
+    mp__tk_resolve(p, stack, depth, &r);
+    (void)mp__tk_count(p, &r, 1, MP__TK_NONE);
 }
 
 /* One tick record's values; its frames are in p->stack from index 2 on, so that pc and tos
@@ -5586,11 +5623,11 @@ static int mp__tk_fast_num(const char **cur, const char *end, const char *lim, i
 
 /* Nearly every line of a big log is a tick with absolute frames: read it in one pass, with
    no splitting into fields first. The bytes up to lim (past the line's end) may be read. */
-static int mp__tk_tick_fields_fast(mp_tick_profile *p, const char *s, size_t n, const char *lim,
-                                   mp__tk_tickv *t)
+static int mp__tk_tick_head_fast(const char **cur, const char *end, const char *lim,
+                                 mp__tk_tickv *t)
 {
-    const char *end = s + n;
-    if (s[n - 1] == ',') return 0; /* a trailing empty field: let the general path decide */
+    const char *s = *cur;
+    if (end[-1] == ',') return 0; /* a trailing empty field: let the general path decide */
     if (!mp__tk_fast_num(&s, end, lim, &t->pc) || !mp__tk_fast_num(&s, end, lim, &t->ts) ||
         !mp__tk_fast_num(&s, end, lim, &t->ext) || !mp__tk_fast_num(&s, end, lim, &t->tos) ||
         !mp__tk_fast_num(&s, end, lim, &t->vm))
@@ -5598,6 +5635,13 @@ static int mp__tk_tick_fields_fast(mp_tick_profile *p, const char *s, size_t n, 
     if (s != end && s[-1] != ',') return 0;
     t->nframes = 0;
     t->dropped = 0;
+    *cur = s;
+    return 1;
+}
+
+static int mp__tk_tick_frames_fast(mp_tick_profile *p, const char *s, const char *end,
+                                   const char *lim, mp__tk_tickv *t)
+{
     /* Each frame takes at least two bytes with its comma. */
     if (!mp__tk_stack_room(p, (size_t)(end - s) / 2 + 1)) return 0;
     while (s < end)
@@ -5605,25 +5649,33 @@ static int mp__tk_tick_fields_fast(mp_tick_profile *p, const char *s, size_t n, 
     return 1;
 }
 
-/* Profile.processTick: filters, then the stack as TickProcessor builds it. */
-static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t)
+/* Profile.processTick's filters: whether the tick goes on to be attributed. */
+static int mp__tk_tick_admit(mp_tick_profile *p, const mp__tk_tickv *t)
 {
-    int64_t pc = t->pc, tos = t->tos;
     double ts;
-    size_t depth;
     p->distortion += p->distortion_per;
     if (t->ts != MP__TK_NAN) {
         ts = (double)t->ts - p->distortion;
-        if (ts < p->range_start || ts > p->range_end) return;
+        if (ts < p->range_start || ts > p->range_end) return 0;
     }
     p->ticks++;
     if (t->vm == MP_TICK_VM_GC) p->gc++;
     if (p->cfg.filter_state ? t->vm != (int64_t)p->cfg.state
                             : (p->want_timer != MP__TK_NONE && p->current_timer != p->want_timer)) {
         p->excluded++;
-        return;
+        return 0;
     }
     p->dropped_frames += t->dropped;
+    p->tick_ts = t->ts == MP__TK_NAN ? 0 : (double)t->ts;
+    return 1;
+}
+
+/* The stack as TickProcessor builds it: pc and tos go right in front of the frames (in
+   p->stack from index 2). Returns how many went in front. */
+static size_t mp__tk_tick_front(mp_tick_profile *p, const mp__tk_tickv *t)
+{
+    int64_t pc = t->pc, tos = t->tos;
+    size_t depth;
     if (t->ext != 0 && t->ext != MP__TK_NAN) {
         pc = tos;
         tos = 0;
@@ -5631,16 +5683,153 @@ static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t)
         uint32_t e = mp__tk_find_entry(p, tos);
         if (e == MP__TK_NONE || p->ents[e].kind != MP__TK_FUNC_CODE) tos = 0;
     }
-    /* pc and tos go right in front of the frames. */
     depth = (tos != 0 && tos != MP__TK_NAN) ? 2 : 1;
     if (depth == 2) p->stack[1] = tos;
     p->stack[2 - depth] = pc;
-    p->tick_ts = t->ts == MP__TK_NAN ? 0 : (double)t->ts;
+    return depth;
+}
+
+/* Profile.processTick: filters, then the stack's attribution. */
+static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t)
+{
+    size_t depth;
+    if (!mp__tk_tick_admit(p, t)) return;
+    depth = mp__tk_tick_front(p, t);
     if (p->pp)
         mp__pp_tick(p, p->stack + 2 - depth, depth + t->nframes,
                     t->ts == MP__TK_NAN ? NAN : (double)t->ts - p->distortion, t->vm);
     else
         mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes);
+}
+
+/* ---- ticks seen before ---------------------------------------------------------------------
+
+   Most ticks repeat an earlier tick exactly, but for the time (9 in 10 of a CPU-bound node
+   process's): what a tick's stack resolved to (names, C entry point, node of the bottom-up
+   tree) is kept by its pc, external callback, tos, VM state and frames as written, so a
+   repeat skips reading its frames, the code-map lookups and the tree walk. Only records that
+   are not ticks can change what a stack resolves to: each starts a new generation, and what
+   older ones kept is not used. */
+
+#define MP__TK_MEMO_SLOTS 8192u
+
+typedef struct mp__tk_memo {
+    uint64_t hash;
+    uint32_t gen;            /* 0: empty */
+    int64_t pc, ext, tos, vm;
+    char *text;              /* the frames as written */
+    size_t len, text_cap;
+    uint32_t *names;
+    size_t names_cap;
+    mp__tk_resolved r;
+    uint32_t leaf;
+} mp__tk_memo;
+
+static void mp__tk_memo_new_gen(mp_tick_profile *p)
+{
+    uint32_t i;
+    if (++p->memo_gen != 0) return;
+    if (p->memo)
+        for (i = 0; i < MP__TK_MEMO_SLOTS; i++) p->memo[i].gen = 0;
+    p->memo_gen = 1;
+}
+
+static void mp__tk_memo_free(mp_tick_profile *p)
+{
+    uint32_t i;
+    if (!p->memo) return;
+    for (i = 0; i < MP__TK_MEMO_SLOTS; i++) {
+        MP_FREE(p->memo[i].text);
+        MP_FREE(p->memo[i].names);
+    }
+    MP_FREE(p->memo);
+    p->memo = NULL;
+}
+
+/* Stacks that differ, differ near the top: the first 32 bytes of the frames, their last 8
+   and their length pick the slot (and the comparison of the whole text decides). */
+static uint64_t mp__tk_memo_hash(const mp__tk_tickv *t, const char *s, size_t n)
+{
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t w[4] = { 0, 0, 0, 0 }, tail = 0, h;
+    memcpy(w, s, n < sizeof w ? n : sizeof w);
+    if (n > sizeof w) memcpy(&tail, s + n - 8, 8);
+    h = ((uint64_t)t->pc ^ (uint64_t)t->tos << 1 ^ (uint64_t)t->ext << 2 ^ (uint64_t)t->vm << 3) * k;
+    h ^= (w[0] * k) ^ (w[1] * (k + 2)) ^ (w[2] * (k + 4)) ^ (w[3] * (k + 6)) ^ (tail + n) * (k + 8);
+    return h ^ (h >> 29) ^ (h >> 47);
+}
+
+static mp__tk_memo *mp__tk_memo_slot(mp_tick_profile *p, uint64_t h)
+{
+    if (!p->memo && !p->memo_off) {
+        p->memo = (mp__tk_memo *)MP_MALLOC(MP__TK_MEMO_SLOTS * sizeof *p->memo);
+        if (p->memo) memset(p->memo, 0, MP__TK_MEMO_SLOTS * sizeof *p->memo);
+        else p->memo_off = 1; /* slower, not wrong */
+        if (p->memo_gen == 0) p->memo_gen = 1;
+    }
+    return p->memo ? &p->memo[h % MP__TK_MEMO_SLOTS] : NULL;
+}
+
+static int mp__tk_memo_same(const mp_tick_profile *p, const mp__tk_memo *m, uint64_t h,
+                            const mp__tk_tickv *t, const char *s, size_t n)
+{
+    return m->gen == p->memo_gen && m->hash == h && m->pc == t->pc && m->ext == t->ext &&
+           m->tos == t->tos && m->vm == t->vm && m->len == n && memcmp(m->text, s, n) == 0;
+}
+
+/* Keeps what the tick in p->names resolved to; without memory the slot stays empty. */
+static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
+                              const mp__tk_tickv *t, const char *s, size_t n,
+                              const mp__tk_resolved *r, uint32_t leaf)
+{
+    m->gen = 0;
+    if (!mp__tk_grow((void **)&m->text, &m->text_cap, n ? n : 1, 1) ||
+        !mp__tk_grow((void **)&m->names, &m->names_cap, r->n ? r->n : 1, sizeof *m->names))
+        return;
+    memcpy(m->text, s, n);
+    memcpy(m->names, p->names, r->n * sizeof *m->names);
+    m->len = n;
+    m->hash = h;
+    m->pc = t->pc;
+    m->ext = t->ext;
+    m->tos = t->tos;
+    m->vm = t->vm;
+    m->r = *r;
+    m->leaf = leaf;
+    m->gen = p->memo_gen;
+}
+
+/* A tick line whose fields are all plain numbers (s: what follows "tick,"; the bytes up to
+   lim are readable), read and attributed at once; 0: the general path must read it. */
+static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const char *lim)
+{
+    const char *end = s + n;
+    mp__tk_tickv t;
+    mp__tk_memo *m = NULL;
+    mp__tk_resolved r;
+    uint64_t h = 0;
+    size_t depth, len;
+    if (!mp__tk_tick_head_fast(&s, end, lim, &t)) return 0;
+    len = (size_t)(end - s);
+    if (!p->pp && (m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
+        mp__tk_memo_same(p, m, h, &t, s, len)) {
+        if (mp__tk_tick_admit(p, &t)) {
+            if (!mp__tk_stack_room(p, m->r.n)) return 1;
+            memcpy(p->names, m->names, m->r.n * sizeof *p->names);
+            (void)mp__tk_count(p, &m->r, 0, m->leaf);
+        }
+        return 1;
+    }
+    if (!mp__tk_tick_frames_fast(p, s, end, lim, &t)) return 0;
+    if (p->pp || !m) {
+        mp__tk_tick_apply(p, &t);
+        return 1;
+    }
+    if (!mp__tk_tick_admit(p, &t)) return 1;
+    depth = mp__tk_tick_front(p, &t);
+    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
+    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE));
+    return 1;
 }
 
 static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
@@ -5691,13 +5880,8 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const ch
     size_t i, start = 0, k = 0;
     p->line_no++;
     p->lines++;
-    if (n > 5 && memcmp(s, "tick,", 5) == 0) {
-        mp__tk_tickv t;
-        if (mp__tk_tick_fields_fast(p, s + 5, n - 5, lim, &t)) {
-            mp__tk_tick_apply(p, &t);
-            return;
-        }
-    }
+    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim)) return;
+    mp__tk_memo_new_gen(p); /* a record that may change the code map, or an odd tick */
     for (;;) {
         const char *comma = (const char *)memchr(s + start, ',', n - start);
         i = comma ? (size_t)(comma - s) : n;
@@ -5993,6 +6177,7 @@ static mp_err mp__tk_load_symbol_list(mp_tick_profile *p, const char *path, mp_e
 static void mp__tk_next_log(mp_tick_profile *p)
 {
     uint32_t i;
+    mp__tk_memo_new_gen(p);
     mp__tk_tclear(&p->dyn);
     p->nstat = p->npending = 0;
     mp__tk_bump(p);
@@ -6376,6 +6561,7 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     size_t i;
     if (!p) return;
     mp__tk_reset_views(p);
+    mp__tk_memo_free(p);
     while (p->chunks) {
         mp__tk_chunk *next = p->chunks->next;
         MP_FREE(p->chunks);

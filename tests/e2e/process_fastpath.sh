@@ -30,6 +30,27 @@ for seed in 5 17; do
     done
 done
 
+# Ticks seen before: the fast path reuses what a repeated tick resolved to until a record
+# that is not a tick comes. Every tick line again right after itself (another time), the
+# tick of 25 ticks earlier again (code events have come since, in between), now and then
+# with another VM state, and now and then in a form only the general path reads: still the
+# general path's report, text and stacks.
+for seed in 5 23; do
+    node "$data/tick-gen.js" "$seed" 600 | awk -F, -v OFS=, '
+        /^tick,/ { n++; print; $3 = $3 + 1; print
+                   ring[n % 25] = $0
+                   if (n > 25) { $0 = ring[(n + 1) % 25]; $3 = $3 + 2; print }
+                   if (n % 7 == 0) { $6 = ($6 + 1) % 8; print }
+                   if (n % 11 == 0) { t = $0; sub(/,0x/, ", 0x", t); print t }
+                   next }
+        { print }' >"$tmp/rep.log"
+    sed '/^tick,/ { s/,0x/, 0x/g; s/,\([0-9]\)/, \1/g }' "$tmp/rep.log" >"$tmp/rep-slow.log"
+    for opt in "" -g --separate-ic=false --call-graph-size=3; do
+        same_report "$tmp/rep.log" "$tmp/rep-slow.log" "seed $seed, repeated ticks ${opt:-(defaults)}: = general path" $opt
+    done
+    same_report "$tmp/rep.log" "$tmp/rep-slow.log" "seed $seed, repeated ticks: folded stacks = general path" --format folded
+done
+
 # Digit limits: 15 hex digits and 18 decimal ones are the fast path's; one more goes to the
 # general path, whose parseInt gives the same value (or NaN past 2^63).
 {
