@@ -430,6 +430,11 @@ typedef struct mp_tick_config {
        ("11.3.244.8-node.38"), for mp_tick_version_note; NULL: every version matches
        (medprof is not node: it reads every version's logs alike). */
     const char *v8_version;
+    /* 0 or 2 (default): a log that is a regular file is read by a second thread, which also
+       groups the ticks that are alike between code events, so that each group is attributed
+       once (the same report, in less time); not with range, timed_range, preprocess or
+       on_stack, which need each tick's time. 1: everything on the calling thread. */
+    int threads;
 } mp_tick_config;
 
 typedef struct mp_tick_profile mp_tick_profile;
@@ -5451,23 +5456,24 @@ static void mp__tk_resolve(mp_tick_profile *p, const int64_t *stack, size_t dept
     r->n = n;
 }
 
-/* The counts of a resolved tick, and the trees' addPath: walks the bottom-up tree unless
-   the tick's node is known (walk 0, leaf). Returns the node (MP__TK_NONE: none). */
+/* The counts of a resolved tick (times alike ticks), and the trees' addPath: walks the
+   bottom-up tree unless the tick's node is known (walk 0, leaf). Returns the node
+   (MP__TK_NONE: none). */
 static uint32_t mp__tk_count(mp_tick_profile *p, const mp__tk_resolved *r, int walk,
-                             uint32_t leaf)
+                             uint32_t leaf, uint64_t times)
 {
     size_t i, n = r->n;
     uint32_t node;
-    if (r->unaccounted) p->unaccounted++;
-    if (r->centry != MP__TK_NONE) p->strs[r->centry].centry++;
+    if (r->unaccounted) p->unaccounted += times;
+    if (r->centry != MP__TK_NONE) p->strs[r->centry].centry += times;
     if (n == 0) return MP__TK_NONE;
     if (p->cfg.on_stack) mp__tk_report_stack(p, n);
-    p->strs[p->names[0]].self++;
+    p->strs[p->names[0]].self += times;
     for (i = 0; i < n; i++) {
         mp__tk_str *str = &p->strs[p->names[i]];
         if (str->stamp != p->ticks) { /* a recursive name counts once per tick */
             str->stamp = p->ticks;
-            str->on_stack++;
+            str->on_stack += times;
         }
     }
     if (walk) {
@@ -5479,7 +5485,7 @@ static uint32_t mp__tk_count(mp_tick_profile *p, const mp__tk_resolved *r, int w
     } else {
         node = leaf;
     }
-    if (node != MP__TK_NONE) p->cn[node].self++;
+    if (node != MP__TK_NONE) p->cn[node].self += times;
     return node;
 }
 
@@ -5487,7 +5493,7 @@ static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth
 {
     mp__tk_resolved r;
     mp__tk_resolve(p, stack, depth, &r);
-    (void)mp__tk_count(p, &r, 1, MP__TK_NONE);
+    (void)mp__tk_count(p, &r, 1, MP__TK_NONE, 1);
 }
 
 /* One tick record's values; its frames are in p->stack from index 2 on, so that pc and tos
@@ -5649,23 +5655,24 @@ static int mp__tk_tick_frames_fast(mp_tick_profile *p, const char *s, const char
     return 1;
 }
 
-/* Profile.processTick's filters: whether the tick goes on to be attributed. */
-static int mp__tk_tick_admit(mp_tick_profile *p, const mp__tk_tickv *t)
+/* Profile.processTick's filters: whether the tick goes on to be attributed. times > 1: the
+   tick stands for that many alike (the read-ahead's groups, which never have a --range). */
+static int mp__tk_tick_admit(mp_tick_profile *p, const mp__tk_tickv *t, uint64_t times)
 {
     double ts;
-    p->distortion += p->distortion_per;
+    p->distortion += p->distortion_per * (double)times;
     if (t->ts != MP__TK_NAN) {
         ts = (double)t->ts - p->distortion;
         if (ts < p->range_start || ts > p->range_end) return 0;
     }
-    p->ticks++;
-    if (t->vm == MP_TICK_VM_GC) p->gc++;
+    p->ticks += times;
+    if (t->vm == MP_TICK_VM_GC) p->gc += times;
     if (p->cfg.filter_state ? t->vm != (int64_t)p->cfg.state
                             : (p->want_timer != MP__TK_NONE && p->current_timer != p->want_timer)) {
-        p->excluded++;
+        p->excluded += times;
         return 0;
     }
-    p->dropped_frames += t->dropped;
+    p->dropped_frames += t->dropped * times;
     p->tick_ts = t->ts == MP__TK_NAN ? 0 : (double)t->ts;
     return 1;
 }
@@ -5693,7 +5700,7 @@ static size_t mp__tk_tick_front(mp_tick_profile *p, const mp__tk_tickv *t)
 static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t)
 {
     size_t depth;
-    if (!mp__tk_tick_admit(p, t)) return;
+    if (!mp__tk_tick_admit(p, t, 1)) return;
     depth = mp__tk_tick_front(p, t);
     if (p->pp)
         mp__pp_tick(p, p->stack + 2 - depth, depth + t->nframes,
@@ -5813,10 +5820,10 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
     len = (size_t)(end - s);
     if (!p->pp && (m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
         mp__tk_memo_same(p, m, h, &t, s, len)) {
-        if (mp__tk_tick_admit(p, &t)) {
+        if (mp__tk_tick_admit(p, &t, 1)) {
             if (!mp__tk_stack_room(p, m->r.n)) return 1;
             memcpy(p->names, m->names, m->r.n * sizeof *p->names);
-            (void)mp__tk_count(p, &m->r, 0, m->leaf);
+            (void)mp__tk_count(p, &m->r, 0, m->leaf, 1);
         }
         return 1;
     }
@@ -5825,10 +5832,10 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
         mp__tk_tick_apply(p, &t);
         return 1;
     }
-    if (!mp__tk_tick_admit(p, &t)) return 1;
+    if (!mp__tk_tick_admit(p, &t, 1)) return 1;
     depth = mp__tk_tick_front(p, &t);
     mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
-    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE));
+    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE, 1));
     return 1;
 }
 
@@ -5873,15 +5880,10 @@ static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
 #undef MP__TK_TAG
 }
 
-/* A line s[0, n); the bytes up to lim, past its end, are readable (lim >= s + n). */
-static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const char *lim)
+/* The line's fields at its commas, in p->fp / p->fl; 0: no memory. */
+static int mp__tk_split_fields(mp_tick_profile *p, const char *s, size_t n, mp__tk_line *ln)
 {
-    mp__tk_line ln;
     size_t i, start = 0, k = 0;
-    p->line_no++;
-    p->lines++;
-    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim)) return;
-    mp__tk_memo_new_gen(p); /* a record that may change the code map, or an odd tick */
     for (;;) {
         const char *comma = (const char *)memchr(s + start, ',', n - start);
         i = comma ? (size_t)(comma - s) : n;
@@ -5889,7 +5891,7 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const ch
             (!mp__tk_grow((void **)&p->fp, &p->fcap, k + 1, sizeof *p->fp) ||
              !mp__tk_grow((void **)&p->fl, &p->flcap, p->fcap, sizeof *p->fl))) {
             p->failed = 1;
-            return;
+            return 0;
         }
         p->fp[k] = s + start;
         p->fl[k] = i - start;
@@ -5897,10 +5899,43 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const ch
         if (!comma) break;
         start = i + 1;
     }
-    ln.f = p->fp;
-    ln.l = p->fl;
-    ln.n = k;
-    mp__tk_dispatch(p, &ln);
+    ln->f = p->fp;
+    ln->l = p->fl;
+    ln->n = k;
+    return 1;
+}
+
+/* A line s[0, n); the bytes up to lim, past its end, are readable (lim >= s + n). */
+static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const char *lim)
+{
+    mp__tk_line ln;
+    p->line_no++;
+    p->lines++;
+    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim)) return;
+    mp__tk_memo_new_gen(p); /* a record that may change the code map, or an odd tick */
+    if (mp__tk_split_fields(p, s, n, &ln)) mp__tk_dispatch(p, &ln);
+}
+
+/* A tick line s[0, n) that stands for `times` ticks alike but for their times (the
+   read-ahead's groups): read once, attributed once, counted times times. */
+static void mp__tk_tick_times(mp_tick_profile *p, const char *s, size_t n, const char *lim,
+                              uint64_t times)
+{
+    const char *f = s + 5, *end = s + n;
+    mp__tk_tickv t;
+    mp__tk_resolved r;
+    size_t depth;
+    p->line_no += times;
+    p->lines += times;
+    if (!mp__tk_tick_head_fast(&f, end, lim, &t) || !mp__tk_tick_frames_fast(p, f, end, lim, &t)) {
+        mp__tk_line ln;
+        if (p->failed || !mp__tk_split_fields(p, s, n, &ln) || !mp__tk_stack_room(p, ln.n)) return;
+        mp__tk_tick_fields(p, &ln, &t);
+    }
+    if (!mp__tk_tick_admit(p, &t, times)) return;
+    depth = mp__tk_tick_front(p, &t);
+    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
+    (void)mp__tk_count(p, &r, 1, MP__TK_NONE, times);
 }
 
 /* ---- log lines: node's version check, --timed-range -------------------------------------- */
@@ -5990,6 +6025,362 @@ static void mp__tk_read_line(mp_tick_profile *p, const char *s, size_t n, const 
     if (!p->first_line_seen) mp__tk_check_version(p, s, n);
     if (p->cfg.timed_range || p->cfg.pairwise_timed_range) mp__tk_timed_line(p, s, n, lim);
     else mp__tk_line_in(p, s, n, lim);
+}
+
+/* ---- reading ahead ------------------------------------------------------------------------
+
+   A log file is read by a second thread while this one attributes. It also does the part
+   that needs no code map: between two records that are not ticks (an epoch: nothing can
+   change what a stack resolves to), ticks alike but for their time (pc, external callback,
+   tos, VM state and frames as written; 9 in 10 of a busy process's) are one group, handed
+   over as its first line and a count. The attribution then reads and resolves each group
+   once, in the order the groups first appeared, so names, nodes and ties come out as the
+   line-by-line reading makes them. Only for what counts ticks alike: a --range, a
+   --timed-range, --preprocess or an on_stack callback need every tick's own time and read
+   line by line. Memory is bounded: a few batches of group lines in flight. */
+
+#define MP__RA_BATCHES 8
+#define MP__RA_BATCH_TEXT (1u << 20) /* a batch is handed over when its text passes this */
+#define MP__RA_BATCH_ITEMS 65536u    /* ... or it has this many items */
+#define MP__RA_READ (1u << 20)
+
+enum { MP__RA_LINE, MP__RA_GROUP, MP__RA_TAIL, MP__RA_STOP };
+
+typedef struct mp__ra_item {
+    size_t off;             /* in the batch's text */
+    uint32_t len, times;    /* times: of the group */
+    uint32_t head, rest;    /* a group's line: "tick,PC" is [0, head), from rest on it is
+                               what follows the time field */
+    int kind;
+} mp__ra_item;
+
+typedef struct mp__ra_batch {
+    struct mp__ra_batch *next;
+    char *text;
+    size_t len, cap;
+    mp__ra_item *items;
+    size_t n, cap_items;
+    int last;               /* the reader is done: end of file, an empty line or an error */
+    int err;                /* errno of a failed read */
+    int nomem;
+} mp__ra_batch;
+
+typedef struct mp__ra_slot {
+    uint64_t hash;
+    uint32_t gen, item;
+} mp__ra_slot;
+
+typedef struct mp__ra {
+    int fd;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    mp__ra_batch *full, *full_tail, *spare;
+    int quit;                       /* set by the attributing side: stop reading */
+    /* the reader's own */
+    char *buf;
+    size_t buf_cap, have;
+    mp__ra_slot *tab;
+    uint32_t tab_cap, tab_used, gen;
+    int first_done;                 /* the first line (node's version check) went as a line */
+    mp__ra_batch batches[MP__RA_BATCHES];
+} mp__ra;
+
+/* Whether the profile counts ticks alike the same wherever they are in the log. */
+static int mp__tk_can_group(const mp_tick_profile *p)
+{
+    return !p->cfg.timed_range && !p->cfg.pairwise_timed_range && !p->pp && !p->cfg.on_stack &&
+           p->range_start == -INFINITY && p->range_end == INFINITY && p->cfg.threads != 1 &&
+           p->carry.len == 0;
+}
+
+static mp__ra_batch *mp__ra_take_spare(mp__ra *ra)
+{
+    mp__ra_batch *b;
+    pthread_mutex_lock(&ra->mu);
+    while (!ra->spare && !ra->quit) pthread_cond_wait(&ra->cv, &ra->mu);
+    b = ra->quit ? NULL : ra->spare;
+    if (b) ra->spare = b->next;
+    pthread_mutex_unlock(&ra->mu);
+    if (b) {
+        b->next = NULL;
+        b->len = b->n = 0;
+        b->last = b->err = b->nomem = 0;
+    }
+    return b;
+}
+
+static void mp__ra_hand_over(mp__ra *ra, mp__ra_batch *b)
+{
+    pthread_mutex_lock(&ra->mu);
+    if (ra->full_tail) ra->full_tail->next = b;
+    else ra->full = b;
+    ra->full_tail = b;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+}
+
+/* The groups of an epoch live in one batch: a new batch or a record that is not a tick
+   starts a new epoch (older slots count as empty). */
+static void mp__ra_new_epoch(mp__ra *ra)
+{
+    ra->tab_used = 0;
+    if (++ra->gen == 0) {
+        memset(ra->tab, 0, ra->tab_cap * sizeof *ra->tab);
+        ra->gen = 1;
+    }
+}
+
+static int mp__ra_add_item(mp__ra_batch *b, int kind, const char *s, size_t n)
+{
+    mp__ra_item *it;
+    if (n > UINT32_MAX || !mp__tk_grow((void **)&b->text, &b->cap, b->len + n + 1, 1) ||
+        !mp__tk_grow((void **)&b->items, &b->cap_items, b->n + 1, sizeof *b->items))
+        return 0;
+    it = &b->items[b->n++];
+    it->off = b->len;
+    it->len = (uint32_t)n;
+    it->times = 1;
+    it->head = it->rest = 0;
+    it->kind = kind;
+    memcpy(b->text + b->len, s, n);
+    b->text[b->len + n] = '\n'; /* the fast path may read past a line's end, up to lim */
+    b->len += n + 1;
+    return 1;
+}
+
+/* Ticks that differ, differ in the pc or near the top of the stack: the pc's last bytes, the
+   first 24 bytes after the time, the last 8 and the lengths pick the slot; the comparison of
+   the whole line decides. */
+static uint64_t mp__ra_hash(const char *s, size_t head, const char *rest, size_t rn)
+{
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t w[3] = { 0, 0, 0 }, pc = 0, tail = 0, h;
+    memcpy(&pc, head >= 8 ? s + head - 8 : s, head >= 8 ? 8 : head);
+    memcpy(w, rest, rn < sizeof w ? rn : sizeof w);
+    if (rn > 8) memcpy(&tail, rest + rn - 8, 8);
+    h = (pc ^ ((uint64_t)head << 56) ^ rn) * k;
+    h ^= (w[0] * (k + 2)) ^ (w[1] * (k + 4)) ^ (w[2] * (k + 6)) ^ (tail * (k + 8));
+    return h ^ (h >> 29) ^ (h >> 47);
+}
+
+static int mp__ra_grow_table(mp__ra *ra)
+{
+    uint32_t cap = ra->tab_cap ? ra->tab_cap * 2 : 1024, i;
+    mp__ra_slot *t;
+    if (cap < ra->tab_cap || cap > (1u << 30)) return 0;
+    t = (mp__ra_slot *)MP_MALLOC(cap * sizeof *t);
+    if (!t) return 0;
+    memset(t, 0, cap * sizeof *t);
+    for (i = 0; i < ra->tab_cap; i++) {
+        uint32_t j;
+        if (ra->tab[i].gen != ra->gen) continue;
+        for (j = (uint32_t)ra->tab[i].hash & (cap - 1); t[j].gen == ra->gen; j = (j + 1) & (cap - 1)) {}
+        t[j] = ra->tab[i];
+    }
+    MP_FREE(ra->tab);
+    ra->tab = t;
+    ra->tab_cap = cap;
+    return 1;
+}
+
+static int mp__ra_same(const mp__ra_batch *b, const mp__ra_item *it, const char *s, size_t head,
+                       const char *rest, size_t rn)
+{
+    const char *t = b->text + it->off;
+    return it->head == head && it->len - it->rest == rn && memcmp(t, s, head) == 0 &&
+           memcmp(t + it->rest, rest, rn) == 0;
+}
+
+/* A tick line: counted in its group, or the first of a new one. 0: no memory. */
+static int mp__ra_add_tick(mp__ra *ra, mp__ra_batch *b, const char *s, size_t n,
+                           const char *c1, const char *c2)
+{
+    size_t head = (size_t)(c1 - s), rn = (size_t)(s + n - c2);
+    uint64_t h = mp__ra_hash(s, head, c2, rn);
+    uint32_t j;
+    if (ra->tab_used >= ra->tab_cap / 2 && !mp__ra_grow_table(ra)) return 0;
+    for (j = (uint32_t)h & (ra->tab_cap - 1); ra->tab[j].gen == ra->gen; j = (j + 1) & (ra->tab_cap - 1)) {
+        mp__ra_item *it = &b->items[ra->tab[j].item];
+        if (ra->tab[j].hash == h && mp__ra_same(b, it, s, head, c2, rn)) {
+            if (it->times == UINT32_MAX) break; /* full: a new group */
+            it->times++;
+            return 1;
+        }
+    }
+    if (!mp__ra_add_item(b, MP__RA_GROUP, s, n)) return 0;
+    b->items[b->n - 1].head = (uint32_t)head;
+    b->items[b->n - 1].rest = (uint32_t)(c2 - s);
+    ra->tab[j].hash = h;
+    ra->tab[j].gen = ra->gen;
+    ra->tab[j].item = (uint32_t)(b->n - 1);
+    ra->tab_used++;
+    return 1;
+}
+
+/* One line of the log into the batch. 0: no memory. */
+static int mp__ra_add_line(mp__ra *ra, mp__ra_batch *b, const char *s, size_t n)
+{
+    const char *c1, *c2 = NULL;
+    if (ra->first_done && n > 5 && memcmp(s, "tick,", 5) == 0 &&
+        (c1 = (const char *)memchr(s + 5, ',', n - 5)) != NULL &&
+        (c2 = (const char *)memchr(c1 + 1, ',', (size_t)(s + n - c1 - 1))) != NULL)
+        return mp__ra_add_tick(ra, b, s, n, c1, c2);
+    ra->first_done = 1;
+    mp__ra_new_epoch(ra);
+    return mp__ra_add_item(b, MP__RA_LINE, s, n);
+}
+
+/* The complete lines of buf[0, have) into batches; what is left is a line's start. Returns
+   0 when the reader is done (an empty line, no memory, told to quit). */
+static int mp__ra_split(mp__ra *ra, mp__ra_batch **bp, size_t *used)
+{
+    const char *s = ra->buf;
+    size_t i = 0;
+    while (i < ra->have) {
+        const char *nl = (const char *)memchr(s + i, '\n', ra->have - i);
+        mp__ra_batch *b = *bp;
+        size_t end;
+        if (!nl) break;
+        end = (size_t)(nl - s);
+        if (end == i) { /* node reads `while (line = readline())`: an empty line ends it */
+            if (!mp__ra_add_item(b, MP__RA_STOP, "", 0)) b->nomem = 1;
+            return 0;
+        }
+        if (!mp__ra_add_line(ra, b, s + i, end - i)) { b->nomem = 1; return 0; }
+        i = end + 1;
+        if (b->len >= MP__RA_BATCH_TEXT || b->n >= MP__RA_BATCH_ITEMS) {
+            mp__ra_hand_over(ra, b);
+            if (!(*bp = mp__ra_take_spare(ra))) return 0;
+            mp__ra_new_epoch(ra);
+        }
+    }
+    *used = i;
+    return 1;
+}
+
+static void *mp__ra_main(void *arg)
+{
+    mp__ra *ra = (mp__ra *)arg;
+    mp__ra_batch *b = mp__ra_take_spare(ra);
+    while (b) {
+        ssize_t r;
+        size_t used = 0;
+        if (ra->buf_cap - ra->have < MP__RA_READ / 2 &&
+            !mp__tk_grow((void **)&ra->buf, &ra->buf_cap, ra->have + MP__RA_READ, 1)) {
+            b->nomem = 1;
+            break;
+        }
+        r = read(ra->fd, ra->buf + ra->have, ra->buf_cap - ra->have);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) { b->err = errno; break; }
+        if (r == 0) {
+            if (ra->have && !mp__ra_add_item(b, MP__RA_TAIL, ra->buf, ra->have)) b->nomem = 1;
+            break;
+        }
+        ra->have += (size_t)r;
+        if (!mp__ra_split(ra, &b, &used)) break;
+        memmove(ra->buf, ra->buf + used, ra->have - used);
+        ra->have -= used;
+    }
+    if (b) {
+        b->last = 1;
+        mp__ra_hand_over(ra, b);
+    }
+    return NULL;
+}
+
+static mp__ra_batch *mp__ra_take_full(mp__ra *ra)
+{
+    mp__ra_batch *b;
+    pthread_mutex_lock(&ra->mu);
+    while (!ra->full) pthread_cond_wait(&ra->cv, &ra->mu);
+    b = ra->full;
+    ra->full = b->next;
+    if (!ra->full) ra->full_tail = NULL;
+    pthread_mutex_unlock(&ra->mu);
+    return b;
+}
+
+static void mp__ra_give_back(mp__ra *ra, mp__ra_batch *b, int quit)
+{
+    pthread_mutex_lock(&ra->mu);
+    b->next = ra->spare;
+    ra->spare = b;
+    if (quit) ra->quit = 1;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+}
+
+/* A batch's lines and groups into the profile. */
+static void mp__tk_read_batch(mp_tick_profile *p, const mp__ra_batch *b, mp_error *err)
+{
+    const char *lim = b->text + b->len;
+    size_t i;
+    for (i = 0; i < b->n && !p->failed && !p->stopped; i++) {
+        const mp__ra_item *it = &b->items[i];
+        const char *s = b->text + it->off;
+        switch (it->kind) {
+        case MP__RA_LINE: mp__tk_read_line(p, s, it->len, lim); break;
+        case MP__RA_GROUP: mp__tk_tick_times(p, s, it->len, lim, it->times); break;
+        case MP__RA_TAIL: (void)mp_tick_feed(p, s, it->len, err); break;
+        default: p->stopped = 1; break;
+        }
+    }
+}
+
+static void mp__ra_free(mp__ra *ra)
+{
+    int i;
+    for (i = 0; i < MP__RA_BATCHES; i++) {
+        MP_FREE(ra->batches[i].text);
+        MP_FREE(ra->batches[i].items);
+    }
+    MP_FREE(ra->buf);
+    MP_FREE(ra->tab);
+    pthread_cond_destroy(&ra->cv);
+    pthread_mutex_destroy(&ra->mu);
+    MP_FREE(ra);
+}
+
+/* Reads the log with a reader thread; 0: not started (no memory or no thread), nothing read. */
+static int mp__tk_read_ahead(mp_tick_profile *p, int fd, const char *shown, mp_err *rc,
+                             mp_error *err)
+{
+    mp__ra *ra = (mp__ra *)MP_MALLOC(sizeof *ra);
+    pthread_t tid;
+    int i, e = 0, last = 0;
+    if (!ra) return 0;
+    memset(ra, 0, sizeof *ra);
+    ra->fd = fd;
+    ra->gen = 1;
+    for (i = 0; i < MP__RA_BATCHES; i++) {
+        ra->batches[i].next = ra->spare;
+        ra->spare = &ra->batches[i];
+    }
+    if (pthread_mutex_init(&ra->mu, NULL) != 0) { MP_FREE(ra); return 0; }
+    if (pthread_cond_init(&ra->cv, NULL) != 0) {
+        pthread_mutex_destroy(&ra->mu);
+        MP_FREE(ra);
+        return 0;
+    }
+    if (!mp__ra_grow_table(ra) || pthread_create(&tid, NULL, mp__ra_main, ra) != 0) {
+        mp__ra_free(ra);
+        return 0;
+    }
+    *rc = MP_OK;
+    while (!last) {
+        mp__ra_batch *b = mp__ra_take_full(ra);
+        mp__tk_read_batch(p, b, err);
+        if (b->nomem) p->failed = 1;
+        if (b->err) e = b->err;
+        last = b->last || p->failed || p->stopped;
+        mp__ra_give_back(ra, b, last);
+    }
+    pthread_join(tid, NULL);
+    mp__ra_free(ra);
+    if (e) *rc = mp__fail_errno(err, e, "cannot read", shown);
+    else if (p->failed) *rc = mp__nomem(err);
+    return 1;
 }
 
 /* ---- public: reading -------------------------------------------------------------------- */
@@ -6486,8 +6877,19 @@ MP__DEF const char *mp_tick_version_note(const mp_tick_profile *p)
 
 static mp_err mp__tk_read_fd(mp_tick_profile *p, int fd, const char *shown, mp_error *err)
 {
-    char *buf = (char *)MP_MALLOC(MP__TK_READ_CHUNK);
+    char *buf;
     mp_err rc = MP_OK;
+    struct stat st;
+    if (p->finished) {
+        mp__tk_reset_views(p);
+        mp__tk_next_log(p);
+        p->logs++;
+    }
+    /* Only a regular file: a pipe may block the reader after the attributing side is done. */
+    if (mp__tk_can_group(p) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        mp__tk_read_ahead(p, fd, shown, &rc, err))
+        return rc == MP_OK ? mp_tick_finish(p, err) : rc;
+    buf = (char *)MP_MALLOC(MP__TK_READ_CHUNK);
     if (!buf) return mp__nomem(err);
     for (;;) {
         ssize_t r = read(fd, buf, MP__TK_READ_CHUNK);

@@ -11,7 +11,9 @@
    file), symbols = false (none), symbol_list = PATH (placed "START END NAME" lines);
    default: the libraries' own ELF files on this machine. timed_range, pairwise_timed_range
    (booleans: node's --timed-range, --ptr), v8_version (what the log's v8-version record is
-   compared with; default none), preprocess = true (keep what prof:preprocess() prints).
+   compared with; default none), preprocess = true (keep what prof:preprocess() prints),
+   threads = 1 (read and attribute on one thread; default: a log file is read ahead by a
+   second thread, the same report in less time).
    prof:report{ name = } sets the header's log name, prof:add(path) merges another
    isolate's log, prof:version_note() is the line node prints before its report, or nil. */
 #include "mpl.h"
@@ -41,7 +43,8 @@ static const char *const mpl_tick_keys[] = {
     "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
     "separate_sparkplug_handlers", "ignore_unknown", "state", "runtime_timer",
     "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
-    "samples", "timed_range", "pairwise_timed_range", "preprocess", "v8_version", NULL
+    "samples", "timed_range", "pairwise_timed_range", "preprocess", "v8_version", "threads",
+    NULL
 };
 
 static const char *const mpl_state_names[] = {
@@ -108,6 +111,11 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
     cfg->timed_range = mpl_opt_boolean(L, opts, "timed_range", 0);
     cfg->pairwise_timed_range = mpl_opt_boolean(L, opts, "pairwise_timed_range", 0);
     cfg->preprocess = mpl_opt_boolean(L, opts, "preprocess", 0);
+    {
+        lua_Integer threads = mpl_opt_integer(L, opts, "threads", 0);
+        if (threads < 0 || threads > 2) luaL_error(L, "threads option must be 0 (default), 1 or 2");
+        cfg->threads = (int)threads;
+    }
     cfg->v8_version = mpl_opt_string(L, opts, "v8_version", NULL);
 }
 

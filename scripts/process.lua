@@ -47,6 +47,8 @@ local spec = {
   { "format", nil, "string", "text (node's report), json, svg (a flame graph), folded (for flamegraph.pl, inferno), cpuprofile (Chrome DevTools, VS Code) or speedscope", default = "text",
     metavar = "FMT" },
   { "merge", nil, "flag", "sum all logs into one report" },
+  { "threads", nil, "integer", "1: read and attribute on one thread (default 2: a log file " ..
+    "is read ahead by a second thread; the same report)", default = 2, metavar = "N" },
   { "preprocess", nil, "flag", "print V8's JSON for its profview instead of the report, as " ..
     "node --prof-process --preprocess does" },
   { "v8-version", nil, "string", "the V8 version to compare the log's v8-version record with",
@@ -105,9 +107,10 @@ local opts = {
   symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format ~= "text" and o.format ~= "json",
   samples = o.format == "cpuprofile" or o.format == "speedscope",
   timed_range = o.timed_range, pairwise_timed_range = o.pairwise_timed_range or o.ptr,
-  preprocess = o.preprocess, v8_version = o.v8_version,
+  preprocess = o.preprocess, v8_version = o.v8_version, threads = o.threads,
 }
 if o.no_symbols then opts.symbols = false end
+if o.threads ~= 1 and o.threads ~= 2 then args.die("process", "--threads must be 1 or 2", 2) end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
 
 local function warn(log, prof)
