@@ -2106,7 +2106,9 @@ typedef struct mp__esym {
     uint64_t vma, size;  /* size 0: nm prints none, V8 takes the end from the next symbol */
     const char *raw;     /* the name; dynamic ones carry "@@VERSION" */
     const char *shown;   /* as nm -C prints it; NULL until first needed */
-    uint32_t keylen;     /* nm sorts by raw[0, keylen): the name without the version */
+    uint32_t keylen;     /* nm sorts by raw[0, keylen): the name without the version;
+                            MP__WHOLE_NAME: all of raw (names in the mapped file are not
+                            measured until two symbols share an address) */
     uint32_t index;      /* in its table: nm's order among equal addresses and names */
     char letter;
 } mp__esym;
@@ -2116,8 +2118,12 @@ typedef struct mp__seg {
     uint32_t flags;      /* PF_X 1, PF_W 2, PF_R 4 */
 } mp__seg;
 
+#define MP__WHOLE_NAME UINT32_MAX
+
 typedef struct mp__symlib {
     char *path;
+    void *map;           /* the file, mapped for as long as raw names point into it */
+    size_t map_size;
     mp_err status;       /* a library that failed once is not read again */
     char *msg;
     int is_exec;         /* ET_EXEC: addresses are absolute; else relative to the load base */
@@ -2459,11 +2465,14 @@ static int mp__aarch64_mapping_symbol(const char *name)
 static int mp__esym_nm_order(const void *pa, const void *pb)
 {
     const mp__esym *a = (const mp__esym *)pa, *b = (const mp__esym *)pb;
+    size_t al, bl;
     int c;
     if (a->vma != b->vma) return a->vma < b->vma ? -1 : 1;
-    c = memcmp(a->raw, b->raw, a->keylen < b->keylen ? a->keylen : b->keylen);
+    al = a->keylen == MP__WHOLE_NAME ? strlen(a->raw) : a->keylen;
+    bl = b->keylen == MP__WHOLE_NAME ? strlen(b->raw) : b->keylen;
+    c = memcmp(a->raw, b->raw, al < bl ? al : bl);
     if (c) return c;
-    if (a->keylen != b->keylen) return a->keylen < b->keylen ? -1 : 1;
+    if (al != bl) return al < bl ? -1 : 1;
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
@@ -2476,6 +2485,17 @@ typedef struct mp__vkey {
    the globals), and qsort of node's 150,000 symbols was a third of reading them: instead a
    stable radix sort by address (bytes all keys share are skipped), then each run of equal
    addresses (aliases) by name. Without memory for the scratch arrays, qsort does it. */
+/* Names compared by nm's order need their lengths. */
+static void mp__esym_measure(mp__esym *v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (v[i].keylen == MP__WHOLE_NAME) {
+            size_t len = strlen(v[i].raw);
+            if (len < MP__WHOLE_NAME) v[i].keylen = (uint32_t)len;
+        }
+}
+
 static void mp__esym_sort(mp__esym *v, size_t n)
 {
     mp__vkey *k = (mp__vkey *)MP_MALLOC(n * sizeof *k), *tmp = (mp__vkey *)MP_MALLOC(n * sizeof *tmp);
@@ -2510,6 +2530,8 @@ static void mp__esym_sort(mp__esym *v, size_t n)
     }
     for (i = 0; i < n; i++) out[i] = v[k[i].at];
     for (i = 0; i < n; i = j) { /* aliases: few, so insertion sort */
+        for (j = i + 1; j < n && out[j].vma == out[i].vma; j++) {}
+        if (j - i > 1) mp__esym_measure(out + i, j - i);
         for (j = i + 1; j < n && out[j].vma == out[i].vma; j++) {
             size_t m = j;
             mp__esym x = out[j];
@@ -2557,6 +2579,7 @@ static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigne
     size_t first = lib->nsyms;
     mp__elf_versions ver;
     mp_err rc = MP_OK;
+    int terminated; /* the table ends in a NUL: each of its names ends within it */
     for (tab = 0; tab < e->shnum; tab++)
         if (mp__elf_shdr(e, tab, &sh) && sh.type == table_type) break;
     if (tab == e->shnum) return MP_OK; /* nm: "no symbols" */
@@ -2567,6 +2590,7 @@ static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigne
         str = mp__elf_section_data(e, &strsh);
         strsize = str ? strsh.size : 0;
     }
+    terminated = strsize > 0 && str[strsize - 1] == '\0';
     for (k = 0; k < e->shnum; k++) {
         if (mp__elf_shdr(e, k, &xsh) && xsh.type == MP__SHT_SYMTAB_SHNDX && xsh.link == tab) {
             xindex = mp__elf_section_data(e, &xsh);
@@ -2583,8 +2607,8 @@ static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigne
         uint32_t shndx = mp__le16(p + 6);
         unsigned info = p[4];
         const char *name, *version = NULL;
-        size_t len;
-        int hidden = 0;
+        size_t len = 0;
+        int hidden = 0, in_map;
         char letter;
         mp__esym *s;
         if (shndx == MP__SHN_XINDEX)
@@ -2593,14 +2617,21 @@ static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigne
             shndx = MP__SHN_ABS;
         letter = mp__elf_letter(info, shndx, mp__elf_exec_section(exec_map, e->shnum, shndx));
         if (letter != 't' && letter != 'T' && letter != 'w' && letter != 'W') continue;
-        name = mp__elf_str(str, strsize, mp__le32(p), &len);
+        in_map = terminated && mp__le32(p) < strsize;
+        if (in_map) name = (const char *)str + mp__le32(p); /* measured when needed */
+        else name = mp__elf_str(str, strsize, mp__le32(p), &len);
         if (e->machine == 183 && mp__aarch64_mapping_symbol(name)) continue;
         if (table_type == MP__SHT_DYNSYM) version = mp__elf_version(&ver, i, name, &hidden);
         if ((rc = mp__symlib_grow(lib, 1, cap, err)) != MP_OK) goto done;
         s = &lib->syms[lib->nsyms];
-        if (version) {
+        if (in_map && !version) {
+            s->raw = name; /* the file stays mapped until the library is freed */
+            len = MP__WHOLE_NAME;
+        } else if (version) {
             size_t vlen = strlen(version), at = hidden ? 1 : 2;
-            char *full = mp__arena_alloc(&lib->names, len + at + vlen + 1);
+            char *full;
+            if (in_map) len = strlen(name);
+            full = mp__arena_alloc(&lib->names, len + at + vlen + 1);
             if (!full) { rc = mp__nomem(err); goto done; }
             memcpy(full, name, len);
             memcpy(full + len, "@@", at);
@@ -2612,7 +2643,7 @@ static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigne
         }
         s->vma = mp__le64(p + 8);
         s->size = mp__le64(p + 16);
-        s->keylen = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+        s->keylen = len >= MP__WHOLE_NAME ? MP__WHOLE_NAME : (uint32_t)len;
         s->shown = NULL;
         s->index = (uint32_t)i;
         s->letter = letter;
@@ -2678,7 +2709,8 @@ static mp_err mp__elf_load(mp__symlib *lib, mp_error *err)
         rc = mp__elf_segments(&e, lib, err);
     }
     if (rc == MP_OK) rc = mp__elf_symbols(&e, lib, err);
-    munmap(map, (size_t)st.st_size);
+    lib->map = map;
+    lib->map_size = (size_t)st.st_size;
     return rc;
 }
 
@@ -3010,6 +3042,7 @@ static const char *mp__symplace_name(mp_symtab *t, mp__symplace *pl, size_t i)
 static void mp__symlib_free(mp__symlib *lib)
 {
     if (!lib) return;
+    if (lib->map) munmap(lib->map, lib->map_size);
     MP_FREE(lib->path);
     MP_FREE(lib->msg);
     MP_FREE(lib->segs);
@@ -5489,11 +5522,11 @@ static uint32_t mp__tk_count(mp_tick_profile *p, const mp__tk_resolved *r, int w
     return node;
 }
 
-static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth)
+static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth, uint64_t times)
 {
     mp__tk_resolved r;
     mp__tk_resolve(p, stack, depth, &r);
-    (void)mp__tk_count(p, &r, 1, MP__TK_NONE, 1);
+    (void)mp__tk_count(p, &r, 1, MP__TK_NONE, times);
 }
 
 /* One tick record's values; its frames are in p->stack from index 2 on, so that pc and tos
@@ -5696,17 +5729,18 @@ static size_t mp__tk_tick_front(mp_tick_profile *p, const mp__tk_tickv *t)
     return depth;
 }
 
-/* Profile.processTick: filters, then the stack's attribution. */
-static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t)
+/* Profile.processTick: filters, then the stack's attribution (times alike ticks; 1 with
+   --preprocess, which keeps each tick). */
+static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t, uint64_t times)
 {
     size_t depth;
-    if (!mp__tk_tick_admit(p, t, 1)) return;
+    if (!mp__tk_tick_admit(p, t, times)) return;
     depth = mp__tk_tick_front(p, t);
     if (p->pp)
         mp__pp_tick(p, p->stack + 2 - depth, depth + t->nframes,
                     t->ts == MP__TK_NAN ? NAN : (double)t->ts - p->distortion, t->vm);
     else
-        mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes);
+        mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes, times);
 }
 
 /* ---- ticks seen before ---------------------------------------------------------------------
@@ -5807,8 +5841,10 @@ static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
 }
 
 /* A tick line whose fields are all plain numbers (s: what follows "tick,"; the bytes up to
-   lim are readable), read and attributed at once; 0: the general path must read it. */
-static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const char *lim)
+   lim are readable), read and attributed at once, for times alike ticks; 0: the general path
+   must read it. */
+static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const char *lim,
+                            uint64_t times)
 {
     const char *end = s + n;
     mp__tk_tickv t;
@@ -5820,22 +5856,22 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
     len = (size_t)(end - s);
     if (!p->pp && (m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
         mp__tk_memo_same(p, m, h, &t, s, len)) {
-        if (mp__tk_tick_admit(p, &t, 1)) {
+        if (mp__tk_tick_admit(p, &t, times)) {
             if (!mp__tk_stack_room(p, m->r.n)) return 1;
             memcpy(p->names, m->names, m->r.n * sizeof *p->names);
-            (void)mp__tk_count(p, &m->r, 0, m->leaf, 1);
+            (void)mp__tk_count(p, &m->r, 0, m->leaf, times);
         }
         return 1;
     }
     if (!mp__tk_tick_frames_fast(p, s, end, lim, &t)) return 0;
     if (p->pp || !m) {
-        mp__tk_tick_apply(p, &t);
+        mp__tk_tick_apply(p, &t, times);
         return 1;
     }
-    if (!mp__tk_tick_admit(p, &t, 1)) return 1;
+    if (!mp__tk_tick_admit(p, &t, times)) return 1;
     depth = mp__tk_tick_front(p, &t);
     mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
-    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE, 1));
+    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE, times));
     return 1;
 }
 
@@ -5844,7 +5880,7 @@ static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
     mp__tk_tickv t;
     if (!mp__tk_stack_room(p, ln->n)) return;
     mp__tk_tick_fields(p, ln, &t);
-    mp__tk_tick_apply(p, &t);
+    mp__tk_tick_apply(p, &t, 1);
 }
 
 static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
@@ -5911,7 +5947,7 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const ch
     mp__tk_line ln;
     p->line_no++;
     p->lines++;
-    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim)) return;
+    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim, 1)) return;
     mp__tk_memo_new_gen(p); /* a record that may change the code map, or an odd tick */
     if (mp__tk_split_fields(p, s, n, &ln)) mp__tk_dispatch(p, &ln);
 }
@@ -5923,8 +5959,6 @@ static void mp__tk_tick_times(mp_tick_profile *p, const char *s, size_t n, const
 {
     const char *f = s + 5, *end = s + n;
     mp__tk_tickv t;
-    mp__tk_resolved r;
-    size_t depth;
     p->line_no += times;
     p->lines += times;
     if (!mp__tk_tick_head_fast(&f, end, lim, &t) || !mp__tk_tick_frames_fast(p, f, end, lim, &t)) {
@@ -5932,10 +5966,7 @@ static void mp__tk_tick_times(mp_tick_profile *p, const char *s, size_t n, const
         if (p->failed || !mp__tk_split_fields(p, s, n, &ln) || !mp__tk_stack_room(p, ln.n)) return;
         mp__tk_tick_fields(p, &ln, &t);
     }
-    if (!mp__tk_tick_admit(p, &t, times)) return;
-    depth = mp__tk_tick_front(p, &t);
-    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
-    (void)mp__tk_count(p, &r, 1, MP__TK_NONE, times);
+    mp__tk_tick_apply(p, &t, times);
 }
 
 /* ---- log lines: node's version check, --timed-range -------------------------------------- */
