@@ -6345,8 +6345,10 @@ static void mp__ra_give_back(mp__ra *ra, mp__ra_batch *b, int quit)
 /* A batch's lines and groups into the profile. */
 static void mp__tk_read_batch(mp_tick_profile *p, const mp__ra_batch *b, mp_error *err)
 {
-    const char *lim = b->text + b->len;
+    const char *lim;
     size_t i;
+    if (b->n == 0) return; /* an empty log: no text at all */
+    lim = b->text + b->len;
     for (i = 0; i < b->n && !p->failed && !p->stopped; i++) {
         const mp__ra_item *it = &b->items[i];
         const char *s = b->text + it->off;

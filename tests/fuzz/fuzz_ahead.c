@@ -1,0 +1,91 @@
+/* libFuzzer target, differential: the read-ahead (a second thread reads a log file and
+   groups the ticks alike between code events) against reading line by line on one thread,
+   on arbitrary bytes. The text and JSON reports and the warnings must be the same, byte for
+   byte; a difference aborts. The first bytes choose options; no C++ symbols. */
+#include "fuzz.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+static void fuzz_config(mp_tick_config *cfg, const uint8_t *data, size_t size, int threads)
+{
+    static const mp_tick_vm states[] = { MP_TICK_VM_JS, MP_TICK_VM_GC, MP_TICK_VM_OTHER,
+                                         MP_TICK_VM_EXTERNAL };
+    memset(cfg, 0, sizeof *cfg);
+    cfg->no_symbols = 1;
+    cfg->threads = threads;
+    cfg->call_graph_size = size ? data[0] % 8 : 0;
+    cfg->separate_ic = size > 1 ? (mp_tick_bool)(data[1] % 3) : MP_TICK_DEFAULT;
+    cfg->separate_bytecodes = size > 1 ? (mp_tick_bool)(data[1] / 3 % 3) : MP_TICK_DEFAULT;
+    cfg->ignore_unknown = size > 1 && data[1] >= 128;
+    cfg->runtime_timer = size > 0 && data[0] >= 128 ? "V8.GC" : NULL;
+    if (size > 2 && data[2] % 5 < 4) {
+        cfg->filter_state = 1;
+        cfg->state = states[data[2] % 5];
+    }
+}
+
+/* The whole profile as text: both reports, then the warnings. */
+static void fuzz_describe(mp_tick_profile *p, mp_buf *out)
+{
+    const char *const *warn;
+    size_t i, n = mp_tick_warnings(p, &warn);
+    mp_error err;
+    mp_report_text(p, NULL, out, &err);
+    mp_report_json(p, NULL, out, &err);
+    for (i = 0; i < n; i++) mp_buf_printf(out, "%s\n", warn[i]);
+}
+
+static int fuzz_one_thread(const uint8_t *data, size_t size, mp_buf *out)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_error err;
+    fuzz_config(&cfg, data, size, 1);
+    if (mp_tick_new(&cfg, "fuzz", &p, &err) != MP_OK) return 0;
+    if (mp_tick_feed(p, (const char *)data, size, &err) != MP_OK ||
+        mp_tick_finish(p, &err) != MP_OK) {
+        mp_tick_free(p);
+        return 0;
+    }
+    fuzz_describe(p, out);
+    mp_tick_free(p);
+    return 1;
+}
+
+static int fuzz_read_ahead(const uint8_t *data, size_t size, mp_buf *out)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_error err;
+    FILE *f = tmpfile();
+    int ok = 0;
+    if (!f) return 0;
+    if (fwrite(data, 1, size, f) == size && fflush(f) == 0 && lseek(fileno(f), 0, SEEK_SET) == 0) {
+        fuzz_config(&cfg, data, size, 0);
+        if (mp_tick_parse_fd(fileno(f), "fuzz", &cfg, &p, &err) == MP_OK) {
+            fuzz_describe(p, out);
+            mp_tick_free(p);
+            ok = 1;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    mp_buf one, two;
+    memset(&one, 0, sizeof one);
+    memset(&two, 0, sizeof two);
+    if (fuzz_one_thread(data, size, &one) && fuzz_read_ahead(data, size, &two) &&
+        !one.failed && !two.failed &&
+        (one.len != two.len || memcmp(one.data, two.data, one.len) != 0)) {
+        fprintf(stderr, "read ahead and one thread differ:\n--- one thread\n%.*s\n--- read ahead\n%.*s\n",
+                (int)one.len, one.data, (int)two.len, two.data);
+        abort();
+    }
+    mp_buf_free(&one);
+    mp_buf_free(&two);
+    return 0;
+}
