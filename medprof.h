@@ -2946,27 +2946,42 @@ static int mp__placed_order(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* By start, then by the order of adding. What V8's rules emit is already in that order, but
-   for the second table (.dynsym) starting over: merge the runs, and sort only when there are
-   many (or no memory for the merge). */
-static void mp__placed_sort(mp__placed *v, size_t n)
+/* Reads placed entries by start, then by the order of adding. What V8's rules emit is in
+   that order already, but for the second table (.dynsym) starting over: two runs are merged
+   as they are read, with no copy of the table (a copy's new pages cost more than the merge);
+   more runs are sorted first. */
+typedef struct mp__pmerge {
+    const mp__placed *v;
+    size_t a, mid, b, n;
+} mp__pmerge;
+
+static void mp__pmerge_rewind(mp__pmerge *m)
 {
-    size_t i, mid = 0, runs = 1, a, b, o;
-    mp__placed *out;
+    m->a = 0;
+    m->b = m->mid;
+}
+
+static void mp__pmerge_init(mp__pmerge *m, mp__placed *v, size_t n)
+{
+    size_t i, runs = 1, mid = n;
     for (i = 1; i < n; i++)
-        if (v[i].start < v[i - 1].start) {
-            runs++;
-            mid = i;
-        }
-    if (runs == 1) return;
-    if (runs > 2 || !(out = (mp__placed *)MP_MALLOC(n * sizeof *out))) {
+        if (v[i].start < v[i - 1].start && runs++ == 1) mid = i;
+    if (runs > 2) {
         qsort(v, n, sizeof *v, mp__placed_order);
-        return;
+        mid = n;
     }
-    for (a = 0, b = mid, o = 0; a < mid || b < n;) /* ties: the first run's, added first */
-        out[o++] = (b == n || (a < mid && v[a].start <= v[b].start)) ? v[a++] : v[b++];
-    memcpy(v, out, n * sizeof *v);
-    MP_FREE(out);
+    m->v = v;
+    m->mid = mid;
+    m->n = n;
+    mp__pmerge_rewind(m);
+}
+
+static const mp__placed *mp__pmerge_next(mp__pmerge *m)
+{
+    /* ties: the first run's, added first */
+    if (m->a < m->mid && (m->b == m->n || m->v[m->a].start <= m->v[m->b].start))
+        return &m->v[m->a++];
+    return m->b < m->n ? &m->v[m->b++] : NULL;
 }
 
 /* Runs the record through V8's rules and keeps the first entry per start (V8's code map
@@ -2978,6 +2993,8 @@ static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
     uint64_t bias = mp__symlib_bias(lib, pl->start, pl->end, pl->slide);
     mp__esym **src = NULL;
     mp_sym *syms = NULL;
+    mp__pmerge m;
+    const mp__placed *e, *last;
     size_t i, j;
     memset(&a, 0, sizeof a);
     a.lib_start = pl->start;
@@ -2986,18 +3003,21 @@ static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
         mp__v8_add(&a, lib->syms[i].vma + bias, lib->syms[i].size, &lib->syms[i]);
     mp__v8_add(&a, pl->end, 0, NULL);
     if (a.failed) goto nomem;
-    mp__placed_sort(a.out, a.n);
-    for (i = j = 0; i < a.n; i++)
-        if (j == 0 || a.out[j - 1].start != a.out[i].start) a.out[j++] = a.out[i];
+    mp__pmerge_init(&m, a.out, a.n);
+    for (j = 0, last = NULL; (e = mp__pmerge_next(&m)) != NULL; last = e)
+        if (!last || last->start != e->start) j++;
     if (j) {
         src = (mp__esym **)MP_MALLOC(j * sizeof *src);
         syms = (mp_sym *)MP_MALLOC(j * sizeof *syms);
         if (!src || !syms) goto nomem;
-        for (i = 0; i < j; i++) {
-            src[i] = a.out[i].src;
-            syms[i].start = a.out[i].start;
-            syms[i].end = a.out[i].end;
-            syms[i].name = src[i]->shown; /* NULL unless an earlier placing named it */
+        mp__pmerge_rewind(&m);
+        for (i = 0, last = NULL; (e = mp__pmerge_next(&m)) != NULL; last = e) {
+            if (last && last->start == e->start) continue;
+            src[i] = e->src;
+            syms[i].start = e->start;
+            syms[i].end = e->end;
+            syms[i].name = e->src->shown; /* NULL unless an earlier placing named it */
+            i++;
         }
     }
     MP_FREE(a.out);

@@ -11,7 +11,8 @@
 #    comes out smaller). LOG=path reuses a log instead.
 # 3. Times, on that log: cat LOG >/dev/null, medprof process LOG, node --prof-process LOG;
 #    the median of RUNS runs each (default 3; node's runs take long: NODE_RUNS, default RUNS),
-#    with the peak RSS of each (/usr/bin/time), and prints the ratios.
+#    with the peak RSS of each (/usr/bin/time), and prints the ratios. medprof also with
+#    --threads 1 (no read-ahead thread), which must print the same report.
 # 4. As root, the same for cat and medprof with the page cache dropped before each run
 #    (COLD=0 skips it).
 # Environment: BUILD (default build), MEDPROF (default $BUILD/medprof), LOG, NODE_RUNS, COLD,
@@ -139,17 +140,20 @@ cat "$log" >/dev/null # warm the page cache: every contender reads from memory
 "$MEDPROF" process "$log" >/dev/null 2>&1
 set -- $(repeat "$runs" /dev/null cat "$log");            cat_s=$1
 set -- $(repeat "$runs" "$work/medprof.txt" "$MEDPROF" process "$log"); mp_s=$1; mp_kb=$2
+set -- $(repeat "$runs" "$work/medprof1.txt" "$MEDPROF" process --threads 1 "$log"); mp1_s=$1; mp1_kb=$2
 set -- $(repeat "$node_runs" "$work/node.txt" node --prof-process "$log"); node_s=$1; node_kb=$2
 
 echo
 printf '%-28s %10s %12s\n' "" "median s" "peak RSS MB"
 printf '%-28s %10s %12s\n' "cat LOG >/dev/null" "$cat_s" "-"
 printf '%-28s %10s %12s\n' "medprof process LOG" "$mp_s" "$((mp_kb / 1024))"
+printf '%-28s %10s %12s\n' "  the same, --threads 1" "$mp1_s" "$((mp1_kb / 1024))"
 printf '%-28s %10s %12s\n' "node --prof-process LOG" "$node_s" "$((node_kb / 1024))"
 echo
 echo "medprof is $(ratio "$node_s" "$mp_s")x faster than node (target >= 50x)"
 echo "medprof takes $(ratio "$mp_s" "$cat_s")x the time of cat (target <= 3x)"
 echo "peak memory: medprof $((mp_kb / 1024)) MB, node $((node_kb / 1024)) MB"
+cmp -s "$work/medprof.txt" "$work/medprof1.txt" || echo "!! --threads 1 printed another report"
 # Cold cache: the page cache dropped before each run (root only), so cat and medprof both
 # read the log from disk, and medprof node's binary too. A log just written by node --prof is
 # warm; one copied from a server or read after a while is cold.
