@@ -4288,10 +4288,10 @@ static void mp__tk_flush_static(mp_tick_profile *p)
     /* a library's symbols come sorted: only what arrived out of order needs qsort */
     for (i = 1; i < p->npending && mp__tk_static_cmp(&p->pending[i - 1], &p->pending[i]) < 0; i++) {}
     if (i < p->npending) qsort(p->pending, p->npending, sizeof *p->pending, mp__tk_static_cmp);
-    for (i = k = 0; i < p->npending; i++) {
-        ptrdiff_t at = mp__tk_static_le(p, p->pending[i].key);
+    for (i = k = j = 0; i < p->npending; i++) { /* both sorted: one walk finds the taken */
+        while (j < p->nstat && p->stat[j].key < p->pending[i].key) j++;
         if ((k > 0 && p->pending[k - 1].key == p->pending[i].key) ||
-            (at >= 0 && p->stat[at].key == p->pending[i].key)) {
+            (j < p->nstat && p->stat[j].key == p->pending[i].key)) {
             mp__tk_unref(p, p->pending[i].val);
             continue;
         }
@@ -4733,16 +4733,17 @@ static int mp__tk_mark_pages(mp_tick_profile *p, int64_t start, int64_t end)
 static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
 {
     mp_symtab *t = p->cfg.symbols;
-    size_t i;
+    size_t i, at = 0;
     if (place > UINT32_MAX - 1) { p->failed = 1; return; }
     mp__tk_flush_static(p);
     for (i = 0; i < t->places[place].n; i++) {
         const mp_sym *sym = &t->places[place].syms[i];
-        ptrdiff_t at = mp__tk_static_le(p, (int64_t)sym->start);
         uint32_t en;
         /* A binary's later mapping records bring its symbols again: nothing would change
-           (an entry at the same start is kept over a later one anyway). */
-        if (at >= 0 && p->stat[at].key == (int64_t)sym->start &&
+           (an entry at the same start is kept over a later one anyway). Both are sorted by
+           start: one walk finds them. */
+        while (at < p->nstat && p->stat[at].key < (int64_t)sym->start) at++;
+        if (at < p->nstat && p->stat[at].key == (int64_t)sym->start &&
             p->ents[p->stat[at].val].kind == MP__TK_CPP)
             continue;
         en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(sym->end - sym->start), MP__TK_NONE,
