@@ -56,6 +56,19 @@ function T.ticklog_distortion_as_a_number_is_kept_alive()
   check.raises("distortion option must be a number", medprof.ticklog, log, { distortion = {} })
 end
 
+-- threads = 1 reads line by line on the calling thread; the default reads a file ahead on a
+-- second thread that groups ticks alike: the same profile either way.
+function T.ticklog_threads()
+  local log = "../shared/testdata/node20/http-v8.log"
+  local one <close> = assert(medprof.ticklog(log, { threads = 1, symbols = false }))
+  local two <close> = assert(medprof.ticklog(log, { symbols = false }))
+  check.eq(two:report(), one:report(), "report")
+  check.eq(two:report{ format = "json" }, one:report{ format = "json" }, "JSON report")
+  check.eq(two:summary().ticks, one:summary().ticks, "ticks")
+  check.raises("threads option must be 0 %(default%), 1 or 2", medprof.ticklog, log, { threads = 3 })
+  check.raises("threads option must be 0 %(default%), 1 or 2", medprof.ticklog, log, { threads = -1 })
+end
+
 -- fuzz_lua: integer options went through (int) casts, so 2^32 + 1 threads became 1 thread,
 -- 2^32 + 80 a port 80, and 2^31 users a negative count ("must not be negative").
 function T.int_options_beyond_int_range_are_refused_not_wrapped()
