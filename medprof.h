@@ -3555,8 +3555,16 @@ typedef struct mp__tk_map {
    SplayTree.insert. */
 typedef struct mp__tk_static {
     int64_t key;
-    uint32_t val, seq;
+    uint32_t val, seq;      /* val: an entry, or MP__TK_LAZY | an index in p->lazy */
 } mp__tk_static;
+
+/* A C++ symbol in the static map without an entry yet: most of a binary's are never hit, and
+   making an entry for each of node's 156,298 cost more than the rest of placing them. */
+#define MP__TK_LAZY 0x80000000u
+
+typedef struct mp__tk_lazy {
+    uint32_t place, index;  /* in cfg.symbols */
+} mp__tk_lazy;
 
 /* A remembered findEntry answer, good while the code map's version is unchanged: ticks
    repeat the same addresses, code events are rare in between. */
@@ -3683,6 +3691,8 @@ struct mp_tick_profile {
     uint32_t nents, capents, free_ent;
     mp__tk_tree dyn, lib;
     mp__tk_static *stat, *pending;
+    mp__tk_lazy *lazy;              /* static entries not made yet (MP__TK_LAZY values) */
+    size_t nlazy, caplazy;
     size_t nstat, capstat, npending, cappending;
     uint32_t stat_seq;
     mp__tk_span *spans;
@@ -4292,7 +4302,7 @@ static void mp__tk_flush_static(mp_tick_profile *p)
         while (j < p->nstat && p->stat[j].key < p->pending[i].key) j++;
         if ((k > 0 && p->pending[k - 1].key == p->pending[i].key) ||
             (j < p->nstat && p->stat[j].key == p->pending[i].key)) {
-            mp__tk_unref(p, p->pending[i].val);
+            if (!(p->pending[i].val & MP__TK_LAZY)) mp__tk_unref(p, p->pending[i].val);
             continue;
         }
         p->pending[k++] = p->pending[i];
@@ -4300,7 +4310,8 @@ static void mp__tk_flush_static(mp_tick_profile *p)
     n = p->nstat + k;
     merged = (mp__tk_static *)MP_MALLOC((n ? n : 1) * sizeof *merged);
     if (!merged) {
-        for (i = 0; i < k; i++) mp__tk_unref(p, p->pending[i].val);
+        for (i = 0; i < k; i++)
+            if (!(p->pending[i].val & MP__TK_LAZY)) mp__tk_unref(p, p->pending[i].val);
         p->npending = 0;
         p->failed = 1;
         return;
@@ -4316,14 +4327,32 @@ static void mp__tk_flush_static(mp_tick_profile *p)
     mp__tk_bump(p);
 }
 
+/* The entry of p->stat[at], made now if it is a lazy one; MP__TK_NONE: no memory. */
+static uint32_t mp__tk_static_entry(mp_tick_profile *p, size_t at)
+{
+    const mp__tk_lazy *lz;
+    const mp_sym *sym;
+    uint32_t e = p->stat[at].val;
+    if (!(e & MP__TK_LAZY)) return e;
+    lz = &p->lazy[e & ~MP__TK_LAZY];
+    sym = &p->cfg.symbols->places[lz->place].syms[lz->index];
+    e = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(sym->end - sym->start), MP__TK_NONE, p->id_cpp);
+    if (e == MP__TK_NONE) return MP__TK_NONE;
+    p->ents[e].func = lz->place;  /* named when a report asks (mp__tk_cpp_name) */
+    p->ents[e].shown = lz->index;
+    p->ents[e].refs = 1;
+    p->stat[at].val = e;
+    return e;
+}
+
 static uint32_t mp__tk_find_static(mp_tick_profile *p, int64_t addr)
 {
     ptrdiff_t at;
+    uint32_t e;
     if (p->npending) mp__tk_flush_static(p);
     at = mp__tk_static_le(p, addr);
-    if (at < 0) return MP__TK_NONE;
-    if (addr < mp__tk_add(p->stat[at].key, p->ents[p->stat[at].val].size)) return p->stat[at].val;
-    return MP__TK_NONE;
+    if (at < 0 || (e = mp__tk_static_entry(p, (size_t)at)) == MP__TK_NONE) return MP__TK_NONE;
+    return addr < mp__tk_add(p->stat[at].key, p->ents[e].size) ? e : MP__TK_NONE;
 }
 
 /* NameGenerator.getName: the raw name the first time, then "name {N}". */
@@ -4738,20 +4767,26 @@ static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
     mp__tk_flush_static(p);
     for (i = 0; i < t->places[place].n; i++) {
         const mp_sym *sym = &t->places[place].syms[i];
-        uint32_t en;
         /* A binary's later mapping records bring its symbols again: nothing would change
            (an entry at the same start is kept over a later one anyway). Both are sorted by
            start: one walk finds them. */
         while (at < p->nstat && p->stat[at].key < (int64_t)sym->start) at++;
         if (at < p->nstat && p->stat[at].key == (int64_t)sym->start &&
-            p->ents[p->stat[at].val].kind == MP__TK_CPP)
+            ((p->stat[at].val & MP__TK_LAZY) || p->ents[p->stat[at].val].kind == MP__TK_CPP))
             continue;
-        en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(sym->end - sym->start), MP__TK_NONE,
-                              p->id_cpp);
-        if (en == MP__TK_NONE) return;
-        p->ents[en].func = (uint32_t)place;
-        p->ents[en].shown = (uint32_t)i;
-        mp__tk_add_static(p, (int64_t)sym->start, en);
+        if (p->nlazy >= MP__TK_LAZY || i > UINT32_MAX ||
+            !mp__tk_grow((void **)&p->lazy, &p->caplazy, p->nlazy + 1, sizeof *p->lazy) ||
+            !mp__tk_grow((void **)&p->pending, &p->cappending, p->npending + 1,
+                         sizeof *p->pending)) {
+            p->failed = 1;
+            return;
+        }
+        p->lazy[p->nlazy].place = (uint32_t)place;
+        p->lazy[p->nlazy].index = (uint32_t)i;
+        p->pending[p->npending].key = (int64_t)sym->start;
+        p->pending[p->npending].val = MP__TK_LAZY | (uint32_t)p->nlazy++;
+        p->pending[p->npending].seq = p->stat_seq++;
+        p->npending++;
     }
 }
 
@@ -4801,8 +4836,10 @@ static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, 
             return;
         }
         /* A binary's later mapping records bring its symbols again: nothing would change. */
-        if (at >= 0 && p->stat[at].key == (int64_t)syms[i].start) {
-            const mp__tk_str *old = &p->strs[p->ents[p->stat[at].val].name];
+        if (at >= 0 && p->stat[at].key == (int64_t)syms[i].start &&
+            (en = mp__tk_static_entry(p, (size_t)at)) != MP__TK_NONE &&
+            p->ents[en].name != MP__TK_NONE) {
+            const mp__tk_str *old = &p->strs[p->ents[en].name];
             if (old->ctype == MP__TK_CT_CPP && strcmp(old->s, sname) == 0) continue;
         }
         id = mp__tk_intern_z(p, sname);
@@ -6624,7 +6661,7 @@ static void mp__tk_next_log(mp_tick_profile *p)
     uint32_t i;
     mp__tk_memo_new_gen(p);
     mp__tk_tclear(&p->dyn);
-    p->nstat = p->npending = 0;
+    p->nstat = p->npending = p->nlazy = 0;
     mp__tk_bump(p);
     mp__tk_tclear(&p->lib);
     p->nspans = 0;
@@ -7029,6 +7066,7 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     MP_FREE(p->dyn.n);
     MP_FREE(p->stat);
     MP_FREE(p->pending);
+    MP_FREE(p->lazy);
     MP_FREE(p->lib.n);
     MP_FREE(p->spans);
     mp__tk_map_free(&p->libs_warned);
