@@ -27,7 +27,7 @@ C_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test
 EXAMPLES   := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
 TEST_SERVERS := $(patsubst tests/servers/%.c,$(BUILD)/tests/servers/%,$(sort $(wildcard tests/servers/*.c)))
 
-.PHONY: all test run-tests fuzz run-fuzz valgrind run-valgrind sanitize deps install uninstall demo clean help examples
+.PHONY: all test run-tests fuzz run-fuzz valgrind run-valgrind sanitize tsan deps install uninstall demo clean help examples
 
 all: $(BUILD)/medprof $(BUILD)/medprof.so
 
@@ -35,6 +35,7 @@ help:
 	@echo "make            build build/medprof (CLI) and build/medprof.so (Lua module)"
 	@echo "make test       install missing deps, build, run every suite (C, Lua, end-to-end)"
 	@echo "make sanitize   the same tests built with ASan+UBSan"
+	@echo "make tsan       the two-thread tick reader under ThreadSanitizer"
 	@echo "make demo       install missing deps, build, run the workflow on examples/server.js"
 	@echo "make deps       install missing Debian packages (as root), else say what is missing"
 	@echo "make install    PREFIX=/usr/local: binary, header, Lua module, medprof.pc"
@@ -99,6 +100,19 @@ sanitize: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build/sanitize OPT="-O1 -g" \
 	    MP_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# The tick reader's two threads (the read-ahead) under ThreadSanitizer: medprof built with
+# -fsanitize=thread runs the scripts that read logs both ways; a race report fails a check.
+TSAN_E2E := tests/e2e/process_readahead.sh tests/e2e/process_vs_node.sh
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT="-O1 -g" SAN="-fsanitize=thread" \
+	    build/tsan/medprof
+	@fails=0; for t in $(TSAN_E2E); do \
+	    TSAN_OPTIONS=halt_on_error=1:exitcode=66 BUILD=build/tsan sh $$t >build/tsan/e2e.log 2>&1 \
+	        || { grep -a '^FAIL' build/tsan/e2e.log | head -n 20; fails=1; }; \
+	    printf 'tsan %-22s %s passed, %s failed\n' $$(basename $$t .sh) \
+	        "$$(grep -ac '^ok' build/tsan/e2e.log)" "$$(grep -ac '^FAIL' build/tsan/e2e.log)"; \
+	done; exit $$fails
 
 demo: deps
 	@$(MAKE) --no-print-directory all

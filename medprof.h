@@ -6124,9 +6124,9 @@ static void mp__tk_read_line(mp_tick_profile *p, const char *s, size_t n, const 
    tos, VM state and frames as written; 9 in 10 of a busy process's) are one group, handed
    over as its first line and a count. The attribution then reads and resolves each group
    once, in the order the groups first appeared, so names, nodes and ties come out as the
-   line-by-line reading makes them. Only for what counts ticks alike: a --range, a
-   --timed-range, --preprocess or an on_stack callback need every tick's own time and read
-   line by line. Memory is bounded: a few batches of group lines in flight. */
+   line-by-line reading makes them. Not with a --range, a --timed-range, --preprocess or an
+   on_stack callback: they need each tick's own time, and read line by line. Memory is
+   bounded: a few batches of group lines in flight. */
 
 #define MP__RA_BATCHES 8
 #define MP__RA_BATCH_TEXT (1u << 20) /* a batch is handed over when its text passes this */
