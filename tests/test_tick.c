@@ -728,6 +728,90 @@ static void test_missing_file_is_a_clear_error(void **state)
     mp_tick_free(p);
 }
 
+/* ---- reading ahead ------------------------------------------------------------------------ */
+
+/* Everything a profile shows: text and JSON reports, then the warnings. */
+static char *describe(const mp_tick_profile *p)
+{
+    mp_buf out;
+    mp_error err;
+    const char *const *w;
+    size_t n = mp_tick_warnings(p, &w), i;
+    memset(&out, 0, sizeof out);
+    assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_OK);
+    assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+    for (i = 0; i < n; i++) mp_buf_printf(&out, "%s\n", w[i]);
+    mp_buf_append(&out, "", 0);
+    return mp_buf_take(&out);
+}
+
+static void expect_read_ahead_like_one_thread(const char *path, mp_tick_config cfg)
+{
+    mp_tick_profile *one, *two;
+    mp_error err;
+    char *a, *b;
+    cfg.threads = 1;
+    if (mp_tick_parse_file(path, &cfg, &one, &err) != MP_OK) fail_msg("%s", err.msg);
+    cfg.threads = 0;
+    if (mp_tick_parse_file(path, &cfg, &two, &err) != MP_OK) fail_msg("%s", err.msg);
+    a = describe(one);
+    b = describe(two);
+    assert_string_equal(b, a);
+    MP_FREE(a);
+    MP_FREE(b);
+    mp_tick_free(one);
+    mp_tick_free(two);
+}
+
+/* The read-ahead (a second thread groups the ticks alike between code events) gives what
+   reading line by line on one thread gives: on node's logs, and on a written log of a few MB
+   (several batches) whose ticks repeat around code events, with a line longer than the
+   reader's buffer and no newline at its end. */
+static void test_read_ahead_like_one_thread(void **state)
+{
+    char path[] = "/tmp/medprof-test-XXXXXX";
+    mp_tick_config cfg = *no_symbols();
+    mp_buf log;
+    FILE *f;
+    int fd, i, k;
+    (void)state;
+    expect_read_ahead_like_one_thread(TESTDATA "small-v8.log", cfg);
+    expect_read_ahead_like_one_thread(TESTDATA "http-v8.log", cfg);
+    cfg.separate_ic = MP_TICK_NO;
+    cfg.call_graph_size = 9;
+    expect_read_ahead_like_one_thread(TESTDATA "http-v8.log", cfg);
+    memset(&log, 0, sizeof log);
+    mp_buf_printf(&log, "v8-version,11,3,244,8,-node.38,0\n");
+    for (i = 0; i < 40; i++)
+        mp_buf_printf(&log, "code-creation,JS,10,1,0x%x,256,f%d a.js:%d:1,0x1,~\n",
+                      0x10000 + i * 0x100, i, i);
+    for (i = 0; i < 60000; i++) {
+        if (i % 7000 == 6999) /* the code of f3 moves: ticks alike resolve otherwise after */
+            mp_buf_printf(&log, "code-move,0x%x,0x%x\n", 0x10300 + (i / 7000) * 0x10000,
+                          0x20300 + (i / 7000) * 0x10000);
+        mp_buf_printf(&log, "tick,0x%x,%d,0,0x0,%d", 0x10304 + (i % 5) * 0x100, 1000 + i, i % 3);
+        for (k = 0; k < 1 + i % 4; k++) mp_buf_printf(&log, ",0x%x", 0x10008 + ((i + k) % 40) * 0x100);
+        mp_buf_printf(&log, "\n");
+    }
+    mp_buf_printf(&log, "tick,0x10304,99999,0,0x0,0");
+    for (i = 0; i < 150000; i++) mp_buf_printf(&log, ",0x%x", 0x10008 + (i % 40) * 0x100);
+    mp_buf_printf(&log, "\ntick,0x10304,100000,0,0x0,0,0x10008");
+    assert_false(log.failed);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(log.data, 1, log.len, f), log.len);
+    assert_int_equal(fclose(f), 0);
+    mp_buf_free(&log);
+    cfg = *no_symbols();
+    expect_read_ahead_like_one_thread(path, cfg);
+    cfg.filter_state = 1;
+    cfg.state = MP_TICK_VM_GC;
+    expect_read_ahead_like_one_thread(path, cfg);
+    unlink(path);
+}
+
 /* ---- node's own outputs ------------------------------------------------------------------ */
 
 static void expect_node_output(const char *log, const char *syms, const char *expected,
@@ -1289,6 +1373,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_odd_files),
         cmocka_unit_test(test_binary_garbage_does_not_crash),
         cmocka_unit_test(test_huge_names_and_lines),
+        cmocka_unit_test(test_read_ahead_like_one_thread),
         cmocka_unit_test(test_missing_file_is_a_clear_error),
         cmocka_unit_test(test_node20_small_reproduced),
         cmocka_unit_test(test_node20_http_reproduced),
