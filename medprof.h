@@ -412,7 +412,12 @@ typedef struct mp_tick_config {
        names them; ts is the tick's time in µs since the isolate started. For flame graphs,
        folded stacks and time-ordered views (mp_folded_stack is one). Default none. */
     void (*on_stack)(void *user, const char *const *names, size_t n, double ts);
-    void *stack_user;               /* passed to on_stack */
+    /* The same without the time, for stacks that need no timeline: called once for count
+       ticks alike (the read-ahead's groups; count 1 when the log is read line by line), so
+       a profile with on_stacks and no on_stack may still read ahead (mp_folded_stacks and
+       mp_flame_stacks are such). Default none. */
+    void (*on_stacks)(void *user, const char *const *names, size_t n, uint64_t count);
+    void *stack_user;               /* passed to on_stack and on_stacks */
     /* --timed-range: only the lines between the first and the last current-time record
        count (V8 writes one per Date.now() with --log-internal-timer-events); ticks before
        the first are dropped, every line after the last too. --pairwise-timed-range (--ptr):
@@ -715,10 +720,10 @@ MP_API void mp_report_load_padded(mp_buf *out, const char *name, const char *val
    ============================================================================================
 
    The "outermost;…;caller;function COUNT" lines that flamegraph.pl, inferno and speedscope
-   read, collected from a tick log through mp_tick_config.on_stack:
+   read, collected from a tick log through mp_tick_config.on_stacks (or on_stack):
 
       mp_folded *f;  mp_folded_new(&f, &err);
-      cfg.on_stack = mp_folded_stack;  cfg.stack_user = f;
+      cfg.on_stacks = mp_folded_stacks;  cfg.stack_user = f;
       mp_tick_parse_file(log, &cfg, &prof, &err);
       mp_report_folded(f, &out);       // one line per distinct stack, sorted
 
@@ -730,6 +735,8 @@ typedef struct mp_folded mp_folded;
 MP_API mp_err mp_folded_new(mp_folded **out, mp_error *err);
 /* An on_stack callback: counts one tick for this stack (user is the mp_folded). */
 MP_API void mp_folded_stack(void *user, const char *const *names, size_t n, double ts);
+/* An on_stacks callback: counts count ticks for this stack (lets the profile read ahead). */
+MP_API void mp_folded_stacks(void *user, const char *const *names, size_t n, uint64_t count);
 /* Nonzero if memory ran out while collecting: the lines would be incomplete. */
 MP_API int mp_folded_failed(const mp_folded *f);
 MP_API uint64_t mp_folded_ticks(const mp_folded *f);  /* ticks counted */
@@ -749,7 +756,7 @@ MP_API void mp_folded_free(mp_folded *f);
    inserted as escaped text, never as markup or script.
 
       mp_flame *fl;  mp_flame_new(&fl, &err);
-      cfg.on_stack = mp_flame_stack;  cfg.stack_user = fl;
+      cfg.on_stacks = mp_flame_stacks;  cfg.stack_user = fl;  // mp_flame_stack with samples
       mp_tick_parse_file(log, &cfg, &prof, &err);
       mp_report_flame_svg(fl, &opts, &svg);                                              */
 
@@ -766,8 +773,11 @@ typedef struct mp_flame_options {
 } mp_flame_options;
 
 MP_API mp_err mp_flame_new(mp_flame **out, mp_error *err);
-/* An on_stack callback: adds one tick's stack to the tree (user is the mp_flame). */
+/* An on_stack callback: adds one tick's stack to the tree (user is the mp_flame); with
+   mp_flame_keep_samples, also the tick as a sample at its time. */
 MP_API void mp_flame_stack(void *user, const char *const *names, size_t n, double ts);
+/* An on_stacks callback: adds count ticks of this stack (no samples: no times). */
+MP_API void mp_flame_stacks(void *user, const char *const *names, size_t n, uint64_t count);
 MP_API int mp_flame_failed(const mp_flame *f);   /* memory ran out while collecting */
 MP_API uint64_t mp_flame_ticks(const mp_flame *f);
 /* The tree's stacks as mp_report_folded writes them (same lines, same order): a tick log
@@ -5497,8 +5507,9 @@ static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label
     return c;
 }
 
-/* Hands the resolved names of the current tick to cfg.on_stack. */
-static void mp__tk_report_stack(mp_tick_profile *p, size_t n)
+/* Hands the resolved names of the current tick (times ticks alike) to cfg.on_stack and
+   cfg.on_stacks. */
+static void mp__tk_report_stack(mp_tick_profile *p, size_t n, uint64_t times)
 {
     size_t i;
     if (!mp__tk_grow((void **)&p->stack_strs, &p->stack_strs_cap, n, sizeof *p->stack_strs)) {
@@ -5506,7 +5517,8 @@ static void mp__tk_report_stack(mp_tick_profile *p, size_t n)
         return;
     }
     for (i = 0; i < n; i++) p->stack_strs[i] = p->strs[p->names[i]].s;
-    p->cfg.on_stack(p->cfg.stack_user, p->stack_strs, n, p->tick_ts);
+    if (p->cfg.on_stack) p->cfg.on_stack(p->cfg.stack_user, p->stack_strs, n, p->tick_ts);
+    if (p->cfg.on_stacks) p->cfg.on_stacks(p->cfg.stack_user, p->stack_strs, n, times);
 }
 
 /* What a tick's stack resolved to: its names in p->names[0, n), top first. */
@@ -5558,7 +5570,7 @@ static uint32_t mp__tk_count(mp_tick_profile *p, const mp__tk_resolved *r, int w
     if (r->unaccounted) p->unaccounted += times;
     if (r->centry != MP__TK_NONE) p->strs[r->centry].centry += times;
     if (n == 0) return MP__TK_NONE;
-    if (p->cfg.on_stack) mp__tk_report_stack(p, n);
+    if (p->cfg.on_stack || p->cfg.on_stacks) mp__tk_report_stack(p, n, times);
     p->strs[p->names[0]].self += times;
     for (i = 0; i < n; i++) {
         mp__tk_str *str = &p->strs[p->names[i]];
@@ -10741,11 +10753,16 @@ static void mp__fold_name(mp_buf *b, const char *name)
 
 MP__DEF void mp_folded_stack(void *user, const char *const *names, size_t n, double ts)
 {
+    (void)ts;
+    mp_folded_stacks(user, names, n, 1);
+}
+
+MP__DEF void mp_folded_stacks(void *user, const char *const *names, size_t n, uint64_t count)
+{
     mp_folded *f = (mp_folded *)user;
     mp__fold *slot;
     uint64_t h;
     size_t i, j;
-    (void)ts;
     if (f->failed || n == 0) return;
     f->line.len = 0;
     for (i = n; i-- > 0;) {
@@ -10759,8 +10776,8 @@ MP__DEF void mp_folded_stack(void *user, const char *const *names, size_t n, dou
         if (!slot->stack) break;
         if (slot->hash == h && slot->len == f->line.len &&
             memcmp(slot->stack, f->line.data, f->line.len) == 0) {
-            slot->count++;
-            f->ticks++;
+            slot->count += count;
+            f->ticks += count;
             return;
         }
     }
@@ -10768,8 +10785,8 @@ MP__DEF void mp_folded_stack(void *user, const char *const *names, size_t n, dou
     memcpy(slot->stack, f->line.data, f->line.len + 1);
     slot->len = f->line.len;
     slot->hash = h;
-    slot->count = 1;
-    f->ticks++;
+    slot->count = count;
+    f->ticks += count;
     if (++f->used * 2 > f->cap && !mp__fold_grow(f)) f->failed = 1;
 }
 
@@ -11260,19 +11277,31 @@ static void mp__flame_sample(mp_flame *f, uint32_t leaf, double ts)
     f->nsamples++;
 }
 
+/* Adds count ticks of a stack; returns its leaf node (MP__FNONE: none). */
+static uint32_t mp__flame_add(mp_flame *f, const char *const *names, size_t n, uint64_t count)
+{
+    uint32_t node = 0;
+    size_t i;
+    if (f->failed || n == 0) return MP__FNONE;
+    f->nodes[0].total += count;
+    for (i = n; i-- > 0;) {
+        node = mp__flame_child(f, node, names[i]);
+        if (node == MP__FNONE) { f->failed = 1; return MP__FNONE; }
+        f->nodes[node].total += count;
+    }
+    return node;
+}
+
 MP__DEF void mp_flame_stack(void *user, const char *const *names, size_t n, double ts)
 {
     mp_flame *f = (mp_flame *)user;
-    uint32_t node = 0;
-    size_t i;
-    if (f->failed || n == 0) return;
-    f->nodes[0].total++;
-    for (i = n; i-- > 0;) {
-        node = mp__flame_child(f, node, names[i]);
-        if (node == MP__FNONE) { f->failed = 1; return; }
-        f->nodes[node].total++;
-    }
-    if (f->keep_samples) mp__flame_sample(f, node, ts);
+    uint32_t node = mp__flame_add(f, names, n, 1);
+    if (node != MP__FNONE && f->keep_samples) mp__flame_sample(f, node, ts);
+}
+
+MP__DEF void mp_flame_stacks(void *user, const char *const *names, size_t n, uint64_t count)
+{
+    (void)mp__flame_add((mp_flame *)user, names, n, count);
 }
 
 MP__DEF void mp_flame_keep_samples(mp_flame *f) { f->keep_samples = 1; }

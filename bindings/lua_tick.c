@@ -164,8 +164,12 @@ static int mpl_ticklog(lua_State *L)
     if (u->samples || (opts && mpl_opt_boolean(L, opts, "stacks", 0))) {
         if (mp_flame_new(&u->flame, &err) != MP_OK) return mpl_fail(L, &err);
         /* A sample per tick grows with the log: only the viewers' timelines need it. */
-        if (u->samples) mp_flame_keep_samples(u->flame);
-        cfg.on_stack = mp_flame_stack;
+        if (u->samples) {
+            mp_flame_keep_samples(u->flame);
+            cfg.on_stack = mp_flame_stack;
+        } else {
+            cfg.on_stacks = mp_flame_stacks; /* no times: the log can be read ahead */
+        }
         cfg.stack_user = u->flame;
     }
     if (mp_tick_parse_file(path, &cfg, &u->p, &err) != MP_OK) return mpl_fail(L, &err);

@@ -312,6 +312,72 @@ static void flame_tree_folds_like_mp_folded(void **state)
     mp_flame_free(fl);
 }
 
+/* on_stacks gets a group of ticks alike once with its count (the read-ahead): the folded
+   lines and the flame graph are those of on_stack's tick by tick. */
+static void counted_stacks_fold_like_single_ticks(void **state)
+{
+    static const char *const logs[] = { "../shared/testdata/node20/small-v8.log",
+                                        "../shared/testdata/node20/http-v8.log" };
+    size_t i;
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        mp_tick_config cfg;
+        mp_tick_profile *p1, *p2;
+        mp_folded *f1, *f2;
+        mp_flame *g1, *g2;
+        mp_buf a = { 0 }, b = { 0 }, sa = { 0 }, sb = { 0 };
+        mp_error err;
+        assert_int_equal(mp_folded_new(&f1, &err), MP_OK);
+        assert_int_equal(mp_folded_new(&f2, &err), MP_OK);
+        assert_int_equal(mp_flame_new(&g1, &err), MP_OK);
+        assert_int_equal(mp_flame_new(&g2, &err), MP_OK);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.no_symbols = 1;
+        cfg.threads = 1;
+        cfg.on_stack = mp_folded_stack;
+        cfg.stack_user = f1;
+        if (mp_tick_parse_file(logs[i], &cfg, &p1, &err) != MP_OK) fail_msg("%s", err.msg);
+        mp_tick_free(p1);
+        cfg.threads = 0;
+        cfg.on_stack = NULL;
+        cfg.on_stacks = mp_folded_stacks;
+        cfg.stack_user = f2;
+        if (mp_tick_parse_file(logs[i], &cfg, &p2, &err) != MP_OK) fail_msg("%s", err.msg);
+        mp_tick_free(p2);
+        mp_report_folded(f1, &a);
+        mp_report_folded(f2, &b);
+        assert_true(a.len > 0);
+        assert_int_equal(mp_folded_ticks(f1), mp_folded_ticks(f2));
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.data, b.data, a.len);
+        cfg.on_stacks = NULL;
+        cfg.on_stack = mp_flame_stack;
+        cfg.stack_user = g1;
+        cfg.threads = 1;
+        if (mp_tick_parse_file(logs[i], &cfg, &p1, &err) != MP_OK) fail_msg("%s", err.msg);
+        mp_tick_free(p1);
+        cfg.on_stack = NULL;
+        cfg.on_stacks = mp_flame_stacks;
+        cfg.stack_user = g2;
+        cfg.threads = 0;
+        if (mp_tick_parse_file(logs[i], &cfg, &p2, &err) != MP_OK) fail_msg("%s", err.msg);
+        mp_tick_free(p2);
+        assert_int_equal(mp_flame_ticks(g1), mp_flame_ticks(g2));
+        mp_report_flame_svg(g1, NULL, &sa);
+        mp_report_flame_svg(g2, NULL, &sb);
+        assert_int_equal(sa.len, sb.len);
+        assert_memory_equal(sa.data, sb.data, sa.len);
+        mp_buf_free(&a);
+        mp_buf_free(&b);
+        mp_buf_free(&sa);
+        mp_buf_free(&sb);
+        mp_folded_free(f1);
+        mp_folded_free(f2);
+        mp_flame_free(g1);
+        mp_flame_free(g2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +390,7 @@ int main(void)
         cmocka_unit_test(callframes_are_parsed_from_v8_names),
         cmocka_unit_test(time_ordered_views_keep_every_sample),
         cmocka_unit_test(flame_tree_folds_like_mp_folded),
+        cmocka_unit_test(counted_stacks_fold_like_single_ticks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

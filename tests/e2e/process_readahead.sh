@@ -37,7 +37,7 @@ for seed in 5 17 23; do
                    next }
         { print }' >"$tmp/rep.log"
     for opt in "" -g -j --separate-ic=false --separate-bytecodes --call-graph-size=2 \
-               --ignore-unknown "--format json"; do
+               --ignore-unknown "--format json" "--format folded" "--format svg"; do
         same_as_one_thread "seed $seed ${opt:-(defaults)}: read ahead = one thread" \
             --symbol-list "$tmp/syms" $opt "$tmp/rep.log"
     done
@@ -108,6 +108,10 @@ same_as_one_thread "many stacks, long runs, a 1.8 MB line: read ahead = one thre
     --symbol-list "$tmp/syms" "$tmp/big.log"
 same_as_one_thread "the same, bottom up 10 deep: read ahead = one thread" \
     --symbol-list "$tmp/syms" --call-graph-size=10 "$tmp/big.log"
+same_as_one_thread "the same, folded stacks: read ahead = one thread" \
+    --symbol-list "$tmp/syms" --format folded "$tmp/big.log"
+same_as_one_thread "the same, speedscope (samples with times): read ahead = one thread" \
+    --symbol-list "$tmp/syms" --format speedscope "$tmp/big.log"
 
 # The ends of a log: no newline at the end, an empty line (node stops reading there), a
 # tick as the first line, an empty log, a log of one line.
