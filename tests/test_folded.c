@@ -312,6 +312,32 @@ static void flame_tree_folds_like_mp_folded(void **state)
     mp_flame_free(fl);
 }
 
+/* Reads a log with one of the two stack callbacks: on_stack tick by tick on one thread, or
+   on_stacks (counted) with the read-ahead. */
+static void read_stacks(const char *log, int counted, void *user,
+                        void (*one)(void *, const char *const *, size_t, double),
+                        void (*many)(void *, const char *const *, size_t, uint64_t))
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_error err;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.threads = counted ? 0 : 1;
+    if (counted) cfg.on_stacks = many;
+    else cfg.on_stack = one;
+    cfg.stack_user = user;
+    if (mp_tick_parse_file(log, &cfg, &p, &err) != MP_OK) fail_msg("%s", err.msg);
+    mp_tick_free(p);
+}
+
+static void expect_same_bytes(const mp_buf *a, const mp_buf *b)
+{
+    assert_true(a->len > 0);
+    assert_int_equal(a->len, b->len);
+    assert_memory_equal(a->data, b->data, a->len);
+}
+
 /* on_stacks gets a group of ticks alike once with its count (the read-ahead): the folded
    lines and the flame graph are those of on_stack's tick by tick. */
 static void counted_stacks_fold_like_single_ticks(void **state)
@@ -321,8 +347,6 @@ static void counted_stacks_fold_like_single_ticks(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < 2; i++) {
-        mp_tick_config cfg;
-        mp_tick_profile *p1, *p2;
         mp_folded *f1, *f2;
         mp_flame *g1, *g2;
         mp_buf a = { 0 }, b = { 0 }, sa = { 0 }, sb = { 0 };
@@ -331,42 +355,18 @@ static void counted_stacks_fold_like_single_ticks(void **state)
         assert_int_equal(mp_folded_new(&f2, &err), MP_OK);
         assert_int_equal(mp_flame_new(&g1, &err), MP_OK);
         assert_int_equal(mp_flame_new(&g2, &err), MP_OK);
-        memset(&cfg, 0, sizeof cfg);
-        cfg.no_symbols = 1;
-        cfg.threads = 1;
-        cfg.on_stack = mp_folded_stack;
-        cfg.stack_user = f1;
-        if (mp_tick_parse_file(logs[i], &cfg, &p1, &err) != MP_OK) fail_msg("%s", err.msg);
-        mp_tick_free(p1);
-        cfg.threads = 0;
-        cfg.on_stack = NULL;
-        cfg.on_stacks = mp_folded_stacks;
-        cfg.stack_user = f2;
-        if (mp_tick_parse_file(logs[i], &cfg, &p2, &err) != MP_OK) fail_msg("%s", err.msg);
-        mp_tick_free(p2);
+        read_stacks(logs[i], 0, f1, mp_folded_stack, mp_folded_stacks);
+        read_stacks(logs[i], 1, f2, mp_folded_stack, mp_folded_stacks);
+        read_stacks(logs[i], 0, g1, mp_flame_stack, mp_flame_stacks);
+        read_stacks(logs[i], 1, g2, mp_flame_stack, mp_flame_stacks);
+        assert_int_equal(mp_folded_ticks(f1), mp_folded_ticks(f2));
+        assert_int_equal(mp_flame_ticks(g1), mp_flame_ticks(g2));
         mp_report_folded(f1, &a);
         mp_report_folded(f2, &b);
-        assert_true(a.len > 0);
-        assert_int_equal(mp_folded_ticks(f1), mp_folded_ticks(f2));
-        assert_int_equal(a.len, b.len);
-        assert_memory_equal(a.data, b.data, a.len);
-        cfg.on_stacks = NULL;
-        cfg.on_stack = mp_flame_stack;
-        cfg.stack_user = g1;
-        cfg.threads = 1;
-        if (mp_tick_parse_file(logs[i], &cfg, &p1, &err) != MP_OK) fail_msg("%s", err.msg);
-        mp_tick_free(p1);
-        cfg.on_stack = NULL;
-        cfg.on_stacks = mp_flame_stacks;
-        cfg.stack_user = g2;
-        cfg.threads = 0;
-        if (mp_tick_parse_file(logs[i], &cfg, &p2, &err) != MP_OK) fail_msg("%s", err.msg);
-        mp_tick_free(p2);
-        assert_int_equal(mp_flame_ticks(g1), mp_flame_ticks(g2));
         mp_report_flame_svg(g1, NULL, &sa);
         mp_report_flame_svg(g2, NULL, &sb);
-        assert_int_equal(sa.len, sb.len);
-        assert_memory_equal(sa.data, sb.data, sa.len);
+        expect_same_bytes(&a, &b);
+        expect_same_bytes(&sa, &sb);
         mp_buf_free(&a);
         mp_buf_free(&b);
         mp_buf_free(&sa);
