@@ -1,7 +1,8 @@
 /* libFuzzer target, differential: the read-ahead (a second thread reads a log file and
    groups the ticks alike between code events) against reading line by line on one thread,
-   on arbitrary bytes. The text and JSON reports and the warnings must be the same, byte for
-   byte; a difference aborts. The first bytes choose options; no C++ symbols. */
+   on arbitrary bytes. The text and JSON reports, the warnings and the folded stacks (counted
+   per group by on_stacks, per tick by on_stack) must be the same, byte for byte; a
+   difference aborts. The first bytes choose options; no C++ symbols. */
 #include "fuzz.h"
 
 #include <stdio.h>
@@ -25,8 +26,8 @@ static void fuzz_config(mp_tick_config *cfg, const uint8_t *data, size_t size, i
     }
 }
 
-/* The whole profile as text: both reports, then the warnings. */
-static void fuzz_describe(mp_tick_profile *p, mp_buf *out)
+/* The whole profile as text: both reports, the warnings, then the folded stacks. */
+static void fuzz_describe(mp_tick_profile *p, mp_folded *f, mp_buf *out)
 {
     const char *const *warn;
     size_t i, n = mp_tick_warnings(p, &warn);
@@ -34,41 +35,53 @@ static void fuzz_describe(mp_tick_profile *p, mp_buf *out)
     mp_report_text(p, NULL, out, &err);
     mp_report_json(p, NULL, out, &err);
     for (i = 0; i < n; i++) mp_buf_printf(out, "%s\n", warn[i]);
+    mp_report_folded(f, out);
 }
 
 static int fuzz_one_thread(const uint8_t *data, size_t size, mp_buf *out)
 {
     mp_tick_config cfg;
     mp_tick_profile *p;
+    mp_folded *f;
     mp_error err;
+    int ok = 0;
+    if (mp_folded_new(&f, &err) != MP_OK) return 0;
     fuzz_config(&cfg, data, size, 1);
-    if (mp_tick_new(&cfg, "fuzz", &p, &err) != MP_OK) return 0;
-    if (mp_tick_feed(p, (const char *)data, size, &err) != MP_OK ||
-        mp_tick_finish(p, &err) != MP_OK) {
+    cfg.on_stack = mp_folded_stack;
+    cfg.stack_user = f;
+    if (mp_tick_new(&cfg, "fuzz", &p, &err) == MP_OK) {
+        if (mp_tick_feed(p, (const char *)data, size, &err) == MP_OK &&
+            mp_tick_finish(p, &err) == MP_OK) {
+            fuzz_describe(p, f, out);
+            ok = 1;
+        }
         mp_tick_free(p);
-        return 0;
     }
-    fuzz_describe(p, out);
-    mp_tick_free(p);
-    return 1;
+    mp_folded_free(f);
+    return ok;
 }
 
 static int fuzz_read_ahead(const uint8_t *data, size_t size, mp_buf *out)
 {
     mp_tick_config cfg;
     mp_tick_profile *p;
+    mp_folded *fold;
     mp_error err;
     FILE *f = tmpfile();
     int ok = 0;
     if (!f) return 0;
+    if (mp_folded_new(&fold, &err) != MP_OK) { fclose(f); return 0; }
     if (fwrite(data, 1, size, f) == size && fflush(f) == 0 && lseek(fileno(f), 0, SEEK_SET) == 0) {
         fuzz_config(&cfg, data, size, 0);
+        cfg.on_stacks = mp_folded_stacks;
+        cfg.stack_user = fold;
         if (mp_tick_parse_fd(fileno(f), "fuzz", &cfg, &p, &err) == MP_OK) {
-            fuzz_describe(p, out);
+            fuzz_describe(p, fold, out);
             mp_tick_free(p);
             ok = 1;
         }
     }
+    mp_folded_free(fold);
     fclose(f);
     return ok;
 }
