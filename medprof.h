@@ -5911,10 +5911,8 @@ static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
 }
 
 /* A tick line whose fields are all plain numbers (s: what follows "tick,"; the bytes up to
-   lim are readable), read and attributed at once, for times alike ticks; 0: the general path
-   must read it. */
-static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const char *lim,
-                            uint64_t times)
+   lim are readable), read and attributed at once; 0: the general path must read it. */
+static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const char *lim)
 {
     const char *end = s + n;
     mp__tk_tickv t;
@@ -5926,31 +5924,31 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
     len = (size_t)(end - s);
     if (!p->pp && (m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
         mp__tk_memo_same(p, m, h, &t, s, len)) {
-        if (mp__tk_tick_admit(p, &t, times)) {
+        if (mp__tk_tick_admit(p, &t, 1)) {
             if (!mp__tk_stack_room(p, m->r.n)) return 1;
             memcpy(p->names, m->names, m->r.n * sizeof *p->names);
-            (void)mp__tk_count(p, &m->r, 0, m->leaf, times);
+            (void)mp__tk_count(p, &m->r, 0, m->leaf, 1);
         }
         return 1;
     }
     if (!mp__tk_tick_frames_fast(p, s, end, lim, &t)) return 0;
     if (p->pp || !m) {
-        mp__tk_tick_apply(p, &t, times);
+        mp__tk_tick_apply(p, &t, 1);
         return 1;
     }
-    if (!mp__tk_tick_admit(p, &t, times)) return 1;
+    if (!mp__tk_tick_admit(p, &t, 1)) return 1;
     depth = mp__tk_tick_front(p, &t);
     mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
-    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE, times));
+    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE, 1));
     return 1;
 }
 
-static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln)
+static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln, uint64_t times)
 {
     mp__tk_tickv t;
     if (!mp__tk_stack_room(p, ln->n)) return;
     mp__tk_tick_fields(p, ln, &t);
-    mp__tk_tick_apply(p, &t, 1);
+    mp__tk_tick_apply(p, &t, times);
 }
 
 static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
@@ -5959,7 +5957,7 @@ static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
     size_t n = ln->l[0];
 #define MP__TK_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
     if (p->pp && mp__pp_dispatch(p, ln)) return;
-    if (MP__TK_TAG("tick")) mp__tk_tick(p, ln);
+    if (MP__TK_TAG("tick")) mp__tk_tick(p, ln, 1);
     else if (MP__TK_TAG("code-creation")) mp__tk_code_creation(p, ln);
     else if (MP__TK_TAG("code-move")) mp__tk_move(p, mp__tk_num(p, ln, 1), mp__tk_num(p, ln, 2));
     else if (MP__TK_TAG("code-delete")) mp__tk_delete(p, mp__tk_num(p, ln, 1));
@@ -6017,7 +6015,7 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const ch
     mp__tk_line ln;
     p->line_no++;
     p->lines++;
-    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim, 1)) return;
+    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim)) return;
     mp__tk_memo_new_gen(p); /* a record that may change the code map, or an odd tick */
     if (mp__tk_split_fields(p, s, n, &ln)) mp__tk_dispatch(p, &ln);
 }
@@ -6029,14 +6027,13 @@ static void mp__tk_tick_times(mp_tick_profile *p, const char *s, size_t n, const
 {
     const char *f = s + 5, *end = s + n;
     mp__tk_tickv t;
+    mp__tk_line ln;
     p->line_no += times;
     p->lines += times;
-    if (!mp__tk_tick_head_fast(&f, end, lim, &t) || !mp__tk_tick_frames_fast(p, f, end, lim, &t)) {
-        mp__tk_line ln;
-        if (p->failed || !mp__tk_split_fields(p, s, n, &ln) || !mp__tk_stack_room(p, ln.n)) return;
-        mp__tk_tick_fields(p, &ln, &t);
-    }
-    mp__tk_tick_apply(p, &t, times);
+    if (mp__tk_tick_head_fast(&f, end, lim, &t) && mp__tk_tick_frames_fast(p, f, end, lim, &t))
+        mp__tk_tick_apply(p, &t, times);
+    else if (!p->failed && mp__tk_split_fields(p, s, n, &ln))
+        mp__tk_tick(p, &ln, times);
 }
 
 /* ---- log lines: node's version check, --timed-range -------------------------------------- */
@@ -6690,14 +6687,19 @@ static void mp__tk_next_log(mp_tick_profile *p)
     p->timed_lines.len = 0;
 }
 
+/* Data after mp_tick_finish starts the next log of a merged profile. */
+static void mp__tk_begin_log(mp_tick_profile *p)
+{
+    if (!p->finished) return;
+    mp__tk_reset_views(p);
+    mp__tk_next_log(p);
+    p->logs++;
+}
+
 MP__DEF mp_err mp_tick_feed(mp_tick_profile *p, const char *data, size_t len, mp_error *err)
 {
     size_t i = 0;
-    if (p->finished) {
-        mp__tk_reset_views(p);
-        mp__tk_next_log(p);
-        p->logs++;
-    }
+    mp__tk_begin_log(p);
     while (i < len && !p->stopped) {
         const char *nl = (const char *)memchr(data + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - data) : len;
@@ -6983,11 +6985,7 @@ static mp_err mp__tk_read_fd(mp_tick_profile *p, int fd, const char *shown, mp_e
     char *buf;
     mp_err rc = MP_OK;
     struct stat st;
-    if (p->finished) {
-        mp__tk_reset_views(p);
-        mp__tk_next_log(p);
-        p->logs++;
-    }
+    mp__tk_begin_log(p);
     /* Only a regular file: a pipe may block the reader after the attributing side is done. */
     if (mp__tk_can_group(p) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
         mp__tk_read_ahead(p, fd, shown, &rc, err))
@@ -7051,11 +7049,6 @@ MP__DEF mp_err mp_tick_add_file(mp_tick_profile *p, const char *path, mp_error *
     int fd;
     mp_err rc;
     if ((rc = mp__tk_open(path, &fd, err)) != MP_OK) return rc;
-    if (p->finished) {
-        mp__tk_reset_views(p);
-        mp__tk_next_log(p);
-        p->logs++;
-    }
     rc = mp__tk_read_fd(p, fd, path, err);
     if (!mp__tk_is_stdin(path)) close(fd);
     return rc;
