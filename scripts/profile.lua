@@ -112,7 +112,7 @@ if run and run.result then
   f:write(run.result:html(o.url))
   args.close("profile", f)
 end
-if not run or err then die(err) end
+if not run or err then die(err, run and run.interrupted and 130 or nil) end
 
 local function ms(us) return us and ("%.1f ms"):format(us / 1000) or "-" end
 say("\n== medprof profile: %s %s", table.concat(run.command, " "), run.server.text)

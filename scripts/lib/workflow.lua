@@ -12,6 +12,7 @@
 --   run.profiles   { { log = path, prof = medprof.ticklog object }, ... } main isolate first
 --   run.server     how the server ended (status table of Proc:stop)
 --   run.warnings   list of strings worth showing
+--   run.interrupted  Ctrl+C came while waiting for the server (the error says so)
 -- Options: ready (URL, default url), timeout (30), grace (10), cwd, env ({NAME=VALUE}),
 -- force (let server.log overwrite an existing file in out; without it that is an error),
 -- prof (default true: insert --prof and process the logs), keep_short_builtin_calls (do not
@@ -79,9 +80,21 @@ end
 
 -- Ctrl+C inside f ends f only: it raises "interrupted" in the function, which pcall catches.
 local function interruptible(f)
-  local ok, a, b = pcall(f)
-  if ok then return a, b end
-  return nil, tostring(a)
+  local r = table.pack(pcall(f))
+  if r[1] then return table.unpack(r, 2, r.n) end
+  return nil, tostring(r[2])
+end
+
+-- node names its logs isolate-0xADDRESS-PID-v8.log: matching the pid (and the start time)
+-- takes this server's logs only, even with other profiles running in the same directory.
+-- They move next to server.log; the paths returned are where they are now.
+function M.move_logs(dir, run, server)
+  local logs = medprof.newfiles(dir, ("isolate-*-%d-v8.log"):format(run.pid), server.started) or {}
+  for i, log in ipairs(logs) do
+    local moved = run.out .. "/" .. log:match("[^/]+$")
+    if moved ~= log and os.rename(log, moved) then logs[i] = moved end
+  end
+  return logs
 end
 
 function M.profile(o)
@@ -111,10 +124,21 @@ function M.profile(o)
   local server <close>, err = medprof.spawn(spawn)
   if not server then return nil, err end
   run.pid = server.pid
-  local ok, why, _, status = server:wait_ready{ url = ready, timeout = o.timeout or 30 }
+  local ok, why, _, status = interruptible(function()
+    return server:wait_ready{ url = ready, timeout = o.timeout or 30 }
+  end)
+  if not ok and why and why:match("interrupted$") then
+    run.interrupted = true
+    why = ("interrupted while waiting for %s to answer"):format(ready)
+  end
   if not ok then
     if not status then server:stop{ grace = o.grace or 10 } end
-    return nil, ("%s\nthe server's last output:\n%s"):format(why, M.tail(run.server_log, 15))
+    -- the logs it wrote go with the server.log, not stay behind in the working directory
+    local kept = prof and M.move_logs(o.cwd or ".", run, server) or {}
+    local where = #kept > 0 and ("\nits tick logs were moved to %s"):format(table.concat(kept, ", "))
+                  or ""
+    return nil, ("%s\nthe server's last output:\n%s%s"):format(why, M.tail(run.server_log, 15),
+                                                               where), run
   end
   if o.on_ready then o.on_ready(server) end
 
@@ -139,10 +163,8 @@ function M.profile(o)
   end
   if not prof then return run end
 
-  -- node names its logs isolate-0xADDRESS-PID-v8.log: matching the pid (and the start time)
-  -- takes this server's logs only, even with other profiles running in the same directory.
   local dir = o.cwd or "."
-  local logs = medprof.newfiles(dir, ("isolate-*-%d-v8.log"):format(run.pid), server.started) or {}
+  local logs = M.move_logs(dir, run, server)
   if #logs == 0 then
     return nil, ("the server wrote no isolate-*-v8.log in %s (did node get --prof, and did it " ..
                  "live long enough to write one?); its last output:\n%s"):format(dir,
@@ -158,8 +180,6 @@ function M.profile(o)
   end
   table.sort(logs, function(a, b) return size[a] > size[b] end)
   for _, log in ipairs(logs) do
-    local moved = run.out .. "/" .. log:match("[^/]+$")
-    if moved ~= log and os.rename(log, moved) then log = moved end
     -- stacks for the flame graph, samples for the viewers' timelines (cpuprofile, speedscope)
     local p, perr = medprof.ticklog(log, { stacks = true, samples = true })
     if p then

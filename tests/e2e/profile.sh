@@ -161,4 +161,7 @@ wait $mp
 rc=$?
 [ $rc = 130 ] && ok "Ctrl+C while waiting: exit 130" || bad "Ctrl+C while waiting: exit $rc"
 [ -n "$pid" ] && ! alive "$pid" && ok "Ctrl+C while waiting: server $pid is gone" || bad "Ctrl+C while waiting: server '$pid' left behind"
+ls isolate-*-"$pid"-v8.log >/dev/null 2>&1 && bad "Ctrl+C while waiting: the server's tick log was left in the working directory" || ok "Ctrl+C while waiting: no tick log left in the working directory"
+ls "$tmp"/ctrlc-ready/isolate-*-"$pid"-v8.log >/dev/null 2>&1 && ok "Ctrl+C while waiting: the tick log moved to the output directory" || bad "Ctrl+C while waiting: the tick log is not in the output directory"
+expect_in "$tmp/out" "its tick logs were moved to $tmp/ctrlc-ready/isolate-" "Ctrl+C while waiting: the message says where the tick log went"
 finish
