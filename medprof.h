@@ -3725,6 +3725,10 @@ struct mp_tick_profile {
     uint32_t ncn, capcn;
     mp__tk_map children;
     struct mp__tk_memo *memo;       /* ticks seen before (mp__tk_fast_tick); NULL: none yet */
+    struct mp__tk_group *groups;    /* the read-ahead's groups of the epoch, by id */
+    size_t groups_cap;
+    uint32_t *group_names;          /* their resolved names */
+    size_t group_names_len, group_names_cap;
     uint32_t memo_gen;              /* a new one after every record that is not a tick */
     int memo_off;                   /* no memory for it: go without */
 
@@ -6020,20 +6024,77 @@ static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const ch
     if (mp__tk_split_fields(p, s, n, &ln)) mp__tk_dispatch(p, &ln);
 }
 
-/* A tick line s[0, n) that stands for `times` ticks alike but for their times (the
-   read-ahead's groups): read once, attributed once, counted times times. */
-static void mp__tk_tick_times(mp_tick_profile *p, const char *s, size_t n, const char *lim,
-                              uint64_t times)
+/* A tick line's values, by the fast path or the general one, its frames in p->stack from
+   index 2 on. 0: no memory. */
+static int mp__tk_tick_read(mp_tick_profile *p, const char *s, size_t n, const char *lim,
+                            mp__tk_tickv *t)
 {
     const char *f = s + 5, *end = s + n;
-    mp__tk_tickv t;
     mp__tk_line ln;
+    if (mp__tk_tick_head_fast(&f, end, lim, t) && mp__tk_tick_frames_fast(p, f, end, lim, t))
+        return 1;
+    if (p->failed || !mp__tk_split_fields(p, s, n, &ln) || !mp__tk_stack_room(p, ln.n)) return 0;
+    mp__tk_tick_fields(p, &ln, t);
+    return 1;
+}
+
+/* What the first tick of a read-ahead group resolved to, for the group's later counts. */
+typedef struct mp__tk_group {
+    mp__tk_tickv t;          /* for the filters */
+    mp__tk_resolved r;
+    size_t names;            /* r.n names from here in p->group_names */
+    uint32_t leaf;           /* its node in the bottom-up tree */
+    int admitted;
+} mp__tk_group;
+
+/* The first tick of group id of the read-ahead (s[0, n), standing for `times` ticks alike but
+   for their times): read once, attributed once, counted times times, and kept. Group 0
+   starts an epoch: what the earlier one kept is of no more use. */
+static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, const char *lim,
+                               uint32_t id, uint64_t times)
+{
+    mp__tk_tickv t;
+    mp__tk_group *g;
+    size_t depth;
     p->line_no += times;
     p->lines += times;
-    if (mp__tk_tick_head_fast(&f, end, lim, &t) && mp__tk_tick_frames_fast(p, f, end, lim, &t))
-        mp__tk_tick_apply(p, &t, times);
-    else if (!p->failed && mp__tk_split_fields(p, s, n, &ln))
-        mp__tk_tick(p, &ln, times);
+    if (id == 0) p->group_names_len = 0;
+    if (!mp__tk_tick_read(p, s, n, lim, &t)) return;
+    if (!mp__tk_grow((void **)&p->groups, &p->groups_cap, (size_t)id + 1, sizeof *p->groups)) {
+        p->failed = 1;
+        return;
+    }
+    g = &p->groups[id];
+    g->t = t;
+    g->r.n = 0;
+    g->names = 0;
+    g->leaf = MP__TK_NONE;
+    g->admitted = mp__tk_tick_admit(p, &t, times);
+    if (!g->admitted) return;
+    depth = mp__tk_tick_front(p, &t);
+    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &g->r);
+    if (!mp__tk_grow((void **)&p->group_names, &p->group_names_cap,
+                     p->group_names_len + g->r.n + 1, sizeof *p->group_names)) {
+        p->failed = 1;
+        return;
+    }
+    memcpy(p->group_names + p->group_names_len, p->names, g->r.n * sizeof *p->names);
+    g->names = p->group_names_len;
+    p->group_names_len += g->r.n;
+    g->leaf = mp__tk_count(p, &g->r, 1, MP__TK_NONE, times);
+}
+
+/* More ticks of a group already seen in this epoch: counted as its first was. */
+static void mp__tk_group_again(mp_tick_profile *p, uint32_t id, uint64_t times)
+{
+    const mp__tk_group *g;
+    p->line_no += times;
+    p->lines += times;
+    if (id >= p->groups_cap) return; /* the reader names only groups it handed over */
+    g = &p->groups[id];
+    if (!mp__tk_tick_admit(p, &g->t, times) || !mp__tk_stack_room(p, g->r.n)) return;
+    memcpy(p->names, p->group_names + g->names, g->r.n * sizeof *p->names);
+    (void)mp__tk_count(p, &g->r, 0, g->leaf, times);
 }
 
 /* ---- log lines: node's version check, --timed-range -------------------------------------- */
@@ -6130,27 +6191,48 @@ static void mp__tk_read_line(mp_tick_profile *p, const char *s, size_t n, const 
    A log file is read by a second thread while this one attributes. It also does the part
    that needs no code map: between two records that are not ticks (an epoch: nothing can
    change what a stack resolves to), ticks alike but for their time (pc, external callback,
-   tos, VM state and frames as written; 9 in 10 of a busy process's) are one group, handed
-   over as its first line and a count. The attribution then reads and resolves each group
-   once, in the order the groups first appeared, so names, nodes and ties come out as the
-   line-by-line reading makes them. Not with a --range, a --timed-range, --preprocess or an
-   on_stack callback: they need each tick's own time, and read line by line. Memory is
-   bounded: a few batches of group lines in flight. */
+   tos, VM state and frames as written; 9 in 10 of a busy process's) are one group. A batch
+   hands over a group's first line and a count where the group first appears, and in later
+   batches of the epoch only its id and a count. The attribution reads and resolves each
+   group once, in the order the groups first appeared, so names, nodes and ties come out as
+   the line-by-line reading makes them, and keeps what it resolved to for the later counts.
+   Not with a --range, a --timed-range, --preprocess or an on_stack callback: they need each
+   tick's own time, and read line by line. Memory is bounded: a few batches in flight, and
+   an epoch's groups up to a limit (past it a new epoch starts, which costs time only). */
 
+/* The limits are macros a test can set small, to see batches and epochs end often. */
 #define MP__RA_BATCHES 8
-#define MP__RA_BATCH_TEXT (1u << 20) /* a batch is handed over when its text passes this */
-#define MP__RA_BATCH_ITEMS 65536u    /* ... or it has this many items */
+#ifndef MP__RA_BATCH_TEXT
+#define MP__RA_BATCH_TEXT (1u << 20)   /* a batch is handed over when its text passes this */
+#endif
+#ifndef MP__RA_BATCH_ITEMS
+#define MP__RA_BATCH_ITEMS 65536u      /* ... or it has this many items */
+#endif
 #define MP__RA_READ (1u << 20)
+#ifndef MP__RA_EPOCH_GROUPS
+#define MP__RA_EPOCH_GROUPS (1u << 17) /* an epoch's groups, at most */
+#endif
+#ifndef MP__RA_EPOCH_TEXT
+#define MP__RA_EPOCH_TEXT (16u << 20)  /* ... and the text of their first lines */
+#endif
 
-enum { MP__RA_LINE, MP__RA_GROUP, MP__RA_TAIL, MP__RA_STOP };
+enum { MP__RA_LINE, MP__RA_GROUP, MP__RA_AGAIN, MP__RA_TAIL, MP__RA_STOP };
 
 typedef struct mp__ra_item {
     size_t off;             /* in the batch's text */
-    uint32_t len, times;    /* times: of the group */
-    uint32_t head, rest;    /* a group's line: "tick,PC" is [0, head), from rest on it is
-                               what follows the time field */
+    uint32_t len, times;    /* times: of the group in this batch */
+    uint32_t group;         /* GROUP, AGAIN: its id in the epoch */
     int kind;
 } mp__ra_item;
+
+/* A group of the epoch, as the reader knows it. */
+typedef struct mp__ra_group {
+    size_t off;             /* its first line, in the reader's epoch text */
+    uint32_t len;
+    uint32_t head, rest;    /* "tick,PC" is [0, head), from rest on it is what follows the
+                               time field */
+    uint32_t batch, item;   /* where its count goes: the item of batch number `batch` */
+} mp__ra_group;
 
 typedef struct mp__ra_batch {
     struct mp__ra_batch *next;
@@ -6179,6 +6261,12 @@ typedef struct mp__ra {
     size_t buf_cap, have;
     mp__ra_slot *tab;
     uint32_t tab_cap, tab_used, gen;
+    mp__ra_group *groups;           /* the epoch's, by id */
+    size_t groups_cap;
+    uint32_t ngroups;
+    char *text;                     /* their first lines */
+    size_t text_len, text_cap;
+    uint32_t batch;                 /* the number of the batch being filled */
     int first_done;                 /* the first line (node's version check) went as a line */
     mp__ra_batch batches[MP__RA_BATCHES];
 } mp__ra;
@@ -6217,29 +6305,39 @@ static void mp__ra_hand_over(mp__ra *ra, mp__ra_batch *b)
     pthread_mutex_unlock(&ra->mu);
 }
 
-/* The groups of an epoch live in one batch: a new batch or a record that is not a tick
-   starts a new epoch (older slots count as empty). */
+/* A record that is not a tick starts a new epoch (older slots count as empty); so does a
+   full one. */
 static void mp__ra_new_epoch(mp__ra *ra)
 {
     ra->tab_used = 0;
+    ra->ngroups = 0;
+    ra->text_len = 0;
     if (++ra->gen == 0) {
         memset(ra->tab, 0, ra->tab_cap * sizeof *ra->tab);
         ra->gen = 1;
     }
 }
 
-static int mp__ra_add_item(mp__ra_batch *b, int kind, const char *s, size_t n)
+static mp__ra_item *mp__ra_push(mp__ra_batch *b, int kind, uint32_t group)
+{
+    mp__ra_item *it;
+    if (!mp__tk_grow((void **)&b->items, &b->cap_items, b->n + 1, sizeof *b->items)) return NULL;
+    it = &b->items[b->n++];
+    it->off = b->len;
+    it->len = 0;
+    it->times = 1;
+    it->group = group;
+    it->kind = kind;
+    return it;
+}
+
+static int mp__ra_add_item(mp__ra_batch *b, int kind, const char *s, size_t n, uint32_t group)
 {
     mp__ra_item *it;
     if (n > UINT32_MAX || !mp__tk_grow((void **)&b->text, &b->cap, b->len + n + 1, 1) ||
-        !mp__tk_grow((void **)&b->items, &b->cap_items, b->n + 1, sizeof *b->items))
+        !(it = mp__ra_push(b, kind, group)))
         return 0;
-    it = &b->items[b->n++];
-    it->off = b->len;
     it->len = (uint32_t)n;
-    it->times = 1;
-    it->head = it->rest = 0;
-    it->kind = kind;
     memcpy(b->text + b->len, s, n);
     b->text[b->len + n] = '\n'; /* the fast path may read past a line's end, up to lim */
     b->len += n + 1;
@@ -6281,12 +6379,47 @@ static int mp__ra_grow_table(mp__ra *ra)
     return 1;
 }
 
-static int mp__ra_same(const mp__ra_batch *b, const mp__ra_item *it, const char *s, size_t head,
+static int mp__ra_same(const mp__ra *ra, const mp__ra_group *g, const char *s, size_t head,
                        const char *rest, size_t rn)
 {
-    const char *t = b->text + it->off;
-    return it->head == head && it->len - it->rest == rn && memcmp(t, s, head) == 0 &&
-           memcmp(t + it->rest, rest, rn) == 0;
+    const char *t = ra->text + g->off;
+    return g->head == head && g->len - g->rest == rn && memcmp(t, s, head) == 0 &&
+           memcmp(t + g->rest, rest, rn) == 0;
+}
+
+/* One more tick of group id: its count in this batch, or where it first appears in it. */
+static int mp__ra_again(mp__ra *ra, mp__ra_batch *b, uint32_t id)
+{
+    mp__ra_group *g = &ra->groups[id];
+    if (g->batch == ra->batch && b->items[g->item].times < UINT32_MAX) {
+        b->items[g->item].times++;
+        return 1;
+    }
+    if (!mp__ra_push(b, MP__RA_AGAIN, id)) return 0;
+    g->batch = ra->batch;
+    g->item = (uint32_t)(b->n - 1);
+    return 1;
+}
+
+/* A new group: its line is kept for the comparisons and handed over. */
+static int mp__ra_new_group(mp__ra *ra, mp__ra_batch *b, const char *s, size_t n, size_t head,
+                            size_t rest)
+{
+    mp__ra_group *g;
+    if (!mp__tk_grow((void **)&ra->groups, &ra->groups_cap, ra->ngroups + 1, sizeof *ra->groups) ||
+        !mp__tk_grow((void **)&ra->text, &ra->text_cap, ra->text_len + n, 1) ||
+        !mp__ra_add_item(b, MP__RA_GROUP, s, n, ra->ngroups))
+        return 0;
+    g = &ra->groups[ra->ngroups++];
+    g->off = ra->text_len;
+    g->len = (uint32_t)n;
+    g->head = (uint32_t)head;
+    g->rest = (uint32_t)rest;
+    g->batch = ra->batch;
+    g->item = (uint32_t)(b->n - 1);
+    memcpy(ra->text + ra->text_len, s, n);
+    ra->text_len += n;
+    return 1;
 }
 
 /* A tick line: counted in its group, or the first of a new one. 0: no memory. */
@@ -6295,22 +6428,20 @@ static int mp__ra_add_tick(mp__ra *ra, mp__ra_batch *b, const char *s, size_t n,
 {
     size_t head = (size_t)(c1 - s), rn = (size_t)(s + n - c2);
     uint64_t h = mp__ra_hash(s, head, c2, rn);
-    uint32_t j;
+    uint32_t j, mask;
+    if (ra->ngroups >= MP__RA_EPOCH_GROUPS || ra->text_len + n > MP__RA_EPOCH_TEXT)
+        mp__ra_new_epoch(ra);
     if (ra->tab_used >= ra->tab_cap / 2 && !mp__ra_grow_table(ra)) return 0;
-    for (j = (uint32_t)h & (ra->tab_cap - 1); ra->tab[j].gen == ra->gen; j = (j + 1) & (ra->tab_cap - 1)) {
-        mp__ra_item *it = &b->items[ra->tab[j].item];
-        if (ra->tab[j].hash == h && mp__ra_same(b, it, s, head, c2, rn)) {
-            if (it->times == UINT32_MAX) break; /* full: a new group */
-            it->times++;
-            return 1;
-        }
+    mask = ra->tab_cap - 1;
+    for (j = (uint32_t)h & mask; ra->tab[j].gen == ra->gen; j = (j + 1) & mask) {
+        uint32_t id = ra->tab[j].item;
+        if (ra->tab[j].hash == h && mp__ra_same(ra, &ra->groups[id], s, head, c2, rn))
+            return mp__ra_again(ra, b, id);
     }
-    if (!mp__ra_add_item(b, MP__RA_GROUP, s, n)) return 0;
-    b->items[b->n - 1].head = (uint32_t)head;
-    b->items[b->n - 1].rest = (uint32_t)(c2 - s);
+    if (!mp__ra_new_group(ra, b, s, n, head, (size_t)(c2 - s))) return 0;
     ra->tab[j].hash = h;
     ra->tab[j].gen = ra->gen;
-    ra->tab[j].item = (uint32_t)(b->n - 1);
+    ra->tab[j].item = ra->ngroups - 1;
     ra->tab_used++;
     return 1;
 }
@@ -6325,7 +6456,7 @@ static int mp__ra_add_line(mp__ra *ra, mp__ra_batch *b, const char *s, size_t n)
         return mp__ra_add_tick(ra, b, s, n, c1, c2);
     ra->first_done = 1;
     mp__ra_new_epoch(ra);
-    return mp__ra_add_item(b, MP__RA_LINE, s, n);
+    return mp__ra_add_item(b, MP__RA_LINE, s, n, 0);
 }
 
 /* The complete lines of buf[0, have) into batches; what is left is a line's start. Returns
@@ -6341,7 +6472,7 @@ static int mp__ra_split(mp__ra *ra, mp__ra_batch **bp, size_t *used)
         if (!nl) break;
         end = (size_t)(nl - s);
         if (end == i) { /* node reads `while (line = readline())`: an empty line ends it */
-            if (!mp__ra_add_item(b, MP__RA_STOP, "", 0)) b->nomem = 1;
+            if (!mp__ra_push(b, MP__RA_STOP, 0)) b->nomem = 1;
             return 0;
         }
         if (!mp__ra_add_line(ra, b, s + i, end - i)) { b->nomem = 1; return 0; }
@@ -6349,7 +6480,7 @@ static int mp__ra_split(mp__ra *ra, mp__ra_batch **bp, size_t *used)
         if (b->len >= MP__RA_BATCH_TEXT || b->n >= MP__RA_BATCH_ITEMS) {
             mp__ra_hand_over(ra, b);
             if (!(*bp = mp__ra_take_spare(ra))) return 0;
-            mp__ra_new_epoch(ra);
+            ra->batch++;
         }
     }
     *used = i;
@@ -6372,7 +6503,7 @@ static void *mp__ra_main(void *arg)
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) { b->err = errno; break; }
         if (r == 0) {
-            if (ra->have && !mp__ra_add_item(b, MP__RA_TAIL, ra->buf, ra->have)) b->nomem = 1;
+            if (ra->have && !mp__ra_add_item(b, MP__RA_TAIL, ra->buf, ra->have, 0)) b->nomem = 1;
             break;
         }
         ra->have += (size_t)r;
@@ -6415,13 +6546,14 @@ static void mp__tk_read_batch(mp_tick_profile *p, const mp__ra_batch *b, mp_erro
     const char *lim;
     size_t i;
     if (b->n == 0) return; /* an empty log: no text at all */
-    lim = b->text + b->len;
+    lim = b->text ? b->text + b->len : NULL; /* NULL: no text (AGAIN and STOP items only) */
     for (i = 0; i < b->n && !p->failed && !p->stopped; i++) {
         const mp__ra_item *it = &b->items[i];
-        const char *s = b->text + it->off;
+        const char *s = b->text ? b->text + it->off : NULL;
         switch (it->kind) {
         case MP__RA_LINE: mp__tk_read_line(p, s, it->len, lim); break;
-        case MP__RA_GROUP: mp__tk_tick_times(p, s, it->len, lim, it->times); break;
+        case MP__RA_GROUP: mp__tk_group_first(p, s, it->len, lim, it->group, it->times); break;
+        case MP__RA_AGAIN: mp__tk_group_again(p, it->group, it->times); break;
         case MP__RA_TAIL: (void)mp_tick_feed(p, s, it->len, err); break;
         default: p->stopped = 1; break;
         }
@@ -6437,6 +6569,8 @@ static void mp__ra_free(mp__ra *ra)
     }
     MP_FREE(ra->buf);
     MP_FREE(ra->tab);
+    MP_FREE(ra->groups);
+    MP_FREE(ra->text);
     pthread_cond_destroy(&ra->cv);
     pthread_mutex_destroy(&ra->mu);
     MP_FREE(ra);
@@ -7060,6 +7194,8 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     if (!p) return;
     mp__tk_reset_views(p);
     mp__tk_memo_free(p);
+    MP_FREE(p->groups);
+    MP_FREE(p->group_names);
     while (p->chunks) {
         mp__tk_chunk *next = p->chunks->next;
         MP_FREE(p->chunks);

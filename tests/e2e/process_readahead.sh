@@ -113,6 +113,26 @@ same_as_one_thread "the same, folded stacks: read ahead = one thread" \
 same_as_one_thread "the same, speedscope (samples with times): read ahead = one thread" \
     --symbol-list "$tmp/syms" --format speedscope "$tmp/big.log"
 
+# One epoch with more distinct stacks than a batch holds and than an epoch keeps (the groups
+# of its first batch are counted again from later batches; past the limit a new epoch
+# starts), and between them the same few stacks again and again.
+node -e '
+const out = ["v8-version,11,3,244,8,-node.38,0"];
+const at = (k, off) => "0x" + (0x10000 + (k % 64) * 0x100 + off).toString(16);
+for (let i = 0; i < 64; i++)
+  out.push(`code-creation,JS,10,1,${at(i, 0)},256,f${i} a.js:${i}:1,0x1,~`);
+for (let i = 0; i < 160000; i++) {
+  out.push(`tick,${at(i, 4)},${1000 + i},0,0x0,${i % 2},${at(i >> 6, 8)},${at(i >> 12, 9 + (i % 7))}`);
+  if (i % 4 === 0) out.push(`tick,${at(i % 50, 4)},${1000 + i},0,0x0,0,${at(1, 8)},${at(2, 9)}`);
+}
+console.log(out.join("\n"));
+' >"$tmp/wide.log"
+check '[ $(grep -c "^tick" "$tmp/wide.log") -eq 200000 ]' "the wide log has 200000 ticks"
+same_as_one_thread "160000 distinct stacks in one epoch, and repeats across batches: read ahead = one thread" \
+    --symbol-list "$tmp/syms" "$tmp/wide.log"
+same_as_one_thread "the same, folded stacks: read ahead = one thread" \
+    --symbol-list "$tmp/syms" --format folded "$tmp/wide.log"
+
 # The ends of a log: no newline at the end, an empty line (node stops reading there), a
 # tick as the first line, an empty log, a log of one line.
 head -c -1 "$tmp/a.log" >"$tmp/nonl.log"
@@ -128,6 +148,9 @@ same_as_one_thread "a tick first (no v8-version): read ahead = one thread" \
 "$MEDPROF" process --symbol-list "$tmp/syms" "$tmp/empty.log" >"$tmp/e2.txt" 2>&1; r2=$?
 "$MEDPROF" process --threads 1 --symbol-list "$tmp/syms" "$tmp/empty.log" >"$tmp/e1.txt" 2>&1; r1=$?
 check '[ $r1 = $r2 ] && cmp -s "$tmp/e1.txt" "$tmp/e2.txt"' "an empty log: read ahead = one thread"
+printf '\ntick,0x1,2,0,0x0,0\n' >"$tmp/empty-first.log"
+same_as_one_thread "an empty first line (nothing read): read ahead = one thread" \
+    --symbol-list "$tmp/syms" "$tmp/empty-first.log"
 printf 'tick,0x1,2,0,0x0,0' >"$tmp/one-line.log"
 same_as_one_thread "one tick and no newline: read ahead = one thread" \
     --symbol-list "$tmp/syms" "$tmp/one-line.log"

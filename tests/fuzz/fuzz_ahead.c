@@ -2,7 +2,13 @@
    groups the ticks alike between code events) against reading line by line on one thread,
    on arbitrary bytes. The text and JSON reports, the warnings and the folded stacks (counted
    per group by on_stacks, per tick by on_stack) must be the same, byte for byte; a
-   difference aborts. The first bytes choose options; no C++ symbols. */
+   difference aborts. The first bytes choose options; no C++ symbols. The read-ahead's limits
+   are set small, so that a fuzzer-sized log hands over many batches, counts groups again in
+   later batches, and outgrows epochs. */
+#define MP__RA_BATCH_TEXT 200u
+#define MP__RA_BATCH_ITEMS 7u
+#define MP__RA_EPOCH_GROUPS 5u
+#define MP__RA_EPOCH_TEXT 600u
 #include "fuzz.h"
 
 #include <stdio.h>
