@@ -5817,6 +5817,42 @@ static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t, uint64_t time
         mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes, times);
 }
 
+/* A hash of n bytes, every byte counted (hashing the top of a stack alone let stacks that
+   differ only deeper down collide: in the read-ahead's table they made one long chain, each
+   line in it compared in full, half the reader's time). Two lanes of 8-byte words, so that
+   the multiplications do not wait for each other. */
+static uint64_t mp__hash_mix(uint64_t a, uint64_t w, uint64_t k)
+{
+    a = (a ^ w) * k;
+    return (a << 31) | (a >> 33);
+}
+
+static uint64_t mp__hash_bytes(uint64_t h, const char *s, size_t n)
+{
+    const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xC2B2AE3D27D4EB4Full;
+    uint64_t a = h ^ n, b = h * k2, w = 0, v = 0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        memcpy(&w, s + i, 8);
+        memcpy(&v, s + i + 8, 8);
+        a = mp__hash_mix(a, w, k1);
+        b = mp__hash_mix(b, v, k2);
+    }
+    if (i < n) { /* the last 16 bytes, overlapping what went in, or the few there are */
+        w = v = 0;
+        if (n >= 8) {
+            memcpy(&w, n >= 16 ? s + n - 16 : s, 8);
+            memcpy(&v, s + n - 8, 8);
+        } else {
+            for (; i < n; i++) w = (w << 8) | (unsigned char)s[i];
+        }
+        a = mp__hash_mix(a, w, k1);
+        b = mp__hash_mix(b, v, k2);
+    }
+    h = (a ^ (b >> 27) ^ (b << 37)) * k1;
+    return h ^ (h >> 32);
+}
+
 /* ---- ticks seen before ---------------------------------------------------------------------
 
    Most ticks repeat an earlier tick exactly, but for the time (9 in 10 of a CPU-bound node
@@ -5861,17 +5897,13 @@ static void mp__tk_memo_free(mp_tick_profile *p)
     p->memo = NULL;
 }
 
-/* Stacks that differ, differ near the top: the first 32 bytes of the frames, their last 8
-   and their length pick the slot (and the comparison of the whole text decides). */
+/* The slot of a tick by all it is kept by: pc, tos, external callback, VM state and the
+   frames as written. */
 static uint64_t mp__tk_memo_hash(const mp__tk_tickv *t, const char *s, size_t n)
 {
     const uint64_t k = 0x9E3779B97F4A7C15ull;
-    uint64_t w[4] = { 0, 0, 0, 0 }, tail = 0, h;
-    memcpy(w, s, n < sizeof w ? n : sizeof w);
-    if (n > sizeof w) memcpy(&tail, s + n - 8, 8);
-    h = ((uint64_t)t->pc ^ (uint64_t)t->tos << 1 ^ (uint64_t)t->ext << 2 ^ (uint64_t)t->vm << 3) * k;
-    h ^= (w[0] * k) ^ (w[1] * (k + 2)) ^ (w[2] * (k + 4)) ^ (w[3] * (k + 6)) ^ (tail + n) * (k + 8);
-    return h ^ (h >> 29) ^ (h >> 47);
+    uint64_t h = ((uint64_t)t->pc ^ (uint64_t)t->tos << 1 ^ (uint64_t)t->ext << 2 ^ (uint64_t)t->vm << 3) * k;
+    return mp__hash_bytes(h ^ (h >> 29), s, n);
 }
 
 static mp__tk_memo *mp__tk_memo_slot(mp_tick_profile *p, uint64_t h)
@@ -6344,45 +6376,9 @@ static int mp__ra_add_item(mp__ra_batch *b, int kind, const char *s, size_t n, u
     return 1;
 }
 
-/* The hash of a tick line without its time field: every byte counts. (Picking the slot by
-   the pc and the top of the stack alone put stacks that differ only deeper down into one
-   long chain, each of its lines compared in full: that was half the reader's time.) Two
-   lanes of 8-byte words, so that the multiplications do not wait for each other. */
-static uint64_t mp__ra_mix(uint64_t a, uint64_t w, uint64_t k)
-{
-    a = (a ^ w) * k;
-    return (a << 31) | (a >> 33);
-}
-
-static uint64_t mp__ra_hash_bytes(uint64_t h, const char *s, size_t n)
-{
-    const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xC2B2AE3D27D4EB4Full;
-    uint64_t a = h ^ n, b = h * k2, w = 0, v = 0;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        memcpy(&w, s + i, 8);
-        memcpy(&v, s + i + 8, 8);
-        a = mp__ra_mix(a, w, k1);
-        b = mp__ra_mix(b, v, k2);
-    }
-    if (i < n) { /* the last 16 bytes, overlapping what went in, or the few there are */
-        w = v = 0;
-        if (n >= 8) {
-            memcpy(&w, n >= 16 ? s + n - 16 : s, 8);
-            memcpy(&v, s + n - 8, 8);
-        } else {
-            for (; i < n; i++) w = (w << 8) | (unsigned char)s[i];
-        }
-        a = mp__ra_mix(a, w, k1);
-        b = mp__ra_mix(b, v, k2);
-    }
-    h = (a ^ (b >> 27) ^ (b << 37)) * k1;
-    return h ^ (h >> 32);
-}
-
 static uint64_t mp__ra_hash(const char *s, size_t head, const char *rest, size_t rn)
 {
-    return mp__ra_hash_bytes(mp__ra_hash_bytes(0, s, head), rest, rn);
+    return mp__hash_bytes(mp__hash_bytes(0, s, head), rest, rn);
 }
 
 static int mp__ra_grow_table(mp__ra *ra)
