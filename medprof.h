@@ -2141,6 +2141,7 @@ typedef struct mp__symlib {
     size_t nsegs;
     mp__esym *syms;      /* .symtab's in nm order, then .dynsym's in nm -D order */
     size_t nsyms, nstatic;
+    int unordered;       /* a symbols file listed a table out of address order */
     mp__arena names;
 } mp__symlib;
 
@@ -2997,6 +2998,35 @@ static const mp__placed *mp__pmerge_next(mp__pmerge *m)
 /* Runs the record through V8's rules and keeps the first entry per start (V8's code map
    ignores later ones). Names come later, and only for what is kept: node's dynamic table
    repeats most of its static one, and demangling is the costly part. */
+/* One sorted table's symbols (v[0, n), by address) through V8's adding, as if all were
+   given, but reading only those that can matter: an executable has several mappings and
+   each would otherwise go through all of its 150,000 symbols. The first is always given (a
+   pending unsized symbol of the table before resolves against it, or is dropped); then the
+   ones from lib_start on, up to the first at or past lib_end (it ends a pending unsized
+   one). The rest add nothing: below lib_start nothing is emitted and what is pending stays
+   below; past that first one, every start is at or past lib_end. Only for a table in
+   address order (a symbols file may list one out of order) whose bias does not wrap. */
+static void mp__v8_add_run(mp__v8add *a, mp__esym *v, size_t n, uint64_t bias, int unordered)
+{
+    size_t i, lo, hi;
+    if (n == 0) return;
+    mp__v8_add(a, v[0].vma + bias, v[0].size, &v[0]);
+    if (unordered || v[n - 1].vma + bias < v[0].vma + bias) { /* all go, in their order */
+        for (i = 1; i < n; i++) mp__v8_add(a, v[i].vma + bias, v[i].size, &v[i]);
+        return;
+    }
+    lo = 1, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].vma + bias < a->lib_start) lo = mid + 1;
+        else hi = mid;
+    }
+    for (i = lo; i < n; i++) {
+        mp__v8_add(a, v[i].vma + bias, v[i].size, &v[i]);
+        if (v[i].vma + bias >= a->lib_end) break;
+    }
+}
+
 static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
 {
     mp__v8add a;
@@ -3009,8 +3039,8 @@ static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
     memset(&a, 0, sizeof a);
     a.lib_start = pl->start;
     a.lib_end = pl->end;
-    for (i = 0; i < lib->nsyms; i++)
-        mp__v8_add(&a, lib->syms[i].vma + bias, lib->syms[i].size, &lib->syms[i]);
+    mp__v8_add_run(&a, lib->syms, lib->nstatic, bias, lib->unordered);
+    mp__v8_add_run(&a, lib->syms + lib->nstatic, lib->nsyms - lib->nstatic, bias, lib->unordered);
     mp__v8_add(&a, pl->end, 0, NULL);
     if (a.failed) goto nomem;
     mp__pmerge_init(&m, a.out, a.n);
@@ -3386,6 +3416,7 @@ static mp_err mp__symreader_table(mp__symreader *r, mp__symlib *lib, const char 
         if (!s->raw) return mp__nomem(err);
         s->shown = s->raw;
         s->keylen = 0; /* the file is in nm's order already */
+        if (i > 0 && vma < s[-1].vma) lib->unordered = 1; /* or says it is */
         s->vma = vma;
         s->size = size;
         s->index = (uint32_t)i;
@@ -4303,11 +4334,22 @@ static ptrdiff_t mp__tk_static_le(const mp_tick_profile *p, int64_t key)
     return (ptrdiff_t)lo - 1;
 }
 
+/* The first static entry whose start is key or above. */
+static size_t mp__tk_static_lower(const mp_tick_profile *p, int64_t key)
+{
+    size_t lo = 0, hi = p->nstat;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->stat[mid].key < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 /* Merges the pending additions; a start already taken keeps its first entry. */
 static void mp__tk_flush_static(mp_tick_profile *p)
 {
     size_t i, j, k, n;
-    mp__tk_static *merged;
     if (!p->npending) return;
     /* a library's symbols come sorted: only what arrived out of order needs qsort */
     for (i = 1; i < p->npending && mp__tk_static_cmp(&p->pending[i - 1], &p->pending[i]) < 0; i++) {}
@@ -4322,21 +4364,20 @@ static void mp__tk_flush_static(mp_tick_profile *p)
         p->pending[k++] = p->pending[i];
     }
     n = p->nstat + k;
-    merged = (mp__tk_static *)MP_MALLOC((n ? n : 1) * sizeof *merged);
-    if (!merged) {
+    if (!mp__tk_grow((void **)&p->stat, &p->capstat, n ? n : 1, sizeof *p->stat)) {
         for (i = 0; i < k; i++)
             if (!(p->pending[i].val & MP__TK_LAZY)) mp__tk_unref(p, p->pending[i].val);
         p->npending = 0;
         p->failed = 1;
         return;
     }
-    for (i = j = 0, n = 0; i < p->nstat || j < k;) {
-        if (j == k || (i < p->nstat && p->stat[i].key < p->pending[j].key)) merged[n++] = p->stat[i++];
-        else merged[n++] = p->pending[j++];
+    /* Merged from the back, in place: a library mapped above the others (most are) moves
+       nothing that was there. */
+    for (i = p->nstat, j = k; j > 0;) {
+        if (i > 0 && p->stat[i - 1].key > p->pending[j - 1].key) p->stat[i + j - 1] = p->stat[i - 1], i--;
+        else p->stat[i + j - 1] = p->pending[j - 1], j--;
     }
-    MP_FREE(p->stat);
-    p->stat = merged;
-    p->nstat = p->capstat = n;
+    p->nstat = n;
     p->npending = 0;
     mp__tk_bump(p);
 }
@@ -4779,6 +4820,7 @@ static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
     size_t i, at = 0;
     if (place > UINT32_MAX - 1) { p->failed = 1; return; }
     mp__tk_flush_static(p);
+    if (t->places[place].n) at = mp__tk_static_lower(p, (int64_t)t->places[place].syms[0].start);
     for (i = 0; i < t->places[place].n; i++) {
         const mp_sym *sym = &t->places[place].syms[i];
         /* A binary's later mapping records bring its symbols again: nothing would change

@@ -361,6 +361,76 @@ static void test_v8_two_tables(void **state)
     check_place(fake_lib(symtab, 3, dynsym, 3), 0x1000, 0x2000, want, 4);
 }
 
+/* V8's adding of every symbol of a table in turn: what mp__v8_add_run must equal. */
+static void add_every_symbol(mp__v8add *a, mp__esym *v, size_t n, uint64_t bias)
+{
+    size_t i;
+    for (i = 0; i < n; i++) mp__v8_add(a, v[i].vma + bias, v[i].size, &v[i]);
+}
+
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* The placing reads only the symbols of a table that can matter: on random tables (aliases,
+   unsized runs, sized ones reaching past the range, a bias that wraps, tables out of order
+   as a symbols file may have them) and random ranges it places what adding every symbol
+   places, entry for entry. */
+static void test_v8_add_run_like_every_symbol(void **state)
+{
+    mp__esym v[96];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    int round;
+    (void)state;
+    for (round = 0; round < 20000; round++) {
+        size_t n1 = next_random(&x) % 48, n2 = next_random(&x) % 48, i;
+        int unordered = next_random(&x) % 4 == 0;
+        /* 1 in 8: addresses from 0x1400 on wrap past 2^64, the ones below do not */
+        uint64_t bias = next_random(&x) % 8 == 0 ? UINT64_MAX - 0x13FF : next_random(&x) % 3 * 0x100;
+        uint64_t lib_start, lib_end, at = 0;
+        mp__v8add want, got;
+        memset(v, 0, sizeof v);
+        for (i = 0; i < n1 + n2; i++) {
+            if (i == 0 || i == n1) at = 0x1000 + next_random(&x) % 0x100;
+            else at += next_random(&x) % 4 == 0 ? 0 : next_random(&x) % 0x40;
+            v[i].vma = at;
+            v[i].size = next_random(&x) % 2 ? 0 : next_random(&x) % 0x80;
+            v[i].index = (uint32_t)i;
+        }
+        if (unordered && n1 > 1) { /* a table as a hand-made symbols file may list it */
+            mp__esym t = v[0];
+            v[0] = v[n1 - 1];
+            v[n1 - 1] = t;
+        }
+        lib_start = 0x1000 + bias + next_random(&x) % 0x600;
+        lib_end = lib_start + next_random(&x) % 0x800;
+        memset(&want, 0, sizeof want);
+        memset(&got, 0, sizeof got);
+        want.lib_start = got.lib_start = lib_start;
+        want.lib_end = got.lib_end = lib_end;
+        add_every_symbol(&want, v, n1, bias);
+        add_every_symbol(&want, v + n1, n2, bias);
+        mp__v8_add(&want, lib_end, 0, NULL);
+        mp__v8_add_run(&got, v, n1, bias, unordered);
+        mp__v8_add_run(&got, v + n1, n2, bias, unordered);
+        mp__v8_add(&got, lib_end, 0, NULL);
+        assert_false(want.failed || got.failed);
+        if (got.n != want.n) fail_msg("round %d: %zu entries, want %zu", round, got.n, want.n);
+        for (i = 0; i < want.n; i++)
+            if (got.out[i].start != want.out[i].start || got.out[i].end != want.out[i].end ||
+                got.out[i].src != want.out[i].src)
+                fail_msg("round %d, entry %zu: %llx-%llx, want %llx-%llx", round, i,
+                         (unsigned long long)got.out[i].start, (unsigned long long)got.out[i].end,
+                         (unsigned long long)want.out[i].start, (unsigned long long)want.out[i].end);
+        MP_FREE(want.out);
+        MP_FREE(got.out);
+    }
+}
+
 /* ---- ELF files built here ------------------------------------------------------------------- */
 
 static void check_prog(const char *prog)
@@ -801,6 +871,40 @@ static void expect_file_error(const char *text, const char *part)
     mp_symtab_free(t);
 }
 
+/* A symbols file whose table is out of address order goes through V8's adding in its own
+   order, every symbol: "a" is ended by "z" (past the mapping: dropped), and "b", listed
+   after "z", is still placed. */
+static void test_symbols_file_out_of_order(void **state)
+{
+    static const char text[] =
+        "medprof-symbols 1\n"
+        "library /opt/unsorted\n"
+        "elf exec\n"
+        "load 0 1000 2000 5\n"
+        "symtab 3\n"
+        "1100 0 T a\n"
+        "3000 10 T z\n"
+        "1200 0 T b\n"
+        "dynsym 0\n"
+        "end\n";
+    char file[PATH_MAX + 64];
+    mp_symtab *t = NULL;
+    mp_error err;
+    const mp_sym *s;
+    size_t n;
+    (void)state;
+    write_text("unsorted.txt", text);
+    fixture(file, sizeof file, "unsorted.txt");
+    assert_int_equal(mp_symtab_new(&t, &err), MP_OK);
+    assert_int_equal(mp_symtab_load_file(t, file, &err), MP_OK);
+    assert_int_equal(mp_symtab_lookup(t, "/opt/unsorted", 0x1000, 0x2000, 0, &s, &n, &err), MP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].start, 0x1200);
+    assert_int_equal(s[0].end, 0x2000);
+    assert_string_equal(s[0].name, "b");
+    mp_symtab_free(t);
+}
+
 static void test_symbols_file_errors(void **state)
 {
     char file[PATH_MAX + 64];
@@ -847,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_v8_duplicates_and_markers),
         cmocka_unit_test(test_v8_clip_to_record),
         cmocka_unit_test(test_v8_two_tables),
+        cmocka_unit_test(test_v8_add_run_like_every_symbol),
         cmocka_unit_test(test_elf_nonpie_executable),
         cmocka_unit_test(test_elf_pie_executable),
         cmocka_unit_test(test_elf_shared_library),
@@ -858,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_pseudo_libraries),
         cmocka_unit_test(test_symbols_file_round_trip),
         cmocka_unit_test(test_symbols_file_escapes),
+        cmocka_unit_test(test_symbols_file_out_of_order),
         cmocka_unit_test(test_symbols_file_errors),
         cmocka_unit_test(test_table_sort_like_qsort),
     };
