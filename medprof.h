@@ -3039,8 +3039,11 @@ static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
     memset(&a, 0, sizeof a);
     a.lib_start = pl->start;
     a.lib_end = pl->end;
-    mp__v8_add_run(&a, lib->syms, lib->nstatic, bias, lib->unordered);
-    mp__v8_add_run(&a, lib->syms + lib->nstatic, lib->nsyms - lib->nstatic, bias, lib->unordered);
+    if (lib->nsyms) { /* none: syms may be NULL */
+        mp__v8_add_run(&a, lib->syms, lib->nstatic, bias, lib->unordered);
+        mp__v8_add_run(&a, lib->syms + lib->nstatic, lib->nsyms - lib->nstatic, bias,
+                       lib->unordered);
+    }
     mp__v8_add(&a, pl->end, 0, NULL);
     if (a.failed) goto nomem;
     mp__pmerge_init(&m, a.out, a.n);

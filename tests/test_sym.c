@@ -431,6 +431,16 @@ static void test_v8_add_run_like_every_symbol(void **state)
     }
 }
 
+/* A library with no symbols at all (no tables: no array either) places nothing. */
+static void test_v8_no_symbols(void **state)
+{
+    mp__symlib *lib = (mp__symlib *)test_calloc(1, sizeof *lib);
+    (void)state;
+    lib->path = mp__strdup("empty");
+    lib->is_exec = 1;
+    check_place(lib, 0x1000, 0x2000, NULL, 0);
+}
+
 /* ---- ELF files built here ------------------------------------------------------------------- */
 
 static void check_prog(const char *prog)
@@ -952,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_v8_clip_to_record),
         cmocka_unit_test(test_v8_two_tables),
         cmocka_unit_test(test_v8_add_run_like_every_symbol),
+        cmocka_unit_test(test_v8_no_symbols),
         cmocka_unit_test(test_elf_nonpie_executable),
         cmocka_unit_test(test_elf_pie_executable),
         cmocka_unit_test(test_elf_shared_library),
