@@ -2995,9 +2995,6 @@ static const mp__placed *mp__pmerge_next(mp__pmerge *m)
     return m->b < m->n ? &m->v[m->b++] : NULL;
 }
 
-/* Runs the record through V8's rules and keeps the first entry per start (V8's code map
-   ignores later ones). Names come later, and only for what is kept: node's dynamic table
-   repeats most of its static one, and demangling is the costly part. */
 /* One sorted table's symbols (v[0, n), by address) through V8's adding, as if all were
    given, but reading only those that can matter: an executable has several mappings and
    each would otherwise go through all of its 150,000 symbols. The first is always given (a
@@ -3027,6 +3024,9 @@ static void mp__v8_add_run(mp__v8add *a, mp__esym *v, size_t n, uint64_t bias, i
     }
 }
 
+/* Runs the record through V8's rules and keeps the first entry per start (V8's code map
+   ignores later ones). Names come later, and only for what is kept: node's dynamic table
+   repeats most of its static one, and demangling is the costly part. */
 static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
 {
     mp__v8add a;
@@ -4337,18 +4337,6 @@ static ptrdiff_t mp__tk_static_le(const mp_tick_profile *p, int64_t key)
     return (ptrdiff_t)lo - 1;
 }
 
-/* The first static entry whose start is key or above. */
-static size_t mp__tk_static_lower(const mp_tick_profile *p, int64_t key)
-{
-    size_t lo = 0, hi = p->nstat;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->stat[mid].key < key) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 /* Merges the pending additions; a start already taken keeps its first entry. */
 static void mp__tk_flush_static(mp_tick_profile *p)
 {
@@ -4823,7 +4811,10 @@ static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
     size_t i, at = 0;
     if (place > UINT32_MAX - 1) { p->failed = 1; return; }
     mp__tk_flush_static(p);
-    if (t->places[place].n) at = mp__tk_static_lower(p, (int64_t)t->places[place].syms[0].start);
+    if (t->places[place].n) { /* the walk starts at the library, not at the lowest address */
+        ptrdiff_t le = mp__tk_static_le(p, (int64_t)t->places[place].syms[0].start);
+        at = le > 0 ? (size_t)le : 0;
+    }
     for (i = 0; i < t->places[place].n; i++) {
         const mp_sym *sym = &t->places[place].syms[i];
         /* A binary's later mapping records bring its symbols again: nothing would change
@@ -6121,7 +6112,6 @@ typedef struct mp__tk_group {
     mp__tk_resolved r;
     size_t names;            /* r.n names from here in p->group_names */
     uint32_t leaf;           /* its node in the bottom-up tree */
-    int admitted;
 } mp__tk_group;
 
 /* The first tick of group id of the read-ahead (s[0, n), standing for `times` ticks alike but
@@ -6146,8 +6136,7 @@ static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, cons
     g->r.n = 0;
     g->names = 0;
     g->leaf = MP__TK_NONE;
-    g->admitted = mp__tk_tick_admit(p, &t, times);
-    if (!g->admitted) return;
+    if (!mp__tk_tick_admit(p, &t, times)) return; /* the same for its later ticks */
     depth = mp__tk_tick_front(p, &t);
     mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &g->r);
     if (!mp__tk_grow((void **)&p->group_names, &p->group_names_cap,

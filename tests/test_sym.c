@@ -831,6 +831,19 @@ static void test_symbols_file_round_trip(void **state)
     mp_symtab_free(local);
 }
 
+/* A symbols file with this text, loaded into a new table (the test frees it). */
+static mp_symtab *load_symbols_text(const char *name, const char *text)
+{
+    char file[PATH_MAX + 64];
+    mp_symtab *t = NULL;
+    mp_error err;
+    write_text(name, text);
+    fixture(file, sizeof file, name);
+    assert_int_equal(mp_symtab_new(&t, &err), MP_OK);
+    assert_int_equal(mp_symtab_load_file(t, file, &err), MP_OK);
+    return t;
+}
+
 static void test_symbols_file_escapes(void **state)
 {
     static const char text[] =
@@ -845,16 +858,11 @@ static void test_symbols_file_escapes(void **state)
         "dynsym 1\n"
         "300 8 W weak@@V1\n"
         "end\n";
-    char file[PATH_MAX + 64];
-    mp_symtab *t = NULL;
+    mp_symtab *t = load_symbols_text("escapes.txt", text);
     mp_error err;
     const mp_sym *s;
     size_t n;
     (void)state;
-    write_text("escapes.txt", text);
-    fixture(file, sizeof file, "escapes.txt");
-    assert_int_equal(mp_symtab_new(&t, &err), MP_OK);
-    assert_int_equal(mp_symtab_load_file(t, file, &err), MP_OK);
     assert_int_equal(mp_symtab_lookup(t, "/opt/odd\x2cname\\dir/lib.so", 0x10000, 0x12000, 0, &s,
                                       &n, &err), MP_OK);
     assert_int_equal(n, 3);
@@ -897,16 +905,11 @@ static void test_symbols_file_out_of_order(void **state)
         "1200 0 T b\n"
         "dynsym 0\n"
         "end\n";
-    char file[PATH_MAX + 64];
-    mp_symtab *t = NULL;
+    mp_symtab *t = load_symbols_text("unsorted.txt", text);
     mp_error err;
     const mp_sym *s;
     size_t n;
     (void)state;
-    write_text("unsorted.txt", text);
-    fixture(file, sizeof file, "unsorted.txt");
-    assert_int_equal(mp_symtab_new(&t, &err), MP_OK);
-    assert_int_equal(mp_symtab_load_file(t, file, &err), MP_OK);
     assert_int_equal(mp_symtab_lookup(t, "/opt/unsorted", 0x1000, 0x2000, 0, &s, &n, &err), MP_OK);
     assert_int_equal(n, 1);
     assert_int_equal(s[0].start, 0x1200);
