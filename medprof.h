@@ -2492,10 +2492,6 @@ typedef struct mp__vkey {
     uint32_t at;
 } mp__vkey;
 
-/* Sorts v[0, n) into nm's order. A table is in no order (a compilation unit's locals, then
-   the globals), and qsort of node's 150,000 symbols was a third of reading them: instead a
-   stable radix sort by address (bytes all keys share are skipped), then each run of equal
-   addresses (aliases) by name. Without memory for the scratch arrays, qsort does it. */
 /* Names compared by nm's order need their lengths. */
 static void mp__esym_measure(mp__esym *v, size_t n)
 {
@@ -2507,15 +2503,36 @@ static void mp__esym_measure(mp__esym *v, size_t n)
         }
 }
 
+/* v[i] = v[k[i].at] for all i, in place, one cycle of the permutation at a time: a sorted
+   copy of the table would be as many fresh pages again, and fresh pages are most of what
+   reading a table costs. */
+static void mp__esym_permute(mp__esym *v, mp__vkey *k, size_t n)
+{
+    size_t i, j, from;
+    for (i = 0; i < n; i++) {
+        mp__esym x;
+        if (k[i].at == i) continue;
+        x = v[i];
+        for (j = i; (from = k[j].at) != i; j = from) {
+            v[j] = v[from];
+            k[j].at = (uint32_t)j;
+        }
+        v[j] = x;
+        k[j].at = (uint32_t)j;
+    }
+}
+
+/* Sorts v[0, n) into nm's order. A table is in no order (a compilation unit's locals, then
+   the globals), and qsort of node's 150,000 symbols was a third of reading them: instead a
+   stable radix sort by address (bytes all keys share are skipped), then each run of equal
+   addresses (aliases) by name. Without memory for the scratch arrays, qsort does it. */
 static void mp__esym_sort(mp__esym *v, size_t n)
 {
     mp__vkey *k = (mp__vkey *)MP_MALLOC(n * sizeof *k), *tmp = (mp__vkey *)MP_MALLOC(n * sizeof *tmp);
-    mp__esym *out = (mp__esym *)MP_MALLOC(n * sizeof *out);
     size_t i, j, shift;
-    if (!k || !tmp || !out) {
+    if (!k || !tmp) {
         MP_FREE(k);
         MP_FREE(tmp);
-        MP_FREE(out);
         qsort(v, n, sizeof *v, mp__esym_nm_order);
         return;
     }
@@ -2539,24 +2556,22 @@ static void mp__esym_sort(mp__esym *v, size_t n)
         k = tmp;
         tmp = swap;
     }
-    for (i = 0; i < n; i++) out[i] = v[k[i].at];
+    MP_FREE(tmp);
+    mp__esym_permute(v, k, n);
+    MP_FREE(k);
     for (i = 0; i < n; i = j) { /* aliases: few, so insertion sort */
-        for (j = i + 1; j < n && out[j].vma == out[i].vma; j++) {}
-        if (j - i > 1) mp__esym_measure(out + i, j - i);
-        for (j = i + 1; j < n && out[j].vma == out[i].vma; j++) {
+        for (j = i + 1; j < n && v[j].vma == v[i].vma; j++) {}
+        if (j - i > 1) mp__esym_measure(v + i, j - i);
+        for (j = i + 1; j < n && v[j].vma == v[i].vma; j++) {
             size_t m = j;
-            mp__esym x = out[j];
-            while (m > i && mp__esym_nm_order(&out[m - 1], &x) > 0) {
-                out[m] = out[m - 1];
+            mp__esym x = v[j];
+            while (m > i && mp__esym_nm_order(&v[m - 1], &x) > 0) {
+                v[m] = v[m - 1];
                 m--;
             }
-            out[m] = x;
+            v[m] = x;
         }
     }
-    memcpy(v, out, n * sizeof *v);
-    MP_FREE(k);
-    MP_FREE(tmp);
-    MP_FREE(out);
 }
 
 static mp_err mp__symlib_grow(mp__symlib *lib, size_t more, size_t *cap, mp_error *err)
@@ -2564,8 +2579,8 @@ static mp_err mp__symlib_grow(mp__symlib *lib, size_t more, size_t *cap, mp_erro
     size_t need = lib->nsyms + more, ncap;
     mp__esym *p;
     if (need <= *cap) return MP_OK;
-    ncap = *cap ? *cap : 1024;
-    while (ncap < need) ncap *= 2;
+    if (*cap == 0) ncap = need > 1024 ? need : 1024;
+    else for (ncap = *cap; ncap < need; ncap *= 2) {}
     p = (mp__esym *)MP_REALLOC(lib->syms, ncap * sizeof *p);
     if (!p) return mp__nomem(err);
     lib->syms = p;
@@ -2667,12 +2682,29 @@ done:
     return rc;
 }
 
+/* How many entries the first table of this type has, 0 if none or not inside the file. */
+static uint64_t mp__elf_table_size(const mp__elf *e, uint32_t table_type)
+{
+    mp__shdr sh;
+    uint32_t i;
+    for (i = 0; i < e->shnum; i++)
+        if (mp__elf_shdr(e, i, &sh) && sh.type == table_type)
+            return mp__elf_section_data(e, &sh) ? sh.size / MP__ELF_SYM_SIZE : 0;
+    return 0;
+}
+
 static mp_err mp__elf_symbols(const mp__elf *e, mp__symlib *lib, mp_error *err)
 {
     unsigned char *exec_map;
     size_t cap = 0;
+    uint64_t most = mp__elf_table_size(e, MP__SHT_SYMTAB) + mp__elf_table_size(e, MP__SHT_DYNSYM);
     uint32_t i;
     mp_err rc;
+    /* Room for both tables at once: growing by doubling copies into pages never touched
+       before, and on a virtual machine a fresh page costs as much as sorting its symbols. */
+    if (most > 0 && most < SIZE_MAX / sizeof *lib->syms &&
+        (rc = mp__symlib_grow(lib, (size_t)most, &cap, err)) != MP_OK)
+        return rc;
     exec_map = (unsigned char *)MP_MALLOC(e->shnum ? e->shnum : 1);
     if (!exec_map) return mp__nomem(err);
     for (i = 0; i < e->shnum; i++) {
@@ -3039,6 +3071,10 @@ static mp_err mp__symlib_place(mp__symlib *lib, mp__symplace *pl, mp_error *err)
     memset(&a, 0, sizeof a);
     a.lib_start = pl->start;
     a.lib_end = pl->end;
+    /* A symbol emits itself and at most once the pending one before it: room for all at
+       once, as growing would copy into fresh pages (the untouched rest costs nothing). */
+    a.cap = lib->nsyms + 1;
+    if (!(a.out = (mp__placed *)MP_MALLOC(a.cap * sizeof *a.out))) goto nomem;
     if (lib->nsyms) { /* none: syms may be NULL */
         mp__v8_add_run(&a, lib->syms, lib->nstatic, bias, lib->unordered);
         mp__v8_add_run(&a, lib->syms + lib->nstatic, lib->nsyms - lib->nstatic, bias,
