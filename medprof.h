@@ -440,6 +440,15 @@ typedef struct mp_tick_config {
        once (the same report, in less time); not with range, timed_range, preprocess or
        on_stack, which need each tick's time. 1: everything on the calling thread. */
     int threads;
+    /* Whose --prof-process to follow where node versions read logs differently: 18, 20 or
+       22 (19 reads as 18, 21 and later as 22). 0 (default): the node that wrote the log, as
+       its v8-version record tells: V8 10 and older as node 18, 11.0-11.3 as node 20, later
+       ones as node 22; a log without the record as node 20. The differences: from node 21
+       on, code-delete records are ignored, and a function whose address holds other code
+       gets an entry of its own (node 20 renames that code and drops the record); node 18
+       knows no Maglev code ('+' is an unknown code state), reads stack frames as hex even
+       without "0x" (node 20: as decimal), and --preprocess calls Sparkplug code "Baseline". */
+    int node;
 } mp_tick_config;
 
 typedef struct mp_tick_profile mp_tick_profile;
@@ -474,6 +483,7 @@ typedef struct mp_tick_summary {
     uint64_t unknown_records;   /* lines whose record type the processor has no use for */
     uint64_t bad_lines;         /* records skipped: unknown code state, unusable numbers */
     uint64_t unknown_moves, unknown_deletes; /* code-move / code-delete of unknown code */
+    int node;                   /* whose rules the last log was read by: 18, 20 or 22 */
 } mp_tick_summary;
 
 MP_API void mp_tick_get_summary(const mp_tick_profile *p, mp_tick_summary *s);
@@ -3682,7 +3692,8 @@ enum { MP__PP_LIB = 1, MP__PP_CPP, MP__PP_CODE, MP__PP_JS };
    array is kept until the end. Strings are interned ids; MP__TK_NONE: undefined. */
 typedef struct mp__pp_code {
     uint32_t name;
-    uint32_t kind;          /* CODE: the code-creation tag; JS: the code state 0..5 */
+    uint32_t kind;          /* CODE: the code-creation tag; JS: the code state 0..5, or 6
+                               for node 18's Sparkplug ("Baseline") */
     uint32_t func;          /* JS: its index in "functions" */
     uint32_t source, deopt; /* indexes in mp__pp.sources / .deopts, or MP__TK_NONE */
     int64_t ts;             /* CODE: "timestamp"; JS: "tm" */
@@ -3811,6 +3822,7 @@ struct mp_tick_profile {
     int64_t first_unknown_move, first_unknown_delete;
     int stopped, logs;
     int first_line_seen;    /* of the current log: node checks its v8-version */
+    int rules;              /* the current log's node: 18, 20 or 22 (mp_tick_config.node) */
     int version_note;       /* MP__TK_VERSION_* */
     char *v8_version;
     int in_timed;           /* --timed-range: a current-time record opened a range */
@@ -4750,6 +4762,16 @@ static int64_t mp__tk_num(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
     return mp__tk_parse_int(s, n, 0);
 }
 
+/* A stack frame: node 18 reads it with parseInt(frame, 16), later ones with parseInt(frame)
+   (the same for V8's "0x" addresses, not for bare digits). */
+static int64_t mp__tk_frame(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
+{
+    const char *s;
+    size_t n;
+    mp__tk_field(ln, i, &p->esc_num, &s, &n);
+    return mp__tk_parse_int(s, n, p->rules == 18);
+}
+
 static uint32_t mp__tk_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i,
                                 mp_buf *scratch)
 {
@@ -4960,14 +4982,14 @@ static void mp__tk_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
     if (p->pp && p->pp->list) mp__pp_list_symbols(p, start, end);
 }
 
-static int mp__tk_parse_state(const char *s, size_t n)
+static int mp__tk_parse_state(const mp_tick_profile *p, const char *s, size_t n)
 {
     if (n == 0) return 0;
     if (n == 1) {
         switch (s[0]) {
         case '~': return 1;
         case '^': return 2;
-        case '+': return 4;
+        case '+': return p->rules == 18 ? -1 : 4; /* Maglev came with node 20's V8 */
         case '*': return 5;
         default: break;
         }
@@ -4979,9 +5001,9 @@ static int mp__tk_parse_state(const char *s, size_t n)
 static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t name, int64_t start,
                                  int64_t size, int64_t func_addr, int state)
 {
-    uint32_t f = mp__tk_tfind(&p->dyn, func_addr), e;
-    if (f) {
-        f = p->dyn.n[f].val;
+    uint32_t node = mp__tk_tfind(&p->dyn, func_addr), f, e;
+    if (node && (p->rules < 22 || p->ents[p->dyn.n[node].val].kind == MP__TK_FUNCTION)) {
+        f = p->dyn.n[node].val;
         if (p->ents[f].name != name) {
             p->ents[f].name = name;
             p->ents[f].shown = MP__TK_NONE;
@@ -4989,7 +5011,10 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
     } else {
         f = mp__tk_new_entry(p, MP__TK_FUNCTION, 0, name, p->id_empty);
         if (f == MP__TK_NONE) return;
-        mp__tk_add_code(p, func_addr, f);
+        /* From node 21 on, other code at the address gets a new function; adding it leaves
+           the code there (V8's splay tree keeps a key's first entry), so only the new
+           code entry holds it. */
+        if (!node) mp__tk_add_code(p, func_addr, f);
     }
     p->ents[f].refs++; /* keep it while the code at start is replaced */
     e = mp__tk_tfind(&p->dyn, start);
@@ -5213,7 +5238,7 @@ static void mp__pp_add_func_code(mp_tick_profile *p, uint32_t tag, uint32_t name
             mp__tk_warn(p, "line %llu: Cannot read properties of undefined (reading 'codes')",
                         (unsigned long long)p->line_no);
         } else if (mp__pp_push_code(p, MP__PP_JS, name) != MP__TK_NONE) {
-            p->pp->code[cid].kind = (uint32_t)state;
+            p->pp->code[cid].kind = p->rules == 18 && state == 2 ? 6u : (uint32_t)state;
             p->pp->code[cid].func = fid;
             p->pp->code[cid].ts = ts;
             mp__pp_func_add_code(p, fid, cid);
@@ -5473,7 +5498,7 @@ static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
         size_t stn;
         int state;
         mp__tk_field(ln, 8, &p->esc_a, &st, &stn);
-        state = ln->n > 8 ? mp__tk_parse_state(st, stn) : -1;
+        state = ln->n > 8 ? mp__tk_parse_state(p, st, stn) : -1;
         if (state < 0) {
             p->bad_lines++;
             if (ln->n > 8)
@@ -5709,14 +5734,14 @@ static void mp__tk_tick_fields(mp_tick_profile *p, const mp__tk_line *ln, mp__tk
         const char *f = ln->f[i];
         int64_t v;
         if (ln->l[i] > 0 && (f[0] == '+' || f[0] == '-')) {
-            int64_t off = mp__tk_num(p, ln, i);
+            int64_t off = mp__tk_frame(p, ln, i);
             prev = (prev == MP__TK_NAN || off == MP__TK_NAN) ? MP__TK_NAN : mp__tk_add(prev, off);
             v = prev;
         } else if (ln->l[i] > 0 && f[0] == 'o') {
             t->dropped++;
             continue;
         } else {
-            v = mp__tk_num(p, ln, i);
+            v = mp__tk_frame(p, ln, i);
         }
         p->stack[2 + t->nframes++] = v;
     }
@@ -5827,10 +5852,13 @@ static int mp__tk_tick_head_fast(const char **cur, const char *end, const char *
 static int mp__tk_tick_frames_fast(mp_tick_profile *p, const char *s, const char *end,
                                    const char *lim, mp__tk_tickv *t)
 {
+    int hex_only = p->rules == 18; /* node 18 reads bare digits as hex: the general path */
     /* Each frame takes at least two bytes with its comma. */
     if (!mp__tk_stack_room(p, (size_t)(end - s) / 2 + 1)) return 0;
-    while (s < end)
+    while (s < end) {
+        if (hex_only && !(end - s > 2 && s[0] == '0' && s[1] == 'x')) return 0;
         if (!mp__tk_fast_num(&s, end, lim, &p->stack[2 + t->nframes++])) return 0;
+    }
     return 1;
 }
 
@@ -6068,7 +6096,7 @@ static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
     if (MP__TK_TAG("tick")) mp__tk_tick(p, ln, 1);
     else if (MP__TK_TAG("code-creation")) mp__tk_code_creation(p, ln);
     else if (MP__TK_TAG("code-move")) mp__tk_move(p, mp__tk_num(p, ln, 1), mp__tk_num(p, ln, 2));
-    else if (MP__TK_TAG("code-delete")) mp__tk_delete(p, mp__tk_num(p, ln, 1));
+    else if (MP__TK_TAG("code-delete") && p->rules < 22) mp__tk_delete(p, mp__tk_num(p, ln, 1));
     else if (MP__TK_TAG("sfi-move")) {
         int64_t from = mp__tk_num(p, ln, 1);
         if (from != MP__TK_NAN && mp__tk_tfind(&p->dyn, from))
@@ -6223,6 +6251,25 @@ static int mp__tk_same_version(const char *expected, const char *const *f, const
     return 1;
 }
 
+/* The node version whose tick processor medprof follows, for a node major version. */
+static int mp__tk_rules_of_node(int node)
+{
+    return node <= 19 ? 18 : node == 20 ? 20 : 22;
+}
+
+/* ... and for a log's V8 version: node 18 has V8 10.2, node 20 11.3, node 21 11.8 (which
+   reads logs as node 22 does). */
+static int mp__tk_rules_of_v8(int64_t major, int64_t minor)
+{
+    if (major <= 10) return 18;
+    return major == 11 && minor <= 3 ? 20 : 22;
+}
+
+static int mp__tk_default_rules(const mp_tick_profile *p)
+{
+    return p->cfg.node ? mp__tk_rules_of_node(p->cfg.node) : 20;
+}
+
 /* The polyfill's versionCheck, on a log's first line as it is (no CSV unescaping). */
 static void mp__tk_check_version(mp_tick_profile *p, const char *s, size_t n)
 {
@@ -6236,10 +6283,15 @@ static void mp__tk_check_version(mp_tick_profile *p, const char *s, size_t n)
         l[k++] = i - start;
         start = i + 1;
     }
-    if ((k != 6 && k != 7) || l[0] != 10 || memcmp(f[0], "v8-version", 10) != 0)
+    if ((k != 6 && k != 7) || l[0] != 10 || memcmp(f[0], "v8-version", 10) != 0) {
         note = MP__TK_VERSION_MISSING;
-    else if (p->v8_version && !mp__tk_same_version(p->v8_version, f, l))
-        note = MP__TK_VERSION_DIFFERENT;
+    } else {
+        int64_t major = mp__tk_parse_int(f[1], l[1], 0), minor = mp__tk_parse_int(f[2], l[2], 0);
+        if (!p->cfg.node && major != MP__TK_NAN && minor != MP__TK_NAN)
+            p->rules = mp__tk_rules_of_v8(major, minor);
+        if (p->v8_version && !mp__tk_same_version(p->v8_version, f, l))
+            note = MP__TK_VERSION_DIFFERENT;
+    }
     /* A merged profile keeps the first log's note. */
     if (p->version_note <= MP__TK_VERSION_SAME) p->version_note = note;
 }
@@ -6823,6 +6875,9 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     if (cfg->filter_state && ((int)cfg->state < 0 || (int)cfg->state > 7))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "VM state filter %d is not 0..7",
                         (int)cfg->state);
+    if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 22))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "node %d: medprof reads logs as node 18 "
+                        "to 22 does (0: as the log's own node)", cfg->node);
     if (!(p = (mp_tick_profile *)MP_MALLOC(sizeof *p))) return mp__nomem(err);
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
@@ -6833,6 +6888,7 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->skip_bytecodes = cfg->separate_bytecodes != MP_TICK_YES;
     p->skip_builtins = cfg->separate_builtins == MP_TICK_NO;
     p->skip_stubs = cfg->separate_stubs == MP_TICK_NO;
+    p->rules = mp__tk_default_rules(p);
     p->depth = mp__tk_parse_cgs(cfg);
     p->range_start = -INFINITY;
     p->range_end = INFINITY;
@@ -6977,6 +7033,7 @@ static void mp__tk_next_log(mp_tick_profile *p)
     p->distortion = 0;
     p->carry.len = 0;
     p->first_line_seen = 0;
+    p->rules = mp__tk_default_rules(p);
     p->in_timed = 0;
     p->timed_lines.len = 0;
 }
@@ -7237,6 +7294,7 @@ MP__DEF mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err)
     for (i = 0; i < p->nrows[MP_TICK_CPP]; i++) s->cpp += p->rows[MP_TICK_CPP][i].ticks;
     for (i = 0; i < p->nrows[MP_TICK_SHARED]; i++) s->shared += p->rows[MP_TICK_SHARED][i].ticks;
     s->lines = p->lines;
+    s->node = p->rules;
     s->unknown_records = p->unknown_records;
     s->bad_lines = p->bad_lines;
     p->finished = 1;
@@ -7630,9 +7688,10 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
     mp__rp_json_on_stack(p, out);
     mp_buf_puts(out, ",\"bottom_up\":");
     mp__rp_json_node(p, out, 0, 0);
-    mp_buf_printf(out, ",\"records\":{\"lines\":%llu,\"unknown\":%llu,\"skipped\":%llu}",
+    mp_buf_printf(out, ",\"records\":{\"lines\":%llu,\"unknown\":%llu,\"skipped\":%llu,"
+                       "\"read_as_node\":%d}",
                   (unsigned long long)s->lines, (unsigned long long)s->unknown_records,
-                  (unsigned long long)s->bad_lines);
+                  (unsigned long long)s->bad_lines, s->node);
     mp_buf_puts(out, ",\"warnings\":[");
     for (i = 0; i < p->nwarn; i++) {
         if (i) mp_buf_puts(out, ",");
@@ -7815,7 +7874,9 @@ static void mp__pp_json_deopt(const mp_tick_profile *p, mp_buf *out, const mp__p
 /* One element of "code", in the key order node's objects have. */
 static void mp__pp_json_code(const mp_tick_profile *p, mp_buf *out, const mp__pp_code *c)
 {
-    static const char *const kinds[] = { "Builtin", "Unopt", "Sparkplug", "", "Maglev", "Opt" };
+    /* by code state; 6: node 18's name for Sparkplug code */
+    static const char *const kinds[] = { "Builtin", "Unopt", "Sparkplug", "", "Maglev", "Opt",
+                                         "Baseline" };
     const mp__pp *pp = p->pp;
     int first = 1, k;
     mp_buf_append(out, "{", 1);
@@ -7834,7 +7895,7 @@ static void mp__pp_json_code(const mp_tick_profile *p, mp_buf *out, const mp__pp
     } else if (c->type == MP__PP_JS) {
         mp__pp_key(out, &first, 4, "kind");
         mp_buf_append(out, "\"", 1);
-        mp_buf_puts(out, kinds[c->kind < 6 ? c->kind : 3]);
+        mp_buf_puts(out, kinds[c->kind < 7 ? c->kind : 3]);
         mp_buf_append(out, "\"", 1);
         mp__pp_key(out, &first, 4, "func");
         mp__pp_json_int(out, c->func);

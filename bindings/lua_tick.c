@@ -11,9 +11,10 @@
    file), symbols = false (none), symbol_list = PATH (placed "START END NAME" lines);
    default: the libraries' own ELF files on this machine. timed_range, pairwise_timed_range
    (booleans: node's --timed-range, --ptr), v8_version (what the log's v8-version record is
-   compared with; default none), preprocess = true (keep what prof:preprocess() prints),
-   threads = 1 (read and attribute on one thread; default: a log file is read ahead by a
-   second thread, the same report in less time).
+   compared with; default none), node (18 to 22: read the log as that node's --prof-process
+   does; default: as the node that wrote it, from its v8-version record), preprocess = true
+   (keep what prof:preprocess() prints), threads = 1 (read and attribute on one thread;
+   default: a log file is read ahead by a second thread, the same report in less time).
    prof:report{ name = } sets the header's log name, prof:add(path) merges another
    isolate's log, prof:version_note() is the line node prints before its report, or nil. */
 #include "mpl.h"
@@ -44,7 +45,7 @@ static const char *const mpl_tick_keys[] = {
     "separate_sparkplug_handlers", "ignore_unknown", "state", "runtime_timer",
     "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
     "samples", "timed_range", "pairwise_timed_range", "preprocess", "v8_version", "threads",
-    NULL
+    "node", NULL
 };
 
 static const char *const mpl_state_names[] = {
@@ -117,6 +118,12 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
         cfg->threads = (int)threads;
     }
     cfg->v8_version = mpl_opt_string(L, opts, "v8_version", NULL);
+    {
+        lua_Integer node = mpl_opt_integer(L, opts, "node", 0);
+        if (node != 0 && (node < 18 || node > 22))
+            luaL_error(L, "node option must be 18 to 22 (nil: the node that wrote the log)");
+        cfg->node = (int)node;
+    }
 }
 
 /* symbols = PATH | false | nil (the local files, unless a symbol_list is given). */
@@ -228,7 +235,7 @@ static int mpl_tick_summary(lua_State *L)
     mpl_tick *u = mpl_checktick(L, 1);
     mp_tick_summary s;
     mp_tick_get_summary(u->p, &s);
-    lua_createtable(L, 0, 13);
+    lua_createtable(L, 0, 14);
     mpl_set_count(L, "ticks", s.ticks);
     mpl_set_count(L, "unaccounted", s.unaccounted);
     mpl_set_count(L, "excluded", s.excluded);
@@ -240,6 +247,8 @@ static int mpl_tick_summary(lua_State *L)
     mpl_set_count(L, "lines", s.lines);
     mpl_set_count(L, "unknown_records", s.unknown_records);
     mpl_set_count(L, "bad_lines", s.bad_lines);
+    lua_pushinteger(L, s.node);
+    lua_setfield(L, -2, "node");
     return 1;
 }
 

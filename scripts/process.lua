@@ -11,11 +11,14 @@ local spec = {
             "report with --merge. Warnings go to stderr.",
   epilog = "--separate-ic, --separate-bytecodes, --separate-builtins and --separate-stubs take\n" ..
            "=true or =false; as in node, the bare option means false.\n" ..
+           "Node versions read some records differently; medprof reads a log as the node that\n" ..
+           "wrote it would (its v8-version record tells which: 18, 20, or 21 and later as 22),\n" ..
+           "or as --node says.\n" ..
            "Like node, it prints 'Unable to read v8-version from log file.' first when the log\n" ..
            "does not start with a v8-version record. Node also prints 'Testing v8 version\n" ..
            "different from logging version' when the log is from another V8 than its own;\n" ..
-           "medprof is no V8 and reads every version's logs alike, so it says that only when\n" ..
-           "asked to compare with --v8-version, e.g. --v8-version=$(node -p process.versions.v8).\n" ..
+           "medprof is no V8, so it says that only when asked to compare with --v8-version,\n" ..
+           "e.g. --v8-version=$(node -p process.versions.v8).\n" ..
            "Both go where the report goes; with --format other than text, to stderr.",
   { "js", "j", "flag", "only ticks in the JS VM state (the others count as excluded)" },
   { "gc", "g", "flag", "only ticks in the GC state" },
@@ -29,6 +32,10 @@ local spec = {
   { "separate-builtins", nil, "flag", "keep builtins separate (default true)" },
   { "separate-stubs", nil, "flag", "keep stubs separate (default true)" },
   { "separate-sparkplug-handlers", nil, "flag", "accepted; V8 ignores it too" },
+  { "separate-baseline-handlers", nil, "flag", "node 18's name for the same" },
+  { "use-bigint-addresses", nil, "flag", "accepted (node 22); medprof's addresses are 64-bit " ..
+    "integers, exact anyway" },
+  { "bigint-addresses", nil, "flag", "the same" },
   { "ignore-unknown", nil, "flag", "leave unaccounted ticks out of the percentages" },
   { "only-summary", nil, "flag", "print the header and [Summary] only" },
   { "call-graph-size", nil, "integer", "depth of the bottom-up profile", default = 5,
@@ -53,6 +60,8 @@ local spec = {
     "node --prof-process --preprocess does" },
   { "v8-version", nil, "string", "the V8 version to compare the log's v8-version record with",
     metavar = "VERSION" },
+  { "node", nil, "integer", "read the log as node N's --prof-process does (18 to 22; default: " ..
+    "as the node that wrote it)", metavar = "N" },
   { "icicle", nil, "flag", "--format svg: roots at the top, growing down" },
   { "title", nil, "string", "--format svg: the graph's title (default: the log's name)" },
   { "output", nil, "string", "write to a new FILE instead of stdout (-o is node's --other)",
@@ -67,7 +76,7 @@ for _, a in ipairs(arg) do
   local name, value = a:match("^%-%-separate%-([%a-]+)=(.*)$")
   name = name or a:match("^%-%-separate%-([%a-]+)$")
   if name and (name == "ic" or name == "bytecodes" or name == "builtins" or name == "stubs"
-               or name == "sparkplug-handlers") then
+               or name == "sparkplug-handlers" or name == "baseline-handlers") then
     separate[name] = value == "true" or value == "1"
   else
     argv[#argv + 1] = a
@@ -108,7 +117,11 @@ local opts = {
   samples = o.format == "cpuprofile" or o.format == "speedscope",
   timed_range = o.timed_range, pairwise_timed_range = o.pairwise_timed_range or o.ptr,
   preprocess = o.preprocess, v8_version = o.v8_version, threads = o.threads,
+  node = o.node,
 }
+if o.node and (o.node < 18 or o.node > 22) then
+  args.die("process", "--node must be 18 to 22 (default: the node that wrote the log)", 2)
+end
 if o.no_symbols then opts.symbols = false end
 if o.threads ~= 1 and o.threads ~= 2 then args.die("process", "--threads must be 1 or 2", 2) end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end

@@ -812,6 +812,149 @@ static void test_read_ahead_like_one_thread(void **state)
     unlink(path);
 }
 
+/* ---- node versions ------------------------------------------------------------------------ */
+
+#define HDR18 "v8-version,10,2,154,26,-node.39,0\n"
+#define HDR21 "v8-version,11,8,172,17,-node.20,0\n"
+#define HDR22 "v8-version,12,4,254,21,-node.57,0\n"
+
+static int read_as(const char *log, int node)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_tick_summary s;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.node = node;
+    p = parse_text(log, &cfg);
+    mp_tick_get_summary(p, &s);
+    mp_tick_free(p);
+    return s.node;
+}
+
+/* Which node's rules a log is read by: its v8-version record's, unless cfg.node says. */
+static void test_node_rules_from_the_log(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p = NULL;
+    mp_error err;
+    (void)state;
+    assert_int_equal(read_as(HDR18, 0), 18);
+    assert_int_equal(read_as("v8-version,9,4,146,26,-node.26,0\n", 0), 18);
+    assert_int_equal(read_as(HDR, 0), 20);
+    assert_int_equal(read_as("v8-version,11,0,0,0,,0\n", 0), 20);
+    assert_int_equal(read_as(HDR21, 0), 22);
+    assert_int_equal(read_as(HDR22, 0), 22);
+    assert_int_equal(read_as("v8-version,13,6,233,10,-node.24,0\n", 0), 22);
+    assert_int_equal(read_as("tick,0x1,1,0,0x0,0\n", 0), 20);          /* no record */
+    assert_int_equal(read_as("v8-version,x,y,1,2,,0\n", 0), 20);       /* no numbers */
+    assert_int_equal(read_as(HDR18 "v8-version,12,4,1,1,,0\n", 0), 18); /* the first line's */
+    assert_int_equal(read_as(HDR22, 20), 20);
+    assert_int_equal(read_as(HDR, 18), 18);
+    assert_int_equal(read_as(HDR, 19), 18);
+    assert_int_equal(read_as(HDR18, 21), 22);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.node = 17;
+    assert_int_equal(mp_tick_new(&cfg, "x", &p, &err), MP_ERR_INVALID_ARG);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "18 to 22"));
+    cfg.node = 23;
+    assert_int_equal(mp_tick_new(&cfg, "x", &p, &err), MP_ERR_INVALID_ARG);
+}
+
+/* From node 21 on, code-delete records are not read, and a function info whose address
+   holds other code becomes a function of its own: node 20 renames that code and drops the
+   code-creation record. */
+static void test_node22_rules(void **state)
+{
+    const char *body =
+        "code-creation,Builtin,2,1,0x1000,0x100,A\n"
+        "code-delete,0x1000\n"
+        "tick,0x1010,1,0,0x0,0\n"                                     /* A, unless deleted */
+        "code-creation,Builtin,2,2,0x9000,0x100,Old\n"
+        "code-creation,JS,10,3,0x2000,0x100,f /a.js:1:1,0x9000,*\n"   /* SFI over code */
+        "tick,0x2001,2,0,0x0,0\n"
+        "tick,0x9001,3,0,0x0,0\n";
+    mp_buf log;
+    mp_tick_profile *p;
+    mp_tick_summary s;
+    (void)state;
+    memset(&log, 0, sizeof log);
+    mp_buf_puts(&log, HDR);
+    mp_buf_puts(&log, body);
+    p = parse_text(log.data, NULL);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.unaccounted, 2);                     /* A deleted; no code at 0x2000 */
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: f /a.js:1:1"), 1); /* Old renamed */
+    assert_true(has_warning(p, "func.addDynamicCode is not a function"));
+    mp_tick_free(p);
+    log.len = 0;
+    mp_buf_puts(&log, HDR22);
+    mp_buf_puts(&log, body);
+    p = parse_text(log.data, NULL);
+    mp_tick_get_summary(p, &s);
+    assert_int_equal(s.unaccounted, 0);
+    assert_int_equal(s.unknown_records, 1);                 /* the code-delete */
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: A"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *f /a.js:1:1"), 1);
+    assert_int_equal(row_ticks(p, MP_TICK_JS, "Builtin: Old"), 1);
+    assert_false(has_warning(p, "func.addDynamicCode"));
+    mp_tick_free(p);
+    mp_buf_free(&log);
+}
+
+/* Node 18 knows no Maglev code, and reads stack frames as hex, "0x" or not (node 20: bare
+   digits as decimal); through the read-ahead's groups as on one thread. */
+static int caller_of(const mp_tick_profile *p, const char *callee, const char *caller)
+{
+    const mp_tick_node *n;
+    size_t nn = mp_tick_bottom_up(p, &n), i, c;
+    for (i = 0; i < nn; i++)
+        if (strcmp(n[i].name, callee) == 0)
+            for (c = 0; c < n[i].n_children; c++)
+                if (strcmp(n[n[i].first_child + c].name, caller) == 0) return 1;
+    return 0;
+}
+
+static void test_node18_rules(void **state)
+{
+    const char *body =
+        "code-creation,Builtin,2,1,0x1000,0x100,A\n"
+        "code-creation,Builtin,2,1,0x1100,0x100,B\n"
+        "code-creation,Builtin,2,1,0x44c,0x10,D\n"                    /* 1100, in decimal */
+        "code-creation,JS,10,2,0x2000,0x100,m /a.js:1:1,0x9000,+\n"
+        "tick,0x1010,1,0,0x0,0,1100\n"                                /* 18: B, 20: D */
+        "tick,0x1010,2,0,0x0,0,+100\n"                                /* 18: B, 20: A */
+        "tick,0x2001,3,0,0x0,0\n";
+    char path[] = "/tmp/medprof-test-node18-XXXXXX";
+    int fd = mkstemp(path), node;
+    (void)state;
+    assert_true(fd >= 0);
+    for (node = 18; node <= 20; node += 2) {
+        mp_buf log;
+        mp_tick_profile *p;
+        mp_tick_summary s;
+        memset(&log, 0, sizeof log);
+        mp_buf_puts(&log, node == 18 ? HDR18 : HDR);
+        mp_buf_puts(&log, body);
+        p = parse_text(log.data, NULL);
+        mp_tick_get_summary(p, &s);
+        assert_int_equal(s.unaccounted, node == 18 ? 1 : 0); /* m: not made in node 18 */
+        assert_int_equal(s.bad_lines, node == 18 ? 1 : 0);
+        assert_int_equal(has_warning(p, "line 5: unknown code state: +"), node == 18);
+        assert_int_equal(caller_of(p, "Builtin: A", "Builtin: B"), node == 18);
+        assert_int_equal(caller_of(p, "Builtin: A", "Builtin: D"), node == 20);
+        assert_int_equal(caller_of(p, "Builtin: A", "Builtin: A"), node == 20);
+        mp_tick_free(p);
+        assert_int_equal(ftruncate(fd, 0), 0);
+        assert_int_equal(pwrite(fd, log.data, log.len, 0), (ssize_t)log.len);
+        expect_read_ahead_like_one_thread(path, *no_symbols());
+        mp_buf_free(&log);
+    }
+    close(fd);
+    unlink(path);
+}
+
 /* ---- node's own outputs ------------------------------------------------------------------ */
 
 static void expect_node_output(const char *log, const char *syms, const char *expected,
@@ -1370,6 +1513,9 @@ int main(void)
         cmocka_unit_test(test_cpp_entries_and_symbols),
         cmocka_unit_test(test_filters_and_options),
         cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_node_rules_from_the_log),
+        cmocka_unit_test(test_node22_rules),
+        cmocka_unit_test(test_node18_rules),
         cmocka_unit_test(test_empty_and_odd_files),
         cmocka_unit_test(test_binary_garbage_does_not_crash),
         cmocka_unit_test(test_huge_names_and_lines),

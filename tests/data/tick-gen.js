@@ -16,7 +16,10 @@ function pick2(a) { return a[Math.floor(rnd2() * a.length)]; }
 function pick(a) { return a[Math.floor(rnd() * a.length)]; }
 function hex(n) { return '0x' + n.toString(16); }
 const out = [];
-out.push('v8-version,11,3,244,8,-node.38,0');
+// V8_VERSION=10.2.154.26-node.39 (process.versions.v8 of another node): its record instead
+// of node 20's, so that the log reads as that node's.
+const v8 = (process.env.V8_VERSION || '11.3.244.8-node.38').match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)(.*)$/);
+out.push(`v8-version,${v8[1]},${v8[2]},${v8[3]},${v8[4]},${v8[5]},0`);
 out.push('v8-platform,linux,linux');
 out.push('shared-library,/fake/libfoo.so,0x10000000,0x10010000,0');
 out.push('shared-library,/fake/libbar.so,0x20000000,0x20008000,0');

@@ -56,12 +56,49 @@ for (let i = 0; i + 4 <= raw.length; i += 4 * 7) seen.add(raw.readUInt32BE(i));
 console.log(seen.size);' "$1" 2>/dev/null || echo 0
 }
 
+# The node on PATH: its major version, and its V8's for the logs tick-gen.js writes
+# (V8_VERSION), so that medprof reads them as this node does. bench/node-versions.sh runs
+# the comparisons with node 18 and 22 first on PATH.
+node_major() { node -p 'process.versions.node.split(".")[0]'; }
+export V8_VERSION="${V8_VERSION:-$(node -p process.versions.v8 2>/dev/null)}"
+
+# The cases of tests/data/node-versions/cases (process_node_versions.sh, bench/node-versions.sh).
+nv=tests/data/node-versions
+nv_v8() { sed -n "s/^$1 //p" "$nv/versions"; }  # nv_v8 MAJOR: that node's V8 version
+# nv_cases: "LOG OPTIONS" lines
+nv_cases() { grep -v '^#' "$nv/cases" | grep -v '^ *$'; }
+# nv_log DIR MAJOR LOG: the case's log as written for node MAJOR, in DIR/LOG.log, and in
+# DIR/LOG.syms the symbols node places for it (needs $nm and $objdump).
+nv_log() {
+    [ -e "$1/$3.log" ] && return 0
+    case $3 in
+    small) gzip -dc "$nv/node$2-small.log.gz" >"$1/$3.log" ;;
+    *x) V8_VERSION=$(nv_v8 "$2") node tests/data/tick-gen.js "${3%x}" $((300 + ${3%x} * 13)) extras \
+            >"$1/$3.log" ;;
+    *) V8_VERSION=$(nv_v8 "$2") node tests/data/tick-gen.js "$3" $((300 + $3 * 13)) >"$1/$3.log" ;;
+    esac
+    symbols_of "$1/$3.log" >"$1/$3.syms"
+}
+# nv_medprof DIR LOG OPTIONS...: medprof's output for a case, run in DIR (the header names
+# the log as given); a real log gets no C++ symbols, as node with the fake nm.
+nv_medprof() {
+    _d=$1 _l=$2; shift 2
+    if [ "$_l" = small ]; then set -- --no-symbols "$@"; else set -- --symbol-list "$_l.syms" "$@"; fi
+    (cd "$_d" && "$MEDPROF" process "$@" "$_l.log" 2>/dev/null)
+}
+nv_node() { # the same from node --prof-process (the node on PATH)
+    _d=$1 _l=$2; shift 2
+    (cd "$_d" && node --prof-process "$nm" "$objdump" "$@" "$_l.log" 2>/dev/null)
+}
+
 finish() { [ "$fails" = 0 ]; exit $?; }
 
 # symbols_of LOG > SYMBOL-LIST: the static symbols node places for LOG (with $nm and $objdump,
 # the fake tools the caller names) as "START END NAME" lines for medprof's --symbol-list
+# (A log from another V8 makes node print its version line first: not JSON, left out.)
 symbols_of() {
-    node --prof-process "$nm" "$objdump" --serialize-vm-symbols "$1" 2>/dev/null | node -e '
+    node --prof-process "$nm" "$objdump" --serialize-vm-symbols "$1" 2>/dev/null |
+      grep -v '^Testing v8 version different' | node -e '
       let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
         for (const [n, a, b] of JSON.parse(s))
           process.stdout.write(a.toString(16) + " " + b.toString(16) + " " +

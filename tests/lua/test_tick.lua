@@ -243,6 +243,33 @@ function T.timed_ranges_and_version_note()
   check.eq(#none:warnings(), 0, "the line is node's stdout, not a warning")
 end
 
+-- A log is read as the node that wrote it does (its v8-version record), or as node = N.
+function T.node_versions()
+  local body = "code-creation,Builtin,2,1,0x1000,0x100,A\ncode-delete,0x1000\n" ..
+               "tick,0x1010,1,0,0x0,0\n"
+  local function read(header, opts)
+    local path = tmpfile(header .. body)
+    opts.symbols = false
+    local prof <close> = assert(medprof.ticklog(path, opts))
+    os.remove(path)
+    local s = prof:summary()
+    return s.node, s.unaccounted
+  end
+  local n20, u20 = read("v8-version,11,3,244,8,-node.38,0\n", {})
+  check.eq(n20, 20, "node 20's log")
+  check.eq(u20, 1, "node 20 deletes the code")
+  local n22, u22 = read("v8-version,12,4,254,21,-node.57,0\n", {})
+  check.eq(n22, 22, "node 22's log")
+  check.eq(u22, 0, "node 22 reads no code-delete")
+  local n18 = read("v8-version,10,2,154,26,-node.39,0\n", {})
+  check.eq(n18, 18, "node 18's log")
+  local forced, uf = read("v8-version,12,4,254,21,-node.57,0\n", { node = 20 })
+  check.eq(forced, 20, "node = 20 overrides the record")
+  check.eq(uf, 1, "... and deletes the code")
+  check.raises("node option must be 18 to 22", medprof.ticklog, SMALL, { node = 16 })
+  check.raises("node option must be an integer", medprof.ticklog, SMALL, { node = 20.5 })
+end
+
 -- The CLI: node's option spellings, errors, stdin.
 local function run(cmd)
   local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
