@@ -348,8 +348,8 @@ MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_er
    node's `--prof-process` does (V8's tickprocessor.mjs): same grammar, code map, name
    de-duplication, VM-state filters, sorts and rounding. The one deliberate difference: C++
    symbols come from an mp_symtab (complete symbol tables, correctly placed), so ticks that
-   node leaves "Unaccounted" on Linux get their C++ names. Where node 18, 20 and 22 read a
-   log differently, it is read as the node that wrote it would (mp_tick_config.node).
+   node leaves "Unaccounted" on Linux get their C++ names. Where node 18 to 26 read a log
+   differently, it is read as the node that wrote it would (mp_tick_config.node).
 
       mp_tick_config cfg = { 0 };          // zero: node's defaults
       mp_tick_profile *prof;
@@ -441,14 +441,16 @@ typedef struct mp_tick_config {
        once (the same report, in less time); not with range, timed_range, preprocess or
        on_stack, which need each tick's time. 1: everything on the calling thread. */
     int threads;
-    /* Whose --prof-process to follow where node versions read logs differently: 18, 20 or
-       22 (19 reads as 18, 21 and later as 22). 0 (default): the node that wrote the log, as
-       its v8-version record tells: V8 10 and older as node 18, 11.0-11.3 as node 20, later
-       ones as node 22; a log without the record as node 20. The differences: from node 21
-       on, code-delete records are ignored, and a function whose address holds other code
-       gets an entry of its own (node 20 renames that code and drops the record); node 18
-       knows no Maglev code ('+' is an unknown code state), reads stack frames as hex even
-       without "0x" (node 20: as decimal), and --preprocess calls Sparkplug code "Baseline". */
+    /* Whose --prof-process to follow where node versions read logs differently: 18 to 26
+       (19 reads as 18, 21 and 23 as 22, 25 as 26). 0 (default): the node that wrote the log,
+       as its v8-version record tells: V8 10 and older as node 18, 11.0-11.3 as node 20,
+       11.4-12 as node 22, 13 as node 24, 14 and later as node 26; a log without the record
+       as node 20. The differences: from node 21 on, code-delete records are ignored, and a
+       function whose address holds other code gets an entry of its own (node 20 renames that
+       code and drops the record); node 18 knows no Maglev code ('+' is an unknown code
+       state), reads stack frames as hex even without "0x" (node 20: as decimal), and
+       --preprocess calls Sparkplug code "Baseline"; node 24 reads the code states "+'" and
+       "*'" (as '+' and '*'), node 26 also "o+", "o*", "o+'" and "o*'". */
     int node;
 } mp_tick_config;
 
@@ -484,7 +486,7 @@ typedef struct mp_tick_summary {
     uint64_t unknown_records;   /* lines whose record type the processor has no use for */
     uint64_t bad_lines;         /* records skipped: unknown code state, unusable numbers */
     uint64_t unknown_moves, unknown_deletes; /* code-move / code-delete of unknown code */
-    int node;                   /* whose rules the last log was read by: 18, 20 or 22 */
+    int node;                   /* whose rules the last log was read by: 18 to 26 */
 } mp_tick_summary;
 
 MP_API void mp_tick_get_summary(const mp_tick_profile *p, mp_tick_summary *s);
@@ -3823,7 +3825,7 @@ struct mp_tick_profile {
     int64_t first_unknown_move, first_unknown_delete;
     int stopped, logs;
     int first_line_seen;    /* of the current log: node checks its v8-version */
-    int rules;              /* the current log's node: 18, 20 or 22 (mp_tick_config.node) */
+    int rules;              /* the current log's node: 18 to 26 (mp_tick_config.node) */
     int version_note;       /* MP__TK_VERSION_* */
     char *v8_version;
     int in_timed;           /* --timed-range: a current-time record opened a range */
@@ -4983,19 +4985,21 @@ static void mp__tk_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
     if (p->pp && p->pp->list) mp__pp_list_symbols(p, start, end);
 }
 
+/* A code state marker, as Profile.parseState of the node whose rules apply; -1: unknown. */
 static int mp__tk_parse_state(const mp_tick_profile *p, const char *s, size_t n)
 {
     if (n == 0) return 0;
-    if (n == 1) {
-        switch (s[0]) {
-        case '~': return 1;
-        case '^': return 2;
-        case '+': return p->rules == 18 ? -1 : 4; /* Maglev came with node 20's V8 */
-        case '*': return 5;
-        default: break;
-        }
+    /* Only optimized code takes these: "o+", "o*'" read as "+", "*'"; "+'", "*'" as "+", "*". */
+    if (n >= 2 && s[0] == 'o' && (s[1] == '+' || s[1] == '*') && p->rules >= 26) s++, n--;
+    if (n == 2 && (s[0] == '+' || s[0] == '*') && s[1] == '\'' && p->rules >= 24) n--;
+    if (n != 1) return -1;
+    switch (s[0]) {
+    case '~': return 1;
+    case '^': return 2;
+    case '+': return p->rules == 18 ? -1 : 4; /* Maglev came with node 20's V8 */
+    case '*': return 5;
+    default: return -1;
     }
-    return -1;
 }
 
 /* Profile.addFuncCode */
@@ -6255,15 +6259,19 @@ static int mp__tk_same_version(const char *expected, const char *const *f, const
 /* The node version whose tick processor medprof follows, for a node major version. */
 static int mp__tk_rules_of_node(int node)
 {
-    return node <= 19 ? 18 : node == 20 ? 20 : 22;
+    if (node <= 19) return 18;
+    if (node <= 23) return node == 20 ? 20 : 22;
+    return node == 24 ? 24 : 26;
 }
 
 /* ... and for a log's V8 version: node 18 has V8 10.2, node 20 11.3, node 21 11.8 (which
-   reads logs as node 22 does). */
+   reads logs as node 22's 12.4 does), node 24 13.6, node 26 14.6. */
 static int mp__tk_rules_of_v8(int64_t major, int64_t minor)
 {
     if (major <= 10) return 18;
-    return major == 11 && minor <= 3 ? 20 : 22;
+    if (major == 11 && minor <= 3) return 20;
+    if (major <= 12) return 22;
+    return major == 13 ? 24 : 26;
 }
 
 static int mp__tk_default_rules(const mp_tick_profile *p)
@@ -6876,9 +6884,9 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     if (cfg->filter_state && ((int)cfg->state < 0 || (int)cfg->state > 7))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "VM state filter %d is not 0..7",
                         (int)cfg->state);
-    if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 22))
+    if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 26))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "node %d: medprof reads logs as node 18 "
-                        "to 22 does (0: as the log's own node)", cfg->node);
+                        "to 26 does (0: as the log's own node)", cfg->node);
     if (!(p = (mp_tick_profile *)MP_MALLOC(sizeof *p))) return mp__nomem(err);
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;

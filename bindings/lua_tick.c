@@ -11,7 +11,7 @@
    file), symbols = false (none), symbol_list = PATH (placed "START END NAME" lines);
    default: the libraries' own ELF files on this machine. timed_range, pairwise_timed_range
    (booleans: node's --timed-range, --ptr), v8_version (what the log's v8-version record is
-   compared with; default none), node (18 to 22: read the log as that node's --prof-process
+   compared with; default none), node (18 to 26: read the log as that node's --prof-process
    does; default: as the node that wrote it, from its v8-version record), preprocess = true
    (keep what prof:preprocess() prints), threads = 1 (read and attribute on one thread;
    default: a log file is read ahead by a second thread, the same report in less time).
@@ -120,8 +120,8 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
     cfg->v8_version = mpl_opt_string(L, opts, "v8_version", NULL);
     {
         lua_Integer node = mpl_opt_integer(L, opts, "node", 0);
-        if (node != 0 && (node < 18 || node > 22))
-            luaL_error(L, "node option must be 18 to 22 (nil: the node that wrote the log)");
+        if (node != 0 && (node < 18 || node > 26))
+            luaL_error(L, "node option must be 18 to 26 (nil: the node that wrote the log)");
         cfg->node = (int)node;
     }
 }

@@ -12,7 +12,7 @@ local spec = {
   epilog = "--separate-ic, --separate-bytecodes, --separate-builtins and --separate-stubs take\n" ..
            "=true or =false; as in node, the bare option means false.\n" ..
            "Node versions read some records differently; medprof reads a log as the node that\n" ..
-           "wrote it would (its v8-version record tells which: 18, 20, or 21 and later as 22),\n" ..
+           "wrote it would (its v8-version record tells which: 18, 20, 22 (and 21), 24 or 26),\n" ..
            "or as --node says.\n" ..
            "Like node, it prints 'Unable to read v8-version from log file.' first when the log\n" ..
            "does not start with a v8-version record. Node also prints 'Testing v8 version\n" ..
@@ -60,7 +60,7 @@ local spec = {
     "node --prof-process --preprocess does" },
   { "v8-version", nil, "string", "the V8 version to compare the log's v8-version record with",
     metavar = "VERSION" },
-  { "node", nil, "integer", "read the log as node N's --prof-process does (18 to 22; default: " ..
+  { "node", nil, "integer", "read the log as node N's --prof-process does (18 to 26; default: " ..
     "as the node that wrote it)", metavar = "N" },
   { "icicle", nil, "flag", "--format svg: roots at the top, growing down" },
   { "title", nil, "string", "--format svg: the graph's title (default: the log's name)" },
@@ -119,8 +119,8 @@ local opts = {
   preprocess = o.preprocess, v8_version = o.v8_version, threads = o.threads,
   node = o.node,
 }
-if o.node and (o.node < 18 or o.node > 22) then
-  args.die("process", "--node must be 18 to 22 (default: the node that wrote the log)", 2)
+if o.node and (o.node < 18 or o.node > 26) then
+  args.die("process", "--node must be 18 to 26 (default: the node that wrote the log)", 2)
 end
 if o.no_symbols then opts.symbols = false end
 if o.threads ~= 1 and o.threads ~= 2 then args.die("process", "--threads must be 1 or 2", 2) end

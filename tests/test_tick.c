@@ -817,6 +817,8 @@ static void test_read_ahead_like_one_thread(void **state)
 #define HDR18 "v8-version,10,2,154,26,-node.39,0\n"
 #define HDR21 "v8-version,11,8,172,17,-node.20,0\n"
 #define HDR22 "v8-version,12,4,254,21,-node.57,0\n"
+#define HDR24 "v8-version,13,6,233,10,-node.28,0\n"
+#define HDR26 "v8-version,14,6,202,34,-node.34,0\n"
 
 static int read_as(const char *log, int node)
 {
@@ -845,7 +847,10 @@ static void test_node_rules_from_the_log(void **state)
     assert_int_equal(read_as("v8-version,11,0,0,0,,0\n", 0), 20);
     assert_int_equal(read_as(HDR21, 0), 22);
     assert_int_equal(read_as(HDR22, 0), 22);
-    assert_int_equal(read_as("v8-version,13,6,233,10,-node.24,0\n", 0), 22);
+    assert_int_equal(read_as("v8-version,12,9,202,28,-node.14,0\n", 0), 22); /* node 23 */
+    assert_int_equal(read_as(HDR24, 0), 24);
+    assert_int_equal(read_as(HDR26, 0), 26);
+    assert_int_equal(read_as("v8-version,15,0,0,0,,0\n", 0), 26);
     assert_int_equal(read_as("tick,0x1,1,0,0x0,0\n", 0), 20);          /* no record */
     assert_int_equal(read_as("v8-version,x,y,1,2,,0\n", 0), 20);       /* no numbers */
     assert_int_equal(read_as(HDR18 "v8-version,12,4,1,1,,0\n", 0), 18); /* the first line's */
@@ -853,12 +858,15 @@ static void test_node_rules_from_the_log(void **state)
     assert_int_equal(read_as(HDR, 18), 18);
     assert_int_equal(read_as(HDR, 19), 18);
     assert_int_equal(read_as(HDR18, 21), 22);
+    assert_int_equal(read_as(HDR18, 23), 22);
+    assert_int_equal(read_as(HDR18, 24), 24);
+    assert_int_equal(read_as(HDR18, 25), 26);
     memset(&cfg, 0, sizeof cfg);
     cfg.node = 17;
     assert_int_equal(mp_tick_new(&cfg, "x", &p, &err), MP_ERR_INVALID_ARG);
     assert_null(p);
-    assert_non_null(strstr(err.msg, "18 to 22"));
-    cfg.node = 23;
+    assert_non_null(strstr(err.msg, "18 to 26"));
+    cfg.node = 27;
     assert_int_equal(mp_tick_new(&cfg, "x", &p, &err), MP_ERR_INVALID_ARG);
 }
 
@@ -901,6 +909,38 @@ static void test_node22_rules(void **state)
     assert_false(has_warning(p, "func.addDynamicCode"));
     mp_tick_free(p);
     mp_buf_free(&log);
+}
+
+/* Node 24 marks some optimized code "+'" or "*'", node 26 also "o+", "o*", "o+'", "o*'";
+   older nodes call those unknown code states and skip the record. */
+static void test_node24_state_markers(void **state)
+{
+    static const char *const markers[] = { "+'", "*'", "o+", "o*'", "~'", "o~", "o", "'" };
+    /* which nodes take each marker, and the name it gives */
+    static const int from[] = { 24, 24, 26, 26, 0, 0, 0, 0 };
+    static const char *const names[] = { "JS: +f /a.js:1:1", "JS: *f /a.js:1:1",
+                                         "JS: +f /a.js:1:1", "JS: *f /a.js:1:1" };
+    static const char *const hdrs[] = { HDR22, HDR24, HDR26 };
+    size_t m, h;
+    (void)state;
+    for (m = 0; m < sizeof markers / sizeof *markers; m++)
+        for (h = 0; h < 3; h++) {
+            int node = 22 + 2 * (int)h, taken = from[m] && node >= from[m];
+            mp_buf log;
+            mp_tick_profile *p;
+            mp_tick_summary s;
+            memset(&log, 0, sizeof log);
+            mp_buf_printf(&log, "%scode-creation,JS,10,1,0x2000,0x100,f /a.js:1:1,0x9000,%s\n"
+                                "tick,0x2001,1,0,0x0,0\n", hdrs[h], markers[m]);
+            p = parse_text(log.data, NULL);
+            mp_tick_get_summary(p, &s);
+            assert_int_equal(s.node, node);
+            assert_int_equal(s.unaccounted, taken ? 0 : 1);
+            assert_int_equal(s.bad_lines, taken ? 0 : 1);
+            if (taken) assert_int_equal(row_ticks(p, MP_TICK_JS, names[m]), 1);
+            mp_tick_free(p);
+            mp_buf_free(&log);
+        }
 }
 
 /* Node 18 knows no Maglev code, and reads stack frames as hex, "0x" or not (node 20: bare
@@ -1516,6 +1556,7 @@ int main(void)
         cmocka_unit_test(test_node_rules_from_the_log),
         cmocka_unit_test(test_node22_rules),
         cmocka_unit_test(test_node18_rules),
+        cmocka_unit_test(test_node24_state_markers),
         cmocka_unit_test(test_empty_and_odd_files),
         cmocka_unit_test(test_binary_garbage_does_not_crash),
         cmocka_unit_test(test_huge_names_and_lines),

@@ -49,7 +49,9 @@ const names = ['fib /app/a.js:1:13', 'strWork /app/a.js:2:17', ' /app/a.js:1:1',
   'zeta /z.js:9:9', 'Zeta /z.js:9:9', 'back\\\\slash /b.js:1:1', 'new\\nline /n.js:1:1'];
 const tags = ['Builtin', 'BytecodeHandler', 'Stub', 'Handler', 'LoadGlobalIC', 'RegExp', 'Eval', 'CPP', 'SHARED_LIB'];
 const builtinNames = ['ArgumentsAdaptor', 'KeyedLoadIC_Megamorphic', 'StoreIC_Foo', 'CallIC', 'Wide', 'item\\\\d+5', 'X'];
-const states = ['', '~', '^', '+', '*'];
+// The last four: optimized code as node 24 ("+'", "*'") and node 26 ("o+", "o*'") mark it;
+// older nodes skip such records (unknown code state).
+const states = ['', '~', '^', '+', '*', '', '~', '^', '+', '*', "+'", "*'", 'o+', "o*'"];
 const code = [];      // live-ish code starts (may be stale: that is the point)
 let next = 0x30000000;
 const sfis = [];

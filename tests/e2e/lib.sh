@@ -67,6 +67,9 @@ nv=tests/data/node-versions
 nv_v8() { sed -n "s/^$1 //p" "$nv/versions"; }  # nv_v8 MAJOR: that node's V8 version
 # nv_cases: "LOG OPTIONS" lines
 nv_cases() { grep -v '^#' "$nv/cases" | grep -v '^ *$'; }
+nv_majors() { cut -d' ' -f1 "$nv/versions"; }
+# nv_has MAJOR LOG: whether the case's log exists for that node (a real one may not)
+nv_has() { [ "$2" != small ] || [ -e "$nv/node$1-small.log.gz" ]; }
 # nv_log DIR MAJOR LOG: the case's log as written for node MAJOR, in DIR/LOG.log, and in
 # DIR/LOG.syms the symbols node places for it (needs $nm and $objdump).
 nv_log() {

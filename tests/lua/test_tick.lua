@@ -266,7 +266,7 @@ function T.node_versions()
   local forced, uf = read("v8-version,12,4,254,21,-node.57,0\n", { node = 20 })
   check.eq(forced, 20, "node = 20 overrides the record")
   check.eq(uf, 1, "... and deletes the code")
-  check.raises("node option must be 18 to 22", medprof.ticklog, SMALL, { node = 16 })
+  check.raises("node option must be 18 to 26", medprof.ticklog, SMALL, { node = 16 })
   check.raises("node option must be an integer", medprof.ticklog, SMALL, { node = 20.5 })
 end
 
