@@ -2607,6 +2607,16 @@ static int mp__elf_exec_section(const unsigned char *exec_map, uint32_t nsec, ui
     return shndx < nsec && exec_map[shndx];
 }
 
+/* The index of the first section of this type (its header in *sh), e->shnum if none: nm
+   reads the first symbol table of each kind. */
+static uint32_t mp__elf_find_table(const mp__elf *e, uint32_t table_type, mp__shdr *sh)
+{
+    uint32_t i;
+    for (i = 0; i < e->shnum; i++)
+        if (mp__elf_shdr(e, i, sh) && sh->type == table_type) break;
+    return i;
+}
+
 /* Appends the t/T/w/W symbols of one table (SHT_SYMTAB or SHT_DYNSYM) in nm's order. */
 static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigned char *exec_map,
                             mp__symlib *lib, size_t *cap, mp_error *err)
@@ -2614,13 +2624,11 @@ static mp_err mp__elf_table(const mp__elf *e, uint32_t table_type, const unsigne
     mp__shdr sh, strsh, xsh;
     const unsigned char *syms, *str = NULL, *xindex = NULL;
     uint64_t strsize = 0, nsyms, i, nxindex = 0;
-    uint32_t tab, k;
+    uint32_t tab = mp__elf_find_table(e, table_type, &sh), k;
     size_t first = lib->nsyms;
     mp__elf_versions ver;
     mp_err rc = MP_OK;
     int terminated; /* the table ends in a NUL: each of its names ends within it */
-    for (tab = 0; tab < e->shnum; tab++)
-        if (mp__elf_shdr(e, tab, &sh) && sh.type == table_type) break;
     if (tab == e->shnum) return MP_OK; /* nm: "no symbols" */
     if (sh.entsize != MP__ELF_SYM_SIZE) return mp__elf_bad(e, err, "symbol table entry size");
     syms = mp__elf_section_data(e, &sh);
@@ -2699,11 +2707,8 @@ done:
 static uint64_t mp__elf_table_size(const mp__elf *e, uint32_t table_type)
 {
     mp__shdr sh;
-    uint32_t i;
-    for (i = 0; i < e->shnum; i++)
-        if (mp__elf_shdr(e, i, &sh) && sh.type == table_type)
-            return mp__elf_section_data(e, &sh) ? sh.size / MP__ELF_SYM_SIZE : 0;
-    return 0;
+    if (mp__elf_find_table(e, table_type, &sh) == e->shnum) return 0;
+    return mp__elf_section_data(e, &sh) ? sh.size / MP__ELF_SYM_SIZE : 0;
 }
 
 static mp_err mp__elf_symbols(const mp__elf *e, mp__symlib *lib, mp_error *err)
@@ -4756,23 +4761,26 @@ static void mp__tk_field(const mp__tk_line *ln, size_t i, mp_buf *scratch, const
     *n = scratch->failed ? 0 : scratch->len;
 }
 
-static int64_t mp__tk_num(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
+/* Field i as parseInt(field) reads it, or parseInt(field, 16) with radix16. */
+static int64_t mp__tk_num_radix(mp_tick_profile *p, const mp__tk_line *ln, size_t i, int radix16)
 {
     const char *s;
     size_t n;
     if (i >= ln->n) return MP__TK_NAN; /* parseInt(undefined) */
     mp__tk_field(ln, i, &p->esc_num, &s, &n);
-    return mp__tk_parse_int(s, n, 0);
+    return mp__tk_parse_int(s, n, radix16);
+}
+
+static int64_t mp__tk_num(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
+{
+    return mp__tk_num_radix(p, ln, i, 0);
 }
 
 /* A stack frame: node 18 reads it with parseInt(frame, 16), later ones with parseInt(frame)
    (the same for V8's "0x" addresses, not for bare digits). */
 static int64_t mp__tk_frame(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
 {
-    const char *s;
-    size_t n;
-    mp__tk_field(ln, i, &p->esc_num, &s, &n);
-    return mp__tk_parse_int(s, n, p->rules == 18);
+    return mp__tk_num_radix(p, ln, i, p->rules == 18);
 }
 
 static uint32_t mp__tk_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i,

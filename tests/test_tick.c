@@ -32,6 +32,16 @@ static mp_tick_profile *parse_text(const char *log, const mp_tick_config *cfg)
     return p;
 }
 
+/* The summary of a log read whole, the profile freed. */
+static mp_tick_summary summary_of(const char *log, const mp_tick_config *cfg)
+{
+    mp_tick_profile *p = parse_text(log, cfg);
+    mp_tick_summary s;
+    mp_tick_get_summary(p, &s);
+    mp_tick_free(p);
+    return s;
+}
+
 static char *report_of(const mp_tick_profile *p, int only_summary)
 {
     mp_buf out;
@@ -822,16 +832,9 @@ static void test_read_ahead_like_one_thread(void **state)
 
 static int read_as(const char *log, int node)
 {
-    mp_tick_config cfg;
-    mp_tick_profile *p;
-    mp_tick_summary s;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.no_symbols = 1;
+    mp_tick_config cfg = *no_symbols();
     cfg.node = node;
-    p = parse_text(log, &cfg);
-    mp_tick_get_summary(p, &s);
-    mp_tick_free(p);
-    return s.node;
+    return summary_of(log, &cfg).node;
 }
 
 /* Which node's rules a log is read by: its v8-version record's, unless cfg.node says. */
@@ -1410,17 +1413,10 @@ static void test_json_like_stringify(void **state)
 
 static uint64_t ticks_with(const char *log, int timed, int pairwise)
 {
-    mp_tick_config cfg;
-    mp_tick_profile *p;
-    mp_tick_summary s;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.no_symbols = 1;
+    mp_tick_config cfg = *no_symbols();
     cfg.timed_range = timed;
     cfg.pairwise_timed_range = pairwise;
-    p = parse_text(log, &cfg);
-    mp_tick_get_summary(p, &s);
-    mp_tick_free(p);
-    return s.ticks;
+    return summary_of(log, &cfg).ticks;
 }
 
 static void test_timed_ranges(void **state)
