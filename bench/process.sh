@@ -15,6 +15,8 @@
 #    --threads 1 (no read-ahead thread), which must print the same report.
 # 4. As root, the same for cat and medprof with the page cache dropped before each run
 #    (COLD=0 skips it).
+# 5. Where the time goes: bench/process-floor.c times each layer on its own (reading, finding
+#    lines, hashing them, grouping and attributing, symbols), against a read of the file.
 # Environment: BUILD (default build), MEDPROF (default $BUILD/medprof), LOG, NODE_RUNS, COLD,
 # KEEP=1 keeps the work directory. Needs node; /usr/bin/time is used when present, else /proc.
 set -u
@@ -169,6 +171,14 @@ if [ -w /proc/sys/vm/drop_caches ] && [ "${COLD:-1}" = 1 ]; then
     ccat=$(cut -d' ' -f1 "$work/coldcat" | median); cmp_s=$(cut -d' ' -f1 "$work/coldmp" | median)
     echo "cold cache (caches dropped before each run): cat $ccat s, medprof $cmp_s s:" \
          "medprof takes $(ratio "$cmp_s" "$ccat")x the time of cat"
+fi
+if cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -I. -o "$work/process-floor" bench/process-floor.c \
+        -lpthread -ldl -lm 2>"$work/cc.err"; then
+    echo
+    echo "each layer on its own (bench/process-floor.c), x read: over reading the file in-process"
+    "$work/process-floor" "$log" "$runs" 2>/dev/null | sed 's/^/  /'
+else
+    echo "layers: cannot build bench/process-floor.c:"; sed 's/^/  | /' "$work/cc.err"
 fi
 echo
 echo "first lines of each report:"
