@@ -49,9 +49,14 @@ static uint64_t scan_file(const char *path, int layer)
         perror(path);
         exit(1);
     }
-    while ((r = read(fd, buf + have, cap - have)) > 0) {
+    for (;;) {
         size_t i = 0;
         const char *nl;
+        if (have == cap && !(buf = (char *)realloc(buf, cap *= 2))) { /* a line longer than buf */
+            perror("realloc");
+            exit(1);
+        }
+        if ((r = read(fd, buf + have, cap - have)) <= 0) break;
         have += (size_t)r;
         if (layer == READ) {
             sum += (unsigned char)buf[have - 1];
@@ -65,6 +70,10 @@ static uint64_t scan_file(const char *path, int layer)
         }
         memmove(buf, buf + i, have - i);
         have -= i;
+    }
+    if (r < 0) {
+        perror(path);
+        exit(1);
     }
     close(fd);
     free(buf);
