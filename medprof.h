@@ -369,10 +369,13 @@ MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_er
 /* Boolean options whose zero must mean "node's default". */
 typedef enum mp_tick_bool { MP_TICK_DEFAULT = 0, MP_TICK_YES, MP_TICK_NO } mp_tick_bool;
 
-/* V8's VM states, as the tick records give them. */
+/* V8's VM states, as the tick records give them (V8's StateTag). Node 18-24's tick
+   processors call 7 IDLE, but V8 has written 7 for a thread in Atomics.wait and 8 for IDLE
+   since 8.2; node 26's has it right. */
 typedef enum mp_tick_vm {
     MP_TICK_VM_JS = 0, MP_TICK_VM_GC, MP_TICK_VM_PARSER, MP_TICK_VM_BYTECODE_COMPILER,
-    MP_TICK_VM_COMPILER, MP_TICK_VM_OTHER, MP_TICK_VM_EXTERNAL, MP_TICK_VM_IDLE
+    MP_TICK_VM_COMPILER, MP_TICK_VM_OTHER, MP_TICK_VM_EXTERNAL, MP_TICK_VM_ATOMICS_WAIT,
+    MP_TICK_VM_IDLE, MP_TICK_VM_LOGGING, MP_TICK_VM_IDLE_EXTERNAL
 } mp_tick_vm;
 
 /* Supplies the placed symbols of one shared-library record (tests, embedders with their
@@ -403,6 +406,9 @@ typedef struct mp_tick_config {
     int ignore_unknown;             /* --ignore-unknown: leave unaccounted ticks out of totals */
     int filter_state;               /* -j -g -p -b -c -o -e: nonzero to keep only ticks ... */
     mp_tick_vm state;               /* ... in this VM state; the others count as excluded */
+    int ignore_idle;                /* node 26's -ni: nonzero to leave out ticks in the IDLE
+                                       state (counted as excluded); as in node 26, it
+                                       overrides filter_state and runtime_timer */
     const char *runtime_timer;      /* --filter-runtime-timer NAME; NULL: off */
     int call_graph_size;            /* --call-graph-size: levels under the heavy profile's top
                                        ones; 0: node's default 5; negative: top level only */
@@ -5875,6 +5881,15 @@ static int mp__tk_tick_frames_fast(mp_tick_profile *p, const char *s, const char
     return 1;
 }
 
+/* TickProcessor.includeTick: node 26's negative filter (-ni) first, then a VM state, then a
+   runtime timer. */
+static int mp__tk_tick_included(const mp_tick_profile *p, int64_t vm)
+{
+    if (p->cfg.ignore_idle) return vm != MP_TICK_VM_IDLE;
+    if (p->cfg.filter_state) return vm == (int64_t)p->cfg.state;
+    return p->want_timer == MP__TK_NONE || p->current_timer == p->want_timer;
+}
+
 /* Profile.processTick's filters: whether the tick goes on to be attributed. times > 1: the
    tick stands for that many alike (the read-ahead's groups, which never have a --range). */
 static int mp__tk_tick_admit(mp_tick_profile *p, const mp__tk_tickv *t, uint64_t times)
@@ -5887,8 +5902,7 @@ static int mp__tk_tick_admit(mp_tick_profile *p, const mp__tk_tickv *t, uint64_t
     }
     p->ticks += times;
     if (t->vm == MP_TICK_VM_GC) p->gc += times;
-    if (p->cfg.filter_state ? t->vm != (int64_t)p->cfg.state
-                            : (p->want_timer != MP__TK_NONE && p->current_timer != p->want_timer)) {
+    if (!mp__tk_tick_included(p, t->vm)) {
         p->excluded += times;
         return 0;
     }
@@ -6889,9 +6903,9 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     *out = NULL;
     memset(&defaults, 0, sizeof defaults);
     if (!cfg) cfg = &defaults;
-    if (cfg->filter_state && ((int)cfg->state < 0 || (int)cfg->state > 7))
-        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "VM state filter %d is not 0..7",
-                        (int)cfg->state);
+    if (cfg->filter_state && ((int)cfg->state < 0 || (int)cfg->state > MP_TICK_VM_IDLE_EXTERNAL))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "VM state filter %d is not 0..%d",
+                        (int)cfg->state, (int)MP_TICK_VM_IDLE_EXTERNAL);
     if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 26))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "node %d: medprof reads logs as node 18 "
                         "to 26 does (0: as the log's own node)", cfg->node);

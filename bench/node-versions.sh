@@ -70,7 +70,7 @@ for major in 18 21 22 24 26; do
     nv_cases >"$tmp/cases"
     same=0 differ=0
     while read -r log opts; do
-        nv_has "$major" "$log" || continue
+        nv_has "$major" "$log" "$opts" || continue
         PATH="$bin:$PATH" V8_VERSION= nv_log "$tmp/$major" "$major" "$log" </dev/null
         # shellcheck disable=SC2086
         PATH="$bin:$PATH" nv_node "$tmp/$major" "$log" $opts >"$tmp/node.out" </dev/null

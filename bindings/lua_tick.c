@@ -42,14 +42,16 @@ static mpl_tick *mpl_checktick(lua_State *L, int idx)
 
 static const char *const mpl_tick_keys[] = {
     "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
-    "separate_sparkplug_handlers", "ignore_unknown", "state", "runtime_timer",
+    "separate_sparkplug_handlers", "ignore_unknown", "ignore_idle", "state", "runtime_timer",
     "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
     "samples", "timed_range", "pairwise_timed_range", "preprocess", "v8_version", "threads",
     "node", NULL
 };
 
+/* In mp_tick_vm's order: the numbers V8 writes. */
 static const char *const mpl_state_names[] = {
-    "js", "gc", "parser", "bytecode", "compiler", "other", "external", "idle", NULL
+    "js", "gc", "parser", "bytecode", "compiler", "other", "external", "atomics_wait", "idle",
+    "logging", "idle_external", NULL
 };
 
 static mp_tick_bool mpl_tick_bool(lua_State *L, int opts, const char *name)
@@ -78,6 +80,7 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
     cfg->separate_stubs = mpl_tick_bool(L, opts, "separate_stubs");
     (void)mpl_tick_bool(L, opts, "separate_sparkplug_handlers"); /* parsed, unused, as in V8 */
     cfg->ignore_unknown = mpl_opt_boolean(L, opts, "ignore_unknown", 0);
+    cfg->ignore_idle = mpl_opt_boolean(L, opts, "ignore_idle", 0);
     if (lua_getfield(L, opts, "state") != LUA_TNIL) {
         int i;
         const char *s = lua_tostring(L, -1);
@@ -85,7 +88,7 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
         for (i = 0; mpl_state_names[i] && strcmp(mpl_state_names[i], s) != 0; i++) {}
         if (!mpl_state_names[i])
             luaL_error(L, "state option must be js, gc, parser, bytecode, compiler, other, "
-                          "external or idle, not '%s'", s);
+                          "external, atomics_wait, idle, logging or idle_external, not '%s'", s);
         cfg->filter_state = 1;
         cfg->state = (mp_tick_vm)i;
     }

@@ -27,6 +27,7 @@ local spec = {
   { "compiler", "c", "flag", "only ticks in the COMPILER state" },
   { "other", "o", "flag", "only ticks in the OTHER state" },
   { "external", "e", "flag", "only ticks in the EXTERNAL state" },
+  { "ignore-idle", "ni", "flag", "leave out ticks in the IDLE state (node 26's -ni; they count as excluded)" },
   { "separate-ic", nil, "flag", "keep IC entries separate (default true)" },
   { "separate-bytecodes", nil, "flag", "keep bytecode handlers separate (default false)" },
   { "separate-builtins", nil, "flag", "keep builtins separate (default true)" },
@@ -101,9 +102,12 @@ local sink = args.create("process", o.output, o.force) -- never overwrites witho
 
 local state
 for _, s in ipairs{ "js", "gc", "parser", "bytecode", "compiler", "other", "external" } do
-  -- node keeps the last state option given; medprof refuses the ambiguity.
+  -- node keeps the last state option given (and node 26 lets -ni override them all);
+  -- medprof refuses the ambiguity.
   if o[s] then
-    if state then args.die("process", "give one VM-state filter (-j -g -p -b -c -o -e)", 2) end
+    if state or o.ignore_idle then
+      args.die("process", "give one VM-state filter (-ni -j -g -p -b -c -o -e)", 2)
+    end
     state = s
   end
 end
@@ -111,7 +115,8 @@ end
 local opts = {
   separate_ic = separate["ic"], separate_bytecodes = separate["bytecodes"],
   separate_builtins = separate["builtins"], separate_stubs = separate["stubs"],
-  ignore_unknown = o.ignore_unknown, state = state, runtime_timer = o.filter_runtime_timer,
+  ignore_unknown = o.ignore_unknown, ignore_idle = o.ignore_idle, state = state,
+  runtime_timer = o.filter_runtime_timer,
   call_graph_size = o.call_graph_size, range = o.range, distortion = o.distortion,
   symbols = o.symbols, symbol_list = o.symbol_list, stacks = o.format ~= "text" and o.format ~= "json",
   samples = o.format == "cpuprofile" or o.format == "speedscope",

@@ -946,6 +946,41 @@ static void test_node24_state_markers(void **state)
         }
 }
 
+/* The VM states as V8 numbers them (7: Atomics.wait, 8: IDLE, which node 18-24 call 7), and
+   node 26's -ni: it leaves out IDLE ticks only, before any other filter, as node 26 does. */
+static void test_vm_states_and_ignore_idle(void **state)
+{
+    static const char log[] = HDR26 "tick,0x1,1,0,0x0,0\ntick,0x1,2,0,0x0,1\n"
+                                    "tick,0x1,3,0,0x0,6\ntick,0x1,4,0,0x0,7\n"
+                                    "tick,0x1,5,0,0x0,8\ntick,0x1,6,0,0x0,8\n"
+                                    "tick,0x1,7,0,0x0,9\ntick,0x1,8,0,0x0,10\n";
+    mp_tick_config cfg = *no_symbols();
+    mp_tick_summary s;
+    mp_tick_profile *p = NULL;
+    mp_error err;
+    (void)state;
+    cfg.ignore_idle = 1;
+    s = summary_of(log, &cfg);
+    assert_int_equal(s.ticks, 8);
+    assert_int_equal(s.excluded, 2);
+    assert_int_equal(s.gc, 1);
+    cfg.filter_state = 1; /* -ni wins over -j, as in node 26 */
+    cfg.state = MP_TICK_VM_JS;
+    assert_int_equal(summary_of(log, &cfg).excluded, 2);
+    cfg.ignore_idle = 0;
+    assert_int_equal(summary_of(log, &cfg).excluded, 7);
+    cfg.state = MP_TICK_VM_ATOMICS_WAIT;
+    assert_int_equal(summary_of(log, &cfg).excluded, 7);
+    cfg.state = MP_TICK_VM_IDLE;
+    assert_int_equal(summary_of(log, &cfg).excluded, 6);
+    cfg.state = MP_TICK_VM_IDLE_EXTERNAL;
+    assert_int_equal(summary_of(log, &cfg).excluded, 7);
+    cfg.state = (mp_tick_vm)(MP_TICK_VM_IDLE_EXTERNAL + 1);
+    assert_int_equal(mp_tick_new(&cfg, "x", &p, &err), MP_ERR_INVALID_ARG);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "0..10"));
+}
+
 /* Node 18 knows no Maglev code, and reads stack frames as hex, "0x" or not (node 20: bare
    digits as decimal); through the read-ahead's groups as on one thread. */
 static int caller_of(const mp_tick_profile *p, const char *callee, const char *caller)
@@ -1553,6 +1588,7 @@ int main(void)
         cmocka_unit_test(test_node22_rules),
         cmocka_unit_test(test_node18_rules),
         cmocka_unit_test(test_node24_state_markers),
+        cmocka_unit_test(test_vm_states_and_ignore_idle),
         cmocka_unit_test(test_empty_and_odd_files),
         cmocka_unit_test(test_binary_garbage_does_not_crash),
         cmocka_unit_test(test_huge_names_and_lines),

@@ -58,7 +58,8 @@ function M.try_parse(argv, spec)
     elseif a:sub(1, 1) == "-" and #a > 1 and not tonumber(a) then
       local name, value = a:match("^%-%-([^=]+)=(.*)$")
       name = name or a:match("^%-%-(.+)$")
-      local opt = name and byname[name] or byshort[a:match("^%-(.)$") or ""]
+      -- a short name may be longer than one letter (node 26's -ni); none are bundled
+      local opt = name and byname[name] or byshort[a:match("^%-([^-].*)$") or ""]
       local negated = false
       if not opt and name and name:sub(1, 3) == "no-" and byname[name:sub(4)]
          and byname[name:sub(4)][3] == "flag" then

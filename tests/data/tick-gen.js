@@ -128,7 +128,7 @@ for (let i = 0; i < nticks; i++) {
   if (rnd() < 0.03) frames.unshift('overflow');
   const ext = rnd() < 0.08 ? 1 : 0;
   const tos = rnd() < 0.3 ? addr() : '0x0';
-  const vm = rnd() < 0.6 ? 0 : Math.floor(rnd() * 8);
+  const vm = rnd() < 0.6 ? 0 : Math.floor(rnd() * 11); // 7 ATOMICS_WAIT, 8 IDLE, 9 LOGGING, 10 IDLE_EXTERNAL
   const t = rnd();
   if (t < 0.05) out.push(`active-runtime-timer,${pick(['GC_Scavenge', 'RecompileSynchronous', 'Compile\\x2Cx'])}`);
   else if (t < 0.08) out.push(`timer-event-${pick(['start', 'end'])},V8.Execute,${1000 * i}`);

@@ -68,8 +68,12 @@ nv_v8() { sed -n "s/^$1 //p" "$nv/versions"; }  # nv_v8 MAJOR: that node's V8 ve
 # nv_cases: "LOG OPTIONS" lines
 nv_cases() { grep -v '^#' "$nv/cases" | grep -v '^ *$'; }
 nv_majors() { cut -d' ' -f1 "$nv/versions"; }
-# nv_has MAJOR LOG: whether the case's log exists for that node (a real one may not)
-nv_has() { [ "$2" != small ] || [ -e "$nv/node$1-small.log.gz" ]; }
+# nv_has MAJOR LOG [OPTIONS]: whether the case is one for that node: its log exists for it (a
+# real one may not) and the node has its options (-ni: node 26 on)
+nv_has() {
+    [ "$2" != small ] || [ -e "$nv/node$1-small.log.gz" ] || return 1
+    case " $3 " in *" -ni "*) [ "$1" -ge 26 ] ;; esac
+}
 # nv_log DIR MAJOR LOG: the case's log as written for node MAJOR, in DIR/LOG.log, and in
 # DIR/LOG.syms the symbols node places for it (needs $nm and $objdump).
 nv_log() {

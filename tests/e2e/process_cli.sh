@@ -74,6 +74,12 @@ expect_in "$tmp/err" "cut.log is broken" "truncated log: node's warning"
 expect_in "$tmp/out" "cannot open log '$tmp/nope.log'" "missing log named"
 "$MEDPROF" process -j -g "$data/small-v8.log" >"$tmp/out" 2>&1
 [ $? = 2 ] && ok "two state filters: usage error" || bad "two state filters"
+"$MEDPROF" process -ni -j "$data/small-v8.log" >"$tmp/out" 2>&1
+[ $? = 2 ] && ok "-ni with -j: usage error (node 26 would drop -j)" || bad "-ni with -j"
+expect_in "$tmp/out" "give one VM-state filter (-ni -j" "-ni with -j: says why"
+printf 'tick,0x1,1,0,0x0,0\ntick,0x1,2,0,0x0,7\ntick,0x1,3,0,0x0,8\n' >"$tmp/idle.log"
+"$MEDPROF" process --no-symbols -ni "$tmp/idle.log" >"$tmp/out" 2>&1
+expect_in "$tmp/out" "(3 ticks, 2 unaccounted, 1 excluded)" "-ni: the IDLE tick (state 8) is excluded"
 "$MEDPROF" process --format yaml "$data/small-v8.log" >"$tmp/out" 2>&1
 [ $? = 2 ] && ok "bad --format: usage error" || bad "bad --format"
 finish

@@ -19,7 +19,7 @@ nv_cases >"$tmp/cases"
 for major in $(nv_majors); do
     mkdir -p "$tmp/$major"
     while read -r log opts; do
-        nv_has "$major" "$log" || continue
+        nv_has "$major" "$log" "$opts" || continue
         nv_log "$tmp/$major" "$major" "$log" </dev/null
         want=$(awk -F'\t' -v m="$major" -v c="$log${opts:+ $opts}" '$1 == m && $2 == c { print $3 }' \
                "$nv/expected")

@@ -61,7 +61,7 @@ static const char *const fz_words[] = {
     "period",
     /* medprof.ticklog */
     "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
-    "separate_sparkplug_handlers", "ignore_unknown", "state", "runtime_timer",
+    "separate_sparkplug_handlers", "ignore_unknown", "ignore_idle", "state", "runtime_timer",
     "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
     /* prof:report, prof:top, prof:flamegraph */
     "only_summary", "format", "name", "section", "n", "title", "icicle", "width", "baseline",
@@ -69,7 +69,8 @@ static const char *const fz_words[] = {
     "env", "cwd", "stdout", "stderr", "append", "exclusive", "host", "port", "interval",
     "grace", "term_grace", "force", "indent",
     /* values */
-    "js", "gc", "parser", "bytecode", "compiler", "other", "external", "idle", "text", "json",
+    "js", "gc", "parser", "bytecode", "compiler", "other", "external", "idle", "atomics_wait",
+    "idle_external", "text", "json",
     "shared", "cpp", "entry", "inherit", "pipe", "null", "GET", "HEAD", "POST",
     "http://127.0.0.1:1/", "http://[::1]:1/x?y#z", "https://127.0.0.1:1/", "127.0.0.1", "-",
     "0,100", "100,0", "-5,1e400", "nan,inf", ",", "5", "1e309", "Name: value", "X:", ":",

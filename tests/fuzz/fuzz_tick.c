@@ -28,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.no_symbols = 1;
     cfg.call_graph_size = size ? data[0] % 8 : 0;
     cfg.separate_ic = size > 1 ? (mp_tick_bool)(data[1] % 3) : MP_TICK_DEFAULT;
+    cfg.ignore_idle = size > 1 && (data[1] & 0x80);
     if (size > 2) {
         cfg.preprocess = data[2] & 1;
         cfg.timed_range = (data[2] >> 1) & 1;

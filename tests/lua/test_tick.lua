@@ -270,6 +270,24 @@ function T.node_versions()
   check.raises("node option must be an integer", medprof.ticklog, SMALL, { node = 20.5 })
 end
 
+-- V8's state numbers (7 Atomics.wait, 8 idle) and node 26's -ni as ignore_idle.
+function T.vm_states()
+  local path = tmpfile("tick,0x1,1,0,0x0,0\ntick,0x1,2,0,0x0,7\ntick,0x1,3,0,0x0,8\n" ..
+                       "tick,0x1,4,0,0x0,8\ntick,0x1,5,0,0x0,10\n")
+  local function excluded(opts)
+    opts.symbols = false
+    local prof <close> = assert(medprof.ticklog(path, opts))
+    return prof:summary().excluded
+  end
+  check.eq(excluded{ ignore_idle = true }, 2, "ignore_idle leaves out the IDLE ticks")
+  check.eq(excluded{ ignore_idle = true, state = "js" }, 2, "... and overrides state, as node 26")
+  check.eq(excluded{ state = "idle" }, 3, "state = idle keeps the two IDLE ticks")
+  check.eq(excluded{ state = "atomics_wait" }, 4, "state = atomics_wait keeps 7")
+  check.eq(excluded{ state = "idle_external" }, 4, "state = idle_external keeps 10")
+  check.raises("ignore_idle option must be a boolean", medprof.ticklog, path, { ignore_idle = 1 })
+  os.remove(path)
+end
+
 -- The CLI: node's option spellings, errors, stdin.
 local function run(cmd)
   local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
