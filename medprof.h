@@ -285,9 +285,10 @@ MP_API mp_err mp_proc_newfiles(const char *dir, const char *glob, double since, 
    What a lookup gives is what V8's LinuxCppEntriesProvider (tickprocessor.mjs) would add to
    the code map for one `shared-library` record if nm's output were complete and placed
    correctly: the symbols `nm -C -n -S LIB` then `nm -C -n -S -D LIB` print with the letter
-   t, T, w or W, in that order (by address, then name), named as nm -C names them (C++
-   demangled with the C++ runtime's __cxa_demangle, loaded at run time; dynamic symbols with
-   "@@VERSION" or "@VERSION"), placed at their run-time address and fed through V8's addEntry:
+   t, T, w or W, in that order (by address, then name), named as nm -C names them (Rust
+   names read as binutils reads them, C++ demangled with the C++ runtime's __cxa_demangle,
+   loaded at run time; dynamic symbols with "@@VERSION" or "@VERSION"), placed at their
+   run-time address and fed through V8's addEntry:
      - placement: ET_EXEC (a non-PIE executable such as node at 0x400000): VMA + slide
        (slide is 0 on Linux). ET_DYN (PIE, shared library): base + VMA, with base = the log's
        start - (p_vaddr - p_offset) of the executable PT_LOAD segment the record describes.
@@ -2806,18 +2807,241 @@ static void mp__symtab_load_demangler(mp_symtab *t)
    and an "@suffix" are set aside, only Itanium-ABI names ("_Z...", "_GLOBAL_[._$][DI]_")
    are demangled (never a bare type name such as "i"), and a failure keeps the name. The
    result goes to names; t->demangle must be loaded already (threads only read t). */
+/* ---- Rust names, as nm -C prints them ------------------------------------------------------
+
+   binutils reads a name as Rust's before it tries C++ (node 26 carries Rust code: Temporal,
+   ICU4X). A legacy name, _ZN...17h<16 hex digits>E, is printed without its hash and any
+   ".suffix" after the E (__cxa_demangle reads it as C++ and keeps the hash); a v0 name, _R...,
+   is read here for plain paths only: crate roots and names in lowercase namespaces, the
+   instantiating crate skipped. v0 generics, impls, closures, back-references and punycode
+   names are left as written (nm would spell them out). */
+
+typedef struct mp__rs {
+    const char *s;
+    size_t n, at;
+    int bad;
+} mp__rs;
+
+static int mp__rs_alnum(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int mp__rs_hex(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A length as Rust writes it: "0", or digits without a leading zero. */
+static size_t mp__rs_decimal(mp__rs *r)
+{
+    size_t v = 0;
+    if (r->at >= r->n || r->s[r->at] < '0' || r->s[r->at] > '9') {
+        r->bad = 1;
+        return 0;
+    }
+    if (r->s[r->at] == '0') {
+        r->at++;
+        return 0;
+    }
+    while (r->at < r->n && r->s[r->at] >= '0' && r->s[r->at] <= '9') {
+        if (v > r->n) { /* longer than the name: no need to count on (nor to overflow) */
+            r->bad = 1;
+            return 0;
+        }
+        v = v * 10 + (size_t)(r->s[r->at++] - '0');
+    }
+    return v;
+}
+
+/* The next identifier's bytes: a length, for v0 an optional "_", then that many bytes. */
+static const char *mp__rs_ident(mp__rs *r, int v0, size_t *len)
+{
+    const char *id;
+    if (v0 && r->at < r->n && r->s[r->at] == 'u') r->bad = 1; /* punycode: not read here */
+    *len = r->bad ? 0 : mp__rs_decimal(r);
+    if (v0 && !r->bad && r->at < r->n && r->s[r->at] == '_') r->at++;
+    if (r->bad || *len > r->n - r->at) {
+        r->bad = 1;
+        return NULL;
+    }
+    id = r->s + r->at;
+    r->at += *len;
+    return id;
+}
+
+/* A legacy hash: "h" and 16 lowercase hex digits, at least 5 of them different. */
+static int mp__rs_is_hash(const char *s, size_t n)
+{
+    unsigned seen = 0;
+    int distinct = 0;
+    size_t i;
+    if (n != 17 || s[0] != 'h') return 0;
+    for (i = 1; i < n; i++) {
+        int d = mp__rs_hex(s[i]);
+        if (d < 0) return 0;
+        seen |= 1u << d;
+    }
+    for (; seen; seen &= seen - 1) distinct++;
+    return distinct >= 5;
+}
+
+/* "$LT$" and the like; 0 if e does not start with one. */
+static char mp__rs_escape(const char *e, size_t n, size_t *used)
+{
+    static const char pairs[][3] = { "SP@", "BP*", "RF&", "LT<", "GT>", "LP(", "RP)" };
+    size_t k;
+    if (n >= 3 && e[1] == 'C' && e[2] == '$') {
+        *used = 3;
+        return ',';
+    }
+    for (k = 0; n >= 4 && e[3] == '$' && k < sizeof pairs / sizeof *pairs; k++)
+        if (e[1] == pairs[k][0] && e[2] == pairs[k][1]) {
+            *used = 4;
+            return pairs[k][2];
+        }
+    if (n >= 5 && e[1] == 'u' && e[4] == '$') {
+        int hi = mp__rs_hex(e[2]), lo = mp__rs_hex(e[3]);
+        if (hi >= 0 && hi <= 7 && lo >= 0 && (hi << 4 | lo) >= 0x20) { /* printable ASCII */
+            *used = 5;
+            return (char)(hi << 4 | lo);
+        }
+    }
+    return 0;
+}
+
+/* A legacy identifier: escapes decoded, ".." as "::"; after an escape it cannot read, the
+   rest as written. */
+static void mp__rs_legacy_ident(mp_buf *out, const char *s, size_t n)
+{
+    size_t i = n >= 2 && s[0] == '_' && s[1] == '$'; /* the "_" that lets it start with "$" */
+    while (i < n) {
+        size_t j = i, used = 0;
+        char c;
+        if (s[i] == '$') {
+            if (!(c = mp__rs_escape(s + i, n - i, &used))) {
+                mp_buf_append(out, s + i, n - i);
+                return;
+            }
+            mp_buf_append(out, &c, 1);
+            i += used;
+        } else if (s[i] == '.') {
+            int pair = i + 1 < n && s[i + 1] == '.';
+            mp_buf_append(out, pair ? "::" : ".", pair ? 2u : 1u);
+            i += pair ? 2u : 1u;
+        } else {
+            while (j < n && s[j] != '$' && s[j] != '.') j++;
+            mp_buf_append(out, s + i, j - i);
+            i = j;
+        }
+    }
+}
+
+/* name: "_ZN..." whole. 0: not a legacy Rust name. */
+static int mp__rs_legacy(const char *name, mp_buf *out)
+{
+    const char *s = name + 3, *id = NULL;
+    size_t n = strlen(s), end, i, len = 0;
+    int first;
+    mp__rs r;
+    for (i = 0; i < n; i++)
+        if (!mp__rs_alnum(s[i]) && s[i] != '_' && s[i] != '$' && s[i] != '.' && s[i] != ':')
+            return 0;
+    if (n > 0 && s[n - 1] == 'E') {
+        end = n - 1;
+    } else { /* "E.suffix": the suffix is not shown */
+        for (end = n; end > 1 && !(s[end - 1] == '.' && s[end - 2] == 'E'); end--) {}
+        if (end <= 1) return 0;
+        end -= 2;
+    }
+    if (end <= 19 || memcmp(s + end - 19, "17h", 3) != 0) return 0;
+    r.s = s;
+    r.n = end;
+    r.at = 0;
+    r.bad = 0;
+    while (r.at < end) { /* every identifier well formed, the last one the hash */
+        if (!(id = mp__rs_ident(&r, 0, &len)) || len == 0) return 0;
+    }
+    if (!mp__rs_is_hash(id, len)) return 0;
+    for (r.at = 0, first = 1; r.at < end - 19; first = 0) { /* all but the hash, shown */
+        id = mp__rs_ident(&r, 0, &len);
+        if (!first) mp_buf_append(out, "::", 2);
+        mp__rs_legacy_ident(out, id, len);
+    }
+    return !out->failed;
+}
+
+/* s<base 62>_, a v0 disambiguator: not shown. */
+static void mp__rs_v0_disambiguator(mp__rs *r)
+{
+    if (r->at >= r->n || r->s[r->at] != 's') return;
+    for (r->at++; r->at < r->n && mp__rs_alnum(r->s[r->at]); r->at++) {}
+    if (r->at < r->n && r->s[r->at] == '_') r->at++;
+    else r->bad = 1;
+}
+
+/* A v0 path of crate roots and names in lowercase namespaces; out NULL: read, not shown. */
+static void mp__rs_v0_path(mp__rs *r, mp_buf *out, int depth)
+{
+    const char *id;
+    size_t len;
+    char tag = r->at < r->n ? r->s[r->at++] : 0;
+    if (depth > 64) tag = 0; /* deeper than any real name: refused, not recursed into */
+    if (tag == 'N') {
+        char ns = r->at < r->n ? r->s[r->at++] : 0;
+        if (ns < 'a' || ns > 'z') { /* closures, shims ... */
+            r->bad = 1;
+            return;
+        }
+        mp__rs_v0_path(r, out, depth + 1);
+    } else if (tag != 'C') {
+        r->bad = 1;
+        return;
+    }
+    if (!r->bad) mp__rs_v0_disambiguator(r);
+    if (r->bad || !(id = mp__rs_ident(r, 1, &len)) || !out) return;
+    if (tag == 'N' && len > 0) mp_buf_append(out, "::", 2);
+    mp_buf_append(out, id, len);
+}
+
+/* name: "_R..." whole. 0: not a v0 Rust name this reads. */
+static int mp__rs_v0(const char *name, mp_buf *out)
+{
+    mp__rs r;
+    r.s = name + 2;
+    r.at = 0;
+    r.bad = !(r.s[0] >= 'A' && r.s[0] <= 'Z');
+    for (r.n = 0; r.s[r.n] && r.s[r.n] != '.'; r.n++) /* a ".suffix" is not shown */
+        if (!mp__rs_alnum(r.s[r.n]) && r.s[r.n] != '_') return 0;
+    if (!r.bad) mp__rs_v0_path(&r, out, 0);
+    if (!r.bad && r.at < r.n) mp__rs_v0_path(&r, NULL, 0); /* the instantiating crate */
+    return !r.bad && r.at == r.n && !out->failed;
+}
+
+/* name as nm -C prints a Rust name, into out; 0: not one (out is then left empty). */
+static int mp__rs_demangle(const char *name, mp_buf *out)
+{
+    int ok = 0;
+    if (name[0] == '_' && name[1] == 'Z' && name[2] == 'N') ok = mp__rs_legacy(name, out);
+    else if (name[0] == '_' && name[1] == 'R') ok = mp__rs_v0(name, out);
+    if (!ok) out->len = 0;
+    return ok;
+}
+
 static void mp__sym_demangle(const mp_symtab *t, mp__arena *names, mp__esym *s)
 {
     const char *name = s->raw, *base, *at;
     size_t pre, baselen;
-    char small[512], *base_copy, *dem;
-    int status = 0;
+    char small[512], *base_copy, *dem = NULL;
+    mp_buf rust = { NULL, 0, 0, 0 };
+    int status = -1, maybe_rust;
     base = name;
     while (*base == '.' || *base == '$') base++;
     pre = (size_t)(base - name);
     s->shown = s->raw;
-    if (!t->demangle) return;
-    if (!(base[0] == '_' && base[1] == 'Z') &&
+    maybe_rust = base[0] == '_' && (base[1] == 'R' || (base[1] == 'Z' && base[2] == 'N'));
+    if (!maybe_rust && !t->demangle) return;
+    if (!(base[0] == '_' && base[1] == 'Z') && !maybe_rust &&
         !(strncmp(base, "_GLOBAL_", 8) == 0 && (base[8] == '.' || base[8] == '_' || base[8] == '$') &&
           (base[9] == 'D' || base[9] == 'I') && base[10] == '_'))
         return;
@@ -2827,7 +3051,13 @@ static void mp__sym_demangle(const mp_symtab *t, mp__arena *names, mp__esym *s)
     if (!base_copy) return;
     memcpy(base_copy, base, baselen);
     base_copy[baselen] = '\0';
-    dem = t->demangle(base_copy, NULL, NULL, &status);
+    if (maybe_rust && mp__rs_demangle(base_copy, &rust)) {
+        mp_buf_append(&rust, "", 1); /* its NUL */
+        dem = rust.failed ? NULL : rust.data;
+        status = 0;
+    } else if (t->demangle) {
+        dem = t->demangle(base_copy, NULL, NULL, &status);
+    }
     if (base_copy != small) free(base_copy);
     if (dem && status == 0) {
         size_t dlen = strlen(dem), suflen = at ? strlen(at) : 0;
@@ -2840,14 +3070,15 @@ static void mp__sym_demangle(const mp_symtab *t, mp__arena *names, mp__esym *s)
             s->shown = full;
         }
     }
-    free(dem); /* __cxa_demangle allocates with the C library's malloc */
+    if (dem != rust.data) free(dem); /* __cxa_demangle allocates with the C library's malloc */
+    mp_buf_free(&rust);
 }
 
 static int mp__sym_needs_demangler(const mp__esym *s)
 {
     const char *p = s->raw;
     while (*p == '.' || *p == '$') p++;
-    return (p[0] == '_' && p[1] == 'Z') || strncmp(p, "_GLOBAL_", 8) == 0;
+    return (p[0] == '_' && (p[1] == 'Z' || p[1] == 'R')) || strncmp(p, "_GLOBAL_", 8) == 0;
 }
 
 typedef struct mp__demangle_job {

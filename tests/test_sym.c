@@ -553,6 +553,78 @@ static void test_no_demangler_keeps_mangled_names(void **state)
     mp_symtab_free(t);
 }
 
+/* Rust names as binutils 2.40's nm -C prints them (each expectation was read off nm): legacy
+   names without their hash or ".suffix", escapes decoded, what is not a legacy name left to
+   C++ (NULL here); v0 plain paths, the rest of v0 left as written. */
+static void test_rust_names_like_nm(void **state)
+{
+    static const char *const cases[][2] = {
+        { "_ZN3foo3bar17h05af221e174051e9E", "foo::bar" },
+        { "_ZN3foo17h05af221e174051e9E.llvm.1234", "foo" },
+        { "_ZN3foo17h05af221e174051e9E.", "foo" },
+        { "_ZN4aE.b17h05af221e174051e9E.x", "aE.b" },
+        { "_ZN3foo17h05af221e174051e9E.aEb", "foo" },
+        { "_ZN9$LT$a$GT$17h05af221e174051e9E", "<a>" },
+        { "_ZN8$BP$$RF$17h05af221e174051e9E", "*&" },
+        { "_ZN8$LP$$RP$17h05af221e174051e9E", "()" },
+        { "_ZN4$C$x17h05af221e174051e9E", ",x" },
+        { "_ZN5$SP$x17h05af221e174051e9E", "@x" },
+        { "_ZN7$u20$ab17h05af221e174051e9E", " ab" },
+        { "_ZN7_$u7e$a17h05af221e174051e9E", "~a" },
+        { "_ZN6$u41$x17h05af221e174051e9E", "Ax" },
+        { "_ZN6$u1f$x17h05af221e174051e9E", "$u1f$x" },   /* a control character: as written */
+        { "_ZN6$uA1$x17h05af221e174051e9E", "$uA1$x" },   /* upper-case hex: as written */
+        { "_ZN5a$u2$17h05af221e174051e9E", "a$u2$" },
+        { "_ZN5$ZZ$x17h05af221e174051e9E", "$ZZ$x" },
+        { "_ZN3fo$17h05af221e174051e9E", "fo$" },
+        { "_ZN3_$x17h05af221e174051e9E", "$x" },
+        { "_ZN4a..b17h05af221e174051e9E", "a::b" },
+        { "_ZN4a...17h05af221e174051e9E", "a::." },
+        { "_ZN3a.b17h05af221e174051e9E", "a.b" },
+        { "_ZN3f:o17h05af221e174051e9E", "f:o" },
+        { "_ZN3foo17h0123401234012340E", "foo" },         /* 5 different digits: a hash */
+        { "_ZN3foo17h0123000000000000E", NULL },          /* 4: C++ reads it */
+        { "_ZN3foo17H05af221e174051e9E", NULL },
+        { "_ZN3foo17h05af221e174051eAE", NULL },
+        { "_ZN3foo20h05af221e174051e9abcE", NULL },
+        { "_ZN17h05af221e174051e9E", NULL },              /* the hash alone */
+        { "_ZN02ab17h05af221e174051e9E", NULL },          /* a leading zero */
+        { "_ZN3foo17h05af221e174051e9E.a.E", NULL },
+        { "_ZN3foo17h05af221e174051e9E:x", NULL },
+        { "_ZN3foo17h05af221e174051e9", NULL },
+        { "_ZN3f\xc3\xb3o17h05af221e174051e9E", NULL },   /* not ASCII */
+        { "_ZN3foo3barE", NULL },
+        { "_RNvCslLv8O1NqadD_7___rustc10rust_panic", "__rustc::rust_panic" },
+        { "_RNvNtCs1234_3foo3bar3baz", "foo::bar::baz" },
+        { "_RNvCs1234_3foo3barCs5_3baz", "foo::bar" },   /* the instantiating crate */
+        { "_RNvC3foo3bar.llvm.123", "foo::bar" },
+        { "_RNvC6_123foo3bar", "123foo::bar" },
+        { "_RNvC3foo2_ab", "foo::ab" },
+        { "_RNvC3foo0", "foo" },
+        { "_RC3foo", "foo" },
+        { "_RNvC3foo3barC", NULL },
+        { "_RNvC3foo3barx", NULL },
+        { "_RNvC3foo2_a", NULL },
+        { "_RC5_2foo", NULL },
+        { "_RNvC3fooEx", NULL },
+        { "_RINvC3foo3barpE", NULL },                     /* generics: not read here */
+        { "_RNvMNtCs1_3foo3barNtB2_3Baz3new", NULL },     /* impls, back-references */
+        { "_RNvC3foou3bar", NULL },                       /* punycode */
+        { "_R0NvC3foo3bar", NULL },
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mp_buf out = { NULL, 0, 0, 0 };
+        int ok = mp__rs_demangle(cases[i][0], &out);
+        mp_buf_append(&out, "", 1);
+        if (ok != (cases[i][1] != NULL) || (ok && strcmp(out.data, cases[i][1]) != 0))
+            fail_msg("%s: got %s, want %s", cases[i][0], ok ? out.data : "(not Rust)",
+                     cases[i][1] ? cases[i][1] : "(not Rust)");
+        mp_buf_free(&out);
+    }
+}
+
 /* ---- bad input ------------------------------------------------------------------------------- */
 
 static void expect_lookup_error(mp_symtab *t, const char *path, mp_err code, const char *part)
@@ -972,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_elf_stripped_library_versions),
         cmocka_unit_test(test_elf_shifted_library),
         cmocka_unit_test(test_no_demangler_keeps_mangled_names),
+        cmocka_unit_test(test_rust_names_like_nm),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_truncated_and_corrupted_elf),
         cmocka_unit_test(test_pseudo_libraries),
