@@ -2944,17 +2944,18 @@ static int mp__rs_legacy(const char *name, mp_buf *out)
     size_t n = strlen(s), end, i, len = 0;
     int first;
     mp__rs r;
-    for (i = 0; i < n; i++)
-        if (!mp__rs_alnum(s[i]) && s[i] != '_' && s[i] != '$' && s[i] != '.' && s[i] != ':')
-            return 0;
     if (n > 0 && s[n - 1] == 'E') {
         end = n - 1;
     } else { /* "E.suffix": the suffix is not shown */
+        if (!strchr(s, '.')) return 0; /* most C++ names end here */
         for (end = n; end > 1 && !(s[end - 1] == '.' && s[end - 2] == 'E'); end--) {}
         if (end <= 1) return 0;
         end -= 2;
     }
-    if (end <= 19 || memcmp(s + end - 19, "17h", 3) != 0) return 0;
+    if (end <= 19 || memcmp(s + end - 19, "17h", 3) != 0) return 0; /* ... or here */
+    for (i = 0; i < n; i++)
+        if (!mp__rs_alnum(s[i]) && s[i] != '_' && s[i] != '$' && s[i] != '.' && s[i] != ':')
+            return 0;
     r.s = s;
     r.n = end;
     r.at = 0;
