@@ -2889,7 +2889,7 @@ static int mp__rs_is_hash(const char *s, size_t n)
 /* "$LT$" and the like; 0 if e does not start with one. */
 static char mp__rs_escape(const char *e, size_t n, size_t *used)
 {
-    static const char pairs[][3] = { "SP@", "BP*", "RF&", "LT<", "GT>", "LP(", "RP)" };
+    static const char pairs[][4] = { "SP@", "BP*", "RF&", "LT<", "GT>", "LP(", "RP)" };
     size_t k;
     if (n >= 3 && e[1] == 'C' && e[2] == '$') {
         *used = 3;
