@@ -2803,10 +2803,6 @@ static void mp__symtab_load_demangler(mp_symtab *t)
     }
 }
 
-/* What binutils' bfd_demangle does with DMGL_PARAMS | DMGL_ANSI: leading dots and dollars
-   and an "@suffix" are set aside, only Itanium-ABI names ("_Z...", "_GLOBAL_[._$][DI]_")
-   are demangled (never a bare type name such as "i"), and a failure keeps the name. The
-   result goes to names; t->demangle must be loaded already (threads only read t). */
 /* ---- Rust names, as nm -C prints them ------------------------------------------------------
 
    binutils reads a name as Rust's before it tries C++ (node 26 carries Rust code: Temporal,
@@ -3029,6 +3025,11 @@ static int mp__rs_demangle(const char *name, mp_buf *out)
     return ok;
 }
 
+/* What binutils' bfd_demangle does with DMGL_PARAMS | DMGL_ANSI: leading dots and dollars
+   and an "@suffix" are set aside, a Rust name is read as Rust's first, else only Itanium-ABI
+   names ("_Z...", "_GLOBAL_[._$][DI]_") are demangled (never a bare type name such as "i"),
+   and a failure keeps the name. The result goes to names; t->demangle must have been looked
+   for already (threads only read t; without it, Rust names are still read). */
 static void mp__sym_demangle(const mp_symtab *t, mp__arena *names, mp__esym *s)
 {
     const char *name = s->raw, *base, *at;
