@@ -30,6 +30,7 @@ static void fuzz_config(mp_tick_config *cfg, const uint8_t *data, size_t size, i
         cfg->filter_state = 1;
         cfg->state = states[data[2] % 5];
     }
+    cfg->ignore_idle = size > 2 && data[2] >= 0xc0; /* node 26's -ni, over the state above */
 }
 
 /* The whole profile as text: both reports, the warnings, then the folded stacks. */
