@@ -2823,6 +2823,7 @@ static int mp__rs_alnum(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* Lower-case only (mp__tk_hexval takes both): Rust writes its hashes and escapes so. */
 static int mp__rs_hex(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;

@@ -33,7 +33,7 @@ static uint64_t tick_hash(const char *s, size_t n)
     if (n <= 5 || memcmp(s, "tick,", 5) != 0) return 0;
     if (!(c1 = (const char *)memchr(s + 5, ',', n - 5))) return 0;
     if (!(c2 = (const char *)memchr(c1 + 1, ',', (size_t)(s + n - c1 - 1)))) return 0;
-    return mp__hash_bytes(mp__hash_bytes(0, s, (size_t)(c1 - s)), c2, (size_t)(s + n - c2));
+    return mp__ra_hash(s, (size_t)(c1 - s), c2, (size_t)(s + n - c2));
 }
 
 /* Layers READ, LINES and HASHED; returns a value that depends on all that was looked at, so
