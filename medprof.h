@@ -847,22 +847,30 @@ MP_API void mp_report_load_html(const mp_load_result *r, const char *title, mp_b
 #endif
 
 #include <assert.h>
+#include <ctype.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -2046,11 +2054,6 @@ nomem:
     MP_FREE(items);
     return mp__nomem(err);
 }
-
-#include <dlfcn.h>
-#include <ctype.h>
-#include <pthread.h>
-#include <sys/mman.h>
 
 /* ============================================================================================
    SYMBOLS implementation
@@ -3815,7 +3818,6 @@ done:
     MP_FREE(r.data);
     return rc;
 }
-#include <math.h>
 
 /* ============================================================================================
    TICK implementation: log reader, V8's code map, attribution, views; then REPORT.
@@ -8343,11 +8345,6 @@ MP__DEF mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_er
     if (out->failed) return mp__nomem(err);
     return MP_OK;
 }
-#include <math.h>
-#include <pthread.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/timerfd.h>
 
 /* ---- load: histogram ------------------------------------------------------------------ */
 
