@@ -1077,23 +1077,83 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
     return MP_OK;
 }
 
+/* ---- common: arena, hash, tables, growth, UTF-8, hex -------------------------------------
+
+   The few basic things every part (PROCESS, SYMBOLS, TICK, LOAD, REPORT) does, done one way
+   here. */
+
+/* Growth: an array grows to hold need elements by doubling its capacity (16 at first), so
+   that adding one at a time costs O(1) on average. A caller that wants a bigger first
+   allocation asks for more. */
+
+/* The capacity after growing from cap to hold need; 0 if need elements of elem bytes do
+   not fit in a size_t. */
+static size_t mp__grow_cap(size_t cap, size_t need, size_t elem)
+{
+    size_t ncap = cap ? cap : 16;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2) return 0;
+        ncap *= 2;
+    }
+    return ncap > SIZE_MAX / elem ? 0 : ncap;
+}
+
+/* *p reallocated to n elements of elem bytes; 0 (and *p as it was) without memory or when
+   the size would overflow. */
+static int mp__resize(void **p, size_t n, size_t elem)
+{
+    void *q;
+    if (n == 0 || n > SIZE_MAX / elem) return 0;
+    if (!(q = MP_REALLOC(*p, n * elem))) return 0;
+    *p = q;
+    return 1;
+}
+
+static int mp__grow_slow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t ncap = mp__grow_cap(*cap, need, elem);
+    if (!ncap || !mp__resize(p, ncap, elem)) return 0;
+    *cap = ncap;
+    return 1;
+}
+
+/* Room for need elements in *p (capacity *cap); 0: no memory, *p and *cap unchanged. The
+   check that there is room already stays inline: hot loops call this per element. */
+static int mp__grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    return need <= *cap || mp__grow_slow(p, cap, need, elem);
+}
+
+static int mp__grow32_slow(void **p, uint32_t *cap, size_t need, size_t elem)
+{
+    size_t ncap;
+    if (need >= 0xFFFFFFF0u || !(ncap = mp__grow_cap(*cap, need, elem))) return 0;
+    if (ncap > 0xFFFFFFF0u) ncap = 0xFFFFFFF0u;
+    if (!mp__resize(p, ncap, elem)) return 0;
+    *cap = (uint32_t)ncap;
+    return 1;
+}
+
+/* The same for arrays indexed by 32-bit ids: their capacity stays below 0xFFFFFFF0, clear of
+   the 0xFFFFFFFF that marks no element. */
+static int mp__grow32(void **p, uint32_t *cap, size_t need, size_t elem)
+{
+    return need <= *cap || mp__grow32_slow(p, cap, need, elem);
+}
+
 /* ---- buffers ------------------------------------------------------------------------- */
 
 static int mp__buf_reserve(mp_buf *b, size_t extra)
 {
-    size_t need, cap;
-    char *d;
+    size_t need;
     if (b->failed) return 0;
     need = b->len + extra + 1;
-    if (need <= b->cap) return 1;
-    cap = b->cap ? b->cap : 256;
-    while (cap < need) cap *= 2;
-    if (!(d = (char *)MP_REALLOC(b->data, cap))) {
+    if (need < extra) need = SIZE_MAX; /* cannot be had */
+    /* 256 bytes at first: most buffers hold a line or more */
+    if (!mp__grow((void **)&b->data, &b->cap, need < 256 ? 256 : need, 1)) {
         b->failed = 1;
         return 0;
     }
-    b->data = d;
-    b->cap = cap;
     return 1;
 }
 
@@ -2025,12 +2085,9 @@ MP__DEF mp_err mp_proc_newfiles(const char *dir, const char *glob, double since,
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) { MP_FREE(path); continue; }
         mtime = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec * 1e-9;
         if (since > 0 && mtime < since - slack) { MP_FREE(path); continue; }
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            mp__dated_path *grown = (mp__dated_path *)MP_REALLOC(items, ncap * sizeof *items);
-            if (!grown) { MP_FREE(path); goto nomem; }
-            items = grown;
-            cap = ncap;
+        if (!mp__grow((void **)&items, &cap, count + 1, sizeof *items)) {
+            MP_FREE(path);
+            goto nomem;
         }
         items[count].path = path;
         items[count].mtime = mtime;
@@ -2599,16 +2656,11 @@ static void mp__esym_sort(mp__esym *v, size_t n)
 
 static mp_err mp__symlib_grow(mp__symlib *lib, size_t more, size_t *cap, mp_error *err)
 {
-    size_t need = lib->nsyms + more, ncap;
-    mp__esym *p;
-    if (need <= *cap) return MP_OK;
-    if (*cap == 0) ncap = need > 1024 ? need : 1024;
-    else for (ncap = *cap; ncap < need; ncap *= 2) {}
-    p = (mp__esym *)MP_REALLOC(lib->syms, ncap * sizeof *p);
-    if (!p) return mp__nomem(err);
-    lib->syms = p;
-    *cap = ncap;
-    return MP_OK;
+    size_t need = lib->nsyms + more;
+    if (need < more) return mp__nomem(err);
+    /* a table's symbols come in thousands: no need to start at 16 */
+    return mp__grow((void **)&lib->syms, cap, need > 1024 ? need : 1024, sizeof *lib->syms)
+               ? MP_OK : mp__nomem(err);
 }
 
 /* Whether section shndx is executable; flags are looked up once per section. */
@@ -3203,12 +3255,9 @@ typedef struct mp__v8add {
 static void mp__v8_emit(mp__v8add *a, uint64_t start, uint64_t end, mp__esym *s)
 {
     if (a->failed) return;
-    if (a->n == a->cap) {
-        size_t ncap = a->cap ? a->cap * 2 : 256;
-        mp__placed *p = (mp__placed *)MP_REALLOC(a->out, ncap * sizeof *p);
-        if (!p) { a->failed = 1; return; }
-        a->out = p;
-        a->cap = ncap;
+    if (!mp__grow((void **)&a->out, &a->cap, a->n + 1, sizeof *a->out)) {
+        a->failed = 1;
+        return;
     }
     a->out[a->n].start = start;
     a->out[a->n].end = end;
@@ -3422,12 +3471,9 @@ static mp__symlib *mp__symtab_find(mp_symtab *t, const char *path)
 static mp__symlib *mp__symtab_add_lib(mp_symtab *t, const char *path, mp_error *err)
 {
     mp__symlib *lib;
-    if (t->nlibs == t->caplibs) {
-        size_t ncap = t->caplibs ? t->caplibs * 2 : 16;
-        mp__symlib **p = (mp__symlib **)MP_REALLOC(t->libs, ncap * sizeof *p);
-        if (!p) { mp__nomem(err); return NULL; }
-        t->libs = p;
-        t->caplibs = ncap;
+    if (!mp__grow((void **)&t->libs, &t->caplibs, t->nlibs + 1, sizeof *t->libs)) {
+        mp__nomem(err);
+        return NULL;
     }
     lib = (mp__symlib *)MP_MALLOC(sizeof *lib);
     if (!lib) { mp__nomem(err); return NULL; }
@@ -3503,13 +3549,8 @@ static mp_err mp__symtab_place(mp_symtab *t, const char *lib, uint64_t start, ui
             return MP_OK;
         }
     }
-    if (t->nplaces == t->capplaces) {
-        size_t ncap = t->capplaces ? t->capplaces * 2 : 16;
-        mp__symplace *p = (mp__symplace *)MP_REALLOC(t->places, ncap * sizeof *p);
-        if (!p) return mp__nomem(err);
-        t->places = p;
-        t->capplaces = ncap;
-    }
+    if (!mp__grow((void **)&t->places, &t->capplaces, t->nplaces + 1, sizeof *t->places))
+        return mp__nomem(err);
     pl = &t->places[t->nplaces];
     memset(pl, 0, sizeof *pl);
     pl->lib = l;
@@ -3748,13 +3789,8 @@ static mp_err mp__symreader_library(mp__symreader *r, mp_symtab *t, mp_error *er
             !mp__sym_hex(&p, &flags) || *p)
             return mp__symreader_bad(r, err, "expected: load OFFSET VADDR MEMSZ FLAGS");
         s.flags = (uint32_t)flags;
-        if (lib->nsegs == capsegs) {
-            size_t ncap = capsegs ? capsegs * 2 : 8;
-            mp__seg *q = (mp__seg *)MP_REALLOC(lib->segs, ncap * sizeof *q);
-            if (!q) return mp__nomem(err);
-            lib->segs = q;
-            capsegs = ncap;
-        }
+        if (!mp__grow((void **)&lib->segs, &capsegs, lib->nsegs + 1, sizeof *lib->segs))
+            return mp__nomem(err);
         lib->segs[lib->nsegs++] = s;
     }
     if ((rc = mp__symreader_table(r, lib, "symtab", &cap, err)) != MP_OK) return rc;
@@ -4100,28 +4136,6 @@ struct mp_tick_profile {
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-static int mp__tk_grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    size_t ncap;
-    void *q;
-    if (need <= *cap) return 1;
-    ncap = *cap ? *cap : 16;
-    while (ncap < need) ncap *= 2;
-    if (!(q = MP_REALLOC(*p, ncap * elem))) return 0;
-    *p = q;
-    *cap = ncap;
-    return 1;
-}
-
-static int mp__tk_grow32(void **p, uint32_t *cap, size_t need, size_t elem)
-{
-    size_t c = *cap;
-    if (need >= 0xFFFFFFF0u) return 0;
-    if (!mp__tk_grow(p, &c, need, elem)) return 0;
-    *cap = (uint32_t)c;
-    return 1;
-}
-
 static uint32_t mp__tk_hash(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
@@ -4158,7 +4172,7 @@ static void mp__tk_warn(mp_tick_profile *p, const char *fmt, ...)
     }
     if (b.failed || !b.data) { mp_buf_free(&b); p->failed = 1; return; }
     s = mp_buf_take(&b);
-    if (!mp__tk_grow((void **)&p->warn, &p->capwarn, p->nwarn + 1, sizeof *p->warn)) {
+    if (!mp__grow((void **)&p->warn, &p->capwarn, p->nwarn + 1, sizeof *p->warn)) {
         MP_FREE(s);
         p->failed = 1;
         return;
@@ -4216,7 +4230,7 @@ static uint32_t mp__tk_intern(mp_tick_profile *p, const char *s, size_t n)
         st = &p->strs[id];
         if (st->hash == h && st->len == n && memcmp(st->s, s, n) == 0) return id;
     }
-    if (!mp__tk_grow32((void **)&p->strs, &p->capstrs, (size_t)p->nstrs + 1, sizeof *p->strs))
+    if (!mp__grow32((void **)&p->strs, &p->capstrs, (size_t)p->nstrs + 1, sizeof *p->strs))
         return MP__TK_NONE;
     if (!(copy = mp__tk_arena(p, n + 1))) return MP__TK_NONE;
     if (n) memcpy(copy, s, n);
@@ -4392,7 +4406,7 @@ static int mp__tk_tinsert(mp_tick_profile *p, mp__tk_tree *t, int64_t key, uint3
         t->free_list = t->n[node].left;
     } else {
         if (!t->cap) t->count = 0;
-        if (!mp__tk_grow32((void **)&t->n, &t->cap, (size_t)t->count + 2, sizeof *t->n))
+        if (!mp__grow32((void **)&t->n, &t->cap, (size_t)t->count + 2, sizeof *t->n))
             return -1;
         if (t->count == 0) { memset(&t->n[0], 0, sizeof t->n[0]); t->count = 1; }
         node = t->count++;
@@ -4466,7 +4480,7 @@ static uint32_t mp__tk_new_entry(mp_tick_profile *p, int kind, int64_t size, uin
         e = p->free_ent;
         p->free_ent = p->ents[e].func;
     } else {
-        if (!mp__tk_grow32((void **)&p->ents, &p->capents, (size_t)p->nents + 1,
+        if (!mp__grow32((void **)&p->ents, &p->capents, (size_t)p->nents + 1,
                            sizeof *p->ents)) {
             p->failed = 1;
             return MP__TK_NONE;
@@ -4515,7 +4529,7 @@ static void mp__tk_delete_covered(mp_tick_profile *p, mp__tk_tree *t, int64_t st
         s2 = t->n[node].key;
         e2 = mp__tk_add(s2, p->ents[t->n[node].val].size);
         if (s2 < end && start < e2) {
-            if (!mp__tk_grow((void **)&p->del_scratch, &p->del_cap, n + 1, sizeof(int64_t))) {
+            if (!mp__grow((void **)&p->del_scratch, &p->del_cap, n + 1, sizeof(int64_t))) {
                 p->failed = 1;
                 break;
             }
@@ -4572,7 +4586,7 @@ static int mp__tk_span_cmp(const void *x, const void *y)
 static void mp__tk_add_span(mp_tick_profile *p, uint32_t lo, uint32_t hi)
 {
     size_t i, k = 0;
-    if (!mp__tk_grow((void **)&p->spans, &p->capspans, p->nspans + 1, sizeof *p->spans)) {
+    if (!mp__grow((void **)&p->spans, &p->capspans, p->nspans + 1, sizeof *p->spans)) {
         p->failed = 1;
         return;
     }
@@ -4604,7 +4618,7 @@ static uint32_t mp__tk_find_in(const mp_tick_profile *p, const mp__tk_tree *t, i
 
 static void mp__tk_add_static(mp_tick_profile *p, int64_t start, uint32_t e)
 {
-    if (!mp__tk_grow((void **)&p->pending, &p->cappending, p->npending + 1, sizeof *p->pending)) {
+    if (!mp__grow((void **)&p->pending, &p->cappending, p->npending + 1, sizeof *p->pending)) {
         p->failed = 1;
         mp__tk_unref(p, e);
         return;
@@ -4653,7 +4667,7 @@ static void mp__tk_flush_static(mp_tick_profile *p)
         p->pending[k++] = p->pending[i];
     }
     n = p->nstat + k;
-    if (!mp__tk_grow((void **)&p->stat, &p->capstat, n ? n : 1, sizeof *p->stat)) {
+    if (!mp__grow((void **)&p->stat, &p->capstat, n ? n : 1, sizeof *p->stat)) {
         for (i = 0; i < k; i++)
             if (!(p->pending[i].val & MP__TK_LAZY)) mp__tk_unref(p, p->pending[i].val);
         p->npending = 0;
@@ -5136,8 +5150,8 @@ static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
             ((p->stat[at].val & MP__TK_LAZY) || p->ents[p->stat[at].val].kind == MP__TK_CPP))
             continue;
         if (p->nlazy >= MP__TK_LAZY || i > UINT32_MAX ||
-            !mp__tk_grow((void **)&p->lazy, &p->caplazy, p->nlazy + 1, sizeof *p->lazy) ||
-            !mp__tk_grow((void **)&p->pending, &p->cappending, p->npending + 1,
+            !mp__grow((void **)&p->lazy, &p->caplazy, p->nlazy + 1, sizeof *p->lazy) ||
+            !mp__grow((void **)&p->pending, &p->cappending, p->npending + 1,
                          sizeof *p->pending)) {
             p->failed = 1;
             return;
@@ -5332,7 +5346,7 @@ static void mp__pp_free(mp__pp *pp)
 static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e)
 {
     mp__pp *pp = p->pp;
-    if (!mp__tk_grow((void **)&pp->ids, &pp->capids, (size_t)e + 1, sizeof *pp->ids)) {
+    if (!mp__grow((void **)&pp->ids, &pp->capids, (size_t)e + 1, sizeof *pp->ids)) {
         p->failed = 1;
         return;
     }
@@ -5362,7 +5376,7 @@ static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name)
 {
     mp__pp *pp = p->pp;
     mp__pp_code *c;
-    if (!mp__tk_grow32((void **)&pp->code, &pp->capcode, (size_t)pp->ncode + 1, sizeof *pp->code)) {
+    if (!mp__grow32((void **)&pp->code, &pp->capcode, (size_t)pp->ncode + 1, sizeof *pp->code)) {
         p->failed = 1;
         return MP__TK_NONE;
     }
@@ -5378,7 +5392,7 @@ static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name)
 static uint32_t mp__pp_push_func(mp_tick_profile *p, uint32_t name)
 {
     mp__pp *pp = p->pp;
-    if (!mp__tk_grow((void **)&pp->funcs, &pp->capfuncs, pp->nfuncs + 1, sizeof *pp->funcs)) {
+    if (!mp__grow((void **)&pp->funcs, &pp->capfuncs, pp->nfuncs + 1, sizeof *pp->funcs)) {
         p->failed = 1;
         return MP__TK_NONE;
     }
@@ -5391,7 +5405,7 @@ static void mp__pp_func_add_code(mp_tick_profile *p, uint32_t fid, uint32_t cid)
 {
     mp__pp_func *f = &p->pp->funcs[fid];
     size_t cap = f->cap;
-    if (!mp__tk_grow((void **)&f->codes, &cap, (size_t)f->n + 1, sizeof *f->codes)) {
+    if (!mp__grow((void **)&f->codes, &cap, (size_t)f->n + 1, sizeof *f->codes)) {
         p->failed = 1;
         return;
     }
@@ -5561,7 +5575,7 @@ static void mp__pp_source_info(mp_tick_profile *p, const mp__tk_line *ln)
         pp->sources[pp->code[cid].source] = src;
         return;
     }
-    if (!mp__tk_grow((void **)&pp->sources, &pp->capsources, pp->nsources + 1,
+    if (!mp__grow((void **)&pp->sources, &pp->capsources, pp->nsources + 1,
                      sizeof *pp->sources)) {
         MP_FREE(src.fns);
         p->failed = 1;
@@ -5579,7 +5593,7 @@ static void mp__pp_code_deopt(mp_tick_profile *p, const mp__tk_line *ln)
     uint32_t cid = mp__pp_code_at(p, mp__tk_num(p, ln, 3));
     mp__pp_deopt *d;
     if (cid == MP__TK_NONE || pp->code[cid].deopt != MP__TK_NONE) return;
-    if (!mp__tk_grow((void **)&pp->deopts, &pp->capdeopts, pp->ndeopts + 1, sizeof *pp->deopts)) {
+    if (!mp__grow((void **)&pp->deopts, &pp->capdeopts, pp->ndeopts + 1, sizeof *pp->deopts)) {
         p->failed = 1;
         return;
     }
@@ -5605,7 +5619,7 @@ static uint32_t mp__pp_group_of(mp_tick_profile *p, uint32_t url)
     if ((fname = mp__tk_intern(p, u + cut, n - cut)) == MP__TK_NONE) { p->failed = 1; return 0; }
     g = mp__tk_map_get(&pp->group_of, (uint64_t)fname + 1);
     if (g != MP__TK_NONE) return g;
-    if (!mp__tk_grow((void **)&pp->groups, &pp->capgroups, pp->ngroups + 1, sizeof *pp->groups) ||
+    if (!mp__grow((void **)&pp->groups, &pp->capgroups, pp->ngroups + 1, sizeof *pp->groups) ||
         !mp__tk_map_put(&pp->group_of, (uint64_t)fname + 1, (uint32_t)pp->ngroups)) {
         p->failed = 1;
         return 0;
@@ -5636,7 +5650,7 @@ static void mp__pp_script_source(mp_tick_profile *p, const mp__tk_line *ln)
     if (id > MP_PP_MAX_SCRIPT_ID) { pp->script_overflow = id; return; }
     at = mp__tk_map_get(&pp->script_at, (uint64_t)id + 1);
     if (at == MP__TK_NONE) {
-        if (!mp__tk_grow((void **)&pp->scripts, &pp->capscripts, pp->nscripts + 1,
+        if (!mp__grow((void **)&pp->scripts, &pp->capscripts, pp->nscripts + 1,
                          sizeof *pp->scripts) ||
             !mp__tk_map_put(&pp->script_at, (uint64_t)id + 1, (uint32_t)pp->nscripts)) {
             p->failed = 1;
@@ -5847,7 +5861,7 @@ static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label
     uint32_t c = mp__tk_map_get(&p->children, key);
     mp__tk_cnode *n;
     if (c != MP__TK_NONE) return c;
-    if (!mp__tk_grow32((void **)&p->cn, &p->capcn, (size_t)p->ncn + 1, sizeof *p->cn)) {
+    if (!mp__grow32((void **)&p->cn, &p->capcn, (size_t)p->ncn + 1, sizeof *p->cn)) {
         p->failed = 1;
         return MP__TK_NONE;
     }
@@ -5868,7 +5882,7 @@ static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label
 static void mp__tk_report_stack(mp_tick_profile *p, size_t n, uint64_t times)
 {
     size_t i;
-    if (!mp__tk_grow((void **)&p->stack_strs, &p->stack_strs_cap, n, sizeof *p->stack_strs)) {
+    if (!mp__grow((void **)&p->stack_strs, &p->stack_strs_cap, n, sizeof *p->stack_strs)) {
         p->failed = 1;
         return;
     }
@@ -5965,8 +5979,8 @@ typedef struct mp__tk_tickv {
 
 static int mp__tk_stack_room(mp_tick_profile *p, size_t frames)
 {
-    if (mp__tk_grow((void **)&p->stack, &p->stack_cap, frames + 2, sizeof *p->stack) &&
-        mp__tk_grow((void **)&p->names, &p->names_cap, frames + 2, sizeof *p->names))
+    if (mp__grow((void **)&p->stack, &p->stack_cap, frames + 2, sizeof *p->stack) &&
+        mp__grow((void **)&p->names, &p->names_cap, frames + 2, sizeof *p->names))
         return 1;
     p->failed = 1;
     return 0;
@@ -6293,8 +6307,8 @@ static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
                               const mp__tk_resolved *r, uint32_t leaf)
 {
     m->gen = 0;
-    if (!mp__tk_grow((void **)&m->text, &m->text_cap, n ? n : 1, 1) ||
-        !mp__tk_grow((void **)&m->names, &m->names_cap, r->n ? r->n : 1, sizeof *m->names))
+    if (!mp__grow((void **)&m->text, &m->text_cap, n ? n : 1, 1) ||
+        !mp__grow((void **)&m->names, &m->names_cap, r->n ? r->n : 1, sizeof *m->names))
         return;
     memcpy(m->text, s, n);
     memcpy(m->names, p->names, r->n * sizeof *m->names);
@@ -6391,8 +6405,8 @@ static int mp__tk_split_fields(mp_tick_profile *p, const char *s, size_t n, mp__
         const char *comma = (const char *)memchr(s + start, ',', n - start);
         i = comma ? (size_t)(comma - s) : n;
         if (k >= p->fcap &&
-            (!mp__tk_grow((void **)&p->fp, &p->fcap, k + 1, sizeof *p->fp) ||
-             !mp__tk_grow((void **)&p->fl, &p->flcap, p->fcap, sizeof *p->fl))) {
+            (!mp__grow((void **)&p->fp, &p->fcap, k + 1, sizeof *p->fp) ||
+             !mp__grow((void **)&p->fl, &p->flcap, p->fcap, sizeof *p->fl))) {
             p->failed = 1;
             return 0;
         }
@@ -6454,7 +6468,7 @@ static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, cons
     p->lines += times;
     if (id == 0) p->group_names_len = 0;
     if (!mp__tk_tick_read(p, s, n, lim, &t)) return;
-    if (!mp__tk_grow((void **)&p->groups, &p->groups_cap, (size_t)id + 1, sizeof *p->groups)) {
+    if (!mp__grow((void **)&p->groups, &p->groups_cap, (size_t)id + 1, sizeof *p->groups)) {
         p->failed = 1;
         return;
     }
@@ -6466,7 +6480,7 @@ static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, cons
     if (!mp__tk_tick_admit(p, &t, times)) return; /* the same for its later ticks */
     depth = mp__tk_tick_front(p, &t);
     mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &g->r);
-    if (!mp__tk_grow((void **)&p->group_names, &p->group_names_cap,
+    if (!mp__grow((void **)&p->group_names, &p->group_names_cap,
                      p->group_names_len + g->r.n + 1, sizeof *p->group_names)) {
         p->failed = 1;
         return;
@@ -6742,7 +6756,7 @@ static void mp__ra_new_epoch(mp__ra *ra)
 static mp__ra_item *mp__ra_push(mp__ra_batch *b, int kind, uint32_t group)
 {
     mp__ra_item *it;
-    if (!mp__tk_grow((void **)&b->items, &b->cap_items, b->n + 1, sizeof *b->items)) return NULL;
+    if (!mp__grow((void **)&b->items, &b->cap_items, b->n + 1, sizeof *b->items)) return NULL;
     it = &b->items[b->n++];
     it->off = b->len;
     it->len = 0;
@@ -6755,7 +6769,7 @@ static mp__ra_item *mp__ra_push(mp__ra_batch *b, int kind, uint32_t group)
 static int mp__ra_add_item(mp__ra_batch *b, int kind, const char *s, size_t n, uint32_t group)
 {
     mp__ra_item *it;
-    if (n > UINT32_MAX || !mp__tk_grow((void **)&b->text, &b->cap, b->len + n + 1, 1) ||
+    if (n > UINT32_MAX || !mp__grow((void **)&b->text, &b->cap, b->len + n + 1, 1) ||
         !(it = mp__ra_push(b, kind, group)))
         return 0;
     it->len = (uint32_t)n;
@@ -6817,8 +6831,8 @@ static int mp__ra_new_group(mp__ra *ra, mp__ra_batch *b, const char *s, size_t n
                             size_t rest)
 {
     mp__ra_group *g;
-    if (!mp__tk_grow((void **)&ra->groups, &ra->groups_cap, ra->ngroups + 1, sizeof *ra->groups) ||
-        !mp__tk_grow((void **)&ra->text, &ra->text_cap, ra->text_len + n, 1) ||
+    if (!mp__grow((void **)&ra->groups, &ra->groups_cap, ra->ngroups + 1, sizeof *ra->groups) ||
+        !mp__grow((void **)&ra->text, &ra->text_cap, ra->text_len + n, 1) ||
         !mp__ra_add_item(b, MP__RA_GROUP, s, n, ra->ngroups))
         return 0;
     g = &ra->groups[ra->ngroups++];
@@ -6974,7 +6988,7 @@ static void *mp__ra_main(void *arg)
         ssize_t r;
         size_t used = 0;
         if (ra->buf_cap - ra->have < MP__RA_READ / 2 &&
-            !mp__tk_grow((void **)&ra->buf, &ra->buf_cap, ra->have + MP__RA_READ, 1)) {
+            !mp__grow((void **)&ra->buf, &ra->buf_cap, ra->have + MP__RA_READ, 1)) {
             b->nomem = 1;
             break;
         }
@@ -7195,7 +7209,7 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     if (p->id_regexp == MP__TK_NONE || (cfg->runtime_timer && p->want_timer == MP__TK_NONE))
         goto nomem;
     /* The call tree's root. */
-    if (!mp__tk_grow32((void **)&p->cn, &p->capcn, 1, sizeof *p->cn)) goto nomem;
+    if (!mp__grow32((void **)&p->cn, &p->capcn, 1, sizeof *p->cn)) goto nomem;
     memset(&p->cn[0], 0, sizeof p->cn[0]);
     p->cn[0].label = p->id_empty;
     p->cn[0].parent = p->cn[0].first_child = p->cn[0].next_sibling = MP__TK_NONE;
@@ -7407,10 +7421,10 @@ static int mp__tk_make_rows(mp_tick_profile *p)
     size_t n = 0, i, cap = 0;
     uint64_t total = mp__tk_totalticks(p), entries = 0;
     int sec;
-    if (!mp__tk_grow((void **)&all, &cap, 1, sizeof *all)) goto nomem;
+    if (!mp__grow((void **)&all, &cap, 1, sizeof *all)) goto nomem;
     for (i = 0; i < p->nstrs; i++) {
         if (!p->strs[i].self && !p->strs[i].centry) continue;
-        if (!mp__tk_grow((void **)&all, &cap, n + 2, sizeof *all)) goto nomem;
+        if (!mp__grow((void **)&all, &cap, n + 2, sizeof *all)) goto nomem;
         all[n].s = p->strs[i].s;
         all[n].len = p->strs[i].len;
         all[n].id = (uint32_t)i;
@@ -7492,7 +7506,7 @@ static int mp__tk_make_view(mp_tick_profile *p)
         uint32_t c, k = 0;
         for (c = p->cn[p->view_ids[head]].first_child; c != MP__TK_NONE; c = p->cn[c].next_sibling) {
             const mp__tk_str *st = &p->strs[p->cn[c].label];
-            if (!mp__tk_grow((void **)&kids, &kcap, (size_t)k + 1, sizeof *kids)) {
+            if (!mp__grow((void **)&kids, &kcap, (size_t)k + 1, sizeof *kids)) {
                 MP_FREE(kids);
                 return 0;
             }
@@ -9118,14 +9132,12 @@ static mp__lsecond *mp__lstats_second(mp__lstats *s, int64_t sec)
     if (sec < 0) sec = 0;
     if (s->series_failed) return NULL;
     if ((size_t)sec >= s->series_cap) {
-        size_t cap = s->series_cap ? s->series_cap * 2 : 16;
-        mp__lsecond *g;
-        while (cap <= (size_t)sec) cap *= 2;
-        g = (mp__lsecond *)MP_REALLOC(s->series, cap * sizeof *g);
-        if (!g) { s->series_failed = 1; return NULL; }
-        memset(g + s->series_cap, 0, (cap - s->series_cap) * sizeof *g);
-        s->series = g;
-        s->series_cap = cap;
+        size_t had = s->series_cap;
+        if (!mp__grow((void **)&s->series, &s->series_cap, (size_t)sec + 1, sizeof *s->series)) {
+            s->series_failed = 1;
+            return NULL;
+        }
+        memset(s->series + had, 0, (s->series_cap - had) * sizeof *s->series);
     }
     if ((size_t)sec >= s->nseconds) s->nseconds = (size_t)sec + 1;
     return &s->series[sec];
@@ -9878,13 +9890,8 @@ static mp_err mp__counter_add(mp_load_result *r, const char *name, uint64_t v, m
     size_t at;
     char *copy;
     if (mp__counter_find(r, name, &at)) { r->counters[at].value += v; return MP_OK; }
-    if (r->ncounters == r->counters_cap) {
-        size_t cap = r->counters_cap ? r->counters_cap * 2 : 32;
-        mp__lcounter *g = (mp__lcounter *)MP_REALLOC(r->counters, cap * sizeof *g);
-        if (!g) return mp__nomem(err);
-        r->counters = g;
-        r->counters_cap = cap;
-    }
+    if (!mp__grow((void **)&r->counters, &r->counters_cap, r->ncounters + 1, sizeof *r->counters))
+        return mp__nomem(err);
     if (!(copy = mp__strdup(name))) return mp__nomem(err);
     memmove(r->counters + at + 1, r->counters + at, (r->ncounters - at) * sizeof *r->counters);
     r->counters[at].name = copy;
@@ -9912,13 +9919,8 @@ static mp_err mp__hist_get(mp_load_result *r, const char *name, mp_load_hist **h
     char *copy;
     mp_load_hist *nh;
     if (mp__hist_find(r, name, &at)) { *h = r->hists[at].h; return MP_OK; }
-    if (r->nhists == r->hists_cap) {
-        size_t cap = r->hists_cap ? r->hists_cap * 2 : 8;
-        mp__lnamed_hist *g = (mp__lnamed_hist *)MP_REALLOC(r->hists, cap * sizeof *g);
-        if (!g) return mp__nomem(err);
-        r->hists = g;
-        r->hists_cap = cap;
-    }
+    if (!mp__grow((void **)&r->hists, &r->hists_cap, r->nhists + 1, sizeof *r->hists))
+        return mp__nomem(err);
     if (mp_load_hist_new(&nh, err) != MP_OK) return MP_ERR_NOMEM;
     if (!(copy = mp__strdup(name))) { MP_FREE(nh); return mp__nomem(err); }
     memmove(r->hists + at + 1, r->hists + at, (r->nhists - at) * sizeof *r->hists);
@@ -9931,12 +9933,9 @@ static mp_err mp__hist_get(mp_load_result *r, const char *name, mp_load_hist **h
 
 static mp_err mp__series_reserve(mp_load_result *r, size_t n, mp_error *err)
 {
-    mp__lsecond *g;
     if (n <= r->nseconds) return MP_OK;
-    g = (mp__lsecond *)MP_REALLOC(r->series, n * sizeof *g);
-    if (!g) return mp__nomem(err);
-    memset(g + r->nseconds, 0, (n - r->nseconds) * sizeof *g);
-    r->series = g;
+    if (!mp__resize((void **)&r->series, n, sizeof *r->series)) return mp__nomem(err);
+    memset(r->series + r->nseconds, 0, (n - r->nseconds) * sizeof *r->series);
     r->nseconds = n;
     return MP_OK;
 }
@@ -10311,12 +10310,10 @@ static void mp__lperiods_take(mp__lperiods *P, const mp__lrun *run, const mp__lm
     if (m->period && P->shipped) {
         for (i = 0; i < P->n && P->index[i] != m->period_index; i++) continue;
         if (i == P->n && P->n == P->cap) {
-            size_t cap = P->cap ? P->cap * 2 : 8;
-            int64_t *gi = (int64_t *)MP_REALLOC(P->index, cap * sizeof *gi);
-            mp_load_result **ga;
-            if (gi) P->index = gi;
-            ga = gi ? (mp_load_result **)MP_REALLOC(P->acc, cap * sizeof *ga) : NULL;
-            if (ga) { P->acc = ga; P->cap = cap; }
+            size_t cap = mp__grow_cap(P->cap, P->n + 1, sizeof *P->index);
+            if (cap && mp__resize((void **)&P->index, cap, sizeof *P->index) &&
+                mp__resize((void **)&P->acc, cap, sizeof *P->acc))
+                P->cap = cap;
         }
         if (i < P->cap) {
             if (i == P->n) {
@@ -10965,12 +10962,9 @@ static void mp__j_ws(mp__json *j)
 
 static size_t mp__j_new(mp__json *j, int type)
 {
-    if (j->n == j->cap) {
-        size_t cap = j->cap ? j->cap * 2 : 256;
-        mp__jnode *g = (mp__jnode *)MP_REALLOC(j->nodes, cap * sizeof *g);
-        if (!g) { j->rc = mp__nomem(j->err); return 0; }
-        j->nodes = g;
-        j->cap = cap;
+    if (!mp__grow((void **)&j->nodes, &j->cap, j->n + 1, sizeof *j->nodes)) {
+        j->rc = mp__nomem(j->err);
+        return 0;
     }
     memset(&j->nodes[j->n], 0, sizeof j->nodes[j->n]);
     j->nodes[j->n].type = type;
@@ -11850,12 +11844,8 @@ static uint32_t mp__flame_child(mp_flame *f, uint32_t parent, const char *name)
         n = &f->nodes[f->index[j]];
         if (n->hash == h && n->parent == parent && strcmp(n->name, name) == 0) return f->index[j];
     }
-    if (f->n == f->cap) {
-        mp__fnode *grown = (mp__fnode *)MP_REALLOC(f->nodes, 2 * (size_t)f->cap * sizeof *grown);
-        if (!grown) return MP__FNONE;
-        f->nodes = grown;
-        f->cap *= 2;
-    }
+    if (!mp__grow32((void **)&f->nodes, &f->cap, (size_t)f->n + 1, sizeof *f->nodes))
+        return MP__FNONE;
     c = f->n;
     n = &f->nodes[c];
     memset(n, 0, sizeof *n);
@@ -11875,13 +11865,12 @@ static uint32_t mp__flame_child(mp_flame *f, uint32_t parent, const char *name)
 static void mp__flame_sample(mp_flame *f, uint32_t leaf, double ts)
 {
     if (f->nsamples == f->capsamples) {
-        size_t ncap = f->capsamples ? f->capsamples * 2 : 1024;
-        uint32_t *nl = (uint32_t *)MP_REALLOC(f->sample_leaf, ncap * sizeof *nl);
-        double *nt;
-        if (!nl) { f->failed = 1; return; }
-        f->sample_leaf = nl;
-        if (!(nt = (double *)MP_REALLOC(f->sample_ts, ncap * sizeof *nt))) { f->failed = 1; return; }
-        f->sample_ts = nt;
+        size_t ncap = mp__grow_cap(f->capsamples, f->nsamples + 1, sizeof *f->sample_ts);
+        if (!ncap || !mp__resize((void **)&f->sample_leaf, ncap, sizeof *f->sample_leaf) ||
+            !mp__resize((void **)&f->sample_ts, ncap, sizeof *f->sample_ts)) {
+            f->failed = 1;
+            return;
+        }
         f->capsamples = ncap;
     }
     f->sample_leaf[f->nsamples] = leaf;
@@ -12335,7 +12324,7 @@ static uint32_t *mp__speedscope_frames(const mp_flame *f, uint32_t *nframes)
 
 MP__DEF void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out)
 {
-    uint32_t nframes = 0, i, depth, cap = 256, *path = NULL;
+    uint32_t nframes = 0, i, depth, cap = 0, *path = NULL;
     uint32_t *frame = mp__speedscope_frames(f, &nframes);
     uint32_t *first = (uint32_t *)MP_MALLOC((nframes ? nframes : 1) * sizeof *first);
     size_t k;
@@ -12367,16 +12356,13 @@ MP__DEF void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *o
     mp_buf_puts(out, ",\"unit\":\"microseconds\",\"startValue\":0,\"endValue\":");
     mp_buf_js_number(out, end > 0 ? end : 0);
     mp_buf_puts(out, ",\"samples\":[");
-    if (!(path = (uint32_t *)MP_MALLOC(256 * sizeof *path))) { out->failed = 1; goto done; }
     for (k = 0; k < f->nsamples; k++) {
         uint32_t node;
         depth = 0;
         for (node = f->sample_leaf[k]; node != 0 && node != MP__FNONE; node = f->nodes[node].parent) {
-            if (depth == cap) {
-                uint32_t *np = (uint32_t *)MP_REALLOC(path, 2 * (size_t)cap * sizeof *np);
-                if (!np) { out->failed = 1; goto done; }
-                path = np;
-                cap *= 2;
+            if (!mp__grow32((void **)&path, &cap, (size_t)depth + 1, sizeof *path)) {
+                out->failed = 1;
+                goto done;
             }
             path[depth++] = frame[node];
         }
