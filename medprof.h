@@ -1082,6 +1082,16 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
    The few basic things every part (PROCESS, SYMBOLS, TICK, LOAD, REPORT) does, done one way
    here. */
 
+/* For the few helpers whose fast path must sit in the caller's loop: a call per element of
+   a log's lines costs more than the helper itself. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MP__INLINE static inline __attribute__((always_inline))
+#else
+#define MP__INLINE static inline
+#endif
+
+#define MP__NONE 0xFFFFFFFFu /* no element: 32-bit ids stay below it */
+
 /* Growth: an array grows to hold need elements by doubling its capacity (16 at first), so
    that adding one at a time costs O(1) on average. A caller that wants a bigger first
    allocation asks for more. */
@@ -1119,7 +1129,7 @@ static int mp__grow_slow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* Room for need elements in *p (capacity *cap); 0: no memory, *p and *cap unchanged. The
    check that there is room already stays inline: hot loops call this per element. */
-static int mp__grow(void **p, size_t *cap, size_t need, size_t elem)
+MP__INLINE int mp__grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     return need <= *cap || mp__grow_slow(p, cap, need, elem);
 }
@@ -1136,9 +1146,174 @@ static int mp__grow32_slow(void **p, uint32_t *cap, size_t need, size_t elem)
 
 /* The same for arrays indexed by 32-bit ids: their capacity stays below 0xFFFFFFF0, clear of
    the 0xFFFFFFFF that marks no element. */
-static int mp__grow32(void **p, uint32_t *cap, size_t need, size_t elem)
+MP__INLINE int mp__grow32(void **p, uint32_t *cap, size_t need, size_t elem)
 {
     return need <= *cap || mp__grow32_slow(p, cap, need, elem);
+}
+
+/* Hashing: one function for bytes and one mixer for integers, for every table and cache.
+   Every byte counts (hashing the top of a stack alone let stacks that differ only deeper
+   down collide: in the read-ahead's table they made one long chain, each line in it
+   compared in full, half the reader's time). Two lanes of 8-byte words, so that the
+   multiplications do not wait for each other. */
+static uint64_t mp__hash_mix(uint64_t a, uint64_t w, uint64_t k)
+{
+    a = (a ^ w) * k;
+    return (a << 31) | (a >> 33);
+}
+
+/* The hash of s[0, n), from seed h (another hash, to hash several pieces as one key). Its
+   low 32 bits are mixed with the high ones: a table may use them alone. */
+static uint64_t mp__hash_bytes(uint64_t h, const char *s, size_t n)
+{
+    const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xC2B2AE3D27D4EB4Full;
+    uint64_t a = h ^ n, b = h * k2, w = 0, v = 0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        memcpy(&w, s + i, 8);
+        memcpy(&v, s + i + 8, 8);
+        a = mp__hash_mix(a, w, k1);
+        b = mp__hash_mix(b, v, k2);
+    }
+    if (i < n) { /* the last 16 bytes, overlapping what went in, or the few there are */
+        w = v = 0;
+        if (n >= 8) {
+            memcpy(&w, n >= 16 ? s + n - 16 : s, 8);
+            memcpy(&v, s + n - 8, 8);
+        } else {
+            for (; i < n; i++) w = (w << 8) | (unsigned char)s[i];
+        }
+        a = mp__hash_mix(a, w, k1);
+        b = mp__hash_mix(b, v, k2);
+    }
+    h = (a ^ (b >> 27) ^ (b << 37)) * k1;
+    return h ^ (h >> 32);
+}
+
+/* An integer key's hash: each bit of x moves about half of the result's (integer keys are
+   often small or regular: ids, addresses, a pair of ids in one word). */
+static uint64_t mp__hash_u64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ull;
+    return x ^ (x >> 33);
+}
+
+/* Bytes as a table's key. */
+typedef struct mp__span {
+    const char *s;
+    size_t n;
+} mp__span;
+
+/* Tables: open addressing with linear probing, never more than half full. A table keeps no
+   keys: a slot holds a key's hash (32 bits of it) and the id of an element in the caller's
+   own array, and the caller's `same` says whether an element is the key looked up. The hash
+   in the slot spares most comparisons with elements, which lie elsewhere in memory.
+   Emptying a table costs nothing (the read-ahead empties its own at every record that is
+   not a tick): a slot holds base + id and counts only from base up, so emptying moves base
+   past every one in use. Ids stay below 0xFFFFFFF0, and below 2^31 in a table that is
+   emptied. */
+typedef struct mp__tab_slot {
+    uint32_t hash;
+    uint32_t ref; /* base + the element's id; below base: empty */
+} mp__tab_slot;
+
+typedef struct mp__tab {
+    mp__tab_slot *slot;
+    uint32_t cap;   /* a power of two; 0 until the first mp__tab_reserve */
+    uint32_t used;  /* slots in use */
+    uint32_t base;  /* refs below it are empty (0 too: it is at least 1 once allocated) */
+    uint32_t top;   /* past the largest ref in use */
+} mp__tab;
+
+/* Whether element id (of the caller's ctx) is the key. */
+typedef int (*mp__tab_same_fn)(const void *ctx, uint32_t id, const void *key);
+
+static int mp__tab_grow(mp__tab *t)
+{
+    uint32_t cap = t->cap ? t->cap * 2 : 1024, i;
+    mp__tab_slot *s = NULL;
+    if (t->cap >= (1u << 31) || !mp__resize((void **)&s, cap, sizeof *s)) return 0;
+    memset(s, 0, (size_t)cap * sizeof *s);
+    if (!t->cap) t->base = t->top = 1;
+    for (i = 0; i < t->cap; i++) {
+        uint32_t j;
+        if (t->slot[i].ref < t->base) continue;
+        for (j = t->slot[i].hash & (cap - 1); s[j].ref >= t->base; j = (j + 1) & (cap - 1)) {}
+        s[j] = t->slot[i];
+    }
+    MP_FREE(t->slot);
+    t->slot = s;
+    t->cap = cap;
+    return 1;
+}
+
+/* Room for one more element: called before a lookup that may add, so that the slot it
+   gives stays valid. 0: no memory, the table as it was. */
+MP__INLINE int mp__tab_reserve(mp__tab *t)
+{
+    return t->used < t->cap / 2 || mp__tab_grow(t);
+}
+
+/* The id of the element of hash h that same(ctx, id, key) accepts, or MP__NONE; *at is the
+   slot it is in, or the one mp__tab_put fills for it. Inline with the caller's `same`: the
+   read-ahead looks up every tick line. */
+MP__INLINE uint32_t mp__tab_find(const mp__tab *t, uint64_t h, mp__tab_same_fn same,
+                                 const void *ctx, const void *key, uint32_t *at)
+{
+    uint32_t mask = t->cap - 1, h32 = (uint32_t)h, j;
+    *at = 0;
+    if (!t->cap) return MP__NONE;
+    for (j = h32 & mask; t->slot[j].ref >= t->base; j = (j + 1) & mask) {
+        if (t->slot[j].hash == h32 && same(ctx, t->slot[j].ref - t->base, key)) {
+            *at = j;
+            return t->slot[j].ref - t->base;
+        }
+    }
+    *at = j;
+    return MP__NONE;
+}
+
+/* Adds element id of hash h at slot at, as mp__tab_find gave it after mp__tab_reserve. */
+static void mp__tab_put(mp__tab *t, uint32_t at, uint64_t h, uint32_t id)
+{
+    t->slot[at].hash = (uint32_t)h;
+    t->slot[at].ref = t->base + id;
+    if (t->slot[at].ref >= t->top) t->top = t->slot[at].ref + 1;
+    t->used++;
+}
+
+/* Empties the table; its slots are kept. */
+static void mp__tab_clear(mp__tab *t)
+{
+    t->used = 0;
+    if (t->top < (1u << 31)) {
+        t->base = t->top;
+    } else { /* refs would run out: empty the slots for real, once in 2^31 ids */
+        memset(t->slot, 0, (size_t)t->cap * sizeof *t->slot);
+        t->base = t->top = 1;
+    }
+}
+
+/* The slot a lookup of h starts at (the table allocated), and the element in it (MP__NONE:
+   none), for a caller that fetches them ahead of the lookup. */
+static const mp__tab_slot *mp__tab_home(const mp__tab *t, uint64_t h)
+{
+    return &t->slot[(uint32_t)h & (t->cap - 1)];
+}
+
+static uint32_t mp__tab_home_id(const mp__tab *t, uint64_t h)
+{
+    const mp__tab_slot *s = mp__tab_home(t, h);
+    return s->ref >= t->base ? s->ref - t->base : MP__NONE;
+}
+
+static void mp__tab_free(mp__tab *t)
+{
+    MP_FREE(t->slot);
+    memset(t, 0, sizeof *t);
 }
 
 /* ---- buffers ------------------------------------------------------------------------- */
@@ -3871,7 +4046,6 @@ done:
 typedef struct mp__tk_str {
     const char *s;          /* NUL-terminated, in the arena: stable for the profile's life */
     uint32_t len;
-    uint32_t hash;
     uint32_t gen;           /* NameGenerator: 0 never seen, else 1 + times seen again */
     uint8_t ctype;          /* codeTypes_: 0 none, 1 CPP, 2 SHARED_LIB */
     uint8_t skip;           /* skipThisFunction cache: 0 unknown, 1 keep, 2 skip */
@@ -3919,11 +4093,16 @@ typedef struct mp__tk_tree {
     int64_t lo, hi;         /* min key, and max key + its entry's size (dynamic code only) */
 } mp__tk_tree;
 
-/* Open-addressing map from nonzero 64-bit keys to 32-bit values. */
+/* A map from 64-bit keys to 32-bit values: the pairs in an array, found by a table. */
+typedef struct mp__tk_pair {
+    uint64_t key;
+    uint32_t val;
+} mp__tk_pair;
+
 typedef struct mp__tk_map {
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t cap, count;
+    mp__tk_pair *pairs;
+    uint32_t n, cap;
+    mp__tab index;
 } mp__tk_map;
 
 /* Static (C++) code: only ever added, so a sorted array; additions wait in `pending` and
@@ -4059,8 +4238,7 @@ struct mp_tick_profile {
     mp__tk_chunk *chunks;
     mp__tk_str *strs;
     uint32_t nstrs, capstrs;
-    uint32_t *htab;
-    uint32_t hcap;
+    mp__tab str_index;
     uint32_t id_unknown, id_empty, id_cpp, id_lib, id_regexp, current_timer, want_timer;
 
     /* code map */
@@ -4136,14 +4314,6 @@ struct mp_tick_profile {
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-static uint32_t mp__tk_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return (uint32_t)(h ^ (h >> 32));
-}
-
 static void mp__tk_warn(mp_tick_profile *p, const char *fmt, ...) MP__PRINTF(2, 3);
 static void mp__tk_warn(mp_tick_profile *p, const char *fmt, ...)
 {
@@ -4200,36 +4370,26 @@ static char *mp__tk_arena(mp_tick_profile *p, size_t n)
     return r;
 }
 
-static int mp__tk_rehash(mp_tick_profile *p)
+static int mp__tk_str_is(const void *ctx, uint32_t id, const void *key)
 {
-    uint32_t ncap = p->hcap ? p->hcap * 2 : 1024, i;
-    uint32_t *t = (uint32_t *)MP_MALLOC(ncap * sizeof *t);
-    if (!t) return 0;
-    memset(t, 0xFF, ncap * sizeof *t);
-    for (i = 0; i < p->nstrs; i++) {
-        uint32_t h = p->strs[i].hash & (ncap - 1);
-        while (t[h] != MP__TK_NONE) h = (h + 1) & (ncap - 1);
-        t[h] = i;
-    }
-    MP_FREE(p->htab);
-    p->htab = t;
-    p->hcap = ncap;
-    return 1;
+    const mp__tk_str *st = &((const mp_tick_profile *)ctx)->strs[id];
+    const mp__span *k = (const mp__span *)key;
+    return st->len == k->n && memcmp(st->s, k->s, k->n) == 0;
 }
 
 /* The id of the string s[0..n), added if new; MP__TK_NONE when out of memory. */
 static uint32_t mp__tk_intern(mp_tick_profile *p, const char *s, size_t n)
 {
-    uint32_t h = mp__tk_hash(s, n), slot, id;
+    uint64_t h = mp__hash_bytes(0, s, n);
+    uint32_t slot, id;
+    mp__span key;
     mp__tk_str *st;
     char *copy;
-    if (n > 0xFFFFFFF0u) return MP__TK_NONE;
-    if ((p->nstrs + 1) * 2 > p->hcap && !mp__tk_rehash(p)) return MP__TK_NONE;
-    for (slot = h & (p->hcap - 1); (id = p->htab[slot]) != MP__TK_NONE;
-         slot = (slot + 1) & (p->hcap - 1)) {
-        st = &p->strs[id];
-        if (st->hash == h && st->len == n && memcmp(st->s, s, n) == 0) return id;
-    }
+    if (n > 0xFFFFFFF0u || !mp__tab_reserve(&p->str_index)) return MP__TK_NONE;
+    key.s = s;
+    key.n = n;
+    id = mp__tab_find(&p->str_index, h, mp__tk_str_is, p, &key, &slot);
+    if (id != MP__NONE) return id;
     if (!mp__grow32((void **)&p->strs, &p->capstrs, (size_t)p->nstrs + 1, sizeof *p->strs))
         return MP__TK_NONE;
     if (!(copy = mp__tk_arena(p, n + 1))) return MP__TK_NONE;
@@ -4240,8 +4400,7 @@ static uint32_t mp__tk_intern(mp_tick_profile *p, const char *s, size_t n)
     memset(st, 0, sizeof *st);
     st->s = copy;
     st->len = (uint32_t)n;
-    st->hash = h;
-    p->htab[slot] = id;
+    mp__tab_put(&p->str_index, slot, h, id);
     return id;
 }
 
@@ -4252,57 +4411,38 @@ static uint32_t mp__tk_intern_z(mp_tick_profile *p, const char *s)
 
 /* ---- 64-bit map ------------------------------------------------------------------------ */
 
-static size_t mp__tk_slot(uint64_t key, size_t cap)
+static int mp__tk_pair_is(const void *ctx, uint32_t id, const void *key)
 {
-    key ^= key >> 33;
-    key *= 0xff51afd7ed558ccdull;
-    key ^= key >> 33;
-    return (size_t)key & (cap - 1);
+    return ((const mp__tk_pair *)ctx)[id].key == *(const uint64_t *)key;
 }
 
 static uint32_t mp__tk_map_get(const mp__tk_map *m, uint64_t key)
 {
-    size_t i;
-    if (!m->cap) return MP__TK_NONE;
-    for (i = mp__tk_slot(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1))
-        if (m->keys[i] == key) return m->vals[i];
-    return MP__TK_NONE;
+    uint32_t at, id = mp__tab_find(&m->index, mp__hash_u64(key), mp__tk_pair_is, m->pairs, &key, &at);
+    return id == MP__NONE ? MP__TK_NONE : m->pairs[id].val;
 }
 
-/* Sets key (nonzero) to val; 0 when out of memory. */
+/* Sets key to val; 0 when out of memory. */
 static int mp__tk_map_put(mp__tk_map *m, uint64_t key, uint32_t val)
 {
-    size_t i;
-    if ((m->count + 1) * 2 > m->cap) {
-        size_t ncap = m->cap ? m->cap * 2 : 256, j;
-        uint64_t *k = (uint64_t *)MP_MALLOC(ncap * sizeof *k);
-        uint32_t *v = (uint32_t *)MP_MALLOC(ncap * sizeof *v);
-        if (!k || !v) { MP_FREE(k); MP_FREE(v); return 0; }
-        memset(k, 0, ncap * sizeof *k);
-        for (j = 0; j < m->cap; j++) {
-            if (!m->keys[j]) continue;
-            for (i = mp__tk_slot(m->keys[j], ncap); k[i]; i = (i + 1) & (ncap - 1)) {}
-            k[i] = m->keys[j];
-            v[i] = m->vals[j];
-        }
-        MP_FREE(m->keys);
-        MP_FREE(m->vals);
-        m->keys = k;
-        m->vals = v;
-        m->cap = ncap;
+    uint64_t h = mp__hash_u64(key);
+    uint32_t at, id;
+    if (!mp__tab_reserve(&m->index)) return 0;
+    if ((id = mp__tab_find(&m->index, h, mp__tk_pair_is, m->pairs, &key, &at)) != MP__NONE) {
+        m->pairs[id].val = val;
+        return 1;
     }
-    for (i = mp__tk_slot(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1))
-        if (m->keys[i] == key) { m->vals[i] = val; return 1; }
-    m->keys[i] = key;
-    m->vals[i] = val;
-    m->count++;
+    if (!mp__grow32((void **)&m->pairs, &m->cap, (size_t)m->n + 1, sizeof *m->pairs)) return 0;
+    m->pairs[m->n].key = key;
+    m->pairs[m->n].val = val;
+    mp__tab_put(&m->index, at, h, m->n++);
     return 1;
 }
 
 static void mp__tk_map_free(mp__tk_map *m)
 {
-    MP_FREE(m->keys);
-    MP_FREE(m->vals);
+    MP_FREE(m->pairs);
+    mp__tab_free(&m->index);
     memset(m, 0, sizeof *m);
 }
 
@@ -6194,42 +6334,6 @@ static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t, uint64_t time
         mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes, times);
 }
 
-/* A hash of n bytes, every byte counted (hashing the top of a stack alone let stacks that
-   differ only deeper down collide: in the read-ahead's table they made one long chain, each
-   line in it compared in full, half the reader's time). Two lanes of 8-byte words, so that
-   the multiplications do not wait for each other. */
-static uint64_t mp__hash_mix(uint64_t a, uint64_t w, uint64_t k)
-{
-    a = (a ^ w) * k;
-    return (a << 31) | (a >> 33);
-}
-
-static uint64_t mp__hash_bytes(uint64_t h, const char *s, size_t n)
-{
-    const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xC2B2AE3D27D4EB4Full;
-    uint64_t a = h ^ n, b = h * k2, w = 0, v = 0;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        memcpy(&w, s + i, 8);
-        memcpy(&v, s + i + 8, 8);
-        a = mp__hash_mix(a, w, k1);
-        b = mp__hash_mix(b, v, k2);
-    }
-    if (i < n) { /* the last 16 bytes, overlapping what went in, or the few there are */
-        w = v = 0;
-        if (n >= 8) {
-            memcpy(&w, n >= 16 ? s + n - 16 : s, 8);
-            memcpy(&v, s + n - 8, 8);
-        } else {
-            for (; i < n; i++) w = (w << 8) | (unsigned char)s[i];
-        }
-        a = mp__hash_mix(a, w, k1);
-        b = mp__hash_mix(b, v, k2);
-    }
-    h = (a ^ (b >> 27) ^ (b << 37)) * k1;
-    return h ^ (h >> 32);
-}
-
 /* ---- ticks seen before ---------------------------------------------------------------------
 
    Most ticks repeat an earlier tick exactly, but for the time (9 in 10 of a CPU-bound node
@@ -6278,9 +6382,9 @@ static void mp__tk_memo_free(mp_tick_profile *p)
    frames as written. */
 static uint64_t mp__tk_memo_hash(const mp__tk_tickv *t, const char *s, size_t n)
 {
-    const uint64_t k = 0x9E3779B97F4A7C15ull;
-    uint64_t h = ((uint64_t)t->pc ^ (uint64_t)t->tos << 1 ^ (uint64_t)t->ext << 2 ^ (uint64_t)t->vm << 3) * k;
-    return mp__hash_bytes(h ^ (h >> 29), s, n);
+    uint64_t h = mp__hash_u64((uint64_t)t->pc ^ (uint64_t)t->tos << 1 ^ (uint64_t)t->ext << 2 ^
+                              (uint64_t)t->vm << 3);
+    return mp__hash_bytes(h, s, n);
 }
 
 static mp__tk_memo *mp__tk_memo_slot(mp_tick_profile *p, uint64_t h)
@@ -6680,11 +6784,6 @@ typedef struct mp__ra_batch {
     int nomem;
 } mp__ra_batch;
 
-typedef struct mp__ra_slot {
-    uint64_t hash;
-    uint32_t gen, item;
-} mp__ra_slot;
-
 typedef struct mp__ra {
     int fd;
     pthread_mutex_t mu;
@@ -6694,8 +6793,7 @@ typedef struct mp__ra {
     /* the reader's own */
     char *buf;
     size_t buf_cap, have;
-    mp__ra_slot *tab;
-    uint32_t tab_cap, tab_used, gen;
+    mp__tab tab;                    /* the epoch's groups by their lines */
     mp__ra_group *groups;           /* the epoch's, by id */
     size_t groups_cap;
     uint32_t ngroups;
@@ -6740,17 +6838,12 @@ static void mp__ra_hand_over(mp__ra *ra, mp__ra_batch *b)
     pthread_mutex_unlock(&ra->mu);
 }
 
-/* A record that is not a tick starts a new epoch (older slots count as empty); so does a
-   full one. */
+/* A record that is not a tick starts a new epoch; so does a full one. */
 static void mp__ra_new_epoch(mp__ra *ra)
 {
-    ra->tab_used = 0;
+    mp__tab_clear(&ra->tab);
     ra->ngroups = 0;
     ra->text_len = 0;
-    if (++ra->gen == 0) {
-        memset(ra->tab, 0, ra->tab_cap * sizeof *ra->tab);
-        ra->gen = 1;
-    }
 }
 
 static mp__ra_item *mp__ra_push(mp__ra_batch *b, int kind, uint32_t group)
@@ -6784,33 +6877,6 @@ static uint64_t mp__ra_hash(const char *s, size_t head, const char *rest, size_t
     return mp__hash_bytes(mp__hash_bytes(0, s, head), rest, rn);
 }
 
-static int mp__ra_grow_table(mp__ra *ra)
-{
-    uint32_t cap = ra->tab_cap ? ra->tab_cap * 2 : 1024, i;
-    mp__ra_slot *t;
-    if (cap < ra->tab_cap || cap > (1u << 30)) return 0;
-    t = (mp__ra_slot *)MP_MALLOC(cap * sizeof *t);
-    if (!t) return 0;
-    memset(t, 0, cap * sizeof *t);
-    for (i = 0; i < ra->tab_cap; i++) {
-        uint32_t j;
-        if (ra->tab[i].gen != ra->gen) continue;
-        for (j = (uint32_t)ra->tab[i].hash & (cap - 1); t[j].gen == ra->gen; j = (j + 1) & (cap - 1)) {}
-        t[j] = ra->tab[i];
-    }
-    MP_FREE(ra->tab);
-    ra->tab = t;
-    ra->tab_cap = cap;
-    return 1;
-}
-
-static int mp__ra_same(const mp__ra *ra, const mp__ra_group *g, const char *s, size_t head,
-                       const char *rest, size_t rn)
-{
-    const char *t = ra->text + g->off;
-    return g->head == head && g->len - g->rest == rn && memcmp(t, s, head) == 0 &&
-           memcmp(t + g->rest, rest, rn) == 0;
-}
 
 /* One more tick of group id: its count in this batch, or where it first appears in it. */
 static int mp__ra_again(mp__ra *ra, mp__ra_batch *b, uint32_t id)
@@ -6863,6 +6929,18 @@ typedef struct mp__ra_line {
 
 #define MP__RA_AHEAD 16 /* lines looked at ahead: their slots, groups and lines are fetched */
 
+/* Whether group id of the epoch is the tick line key: the same line but for the time. */
+static int mp__ra_same(const void *ctx, uint32_t id, const void *key)
+{
+    const mp__ra *ra = (const mp__ra *)ctx;
+    const mp__ra_line *l = (const mp__ra_line *)key;
+    const mp__ra_group *g = &ra->groups[id];
+    const char *t = ra->text + g->off;
+    size_t head = (size_t)(l->c1 - l->s), rn = (size_t)(l->s + l->n - l->c2);
+    return g->head == head && g->len - g->rest == rn && memcmp(t, l->s, head) == 0 &&
+           memcmp(t + g->rest, l->c2, rn) == 0;
+}
+
 static void mp__ra_scan(const mp__ra *ra, mp__ra_line *l, const char *s, size_t n)
 {
     l->s = s;
@@ -6872,7 +6950,7 @@ static void mp__ra_scan(const mp__ra *ra, mp__ra_line *l, const char *s, size_t 
         (l->c1 = (const char *)memchr(s + 5, ',', n - 5)) != NULL &&
         (l->c2 = (const char *)memchr(l->c1 + 1, ',', (size_t)(s + n - l->c1 - 1))) != NULL) {
         l->hash = mp__ra_hash(s, (size_t)(l->c1 - s), l->c2, (size_t)(s + n - l->c2));
-        MP__PREFETCH(&ra->tab[l->hash & (ra->tab_cap - 1)]);
+        MP__PREFETCH(mp__tab_home(&ra->tab, l->hash));
     }
 }
 
@@ -6883,14 +6961,12 @@ static void mp__ra_fetch(const mp__ra *ra, const mp__ra_line *l, size_t n, int s
 {
     size_t k;
     for (k = 0; k < n; k++) {
-        const mp__ra_slot *slot;
-        if (!l[k].c2) continue;
-        slot = &ra->tab[l[k].hash & (ra->tab_cap - 1)];
-        if (slot->gen != ra->gen) continue;
+        uint32_t id;
+        if (!l[k].c2 || (id = mp__tab_home_id(&ra->tab, l[k].hash)) == MP__NONE) continue;
         if (stage == 0) {
-            MP__PREFETCH(&ra->groups[slot->item]);
+            MP__PREFETCH(&ra->groups[id]);
         } else {
-            const char *t = ra->text + ra->groups[slot->item].off;
+            const char *t = ra->text + ra->groups[id].off;
             MP__PREFETCH(t);
             MP__PREFETCH(t + 64);
             MP__PREFETCH(t + 128);
@@ -6902,23 +6978,15 @@ static void mp__ra_fetch(const mp__ra *ra, const mp__ra_line *l, size_t n, int s
 static int mp__ra_add_tick(mp__ra *ra, mp__ra_batch *b, const mp__ra_line *l)
 {
     const char *s = l->s;
-    size_t n = l->n, head = (size_t)(l->c1 - s), rn = (size_t)(s + n - l->c2);
-    uint64_t h = l->hash;
-    uint32_t j, mask;
+    size_t n = l->n;
+    uint32_t at, id;
     if (ra->ngroups >= MP__RA_EPOCH_GROUPS || ra->text_len + n > MP__RA_EPOCH_TEXT)
         mp__ra_new_epoch(ra);
-    if (ra->tab_used >= ra->tab_cap / 2 && !mp__ra_grow_table(ra)) return 0;
-    mask = ra->tab_cap - 1;
-    for (j = (uint32_t)h & mask; ra->tab[j].gen == ra->gen; j = (j + 1) & mask) {
-        uint32_t id = ra->tab[j].item;
-        if (ra->tab[j].hash == h && mp__ra_same(ra, &ra->groups[id], s, head, l->c2, rn))
-            return mp__ra_again(ra, b, id);
-    }
-    if (!mp__ra_new_group(ra, b, s, n, head, (size_t)(l->c2 - s))) return 0;
-    ra->tab[j].hash = h;
-    ra->tab[j].gen = ra->gen;
-    ra->tab[j].item = ra->ngroups - 1;
-    ra->tab_used++;
+    if (!mp__tab_reserve(&ra->tab)) return 0;
+    if ((id = mp__tab_find(&ra->tab, l->hash, mp__ra_same, ra, l, &at)) != MP__NONE)
+        return mp__ra_again(ra, b, id);
+    if (!mp__ra_new_group(ra, b, s, n, (size_t)(l->c1 - s), (size_t)(l->c2 - s))) return 0;
+    mp__tab_put(&ra->tab, at, l->hash, ra->ngroups - 1);
     return 1;
 }
 
@@ -7061,7 +7129,7 @@ static void mp__ra_free(mp__ra *ra)
         MP_FREE(ra->batches[i].items);
     }
     MP_FREE(ra->buf);
-    MP_FREE(ra->tab);
+    mp__tab_free(&ra->tab);
     MP_FREE(ra->groups);
     MP_FREE(ra->text);
     pthread_cond_destroy(&ra->cv);
@@ -7079,7 +7147,6 @@ static int mp__tk_read_ahead(mp_tick_profile *p, int fd, const char *shown, mp_e
     if (!ra) return 0;
     memset(ra, 0, sizeof *ra);
     ra->fd = fd;
-    ra->gen = 1;
     for (i = 0; i < MP__RA_BATCHES; i++) {
         ra->batches[i].next = ra->spare;
         ra->spare = &ra->batches[i];
@@ -7090,7 +7157,7 @@ static int mp__tk_read_ahead(mp_tick_profile *p, int fd, const char *shown, mp_e
         MP_FREE(ra);
         return 0;
     }
-    if (!mp__ra_grow_table(ra) || pthread_create(&tid, NULL, mp__ra_main, ra) != 0) {
+    if (!mp__tab_reserve(&ra->tab) || pthread_create(&tid, NULL, mp__ra_main, ra) != 0) {
         mp__ra_free(ra);
         return 0;
     }
@@ -7701,7 +7768,7 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
         p->chunks = next;
     }
     MP_FREE(p->strs);
-    MP_FREE(p->htab);
+    mp__tab_free(&p->str_index);
     MP_FREE(p->ents);
     MP_FREE(p->dyn.n);
     MP_FREE(p->stat);
@@ -11290,13 +11357,13 @@ MP__DEF mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_re
 typedef struct mp__fold {
     char *stack;       /* "outer;...;top", owned */
     size_t len;
-    uint64_t hash;
     uint64_t count;
 } mp__fold;
 
 struct mp_folded {
-    mp__fold *slots;   /* open addressing, a power of two in size */
-    size_t cap, used;
+    mp__fold *folds;   /* the distinct stacks, as first seen */
+    uint32_t used, cap;
+    mp__tab index;     /* folds by stack */
     uint64_t ticks;
     mp_buf line;       /* the stack being built: no allocation per tick once it has grown */
     int failed;
@@ -11307,40 +11374,19 @@ MP__DEF mp_err mp_folded_new(mp_folded **out, mp_error *err)
     mp_folded *f = (mp_folded *)MP_MALLOC(sizeof *f);
     if (!f) return mp__nomem(err);
     memset(f, 0, sizeof *f);
-    f->cap = 1024;
-    if (!(f->slots = (mp__fold *)MP_MALLOC(f->cap * sizeof *f->slots))) {
+    if (!mp__tab_reserve(&f->index)) {
         MP_FREE(f);
         return mp__nomem(err);
     }
-    memset(f->slots, 0, f->cap * sizeof *f->slots);
     *out = f;
     return MP_OK;
 }
 
-static uint64_t mp__fold_hash(const char *s, size_t n)
+static int mp__fold_is(const void *ctx, uint32_t id, const void *key)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-static int mp__fold_grow(mp_folded *f)
-{
-    size_t ncap = f->cap * 2, i;
-    mp__fold *ns = (mp__fold *)MP_MALLOC(ncap * sizeof *ns);
-    if (!ns) return 0;
-    memset(ns, 0, ncap * sizeof *ns);
-    for (i = 0; i < f->cap; i++) {
-        size_t j;
-        if (!f->slots[i].stack) continue;
-        for (j = f->slots[i].hash & (ncap - 1); ns[j].stack; j = (j + 1) & (ncap - 1)) {}
-        ns[j] = f->slots[i];
-    }
-    MP_FREE(f->slots);
-    f->slots = ns;
-    f->cap = ncap;
-    return 1;
+    const mp__fold *fold = &((const mp__fold *)ctx)[id];
+    const mp__span *k = (const mp__span *)key;
+    return fold->len == k->n && memcmp(fold->stack, k->s, k->n) == 0;
 }
 
 /* Appends a name with the characters that would break the line format replaced. */
@@ -11366,34 +11412,37 @@ MP__DEF void mp_folded_stack(void *user, const char *const *names, size_t n, dou
 MP__DEF void mp_folded_stacks(void *user, const char *const *names, size_t n, uint64_t count)
 {
     mp_folded *f = (mp_folded *)user;
-    mp__fold *slot;
+    mp__fold *fold;
+    mp__span key;
     uint64_t h;
-    size_t i, j;
+    uint32_t at, id;
+    size_t i;
     if (f->failed || n == 0) return;
     f->line.len = 0;
     for (i = n; i-- > 0;) {
         mp__fold_name(&f->line, names[i]);
         if (i) mp_buf_append(&f->line, ";", 1);
     }
-    if (f->line.failed) { f->failed = 1; return; }
-    h = mp__fold_hash(f->line.data, f->line.len);
-    for (j = h & (f->cap - 1);; j = (j + 1) & (f->cap - 1)) {
-        slot = &f->slots[j];
-        if (!slot->stack) break;
-        if (slot->hash == h && slot->len == f->line.len &&
-            memcmp(slot->stack, f->line.data, f->line.len) == 0) {
-            slot->count += count;
-            f->ticks += count;
-            return;
-        }
+    if (f->line.failed || !mp__tab_reserve(&f->index)) { f->failed = 1; return; }
+    key.s = f->line.data;
+    key.n = f->line.len;
+    h = mp__hash_bytes(0, key.s, key.n);
+    if ((id = mp__tab_find(&f->index, h, mp__fold_is, f->folds, &key, &at)) != MP__NONE) {
+        f->folds[id].count += count;
+        f->ticks += count;
+        return;
     }
-    if (!(slot->stack = (char *)MP_MALLOC(f->line.len + 1))) { f->failed = 1; return; }
-    memcpy(slot->stack, f->line.data, f->line.len + 1);
-    slot->len = f->line.len;
-    slot->hash = h;
-    slot->count = count;
+    if (!mp__grow32((void **)&f->folds, &f->cap, (size_t)f->used + 1, sizeof *f->folds)) {
+        f->failed = 1;
+        return;
+    }
+    fold = &f->folds[f->used];
+    if (!(fold->stack = (char *)MP_MALLOC(key.n + 1))) { f->failed = 1; return; }
+    memcpy(fold->stack, key.s, key.n + 1);
+    fold->len = key.n;
+    fold->count = count;
     f->ticks += count;
-    if (++f->used * 2 > f->cap && !mp__fold_grow(f)) f->failed = 1;
+    mp__tab_put(&f->index, at, h, f->used++);
 }
 
 MP__DEF int mp_folded_failed(const mp_folded *f) { return f->failed; }
@@ -11408,14 +11457,13 @@ static int mp__fold_cmp(const void *a, const void *b)
 MP__DEF void mp_report_folded(const mp_folded *f, mp_buf *out)
 {
     const mp__fold **order;
-    size_t i, k = 0;
+    size_t i, k = f->used;
     if (!f->used) return;
     if (!(order = (const mp__fold **)MP_MALLOC(f->used * sizeof *order))) {
         out->failed = 1;
         return;
     }
-    for (i = 0; i < f->cap; i++)
-        if (f->slots[i].stack) order[k++] = &f->slots[i];
+    for (i = 0; i < k; i++) order[i] = &f->folds[i];
     qsort(order, k, sizeof *order, mp__fold_cmp);
     for (i = 0; i < k; i++) {
         mp_buf_append(out, order[i]->stack, order[i]->len);
@@ -11428,8 +11476,9 @@ MP__DEF void mp_folded_free(mp_folded *f)
 {
     size_t i;
     if (!f) return;
-    for (i = 0; i < f->cap; i++) MP_FREE(f->slots[i].stack);
-    MP_FREE(f->slots);
+    for (i = 0; i < f->used; i++) MP_FREE(f->folds[i].stack);
+    MP_FREE(f->folds);
+    mp__tab_free(&f->index);
     mp_buf_free(&f->line);
     MP_FREE(f);
 }
@@ -11770,14 +11819,12 @@ typedef struct mp__fnode {
     char *name;              /* owned */
     uint32_t parent, first_child, next_sibling, nchildren;
     uint64_t total;          /* ticks through this frame */
-    uint64_t hash;           /* of (parent, name), for the child index */
 } mp__fnode;
 
 struct mp_flame {
     mp__fnode *nodes;        /* nodes[0] is the root */
     uint32_t n, cap;
-    uint32_t *index;         /* open addressing over nodes by (parent, name) */
-    uint32_t icap;
+    mp__tab index;           /* nodes by (parent, name) */
     int failed;
     int keep_samples;
     uint32_t *sample_leaf;   /* with keep_samples: each tick's leaf node, in log order */
@@ -11793,16 +11840,13 @@ MP__DEF mp_err mp_flame_new(mp_flame **out, mp_error *err)
     if (!f) return mp__nomem(err);
     memset(f, 0, sizeof *f);
     f->cap = 256;
-    f->icap = 1024;
     f->nodes = (mp__fnode *)MP_MALLOC(f->cap * sizeof *f->nodes);
-    f->index = (uint32_t *)MP_MALLOC(f->icap * sizeof *f->index);
-    if (!f->nodes || !f->index) {
+    if (!f->nodes || !mp__tab_reserve(&f->index)) {
         MP_FREE(f->nodes);
-        MP_FREE(f->index);
+        mp__tab_free(&f->index);
         MP_FREE(f);
         return mp__nomem(err);
     }
-    memset(f->index, 0xff, f->icap * sizeof *f->index);
     memset(&f->nodes[0], 0, sizeof f->nodes[0]);
     f->nodes[0].parent = f->nodes[0].first_child = f->nodes[0].next_sibling = MP__FNONE;
     f->n = 1;
@@ -11810,40 +11854,37 @@ MP__DEF mp_err mp_flame_new(mp_flame **out, mp_error *err)
     return MP_OK;
 }
 
-static uint64_t mp__fnode_hash(uint32_t parent, const char *name)
+/* A node's key: its parent and its name. */
+typedef struct mp__fkey {
+    uint32_t parent;
+    const char *name;
+} mp__fkey;
+
+static int mp__fnode_is(const void *ctx, uint32_t id, const void *key)
 {
-    uint64_t h = 1469598103934665603ull ^ parent;
-    for (; *name; name++) h = (h ^ (unsigned char)*name) * 1099511628211ull;
-    return h;
+    const mp__fnode *n = &((const mp__fnode *)ctx)[id];
+    const mp__fkey *k = (const mp__fkey *)key;
+    return n->parent == k->parent && strcmp(n->name, k->name) == 0;
 }
 
-static int mp__flame_reindex(mp_flame *f)
+/* The node (MP__FNONE: none) of key k, whose hash goes to *h; *at: its slot in the index. */
+static uint32_t mp__flame_lookup(const mp_flame *f, const mp__fkey *k, uint64_t *h, uint32_t *at)
 {
-    uint32_t ncap = f->icap * 2, i;
-    uint32_t *ni = (uint32_t *)MP_MALLOC(ncap * sizeof *ni);
-    if (!ni) return 0;
-    memset(ni, 0xff, ncap * sizeof *ni);
-    for (i = 1; i < f->n; i++) {
-        uint32_t j = (uint32_t)(f->nodes[i].hash & (ncap - 1));
-        while (ni[j] != MP__FNONE) j = (j + 1) & (ncap - 1);
-        ni[j] = i;
-    }
-    MP_FREE(f->index);
-    f->index = ni;
-    f->icap = ncap;
-    return 1;
+    *h = mp__hash_bytes(k->parent, k->name, strlen(k->name));
+    return mp__tab_find(&f->index, *h, mp__fnode_is, f->nodes, k, at);
 }
 
 /* The child of parent named name, made if new; MP__FNONE when memory runs out. */
 static uint32_t mp__flame_child(mp_flame *f, uint32_t parent, const char *name)
 {
-    uint64_t h = mp__fnode_hash(parent, name);
-    uint32_t j = (uint32_t)(h & (f->icap - 1)), c;
+    mp__fkey key;
+    uint64_t h;
+    uint32_t at, c;
     mp__fnode *n;
-    for (; f->index[j] != MP__FNONE; j = (j + 1) & (f->icap - 1)) {
-        n = &f->nodes[f->index[j]];
-        if (n->hash == h && n->parent == parent && strcmp(n->name, name) == 0) return f->index[j];
-    }
+    key.parent = parent;
+    key.name = name;
+    if (!mp__tab_reserve(&f->index)) return MP__FNONE;
+    if ((c = mp__flame_lookup(f, &key, &h, &at)) != MP__NONE) return c;
     if (!mp__grow32((void **)&f->nodes, &f->cap, (size_t)f->n + 1, sizeof *f->nodes))
         return MP__FNONE;
     c = f->n;
@@ -11851,14 +11892,12 @@ static uint32_t mp__flame_child(mp_flame *f, uint32_t parent, const char *name)
     memset(n, 0, sizeof *n);
     if (!(n->name = mp__strdup(name))) return MP__FNONE;
     n->parent = parent;
-    n->hash = h;
     n->first_child = MP__FNONE;
     n->next_sibling = f->nodes[parent].first_child;
     f->nodes[parent].first_child = c;
     f->nodes[parent].nchildren++;
-    f->index[j] = c;
+    mp__tab_put(&f->index, at, h, c);
     f->n++;
-    if (f->n * 2 > f->icap && !mp__flame_reindex(f)) return MP__FNONE;
     return c;
 }
 
@@ -11989,7 +12028,7 @@ MP__DEF void mp_flame_free(mp_flame *f)
     if (!f) return;
     for (i = 1; i < f->n; i++) MP_FREE(f->nodes[i].name);
     MP_FREE(f->nodes);
-    MP_FREE(f->index);
+    mp__tab_free(&f->index);
     MP_FREE(f->sample_leaf);
     MP_FREE(f->sample_ts);
     MP_FREE(f);
@@ -12067,13 +12106,12 @@ static uint32_t mp__flame_depth(const mp_flame *f, uint32_t node)
 /* The child of parent named name, or MP__FNONE: a lookup that never adds. */
 static uint32_t mp__flame_find(const mp_flame *f, uint32_t parent, const char *name)
 {
-    uint64_t h = mp__fnode_hash(parent, name);
-    uint32_t j = (uint32_t)(h & (f->icap - 1));
-    for (; f->index[j] != MP__FNONE; j = (j + 1) & (f->icap - 1)) {
-        const mp__fnode *n = &f->nodes[f->index[j]];
-        if (n->hash == h && n->parent == parent && strcmp(n->name, name) == 0) return f->index[j];
-    }
-    return MP__FNONE;
+    mp__fkey key;
+    uint64_t h;
+    uint32_t at;
+    key.parent = parent;
+    key.name = name;
+    return mp__flame_lookup(f, &key, &h, &at);
 }
 
 /* Differential colouring: the frame's share now minus its share in the baseline, as an
