@@ -1092,6 +1092,69 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
 
 #define MP__NONE 0xFFFFFFFFu /* no element: 32-bit ids stay below it */
 
+/* Arena: bytes (names, strings) that live as long as their owner, freed all at once; what
+   it hands out stays where it is until then. Chunks double from 64 KB to 1 MB: a small
+   profile stays small, and a binary's names take few allocations. No alignment: bytes only. */
+typedef struct mp__arena_chunk {
+    struct mp__arena_chunk *next;
+    size_t used, cap;
+} mp__arena_chunk;
+
+typedef struct mp__arena {
+    mp__arena_chunk *head;
+} mp__arena;
+
+static char *mp__arena_alloc(mp__arena *a, size_t n)
+{
+    mp__arena_chunk *c = a->head;
+    char *p;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = c ? c->cap * 2 : ((size_t)64 << 10);
+        if (cap > ((size_t)1 << 20)) cap = (size_t)1 << 20;
+        if (cap < n) cap = n;
+        if (cap > SIZE_MAX - sizeof *c) return NULL;
+        c = (mp__arena_chunk *)MP_MALLOC(sizeof *c + cap);
+        if (!c) return NULL;
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    p = (char *)(c + 1) + c->used;
+    c->used += n;
+    return p;
+}
+
+/* s[0, n) and a NUL, in the arena. */
+static const char *mp__arena_strndup(mp__arena *a, const char *s, size_t n)
+{
+    char *p = n < SIZE_MAX ? mp__arena_alloc(a, n + 1) : NULL;
+    if (!p) return NULL;
+    if (n) memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+/* Moves every chunk of from to (threads fill arenas of their own, then hand them over). */
+static void mp__arena_take(mp__arena *to, mp__arena *from)
+{
+    while (from->head) {
+        mp__arena_chunk *c = from->head;
+        from->head = c->next;
+        c->next = to->head;
+        to->head = c;
+    }
+}
+
+static void mp__arena_free(mp__arena *a)
+{
+    while (a->head) {
+        mp__arena_chunk *next = a->head->next;
+        MP_FREE(a->head);
+        a->head = next;
+    }
+}
+
 /* Growth: an array grows to hold need elements by doubling its capacity (16 at first), so
    that adding one at a time costs O(1) on average. A caller that wants a bigger first
    allocation asks for more. */
@@ -2317,53 +2380,6 @@ static int mp__in_bounds(uint64_t off, uint64_t len, uint64_t size)
     return off <= size && len <= size - off;
 }
 
-/* ---- string arena: names live here, pointers stay valid until it is freed ----------------- */
-
-typedef struct mp__arena_chunk {
-    struct mp__arena_chunk *next;
-    size_t used, cap;
-} mp__arena_chunk;
-
-typedef struct mp__arena {
-    mp__arena_chunk *head;
-} mp__arena;
-
-static char *mp__arena_alloc(mp__arena *a, size_t n)
-{
-    mp__arena_chunk *c = a->head;
-    char *p;
-    if (!c || c->cap - c->used < n) {
-        size_t cap = n > ((size_t)1 << 20) ? n : ((size_t)1 << 20);
-        c = (mp__arena_chunk *)MP_MALLOC(sizeof *c + cap);
-        if (!c) return NULL;
-        c->next = a->head;
-        c->used = 0;
-        c->cap = cap;
-        a->head = c;
-    }
-    p = (char *)(c + 1) + c->used;
-    c->used += n;
-    return p;
-}
-
-static const char *mp__arena_strndup(mp__arena *a, const char *s, size_t n)
-{
-    char *p = mp__arena_alloc(a, n + 1);
-    if (!p) return NULL;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-static void mp__arena_free(mp__arena *a)
-{
-    while (a->head) {
-        mp__arena_chunk *next = a->head->next;
-        MP_FREE(a->head);
-        a->head = next;
-    }
-}
-
 /* ---- types ----------------------------------------------------------------------------------- */
 
 /* One symbol nm would print with t, T, w or W. */
@@ -3329,16 +3345,6 @@ static void *mp__demangle_worker(void *arg)
     return NULL;
 }
 
-static void mp__arena_take(mp__arena *to, mp__arena *from)
-{
-    while (from->head) {
-        mp__arena_chunk *c = from->head;
-        from->head = c->next;
-        c->next = to->head;
-        to->head = c;
-    }
-}
-
 #define MP__DEMANGLE_THREADS 8
 
 /* Names every symbol of v (those without one yet). node has ~100k C++ names at ~2.5 us each:
@@ -4057,12 +4063,6 @@ typedef struct mp__tk_str {
 
 enum { MP__TK_CT_NONE = 0, MP__TK_CT_CPP = 1, MP__TK_CT_LIB = 2 };
 
-typedef struct mp__tk_chunk {
-    struct mp__tk_chunk *next;
-    size_t used, cap;
-    char data[1];
-} mp__tk_chunk;
-
 /* ---- code map ------------------------------------------------------------------------- */
 
 enum { MP__TK_LIB = 1, MP__TK_CPP, MP__TK_CODE, MP__TK_FUNC_CODE, MP__TK_FUNCTION };
@@ -4235,7 +4235,7 @@ struct mp_tick_profile {
     uint32_t rng;
 
     /* strings */
-    mp__tk_chunk *chunks;
+    mp__arena str_arena;    /* the strings' bytes */
     mp__tk_str *strs;
     uint32_t nstrs, capstrs;
     mp__tab str_index;
@@ -4352,24 +4352,6 @@ static void mp__tk_warn(mp_tick_profile *p, const char *fmt, ...)
 
 /* ---- string table ---------------------------------------------------------------------- */
 
-static char *mp__tk_arena(mp_tick_profile *p, size_t n)
-{
-    mp__tk_chunk *c = p->chunks;
-    char *r;
-    if (!c || c->cap - c->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
-        c = (mp__tk_chunk *)MP_MALLOC(sizeof *c + cap);
-        if (!c) return NULL;
-        c->next = p->chunks;
-        c->used = 0;
-        c->cap = cap;
-        p->chunks = c;
-    }
-    r = c->data + c->used;
-    c->used += n;
-    return r;
-}
-
 static int mp__tk_str_is(const void *ctx, uint32_t id, const void *key)
 {
     const mp__tk_str *st = &((const mp_tick_profile *)ctx)->strs[id];
@@ -4384,7 +4366,7 @@ static uint32_t mp__tk_intern(mp_tick_profile *p, const char *s, size_t n)
     uint32_t slot, id;
     mp__span key;
     mp__tk_str *st;
-    char *copy;
+    const char *copy;
     if (n > 0xFFFFFFF0u || !mp__tab_reserve(&p->str_index)) return MP__TK_NONE;
     key.s = s;
     key.n = n;
@@ -4392,9 +4374,7 @@ static uint32_t mp__tk_intern(mp_tick_profile *p, const char *s, size_t n)
     if (id != MP__NONE) return id;
     if (!mp__grow32((void **)&p->strs, &p->capstrs, (size_t)p->nstrs + 1, sizeof *p->strs))
         return MP__TK_NONE;
-    if (!(copy = mp__tk_arena(p, n + 1))) return MP__TK_NONE;
-    if (n) memcpy(copy, s, n);
-    copy[n] = '\0';
+    if (!(copy = mp__arena_strndup(&p->str_arena, s, n))) return MP__TK_NONE;
     id = p->nstrs++;
     st = &p->strs[id];
     memset(st, 0, sizeof *st);
@@ -7762,11 +7742,7 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     mp__tk_memo_free(p);
     MP_FREE(p->groups);
     MP_FREE(p->group_names);
-    while (p->chunks) {
-        mp__tk_chunk *next = p->chunks->next;
-        MP_FREE(p->chunks);
-        p->chunks = next;
-    }
+    mp__arena_free(&p->str_arena);
     MP_FREE(p->strs);
     mp__tab_free(&p->str_index);
     MP_FREE(p->ents);
