@@ -1379,6 +1379,70 @@ static void mp__tab_free(mp__tab *t)
     memset(t, 0, sizeof *t);
 }
 
+/* UTF-8, by Unicode's table of well-formed sequences: no overlong forms, no surrogates,
+   nothing past U+10FFFF. */
+
+/* The sequence at s[0, n), n >= 1: its length (1-4), with its code point in *cp; or 0 when
+   it is no UTF-8, with *bad (if asked) the bytes a decoder such as node's replaces with one
+   U+FFFD: the longest start of a valid sequence, at least one byte. */
+static size_t mp__utf8_decode(const unsigned char *s, size_t n, unsigned *cp, size_t *bad)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF, v;
+    size_t len, i;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; v = c & 0x1Fu; }
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        v = c & 0x0Fu;
+        if (c == 0xE0) lo = 0xA0; /* overlong */
+        if (c == 0xED) hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        v = c & 0x07u;
+        if (c == 0xF0) lo = 0x90; /* overlong */
+        if (c == 0xF4) hi = 0x8F; /* past U+10FFFF */
+    } else {
+        if (bad) *bad = 1;
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if (i >= n || s[i] < lo || s[i] > hi) {
+            if (bad) *bad = i;
+            return 0;
+        }
+        v = (v << 6) | (s[i] & 0x3Fu);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *cp = v;
+    return len;
+}
+
+/* Appends code point cp (at most U+10FFFF; a surrogate too, for WTF-8) as UTF-8. */
+static void mp__utf8_put(mp_buf *b, unsigned cp)
+{
+    char u[4];
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        mp_buf_append(b, u, 1);
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 2);
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 3);
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        mp_buf_append(b, u, 4);
+    }
+}
+
 /* ---- buffers ------------------------------------------------------------------------- */
 
 static int mp__buf_reserve(mp_buf *b, size_t extra)
@@ -1423,27 +1487,6 @@ MP__DEF void mp_buf_printf(mp_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static size_t mp__utf8_len(const unsigned char *s, size_t n)
-{
-    size_t len, i;
-    unsigned cp;
-    if (s[0] < 0x80) return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) { len = 2; cp = s[0] & 0x1Fu; }
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { len = 3; cp = s[0] & 0x0Fu; }
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { len = 4; cp = s[0] & 0x07u; }
-    else return 0;
-    if (n < len) return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
 MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -1451,6 +1494,7 @@ MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
     mp_buf_append(b, "\"", 1);
     while (i < n) {
         unsigned char c = u[i];
+        unsigned cp;
         size_t run = i, len;
         /* Copy plain runs in one go: this is on the report writers' hot path. */
         while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\' &&
@@ -1469,11 +1513,11 @@ MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
         if (c < 0x20 || c == '<' || c == '>' || c == '&') {
             mp_buf_printf(b, "\\u%04x", c);
             i++;
-        } else if ((len = mp__utf8_len(u + i, n - i)) > 0) {
+        } else if ((len = mp__utf8_decode(u + i, n - i, &cp, NULL)) > 0) {
             mp_buf_append(b, s + i, len);
             i += len;
         } else {
-            mp_buf_append(b, "\\ufffd", 6);
+            mp_buf_append(b, "\\ufffd", 6); /* one for each byte that is no UTF-8 */
             i++;
         }
     }
@@ -5034,34 +5078,12 @@ static int64_t mp__tk_parse_int(const char *s, size_t n, int radix16)
     return neg ? -(int64_t)v : (int64_t)v;
 }
 
-static void mp__tk_put_cp(mp_buf *b, unsigned cp)
-{
-    char u[4];
-    if (cp < 0x80) { u[0] = (char)cp; mp_buf_append(b, u, 1); }
-    else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        mp_buf_append(b, u, 2);
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        mp_buf_append(b, u, 3);
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        mp_buf_append(b, u, 4);
-    }
-}
-
 /* A surrogate without its other half: U+FFFD, which is what node's console.log writes for
    it, or (wtf8) the surrogate itself in UTF-8's form, which the JSON writer turns into the
    escape JSON.stringify writes for it. */
 static void mp__tk_put_lone(mp_buf *b, unsigned u, int wtf8)
 {
-    mp__tk_put_cp(b, wtf8 ? u : 0xFFFD);
+    mp__utf8_put(b, wtf8 ? u : 0xFFFD);
 }
 
 /* Appends one UTF-16 code unit as UTF-8. A surrogate pair becomes one character. */
@@ -5071,14 +5093,14 @@ static void mp__tk_put_unit(mp_buf *b, unsigned *pending, unsigned u, int wtf8)
         unsigned hi = *pending;
         *pending = 0;
         if (u >= 0xDC00 && u <= 0xDFFF) {
-            mp__tk_put_cp(b, 0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00));
+            mp__utf8_put(b, 0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00));
             return;
         }
         mp__tk_put_lone(b, hi, wtf8);
     }
     if (u >= 0xD800 && u <= 0xDBFF) { *pending = u; return; }
     if (u >= 0xDC00 && u <= 0xDFFF) mp__tk_put_lone(b, u, wtf8);
-    else mp__tk_put_cp(b, u);
+    else mp__utf8_put(b, u);
 }
 
 /* CsvParser.escapeField into out: \n, \\, \xHH, \uHHHH; any other character after a
@@ -7406,18 +7428,12 @@ MP__DEF mp_err mp_tick_feed(mp_tick_profile *p, const char *data, size_t len, mp
 static int mp__tk_unit_at(const char *s, size_t n, size_t *i, unsigned *pending)
 {
     /* Next UTF-16 code unit of a UTF-8 string; invalid bytes read as U+FFFD. */
-    const unsigned char *u = (const unsigned char *)s;
     size_t len;
     unsigned cp;
     if (*pending) { cp = *pending; *pending = 0; return (int)cp; }
     if (*i >= n) return -1;
-    len = mp__utf8_len(u + *i, n - *i);
+    len = mp__utf8_decode((const unsigned char *)s + *i, n - *i, &cp, NULL);
     if (len == 0) { (*i)++; return 0xFFFD; }
-    cp = len == 1 ? u[*i] : len == 2 ? (u[*i] & 0x1Fu) : len == 3 ? (u[*i] & 0x0Fu) : (u[*i] & 0x07u);
-    {
-        size_t k;
-        for (k = 1; k < len; k++) cp = (cp << 6) | (u[*i + k] & 0x3Fu);
-    }
     *i += len;
     if (cp >= 0x10000) {
         *pending = 0xDC00 + ((cp - 0x10000) & 0x3FF);
@@ -8028,44 +8044,18 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
 
 /* ---- REPORT: --preprocess, V8's JsonProfile.writeJson ------------------------------------- */
 
-/* Length of the bytes a decoder replaces with one U+FFFD at an invalid UTF-8 sequence (the
-   longest start of a valid one, at least one byte). */
-static size_t mp__pp_bad_utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need, i;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 1;
-    }
-    for (i = 1; i <= need && i < n; i++) {
-        if (s[i] < lo || s[i] > hi) break;
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return i;
-}
-
 /* A string as JSON.stringify writes it: \" \\ \b \f \n \r \t, \u00xx for the other control
    characters, \udxxx for a surrogate without its other half (kept by mp__tk_put_lone),
    everything else as it is. Bytes that are no UTF-8 become U+FFFD, as node's decoder made
-   them when it read the log. */
+   them when it read the log: one for each longest start of a valid sequence. */
 static void mp__pp_json_str(mp_buf *out, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, len;
+    size_t i = 0, len, bad;
     mp_buf_append(out, "\"", 1);
     while (i < n) {
         size_t run = i;
-        unsigned c;
+        unsigned c, cp;
         while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
             run++;
         if (run > i) { mp_buf_append(out, s + i, run - i); i = run; continue; }
@@ -8077,7 +8067,7 @@ static void mp__pp_json_str(mp_buf *out, const char *s, size_t n)
             if (esc) mp_buf_puts(out, esc);
             else mp_buf_printf(out, "\\u%04x", c);
             i++;
-        } else if ((len = mp__utf8_len(u + i, n - i)) > 0) {
+        } else if ((len = mp__utf8_decode(u + i, n - i, &cp, &bad)) > 0) {
             mp_buf_append(out, s + i, len);
             i += len;
         } else if (c == 0xED && i + 2 < n && (u[i + 1] & 0xE0) == 0xA0 &&
@@ -8087,7 +8077,7 @@ static void mp__pp_json_str(mp_buf *out, const char *s, size_t n)
             i += 3;
         } else {
             mp_buf_append(out, "\xEF\xBF\xBD", 3);
-            i += mp__pp_bad_utf8_len(u + i, n - i);
+            i += bad;
         }
     }
     mp_buf_append(out, "\"", 1);
@@ -11014,24 +11004,6 @@ static size_t mp__j_new(mp__json *j, int type)
     return j->n++;
 }
 
-static void mp__j_utf8(mp_buf *b, unsigned cp)
-{
-    char u[4];
-    if (cp < 0x80) { u[0] = (char)cp; mp_buf_append(b, u, 1); }
-    else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F));
-        mp_buf_append(b, u, 2);
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        mp_buf_append(b, u, 3);
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F));
-        mp_buf_append(b, u, 4);
-    }
-}
-
 static int mp__j_hex4(mp__json *j, unsigned *cp)
 {
     int i;
@@ -11081,7 +11053,7 @@ static int mp__j_string(mp__json *j, size_t *off, size_t *len)
             } else if (cp >= 0xD800 && cp < 0xE000) {
                 cp = 0xFFFD;
             }
-            mp__j_utf8(&j->strs, cp);
+            mp__utf8_put(&j->strs, cp);
             break;
         }
         default: return mp__j_fail(j, "bad escape");
