@@ -1443,6 +1443,16 @@ static void mp__utf8_put(mp_buf *b, unsigned cp)
     }
 }
 
+/* Hex: a digit's value (0-15), either case, or -1. Where only lower case will do (Rust's
+   hashes, node's anonymous mappings), the caller says so. */
+static int mp__hex_digit(int c)
+{
+    if ((unsigned)(c - '0') < 10) return c - '0';
+    c |= 0x20;
+    if ((unsigned)(c - 'a') < 6) return c - 'a' + 10;
+    return -1;
+}
+
 /* ---- buffers ------------------------------------------------------------------------- */
 
 static int mp__buf_reserve(mp_buf *b, size_t extra)
@@ -3113,12 +3123,6 @@ static int mp__rs_alnum(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Lower-case only (mp__tk_hexval takes both): Rust writes its hashes and escapes so. */
-static int mp__rs_hex(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* A length as Rust writes it: "0", or digits without a leading zero. */
 static size_t mp__rs_decimal(mp__rs *r)
 {
@@ -3165,8 +3169,8 @@ static int mp__rs_is_hash(const char *s, size_t n)
     size_t i;
     if (n != 17 || s[0] != 'h') return 0;
     for (i = 1; i < n; i++) {
-        int d = mp__rs_hex(s[i]);
-        if (d < 0) return 0;
+        int d = mp__hex_digit((unsigned char)s[i]);
+        if (d < 0 || (s[i] >= 'A' && s[i] <= 'F')) return 0; /* Rust writes lower case */
         seen |= 1u << d;
     }
     for (; seen; seen &= seen - 1) distinct++;
@@ -3188,7 +3192,8 @@ static char mp__rs_escape(const char *e, size_t n, size_t *used)
             return pairs[k][2];
         }
     if (n >= 5 && e[1] == 'u' && e[4] == '$') {
-        int hi = mp__rs_hex(e[2]), lo = mp__rs_hex(e[3]);
+        int hi = mp__hex_digit((unsigned char)e[2]), lo = mp__hex_digit((unsigned char)e[3]);
+        if (e[3] >= 'A' && e[3] <= 'F') lo = -1; /* Rust writes lower case */
         if (hi >= 0 && hi <= 7 && lo >= 0 && (hi << 4 | lo) >= 0x20) { /* printable ASCII */
             *used = 5;
             return (char)(hi << 4 | lo);
@@ -3748,10 +3753,10 @@ static int mp__sym_pseudo_library(const char *lib)
 {
     const char *p = lib;
     if (strcmp(lib, "[vdso]") == 0 || strcmp(lib, "[vsyscall]") == 0) return 1;
-    if (!isxdigit((unsigned char)*p)) return 0;
-    while (isxdigit((unsigned char)*p)) p++;
-    if (*p++ != '-' || !isxdigit((unsigned char)*p)) return 0;
-    while (isxdigit((unsigned char)*p)) p++;
+    if (mp__hex_digit((unsigned char)*p) < 0) return 0;
+    while (mp__hex_digit((unsigned char)*p) >= 0) p++;
+    if (*p++ != '-' || mp__hex_digit((unsigned char)*p) < 0) return 0;
+    while (mp__hex_digit((unsigned char)*p) >= 0) p++;
     return *p == '\0';
 }
 
@@ -3923,9 +3928,9 @@ static int mp__sym_unescape(char *s)
     while (*s) {
         if (*s != '\\') { *w++ = *s++; continue; }
         if (s[1] == '\\') { *w++ = '\\'; s += 2; continue; }
-        if (s[1] == 'x' && isxdigit((unsigned char)s[2]) && isxdigit((unsigned char)s[3])) {
-            char hex[3] = { s[2], s[3], 0 };
-            *w++ = (char)strtoul(hex, NULL, 16);
+        if (s[1] == 'x' && mp__hex_digit((unsigned char)s[2]) >= 0 &&
+            mp__hex_digit((unsigned char)s[3]) >= 0) {
+            *w++ = (char)(mp__hex_digit((unsigned char)s[2]) << 4 | mp__hex_digit((unsigned char)s[3]));
             s += 4;
             continue;
         }
@@ -3940,7 +3945,7 @@ static int mp__sym_hex(char **p, uint64_t *v)
 {
     char *s = *p, *end;
     unsigned long long x;
-    if (!isxdigit((unsigned char)*s)) return 0;
+    if (mp__hex_digit((unsigned char)*s) < 0) return 0;
     errno = 0;
     x = strtoull(s, &end, 16);
     if (errno || (*end != ' ' && *end != '\0')) return 0;
@@ -5034,14 +5039,6 @@ static int mp__tk_is_lib(const mp_tick_profile *p, uint32_t e)
 
 /* ---- number and field parsing ----------------------------------------------------------- */
 
-static int mp__tk_hexval(int c)
-{
-    if ((unsigned)(c - '0') < 10) return c - '0';
-    c |= 0x20;
-    if ((unsigned)(c - 'a') < 6) return c - 'a' + 10;
-    return -1;
-}
-
 /* JavaScript's parseInt(s) (radix 0) or parseInt(s, 16): MP__TK_NAN when it gives NaN or a
    value beyond 2^63, which no address in a log reaches. */
 static int64_t mp__tk_parse_int(const char *s, size_t n, int radix16)
@@ -5061,7 +5058,7 @@ static int64_t mp__tk_parse_int(const char *s, size_t n, int radix16)
        2^63 is NaN for us anyway, so checking the top bits before each step is enough. */
     if (base == 16) {
         for (; i < n; i++) {
-            int d = mp__tk_hexval((unsigned char)s[i]);
+            int d = mp__hex_digit((unsigned char)s[i]);
             if (d < 0) break;
             if (v >> 59) return MP__TK_NAN;
             v = (v << 4) | (uint64_t)d;
@@ -5204,7 +5201,7 @@ static int mp__tk_skip_symbols(const char *name)
         if (name[i] == '-') {
             if (dash || i == 0) return 0;
             dash = i;
-        } else if (mp__tk_hexval((unsigned char)name[i]) < 0 || (name[i] >= 'A' && name[i] <= 'F')) {
+        } else if (mp__hex_digit((unsigned char)name[i]) < 0 || (name[i] >= 'A' && name[i] <= 'F')) {
             return 0;
         }
     }
@@ -6222,13 +6219,9 @@ static int mp__tk_fast_num(const char **cur, const char *end, const char *lim, i
 #endif
     if (end - s > 2 && s[0] == '0' && s[1] == 'x') {
         for (s += 2; s < end && *s != ','; s++, digits++) {
-            unsigned c = (unsigned char)*s, d = c - '0', a = (c | 0x20u) - 'a';
-            if (d > 9) {
-                if (a > 5) return 0;
-                d = a + 10;
-            }
-            if (digits == 15) return 0;
-            x = (x << 4) | d;
+            int d = mp__hex_digit((unsigned char)*s);
+            if (d < 0 || digits == 15) return 0;
+            x = (x << 4) | (uint64_t)d;
         }
     } else {
         for (; s < end && *s != ','; s++, digits++) {
@@ -8761,10 +8754,8 @@ static int mp__hp_chunk_size_line(mp__hp *hp, const char *s, size_t n)
     size_t i = 0;
     int digits = 0;
     for (; i < n; i++) {
-        int c = mp__lower((unsigned char)s[i]), d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else break;
+        int d = mp__hex_digit((unsigned char)s[i]);
+        if (d < 0) break;
         if (size >> 59) return mp__hp_fail(hp, "chunk too large");
         size = size * 16 + (uint64_t)d;
         digits++;
@@ -11010,10 +11001,9 @@ static int mp__j_hex4(mp__json *j, unsigned *cp)
     *cp = 0;
     if (j->end - j->p < 4) return mp__j_fail(j, "short \\u escape");
     for (i = 0; i < 4; i++) {
-        int c = mp__lower((unsigned char)*j->p++);
-        if (c >= '0' && c <= '9') *cp = *cp * 16 + (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f') *cp = *cp * 16 + (unsigned)(c - 'a' + 10);
-        else return mp__j_fail(j, "bad \\u escape");
+        int d = mp__hex_digit((unsigned char)*j->p++);
+        if (d < 0) return mp__j_fail(j, "bad \\u escape");
+        *cp = *cp * 16 + (unsigned)d;
     }
     return 1;
 }
