@@ -1077,13 +1077,13 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
     return MP_OK;
 }
 
-/* ---- common: arena, hash, tables, growth, UTF-8, hex -------------------------------------
+/* ---- common: arena, growth, hash, tables, UTF-8, hex -------------------------------------
 
-   The few basic things every part (PROCESS, SYMBOLS, TICK, LOAD, REPORT) does, done one way
+   The basic things every part (PROCESS, SYMBOLS, TICK, LOAD, REPORT) does, each done one way,
    here. */
 
-/* For the few helpers whose fast path must sit in the caller's loop: a call per element of
-   a log's lines costs more than the helper itself. */
+/* For the helpers whose fast path belongs in the caller's loop, which runs per line of a
+   log: a call would cost more than what they do. */
 #if defined(__GNUC__) || defined(__clang__)
 #define MP__INLINE static inline __attribute__((always_inline))
 #else
@@ -1215,10 +1215,9 @@ MP__INLINE int mp__grow32(void **p, uint32_t *cap, size_t need, size_t elem)
 }
 
 /* Hashing: one function for bytes and one mixer for integers, for every table and cache.
-   Every byte counts (hashing the top of a stack alone let stacks that differ only deeper
-   down collide: in the read-ahead's table they made one long chain, each line in it
-   compared in full, half the reader's time). Two lanes of 8-byte words, so that the
-   multiplications do not wait for each other. */
+   Every byte counts: stacks that differ only deep down must not collide (in the
+   read-ahead's table they would make long chains, each line in them compared in full).
+   Two lanes of 8-byte words, so that the multiplications do not wait for each other. */
 static uint64_t mp__hash_mix(uint64_t a, uint64_t w, uint64_t k)
 {
     a = (a ^ w) * k;
@@ -1270,7 +1269,7 @@ typedef struct mp__span {
     size_t n;
 } mp__span;
 
-/* Tables: open addressing with linear probing, never more than half full. A table keeps no
+/* Tables: open addressing with linear probing, never more than half full. A table holds no
    keys: a slot holds a key's hash (32 bits of it) and the id of an element in the caller's
    own array, and the caller's `same` says whether an element is the key looked up. The hash
    in the slot spares most comparisons with elements, which lie elsewhere in memory.
@@ -1328,7 +1327,7 @@ MP__INLINE uint32_t mp__tab_find(const mp__tab *t, uint64_t h, mp__tab_same_fn s
 {
     uint32_t mask = t->cap - 1, h32 = (uint32_t)h, j;
     *at = 0;
-    if (!t->cap) return MP__NONE;
+    if (!t->cap) return MP__NONE; /* nothing added yet */
     for (j = h32 & mask; t->slot[j].ref >= t->base; j = (j + 1) & mask) {
         if (t->slot[j].hash == h32 && same(ctx, t->slot[j].ref - t->base, key)) {
             *at = j;
@@ -4906,7 +4905,7 @@ static uint32_t mp__tk_lookup(mp_tick_profile *p, int64_t addr);
 
 static uint32_t mp__tk_find_entry(mp_tick_profile *p, int64_t addr)
 {
-    mp__tk_hit *h = &p->hits[(uint64_t)(addr ^ (addr >> 12) ^ (addr >> 24)) % MP__TK_HITS];
+    mp__tk_hit *h = &p->hits[mp__hash_u64((uint64_t)addr) % MP__TK_HITS];
     uint32_t e;
     if (h->version == p->version && h->addr == addr) return h->entry;
     e = mp__tk_lookup(p, addr);
