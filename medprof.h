@@ -3925,11 +3925,13 @@ static int mp__sym_unescape(char *s)
 {
     char *w = s;
     while (*s) {
+        int hi, lo;
         if (*s != '\\') { *w++ = *s++; continue; }
         if (s[1] == '\\') { *w++ = '\\'; s += 2; continue; }
-        if (s[1] == 'x' && mp__hex_digit((unsigned char)s[2]) >= 0 &&
-            mp__hex_digit((unsigned char)s[3]) >= 0) {
-            *w++ = (char)(mp__hex_digit((unsigned char)s[2]) << 4 | mp__hex_digit((unsigned char)s[3]));
+        hi = s[1] == 'x' ? mp__hex_digit((unsigned char)s[2]) : -1;
+        lo = hi >= 0 ? mp__hex_digit((unsigned char)s[3]) : -1;
+        if (lo >= 0) {
+            *w++ = (char)(hi << 4 | lo);
             s += 4;
             continue;
         }
@@ -4446,7 +4448,8 @@ static int mp__tk_pair_is(const void *ctx, uint32_t id, const void *key)
 
 static uint32_t mp__tk_map_get(const mp__tk_map *m, uint64_t key)
 {
-    uint32_t at, id = mp__tab_find(&m->index, mp__hash_u64(key), mp__tk_pair_is, m->pairs, &key, &at);
+    uint32_t at, id;
+    id = mp__tab_find(&m->index, mp__hash_u64(key), mp__tk_pair_is, m->pairs, &key, &at);
     return id == MP__NONE ? MP__TK_NONE : m->pairs[id].val;
 }
 
@@ -4649,7 +4652,7 @@ static uint32_t mp__tk_new_entry(mp_tick_profile *p, int kind, int64_t size, uin
         p->free_ent = p->ents[e].func;
     } else {
         if (!mp__grow32((void **)&p->ents, &p->capents, (size_t)p->nents + 1,
-                           sizeof *p->ents)) {
+                        sizeof *p->ents)) {
             p->failed = 1;
             return MP__TK_NONE;
         }
@@ -5200,7 +5203,8 @@ static int mp__tk_skip_symbols(const char *name)
         if (name[i] == '-') {
             if (dash || i == 0) return 0;
             dash = i;
-        } else if (mp__hex_digit((unsigned char)name[i]) < 0 || (name[i] >= 'A' && name[i] <= 'F')) {
+        } else if (mp__hex_digit((unsigned char)name[i]) < 0 ||
+                   (name[i] >= 'A' && name[i] <= 'F')) { /* lower case only */
             return 0;
         }
     }
@@ -5290,7 +5294,7 @@ static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
         if (p->nlazy >= MP__TK_LAZY || i > UINT32_MAX ||
             !mp__grow((void **)&p->lazy, &p->caplazy, p->nlazy + 1, sizeof *p->lazy) ||
             !mp__grow((void **)&p->pending, &p->cappending, p->npending + 1,
-                         sizeof *p->pending)) {
+                      sizeof *p->pending)) {
             p->failed = 1;
             return;
         }
@@ -5714,7 +5718,7 @@ static void mp__pp_source_info(mp_tick_profile *p, const mp__tk_line *ln)
         return;
     }
     if (!mp__grow((void **)&pp->sources, &pp->capsources, pp->nsources + 1,
-                     sizeof *pp->sources)) {
+                  sizeof *pp->sources)) {
         MP_FREE(src.fns);
         p->failed = 1;
         return;
@@ -5789,7 +5793,7 @@ static void mp__pp_script_source(mp_tick_profile *p, const mp__tk_line *ln)
     at = mp__tk_map_get(&pp->script_at, (uint64_t)id + 1);
     if (at == MP__TK_NONE) {
         if (!mp__grow((void **)&pp->scripts, &pp->capscripts, pp->nscripts + 1,
-                         sizeof *pp->scripts) ||
+                      sizeof *pp->scripts) ||
             !mp__tk_map_put(&pp->script_at, (uint64_t)id + 1, (uint32_t)pp->nscripts)) {
             p->failed = 1;
             return;
@@ -6579,7 +6583,7 @@ static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, cons
     depth = mp__tk_tick_front(p, &t);
     mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &g->r);
     if (!mp__grow((void **)&p->group_names, &p->group_names_cap,
-                     p->group_names_len + g->r.n + 1, sizeof *p->group_names)) {
+                  p->group_names_len + g->r.n + 1, sizeof *p->group_names)) {
         p->failed = 1;
         return;
     }
@@ -9893,19 +9897,27 @@ MP__DEF mp_err mp_load_result_new(mp_load_result **out, mp_error *err)
     return MP_OK;
 }
 
-/* Binary search; *at is where name is or would go. */
-static int mp__counter_find(const mp_load_result *r, const char *name, size_t *at)
+/* Counters and histograms are kept sorted by name, which comes first in each: a binary
+   search over n items of size bytes; *at is where name is or would go. */
+static int mp__named_find(const void *items, size_t n, size_t size, const char *name, size_t *at)
 {
-    size_t lo = 0, hi = r->ncounters;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(r->counters[mid].name, name);
-        if (c == 0) { *at = mid; return 1; }
+        const char *have;
+        int c;
+        memcpy(&have, (const char *)items + mid * size, sizeof have);
+        if ((c = strcmp(have, name)) == 0) { *at = mid; return 1; }
         if (c < 0) lo = mid + 1;
         else hi = mid;
     }
     *at = lo;
     return 0;
+}
+
+static int mp__counter_find(const mp_load_result *r, const char *name, size_t *at)
+{
+    return mp__named_find(r->counters, r->ncounters, sizeof *r->counters, name, at);
 }
 
 static mp_err mp__counter_add(mp_load_result *r, const char *name, uint64_t v, mp_error *err)
@@ -9925,14 +9937,7 @@ static mp_err mp__counter_add(mp_load_result *r, const char *name, uint64_t v, m
 
 static int mp__hist_find(const mp_load_result *r, const char *name, size_t *at)
 {
-    size_t i;
-    for (i = 0; i < r->nhists; i++) {
-        int c = strcmp(r->hists[i].name, name);
-        if (c == 0) { *at = i; return 1; }
-        if (c > 0) break;
-    }
-    *at = i;
-    return 0;
+    return mp__named_find(r->hists, r->nhists, sizeof *r->hists, name, at);
 }
 
 /* The histogram called name, created empty if missing. */
