@@ -10170,8 +10170,9 @@ static const char *mp__load_wrk_field(const mp_load_config *cfg)
 MP__DEF mp_err mp_load_config_check(const mp_load_config *cfg, mp_error *err)
 {
     const struct { const char *name; double value; } fields[] = {
-        { "count", cfg->count }, { "num", cfg->num }, { "connections", cfg->connections },
-        { "threads", cfg->threads }, { "arrival", cfg->arrival }, { "duration", cfg->duration },
+        { "count", (double)cfg->count }, { "num", (double)cfg->num },
+        { "connections", (double)cfg->connections }, { "threads", (double)cfg->threads },
+        { "arrival", cfg->arrival }, { "duration", cfg->duration },
         { "rate", cfg->rate }, { "timeout", cfg->timeout }, { "max_time", cfg->max_time },
         { "progress_interval", cfg->progress_interval },
     };
