@@ -471,6 +471,12 @@ MP_API mp_err mp_tick_parse_file(const char *path, const mp_tick_config *cfg,
 MP_API mp_err mp_tick_parse_fd(int fd, const char *name, const mp_tick_config *cfg,
                                mp_tick_profile **out, mp_error *err);
 
+/* The rules a configuration must keep, checked without reading anything: a VM state filter
+   that names a state, a node from 18 to 26 (or 0). MP_ERR_INVALID_ARG names the option
+   ("node option must be 18 to 26, ..."). mp_tick_new and mp_tick_parse_file check it first;
+   a binding checks it when it reads its caller's options. */
+MP_API mp_err mp_tick_config_check(const mp_tick_config *cfg, mp_error *err);
+
 /* Incremental use: new, feed any number of byte chunks (split anywhere), finish. */
 MP_API mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
                           mp_error *err);
@@ -665,6 +671,21 @@ typedef struct mp_load_config {
     void *user;                     /* passed to progress and period */
 } mp_load_config;
 
+/* The rule for a count, time or rate option as a user gives it: counts (count, num,
+   connections, requests, threads) from 1, times and rates (arrival, duration, rate, timeout,
+   max_time, progress_interval) above 0. MP_ERR_INVALID_ARG names the option: "count option
+   must be at least 1", "duration option must not be negative". In mp_load_config a 0 is the
+   default, not a value: a binding applies this to the options its caller gave, where 0 is
+   no default but none. */
+MP_API mp_err mp_load_option_check(const char *name, double value, mp_error *err);
+/* The rules a configuration must keep, checked without any work: no negative count or time
+   (mp_load_option_check on each field that is not 0); only the fields of its model, as the
+   user knows them: count/num (and arrival) pick artillery quick's model and do not mix with
+   connections, duration, requests or rate; requests is for the closed model, not with rate;
+   the open model needs a rate. MP_ERR_INVALID_ARG names the option. mp_load_run checks this
+   first; a binding checks it when it reads its caller's options. What the run itself cannot
+   do (times beyond 1e9 s, more than 1000000 connections) mp_load_run refuses later. */
+MP_API mp_err mp_load_config_check(const mp_load_config *cfg, mp_error *err);
 
 /* Runs the load to the end. The calling thread only relays progress; the workers run with
    every signal blocked, so a signal handler installed without or with SA_RESTART
@@ -718,6 +739,20 @@ MP_API mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_res
 MP_API void mp_report_load_text(const mp_load_result *r, mp_buf *out);
 /* Just the padded metric lines, as in an intermediate report. */
 MP_API void mp_report_load_metrics(const mp_load_result *r, mp_buf *out);
+/* artillery's intermediate report for a period's result (mp_load_config.period): the
+   "Metrics for period to: HH:mm:ss(+0000) (width: 9.998s)" header between dashes as long as
+   its text without the width ("to": the end of the period's 10 s window, width: its
+   seconds of measurements, as JavaScript prints them), the metric lines, two blank lines. */
+MP_API void mp_report_load_period(const mp_load_result *period, mp_buf *out);
+/* artillery's line for a phase starting (completed 0) or completed (1) at wall-clock time
+   wall, and its blank line: "Phase started: NAME (index: 0, duration: 1s) HH:mm:ss(+0000)".
+   name NULL: "unnamed", as artillery calls a phase without a name; duration in seconds, as
+   JavaScript prints it. */
+MP_API void mp_report_load_phase(int completed, const char *name, int index, double duration,
+                                 double wall, mp_buf *out);
+/* artillery's "All VUs finished. Total time: 3 seconds" (whole seconds, truncated) after a
+   run, and its blank line. */
+MP_API void mp_report_load_vus_finished(double seconds, mp_buf *out);
 /* artillery's JSON report shape (aggregate: counters, rates, first/last timestamps in epoch
    ms, summaries and histograms as summaries in ms; "intermediate" empty) plus a
    "medprof" object: start/end in wall-clock seconds, every histogram's buckets (µs) and the
@@ -7210,20 +7245,27 @@ static int mp__tk_parse_cgs(const mp_tick_config *cfg)
 
 static mp_err mp__tk_load_symbol_list(mp_tick_profile *p, const char *path, mp_error *err);
 
+MP__DEF mp_err mp_tick_config_check(const mp_tick_config *cfg, mp_error *err)
+{
+    if (cfg->filter_state && ((int)cfg->state < 0 || (int)cfg->state > MP_TICK_VM_IDLE_EXTERNAL))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "VM state filter %d is not 0..%d",
+                        (int)cfg->state, (int)MP_TICK_VM_IDLE_EXTERNAL);
+    if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 26))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "node option must be 18 to 26, not %d "
+                        "(unset: as the node that wrote the log)", cfg->node);
+    return MP_OK;
+}
+
 MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
                            mp_error *err)
 {
     mp_tick_config defaults;
     mp_tick_profile *p;
+    mp_err refused;
     *out = NULL;
     memset(&defaults, 0, sizeof defaults);
     if (!cfg) cfg = &defaults;
-    if (cfg->filter_state && ((int)cfg->state < 0 || (int)cfg->state > MP_TICK_VM_IDLE_EXTERNAL))
-        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "VM state filter %d is not 0..%d",
-                        (int)cfg->state, (int)MP_TICK_VM_IDLE_EXTERNAL);
-    if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 26))
-        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "node %d: medprof reads logs as node 18 "
-                        "to 26 does (0: as the log's own node)", cfg->node);
+    if ((refused = mp_tick_config_check(cfg, err)) != MP_OK) return refused;
     if (!(p = (mp_tick_profile *)MP_MALLOC(sizeof *p))) return mp__nomem(err);
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
@@ -7730,6 +7772,8 @@ MP__DEF mp_err mp_tick_parse_file(const char *path, const mp_tick_config *cfg,
     mp_err rc;
     *out = NULL;
     if (!path) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "no log file given");
+    /* a bad option is named before a missing file */
+    if (cfg && (rc = mp_tick_config_check(cfg, err)) != MP_OK) return rc;
     if ((rc = mp__tk_open(path, &fd, err)) != MP_OK) return rc;
     rc = mp_tick_parse_fd(fd, path, cfg, out, err);
     if (!mp__tk_is_stdin(path)) close(fd);
@@ -10109,10 +10153,86 @@ static mp_err mp__resolve(const mp_url *url, struct sockaddr_storage *addr, sock
     return MP_OK;
 }
 
+/* ---- load: configuration ---------------------------------------------------------------- */
+
+typedef struct mp__load_option {
+    const char *name;
+    int is_count; /* a count (at least 1); else a time or rate (above 0) */
+} mp__load_option;
+
+static const mp__load_option mp__load_options[] = {
+    { "count", 1 }, { "num", 1 }, { "connections", 1 }, { "requests", 1 }, { "threads", 1 },
+    { "arrival", 0 }, { "duration", 0 }, { "rate", 0 }, { "timeout", 0 }, { "max_time", 0 },
+    { "progress_interval", 0 },
+};
+
+MP__DEF mp_err mp_load_option_check(const char *name, double value, mp_error *err)
+{
+    size_t i, n = sizeof mp__load_options / sizeof mp__load_options[0];
+    for (i = 0; i < n && strcmp(mp__load_options[i].name, name) != 0; i++) {}
+    if (i == n)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "'%s' is no count, time or rate of a load",
+                        name);
+    if (value < 0)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "%s option must not be negative", name);
+    if (value == 0)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, mp__load_options[i].is_count
+                        ? "%s option must be at least 1" : "%s option must be above 0", name);
+    return MP_OK; /* NaN and the too large are for mp_load_run's limits */
+}
+
+/* The first field of the closed and open models that cfg sets, or NULL. */
+static const char *mp__load_wrk_field(const mp_load_config *cfg)
+{
+    if (cfg->connections) return "connections";
+    if (cfg->duration != 0) return "duration";
+    if (cfg->requests) return "requests";
+    if (cfg->rate != 0) return "rate";
+    return NULL;
+}
+
+MP__DEF mp_err mp_load_config_check(const mp_load_config *cfg, mp_error *err)
+{
+    const struct { const char *name; double value; } fields[] = {
+        { "count", (double)cfg->count }, { "num", (double)cfg->num },
+        { "connections", (double)cfg->connections }, { "threads", (double)cfg->threads },
+        { "arrival", cfg->arrival }, { "duration", cfg->duration },
+        { "rate", cfg->rate }, { "timeout", cfg->timeout }, { "max_time", cfg->max_time },
+        { "progress_interval", cfg->progress_interval },
+    };
+    const char *wrk = mp__load_wrk_field(cfg);
+    size_t i;
+    mp_err rc;
+    for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].value != 0 && (rc = mp_load_option_check(fields[i].name, fields[i].value, err)))
+            return rc;
+    if ((unsigned)cfg->model > MP_LOAD_OPEN)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: unknown model %d", (int)cfg->model);
+    if (cfg->model == MP_LOAD_VUSERS && wrk)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "%s is for the closed and open models: "
+                        "it does not mix with count/num (artillery quick's model)", wrk);
+    if (cfg->model != MP_LOAD_VUSERS && (cfg->count || cfg->num || cfg->arrival != 0))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "%s %s for quick (artillery's model): "
+                        "they do not mix with connections, duration, requests or rate",
+                        cfg->arrival != 0 && !cfg->count && !cfg->num ? "arrival" : "count/num",
+                        cfg->arrival != 0 && !cfg->count && !cfg->num ? "is" : "are");
+    if (cfg->model == MP_LOAD_OPEN && cfg->requests)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "requests goes with the closed model, not with rate");
+    if (cfg->model == MP_LOAD_OPEN && !(cfg->rate > 0))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: the open model needs a rate");
+    if (cfg->model == MP_LOAD_CLOSED && cfg->rate != 0)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "rate is for the open model: the closed model takes none");
+    return MP_OK;
+}
+
 static mp_err mp__lrun_check(const mp_load_config *cfg, mp__lrun *run, mp_error *err)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int units;
+    mp_err rc;
+    if ((rc = mp_load_config_check(cfg, err)) != MP_OK) return rc;
     run->model = cfg->model;
     run->count = cfg->count ? cfg->count : 10;
     run->num = cfg->num ? cfg->num : 10;
@@ -10123,19 +10243,11 @@ static mp_err mp__lrun_check(const mp_load_config *cfg, mp__lrun *run, mp_error 
     run->rate = cfg->rate;
     run->timeout = cfg->timeout > 0 ? cfg->timeout : 10.0;
     run->progress_interval = cfg->progress_interval > 0 ? cfg->progress_interval : 0.25;
-    if (run->count < 0 || run->num < 0 || run->connections < 0 || cfg->threads < 0 ||
-        cfg->duration < 0 || cfg->timeout < 0 || cfg->rate < 0 || cfg->max_time < 0 ||
-        cfg->arrival < 0)
-        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: counts and times must not be negative");
     /* Every time becomes int64 nanoseconds on the clock, and the open model's schedule
        reaches about 2 x duration: beyond 1e9 s (31 years), or NaN, they would overflow. */
     if (!(run->duration <= 1e9 && run->timeout <= 1e9 && run->arrival <= 1e9 &&
           run->progress_interval <= 1e9 && cfg->max_time <= 1e9 && !isnan(cfg->rate)))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: times must be numbers up to 1e9 s");
-    if ((unsigned)run->model > MP_LOAD_OPEN)
-        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: unknown model %d", (int)run->model);
-    if (run->model == MP_LOAD_OPEN && !(run->rate > 0))
-        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: the open model needs a rate");
     if (run->model == MP_LOAD_OPEN && !(cfg->duration > 0))
         run->duration = 10.0;
     if (run->model == MP_LOAD_OPEN && run->rate * run->duration > 1e12)
@@ -10754,10 +10866,11 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
     mp_buf_free(&name);
 }
 
-/* "HH:mm:ss(+hhmm)" in local time, as moment's format 'HH:mm:ss(ZZ)' prints it. */
+/* "HH:mm:ss(+hhmm)" in local time, as moment's format 'HH:mm:ss(ZZ)' prints it. A time
+   beyond 31,000 years (or NaN), which no clock gives, prints as the epoch's. */
 static void mp__clock_text(double wall, char *buf, size_t cap)
 {
-    time_t t = (time_t)wall;
+    time_t t = wall > -1e12 && wall < 1e12 ? (time_t)wall : 0;
     struct tm lt, gt;
     long off;
     localtime_r(&t, &lt);
@@ -10768,17 +10881,60 @@ static void mp__clock_text(double wall, char *buf, size_t cap)
              off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
 }
 
+/* artillery's report header: the title between lines of as many dashes, then a blank line;
+   after the title, tail, which the dashes do not count (artillery prints it in grey). */
+static void mp__report_dashed(mp_buf *out, const char *title, const char *tail)
+{
+    size_t i, n = strlen(title);
+    for (i = 0; i < n; i++) mp_buf_append(out, "-", 1);
+    mp_buf_printf(out, "\n%s%s\n", title, tail);
+    for (i = 0; i < n; i++) mp_buf_append(out, "-", 1);
+    mp_buf_puts(out, "\n\n");
+}
+
 MP__DEF void mp_report_load_text(const mp_load_result *r, mp_buf *out)
 {
     char when[32], title[64];
-    size_t i, n;
     mp__clock_text(r->end > 0 ? r->end : mp_time_wall(), when, sizeof when);
-    n = (size_t)snprintf(title, sizeof title, "Summary report @ %s", when);
-    for (i = 0; i < n; i++) mp_buf_append(out, "-", 1);
-    mp_buf_printf(out, "\n%s\n", title);
-    for (i = 0; i < n; i++) mp_buf_append(out, "-", 1);
-    mp_buf_puts(out, "\n\n");
+    snprintf(title, sizeof title, "Summary report @ %s", when);
+    mp__report_dashed(out, title, "");
     mp_report_load_metrics(r, out);
+}
+
+MP__DEF void mp_report_load_period(const mp_load_result *period, mp_buf *out)
+{
+    char when[32], title[64];
+    double to = (floor(mp_load_result_start(period) / 10) + 1) * 10;
+    mp_buf tail;
+    memset(&tail, 0, sizeof tail);
+    mp__clock_text(to, when, sizeof when);
+    snprintf(title, sizeof title, "Metrics for period to: %s", when);
+    mp_buf_puts(&tail, " (width: ");
+    mp_buf_js_number(&tail, floor(mp_load_result_duration(period) * 1000 + 0.5) / 1000);
+    mp_buf_puts(&tail, "s)");
+    if (tail.failed) out->failed = 1;
+    else mp__report_dashed(out, title, tail.data);
+    mp_buf_free(&tail);
+    mp_report_load_metrics(period, out);
+    mp_buf_puts(out, "\n\n");
+}
+
+MP__DEF void mp_report_load_phase(int completed, const char *name, int index, double duration,
+                                  double wall, mp_buf *out)
+{
+    char when[32];
+    mp__clock_text(wall, when, sizeof when);
+    mp_buf_printf(out, "Phase %s: %s (index: %d, duration: ", completed ? "completed" : "started",
+                  name ? name : "unnamed", index);
+    mp_buf_js_number(out, duration);
+    mp_buf_printf(out, "s) %s\n\n", when);
+}
+
+MP__DEF void mp_report_load_vus_finished(double seconds, mp_buf *out)
+{
+    double whole = floor(seconds);
+    mp_buf_printf(out, "All VUs finished. Total time: %.0f second%s\n\n", whole,
+                  whole == 1 ? "" : "s");
 }
 
 MP__DEF void mp_report_load_latency(const mp_load_result *r, mp_buf *out)

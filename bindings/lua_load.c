@@ -1,5 +1,6 @@
 /* lua_load.c - the load part: medprof.quick, medprof.load, medprof.load_result,
-   medprof.isatty and the medprof.LoadResult / medprof.Hist objects.
+   medprof.isatty, artillery's console lines (medprof.phase_report,
+   medprof.vus_finished_report) and the medprof.LoadResult / medprof.Hist objects.
 
    Options besides the model's: progress = function(p) (about 4 times a second; return true
    to stop) and period = function(r) (a LoadResult for each 10-second period of the wall
@@ -104,15 +105,12 @@ typedef struct mpl_progress_ctx {
     int error_ref;
 } mpl_progress_ctx;
 
-/* Called between polls on the calling thread: the Lua function gets a table and may return
-   true to stop. An error in it stops the run and is raised once the run is over. */
-static int mpl_on_progress(const mp_load_progress *p, void *user)
+/* Runs the progress function with a table of *p, all in protected mode (a memory error
+   must not unwind through the C run): 1 = the function, 2 = p. Returns its first result. */
+static int mpl_call_progress(lua_State *L)
 {
-    mpl_progress_ctx *ctx = (mpl_progress_ctx *)user;
-    lua_State *L = ctx->L;
-    int stop;
-    if (!ctx->fn || ctx->failed) return ctx->stopped;
-    lua_pushvalue(L, ctx->fn);
+    const mp_load_progress *p = (const mp_load_progress *)lua_touserdata(L, 2);
+    lua_settop(L, 1);
     lua_createtable(L, 0, 6);
     lua_pushnumber(L, p->elapsed);
     lua_setfield(L, -2, "elapsed");
@@ -126,7 +124,22 @@ static int mpl_on_progress(const mp_load_progress *p, void *user)
     lua_setfield(L, -2, "rate");
     lua_pushnumber(L, p->p99_ms);
     lua_setfield(L, -2, "p99_ms");
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+/* Called between polls on the calling thread: the Lua function gets a table and may return
+   true to stop. An error in it stops the run and is raised once the run is over. */
+static int mpl_on_progress(const mp_load_progress *p, void *user)
+{
+    mpl_progress_ctx *ctx = (mpl_progress_ctx *)user;
+    lua_State *L = ctx->L;
+    int stop;
+    if (!ctx->fn || ctx->failed) return ctx->stopped;
+    lua_pushcfunction(L, mpl_call_progress);
+    lua_pushvalue(L, ctx->fn);
+    lua_pushlightuserdata(L, (void *)p);
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
         ctx->failed = 1;
         ctx->stopped = 1;
         ctx->error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -136,17 +149,6 @@ static int mpl_on_progress(const mp_load_progress *p, void *user)
     lua_pop(L, 1);
     if (stop) ctx->stopped = 1;
     return stop;
-}
-
-/* The error the CLI's (and lua.c's) Ctrl+C hook raises: "...: interrupted" or
-   "...: interrupted!". */
-static int mpl_is_interrupt(lua_State *L, int idx)
-{
-    size_t n;
-    const char *msg = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &n) : NULL;
-    if (!msg) return 0;
-    if (n && msg[n - 1] == '!') n--;
-    return n >= 11 && memcmp(msg + n - 11, "interrupted", 11) == 0;
 }
 
 /* Runs the period function with a LoadResult that owns *copy, all in protected mode: a
@@ -200,23 +202,45 @@ static const char *const mpl_load_keys[] = {
     "follow", "raise_nofile", NULL
 };
 
-/* Reads the option table at idx into cfg, raising on a bad option; model is MP_LOAD_VUSERS
-   for medprof.quick, anything else for medprof.load (which picks closed or open). What cfg
-   points to stays alive on the stack (the table, the headers' array); *progress_fn and
-   *period_fn get the stack indices of those functions, 0 if none. It only reads: the fuzzer
-   (tests/fuzz/fuzz_lua.c) calls it without starting a run. */
+/* The count, time and rate options: what the caller gave goes through the library's
+   mp_load_option_check, where a 0 is refused like a negative (in the C config it would be
+   the default). */
+static const char *const mpl_load_numbers[] = {
+    "count", "num", "connections", "requests", "threads", "arrival", "duration", "rate",
+    "timeout", "max_time", "progress_interval", NULL
+};
+
+static void mpl_load_check_numbers(lua_State *L, int idx)
+{
+    const char *const *name;
+    mp_error err;
+    for (name = mpl_load_numbers; *name; name++) {
+        if (lua_getfield(L, idx, *name) == LUA_TNUMBER)
+            mpl_check_config(L, mp_load_option_check(*name, (double)lua_tonumber(L, -1), &err),
+                             &err);
+        lua_pop(L, 1);
+    }
+}
+
+/* Reads the option table at idx into cfg, raising on a bad option: a wrong type, or what
+   the library's mp_load_option_check and mp_load_config_check refuse. model is
+   MP_LOAD_VUSERS for medprof.quick, anything else for medprof.load (which picks closed or
+   open by rate). What cfg points to stays alive on the stack (the table, the headers'
+   array); *progress_fn and *period_fn get the stack indices of those functions, 0 if none.
+   It only reads: the fuzzer (tests/fuzz/fuzz_lua.c) calls it without starting a run. */
 void mpl_load_read_config(lua_State *L, int idx, mp_load_model model, mp_load_config *cfg,
                           int *progress_fn, int *period_fn)
 {
     lua_Integer requests;
     size_t body_len = 0;
+    mp_error err;
     idx = lua_absindex(L, idx);
     luaL_checktype(L, idx, LUA_TTABLE);
     mpl_check_keys(L, idx, mpl_load_keys);
     memset(cfg, 0, sizeof *cfg);
     *progress_fn = *period_fn = 0;
     cfg->url = mpl_opt_string(L, idx, "url", NULL);
-    if (!cfg->url) luaL_argerror(L, idx, "url option is required");
+    if (!cfg->url) luaL_error(L, "url option is required");
     cfg->count = mpl_opt_int(L, idx, "count", 0);
     cfg->num = mpl_opt_int(L, idx, "num", 0);
     cfg->arrival = mpl_opt_number(L, idx, "arrival", 0);
@@ -231,10 +255,8 @@ void mpl_load_read_config(lua_State *L, int idx, mp_load_model model, mp_load_co
     cfg->progress_interval = mpl_opt_number(L, idx, "progress_interval", 0);
     cfg->follow = mpl_opt_boolean(L, idx, "follow", 0);
     cfg->raise_nofile = mpl_opt_boolean(L, idx, "raise_nofile", 0);
-    if (cfg->count < 0 || cfg->num < 0 || cfg->connections < 0 || requests < 0 ||
-        cfg->threads < 0 || cfg->duration < 0 || cfg->rate < 0 || cfg->timeout < 0)
-        luaL_argerror(L, idx, "counts, rates and times must not be negative");
-    cfg->requests = (uint64_t)requests;
+    mpl_load_check_numbers(L, idx);
+    cfg->requests = (uint64_t)requests; /* not negative: checked */
     if (lua_getfield(L, idx, "body") != LUA_TNIL) {
         if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "body option must be a string");
         cfg->body = lua_tolstring(L, -1, &body_len);
@@ -254,19 +276,14 @@ void mpl_load_read_config(lua_State *L, int idx, mp_load_model model, mp_load_co
     } else {
         lua_pop(L, 1);
     }
-    if (model == MP_LOAD_VUSERS) {
-        if (cfg->connections || cfg->duration > 0 || requests || cfg->rate > 0)
-            luaL_argerror(L, idx, "quick takes count and num; use medprof.load for the other "
-                                  "models");
-    } else {
-        if (cfg->count || cfg->num)
-            luaL_argerror(L, idx, "load takes connections, duration, requests or rate; "
-                                  "count/num are for quick");
-        model = cfg->rate > 0 ? MP_LOAD_OPEN : MP_LOAD_CLOSED;
-        if (model == MP_LOAD_OPEN && requests)
-            luaL_argerror(L, idx, "requests goes with the closed model, not with rate");
-    }
+    /* Which function takes which options is the binding's own: medprof.quick is artillery
+       quick's model only. Which options mix is the library's rule (mp_load_config_check). */
+    if (model == MP_LOAD_VUSERS && (cfg->connections || cfg->duration != 0 || requests ||
+                                    cfg->rate != 0))
+        luaL_error(L, "quick takes count and num; use medprof.load for the other models");
+    if (model != MP_LOAD_VUSERS) model = cfg->rate != 0 ? MP_LOAD_OPEN : MP_LOAD_CLOSED;
     cfg->model = model;
+    mpl_check_config(L, mp_load_config_check(cfg, &err), &err);
 }
 
 static int mpl_run(lua_State *L, mp_load_model model)
@@ -288,8 +305,8 @@ static int mpl_run(lua_State *L, mp_load_model model)
     if (ctx.failed) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, ctx.error_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, ctx.error_ref);
-        /* Ctrl+C while the progress function ran: the interpreter's hook raised its
-           "interrupted" there. That is a stop like any other Ctrl+C during the run. */
+        /* Ctrl+C while a callback ran: the CLI's hook raised its "interrupted" there. That
+           is a stop like any other Ctrl+C during the run. */
         if (rc == MP_OK && mpl_is_interrupt(L, -1)) {
             lua_pop(L, 1);
         } else {
@@ -340,6 +357,44 @@ static int mpl_result_metrics(lua_State *L)
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
     mp_report_load_metrics(u->r, &b);
+    return mpl_push_buf(L, &b);
+}
+
+/* p:period_report() → artillery's intermediate report of a period (the period callback's) */
+static int mpl_result_period_report(lua_State *L)
+{
+    mpl_result *u = mpl_checkresult(L, 1);
+    mp_buf b = { 0 };
+    mp_report_load_period(u->r, &b);
+    return mpl_push_buf(L, &b);
+}
+
+static const char *const mpl_phase_keys[] = { "name", "index", "duration", "completed", "at", NULL };
+
+/* medprof.phase_report{ name=, index=0, duration=, completed=false, at=medprof.wall() } →
+   artillery's "Phase started: …" (or "Phase completed: …") line and its blank line */
+static int mpl_phase_report(lua_State *L)
+{
+    mp_buf b = { 0 };
+    double duration;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    mpl_check_keys(L, 1, mpl_phase_keys);
+    if (lua_getfield(L, 1, "duration") != LUA_TNUMBER)
+        luaL_error(L, "duration option must be a number (seconds)");
+    duration = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    mp_report_load_phase(mpl_opt_boolean(L, 1, "completed", 0),
+                         mpl_opt_string(L, 1, "name", NULL), mpl_opt_int(L, 1, "index", 0),
+                         duration, mpl_opt_number(L, 1, "at", mp_time_wall()), &b);
+    return mpl_push_buf(L, &b);
+}
+
+/* medprof.vus_finished_report(seconds) → "All VUs finished. Total time: N seconds" and its
+   blank line */
+static int mpl_vus_finished_report(lua_State *L)
+{
+    mp_buf b = { 0 };
+    mp_report_load_vus_finished(luaL_checknumber(L, 1), &b);
     return mpl_push_buf(L, &b);
 }
 
@@ -491,6 +546,7 @@ static const luaL_Reg mpl_result_methods[] = {
     { "metrics", mpl_result_metrics },
     { "json", mpl_result_json },
     { "period_json", mpl_result_period_json },
+    { "period_report", mpl_result_period_report },
     { "html", mpl_result_html },
     { "latency_table", mpl_result_latency_table },
     { "merge", mpl_result_merge },
@@ -604,6 +660,8 @@ static const luaL_Reg mpl_load_funcs[] = {
     { "quick", mpl_quick },
     { "load", mpl_load },
     { "load_result", mpl_load_result },
+    { "phase_report", mpl_phase_report },
+    { "vus_finished_report", mpl_vus_finished_report },
     { NULL, NULL }
 };
 

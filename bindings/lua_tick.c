@@ -65,12 +65,14 @@ static mp_tick_bool mpl_tick_bool(lua_State *L, int opts, const char *name)
     return v;
 }
 
-/* Fills cfg from the option table at opts (0: none), raising on a bad option, except the
-   symbols (mpl_tick_symbols reads those files). Strings stay owned by the table, but for a
+/* Fills cfg from the option table at opts (0: none), raising on a bad option (a wrong type,
+   or a value the library's mp_tick_config_check refuses), except the symbols
+   (mpl_tick_symbols reads those files). Strings stay owned by the table, but for a
    distortion given as a number, whose text it leaves on the stack. It only reads: the
    fuzzer (tests/fuzz/fuzz_lua.c) calls it directly. */
 void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
 {
+    mp_error err;
     memset(cfg, 0, sizeof *cfg);
     if (!opts) return;
     mpl_check_keys(L, opts, mpl_tick_keys);
@@ -121,12 +123,8 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
         cfg->threads = (int)threads;
     }
     cfg->v8_version = mpl_opt_string(L, opts, "v8_version", NULL);
-    {
-        lua_Integer node = mpl_opt_integer(L, opts, "node", 0);
-        if (node != 0 && (node < 18 || node > 26))
-            luaL_error(L, "node option must be 18 to 26 (nil: the node that wrote the log)");
-        cfg->node = (int)node;
-    }
+    cfg->node = mpl_opt_int(L, opts, "node", 0);
+    mpl_check_config(L, mp_tick_config_check(cfg, &err), &err);
 }
 
 /* symbols = PATH | false | nil (the local files, unless a symbol_list is given). */

@@ -24,7 +24,7 @@ static void mpl_stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, "interrupted");
+    mpl_raise_interrupt(L);
 }
 
 static void mpl_on_signal(int sig)

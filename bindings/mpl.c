@@ -24,6 +24,11 @@ int mpl_push_buf(lua_State *L, mp_buf *b)
     return 1;
 }
 
+void mpl_check_config(lua_State *L, mp_err rc, const mp_error *err)
+{
+    if (rc != MP_OK) luaL_error(L, "%s", err->msg);
+}
+
 static int mpl_is_allowed(const char *key, const char *const allowed[])
 {
     for (; *allowed; allowed++)
@@ -104,6 +109,87 @@ int mpl_opt_boolean(lua_State *L, int idx, const char *name, int def)
     return v;
 }
 
+/* ---- Ctrl+C ------------------------------------------------------------------------------ */
+
+/* Its address is the registry key of the CLI's last Ctrl+C error. */
+static const char mpl_interrupt_key = 0;
+
+int mpl_raise_interrupt(lua_State *L)
+{
+    luaL_where(L, 1);
+    lua_pushliteral(L, "interrupted");
+    lua_concat(L, 2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &mpl_interrupt_key);
+    return lua_error(L);
+}
+
+int mpl_is_interrupt(lua_State *L, int idx)
+{
+    int is;
+    idx = lua_absindex(L, idx);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &mpl_interrupt_key);
+    is = !lua_isnil(L, -1) && lua_rawequal(L, idx, -1);
+    lua_pop(L, 1);
+    return is;
+}
+
+/* medprof.interruptible(f, ...) → f's results | nil, "interrupted", "MP_ERR_INTERRUPTED":
+   Ctrl+C while f runs ends f only; any other error goes on up. */
+static int mpl_interruptible(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) == LUA_OK) return lua_gettop(L);
+    if (!mpl_is_interrupt(L, -1)) return lua_error(L);
+    luaL_pushfail(L);
+    lua_pushliteral(L, "interrupted");
+    lua_pushstring(L, mp_err_name(MP_ERR_INTERRUPTED));
+    return 3;
+}
+
+/* ---- options checked before the work ---------------------------------------------------- */
+
+/* The option reader of the function named at 1, on the table at 2 (in protected mode). */
+static int mpl_read_options(lua_State *L)
+{
+    const char *name = lua_tostring(L, 1);
+    if (strcmp(name, "ticklog") == 0) {
+        mp_tick_config cfg;
+        mpl_tick_read_config(L, 2, &cfg);
+    } else {
+        mp_load_config cfg;
+        int progress_fn, period_fn;
+        mpl_load_read_config(L, 2, strcmp(name, "quick") == 0 ? MP_LOAD_VUSERS : MP_LOAD_CLOSED,
+                             &cfg, &progress_fn, &period_fn);
+    }
+    return 0;
+}
+
+/* medprof.check_options(name, opts) → true | nil, message, "MP_ERR_INVALID_ARG": whether
+   medprof[name] ("quick", "load" or "ticklog") takes opts, without doing anything. For
+   options from a user (a command line), whose refusal is a usage error to report, where the
+   function itself raises. */
+static int mpl_check_options(lua_State *L)
+{
+    static const char *const names[] = { "quick", "load", "ticklog", NULL };
+    int status;
+    luaL_checkoption(L, 1, NULL, names);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_pushcfunction(L, mpl_read_options);
+    lua_insert(L, 1);
+    status = lua_pcall(L, 2, 0, 0);
+    if (status == LUA_OK) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    if (status != LUA_ERRRUN || mpl_is_interrupt(L, -1)) return lua_error(L);
+    luaL_pushfail(L);
+    lua_insert(L, -2);
+    lua_pushstring(L, mp_err_name(MP_ERR_INVALID_ARG));
+    return 3;
+}
+
 /* ---- functions that belong to no part --------------------------------------------------- */
 
 static int mpl_now(lua_State *L)
@@ -128,6 +214,8 @@ static const luaL_Reg mpl_base_funcs[] = {
     { "now", mpl_now },
     { "wall", mpl_wall },
     { "sleep", mpl_sleep },
+    { "interruptible", mpl_interruptible },
+    { "check_options", mpl_check_options },
     { NULL, NULL }
 };
 

@@ -19,9 +19,19 @@ int mpl_fail(lua_State *L, const mp_error *err);
    interpreter's signal hook (medprof's CLI, or lua.c's) raises "interrupted" at the next
    instruction, so the script unwinds and every <close> and __gc stops its children. */
 
+/* The CLI's signal hook raises its "interrupted" with this, which remembers the error value,
+   so that mpl_is_interrupt tells it from any other error without reading its text (lua.c's
+   own "interrupted!" is an error like any other). */
+int mpl_raise_interrupt(lua_State *L);
+int mpl_is_interrupt(lua_State *L, int idx);
+
 /* Pushes the buffer's text as a string and frees the buffer; raises on an allocation
    failure it recorded. Returns 1. */
 int mpl_push_buf(lua_State *L, mp_buf *b);
+
+/* Raises err->msg unless rc is MP_OK: for the library's own checks of a configuration read
+   from an option table (mp_load_config_check, ...), whose refusal is a bad argument. */
+void mpl_check_config(lua_State *L, mp_err rc, const mp_error *err);
 
 /* Raises if the table at idx has a string key not in allowed (NULL-terminated) or any
    non-array key that is not a string. */

@@ -1,6 +1,7 @@
 -- compare two profiles: the functions whose share of ticks moved most, or a differential flame graph
 local medprof = require "medprof"
 local args = require "medprof.args"
+local shares = require "medprof.shares"
 
 local spec = {
   name = "diff",
@@ -64,68 +65,15 @@ if o.format == "svg" then
   return
 end
 
--- Self and total share of every name, in % of the profile's ticks. From a log, through the
--- folded stacks: a name counts once per stack for its total, however often it recurses.
-local function shares_of_log(prof)
-  local self, total, ticks = {}, {}, 0
-  for stack, count in prof:folded():gmatch("([^\n]*) (%d+)\n") do
-    count = tonumber(count)
-    ticks = ticks + count
-    local seen, last = {}, nil
-    for name in stack:gmatch("[^;]+") do
-      if not seen[name] then
-        seen[name] = true
-        total[name] = (total[name] or 0) + count
-      end
-      last = name
-    end
-    self[last] = (self[last] or 0) + count
-  end
-  return self, total, ticks
-end
-
--- From a JSON profile: the section rows give self ticks, on_stack the totals.
-local function shares_of_json(data)
-  local self, total = {}, {}
-  for _, section in ipairs{ "javascript", "cpp", "shared" } do
-    for _, row in ipairs(data[section] or {}) do self[row.name] = row.ticks end
-  end
-  if (data.ticks.unaccounted or 0) > 0 then self.UNKNOWN = data.ticks.unaccounted end
-  for _, row in ipairs(data.on_stack) do total[row.name] = row.ticks end
-  return self, total, data.ticks.total - (data.ticks.excluded or 0)
-end
-
-local function shares(i)
-  local self, total, ticks
-  if jsons[i] then self, total, ticks = shares_of_json(jsons[i])
-  else self, total, ticks = shares_of_log(profs[i]) end
-  for _, t in ipairs{ self, total } do
-    for k, v in pairs(t) do t[k] = v * 100 / math.max(ticks, 1) end
-  end
-  return self, total, ticks
-end
-
-local s1, t1, n1 = shares(1)
-local s2, t2, n2 = shares(2)
-local rows = {}
-for name in pairs(t1) do rows[name] = true end
-for name in pairs(t2) do rows[name] = true end
-local list = {}
-for name in pairs(rows) do
-  list[#list + 1] = { name = name, self = (s2[name] or 0) - (s1[name] or 0),
-                      total = (t2[name] or 0) - (t1[name] or 0) }
-end
-table.sort(list, function(a, b)
-  local ka, kb = math.max(math.abs(a.self), math.abs(a.total)), math.max(math.abs(b.self), math.abs(b.total))
-  if ka ~= kb then return ka > kb end
-  return a.name < b.name
-end)
-
-sink:write(("before: %s (%d ticks)\nafter:  %s (%d ticks)\n\n"):format(logs[1], n1, logs[2], n2))
+local function shares_of(i) return jsons[i] and shares.of_json(jsons[i]) or shares.of_log(profs[i]) end
+local before, after = shares_of(1), shares_of(2)
+sink:write(("before: %s (%d ticks)\nafter:  %s (%d ticks)\n\n"):format(logs[1], before.ticks, logs[2],
+                                                                     after.ticks))
 sink:write(("%-22s  %-22s  %s\n"):format("   self %: before after", "  total %: before after", "name"))
-for i = 1, math.min(o.top, #list) do
-  local r = list[i]
-  sink:write(("%6.1f %6.1f %+7.1f   %6.1f %6.1f %+7.1f   %s\n"):format(s1[r.name] or 0, s2[r.name] or 0,
-    r.self, t1[r.name] or 0, t2[r.name] or 0, r.total, r.name))
+local rows = shares.compare(before, after)
+for i = 1, math.min(o.top, #rows) do
+  local r = rows[i]
+  sink:write(("%6.1f %6.1f %+7.1f   %6.1f %6.1f %+7.1f   %s\n"):format(r.self_before, r.self_after,
+    r.self, r.total_before, r.total_after, r.total, r.name))
 end
 args.close("diff", sink)

@@ -51,9 +51,9 @@ say("ready after %.2f s: %s answers", medprof.now() - t0, what)
 
 if o.hold then
   say("holding; press Ctrl+C to stop the server")
-  -- Ctrl+C raises "interrupted" inside this function; the pcall turns it into a normal stop.
-  local finished, ended = pcall(function() local st = server:wait() return st end)
-  if finished and ended then say("pid %d %s after %.2f s", server.pid, ended.text, ended.runtime) return end
+  -- Ctrl+C ends the wait only: the server is then stopped below, like any other.
+  local ended = medprof.interruptible(function() local st = server:wait() return st end)
+  if ended then say("pid %d %s after %.2f s", server.pid, ended.text, ended.runtime) return end
 end
 
 say("stopping pid %d with SIGINT (grace %g s)", server.pid, o.grace)

@@ -28,12 +28,12 @@ local spec = {
   { "other", "o", "flag", "only ticks in the OTHER state" },
   { "external", "e", "flag", "only ticks in the EXTERNAL state" },
   { "ignore-idle", "ni", "flag", "leave out ticks in the IDLE state (node 26's -ni; they count as excluded)" },
-  { "separate-ic", nil, "flag", "keep IC entries separate (default true)" },
-  { "separate-bytecodes", nil, "flag", "keep bytecode handlers separate (default false)" },
-  { "separate-builtins", nil, "flag", "keep builtins separate (default true)" },
-  { "separate-stubs", nil, "flag", "keep stubs separate (default true)" },
-  { "separate-sparkplug-handlers", nil, "flag", "accepted; V8 ignores it too" },
-  { "separate-baseline-handlers", nil, "flag", "node 18's name for the same" },
+  { "separate-ic", nil, "bool", "keep IC entries separate (default true)" },
+  { "separate-bytecodes", nil, "bool", "keep bytecode handlers separate (default false)" },
+  { "separate-builtins", nil, "bool", "keep builtins separate (default true)" },
+  { "separate-stubs", nil, "bool", "keep stubs separate (default true)" },
+  { "separate-sparkplug-handlers", nil, "bool", "accepted; V8 ignores it too" },
+  { "separate-baseline-handlers", nil, "bool", "node 18's name for the same" },
   { "use-bigint-addresses", nil, "flag", "accepted (node 22); medprof's addresses are 64-bit " ..
     "integers, exact anyway" },
   { "bigint-addresses", nil, "flag", "the same" },
@@ -70,21 +70,7 @@ local spec = {
   { "force", nil, "flag", "let --output overwrite an existing FILE" },
 }
 
--- node's parseBool: "--separate-ic" alone and anything but "true"/"1" mean false.
-local separate = {}
-local argv = {}
-for _, a in ipairs(arg) do
-  local name, value = a:match("^%-%-separate%-([%a-]+)=(.*)$")
-  name = name or a:match("^%-%-separate%-([%a-]+)$")
-  if name and (name == "ic" or name == "bytecodes" or name == "builtins" or name == "stubs"
-               or name == "sparkplug-handlers" or name == "baseline-handlers") then
-    separate[name] = value == "true" or value == "1"
-  else
-    argv[#argv + 1] = a
-  end
-end
-
-local o, logs = args.parse(argv, spec)
+local o, logs = args.parse(arg, spec)
 if #logs == 0 then args.die("process", "no log file given (medprof process LOG)", 2) end
 local formats = { text = true, json = true, svg = true, folded = true, cpuprofile = true,
                   speedscope = true }
@@ -113,8 +99,8 @@ for _, s in ipairs{ "js", "gc", "parser", "bytecode", "compiler", "other", "exte
 end
 
 local opts = {
-  separate_ic = separate["ic"], separate_bytecodes = separate["bytecodes"],
-  separate_builtins = separate["builtins"], separate_stubs = separate["stubs"],
+  separate_ic = o.separate_ic, separate_bytecodes = o.separate_bytecodes,
+  separate_builtins = o.separate_builtins, separate_stubs = o.separate_stubs,
   ignore_unknown = o.ignore_unknown, ignore_idle = o.ignore_idle, state = state,
   runtime_timer = o.filter_runtime_timer,
   call_graph_size = o.call_graph_size, range = o.range, distortion = o.distortion,
@@ -124,12 +110,12 @@ local opts = {
   preprocess = o.preprocess, v8_version = o.v8_version, threads = o.threads,
   node = o.node,
 }
-if o.node and (o.node < 18 or o.node > 26) then
-  args.die("process", "--node must be 18 to 26 (default: the node that wrote the log)", 2)
-end
 if o.no_symbols then opts.symbols = false end
 if o.threads ~= 1 and o.threads ~= 2 then args.die("process", "--threads must be 1 or 2", 2) end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
+-- the library's rules for the options (--node's range), before any log is read
+local usable, why = medprof.check_options("ticklog", opts)
+if not usable then args.die("process", why, 2) end
 
 local function warn(log, prof)
   for _, w in ipairs(prof:warnings()) do

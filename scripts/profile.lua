@@ -45,6 +45,13 @@ if not o.load_only and not workflow.is_node(command[1]) then
        "command line (node refuses it in NODE_OPTIONS), so name the node command that '%s'\n" ..
        "runs, e.g. -- node dist/index.js"):format(command[1], table.concat(command, " ")), 2)
 end
+local load = { count = o.count, num = o.num }
+if o.rate then load = { rate = o.rate, duration = o.duration } end
+if o.no_load then load = false end
+if load then
+  local usable, why = workflow.check_load(load, o.url)
+  if not usable then die(why, 2) end
+end
 local env = args.env(o.env, "profile")
 local out = o.out or os.date("medprof-%Y%m%d-%H%M%S")
 -- A new (or empty) directory: nothing in it can be a user's file. One with files in it is
@@ -56,9 +63,6 @@ do
   end
 end
 
-local load = { count = o.count, num = o.num }
-if o.rate then load = { rate = o.rate, duration = o.duration } end
-if o.no_load then load = false end
 local run, err, partial = workflow.profile{
   command = command, url = o.url, ready = o.ready, load = load, env = env, cwd = o.cwd,
   out = out, force = o.force, timeout = o.timeout, grace = o.grace, prof = not o.load_only,

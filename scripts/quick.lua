@@ -1,6 +1,7 @@
 -- load an HTTP server like `artillery quick` (or wrk, or wrk2) and print artillery's report
 local medprof = require "medprof"
 local args = require "medprof.args"
+local console = require "medprof.console"
 
 local spec = {
   name = "quick",
@@ -33,7 +34,7 @@ local spec = {
   { "progress", nil, "flag", "live line on a terminal, a period report every 10 s otherwise (--no-progress: none)", default = true },
 }
 
-local o, rest = args.parse(arg, spec)
+local o, rest, given = args.parse(arg, spec)
 local function die(msg, code) args.die("quick", msg, code or 2) end
 if #rest ~= 1 then die("give exactly one URL") end
 if o.format ~= "text" and o.format ~= "json" then die("--format must be text or json") end
@@ -44,18 +45,6 @@ if scheme ~= "http" and scheme ~= "https" then
   die(("unknown protocol in target: %s"):format(url))
 end
 
-local function positive(name, v, integer)
-  if v ~= nil and not (v > 0) then die(("--%s must be %s"):format(name, integer and "at least 1" or "above 0")) end
-end
-positive("count", o.count, true)
-positive("num", o.num, true)
-positive("connections", o.connections, true)
-positive("requests", o.requests, true)
-positive("threads", o.threads, true)
-positive("duration", o.duration)
-positive("rate", o.rate)
-positive("timeout", o.timeout)
-
 local body = o.body
 if o.body_file then
   if body then die("give --body or --body-file, not both") end
@@ -65,108 +54,46 @@ if o.body_file then
   f:close()
 end
 
-local closed = o.connections or o.duration or o.requests
-local given = {}
-for _, a in ipairs(arg) do given[a:match("^%-%-?([^=]+)") or ""] = true end
-local quick_flags = given.c or given.count or given.n or given.num
-if (closed or o.rate) and quick_flags then
-  die("--count/--num pick the quick model; they do not mix with --connections/--duration/--rate")
-end
-if o.rate and o.requests then die("--requests is for the closed model, not with --rate") end
-
--- raise_nofile: many connections need as many descriptors; the run raises the soft limit
--- as far as the hard one allows and warns (r.warning) when that is not enough.
+-- The model: --connections, --duration, --requests or --rate pick wrk's (or wrk2's), else
+-- artillery quick's. --count and --num go along only when given, so that the library
+-- refuses them with another model. raise_nofile: many connections need as many
+-- descriptors; the run raises the soft limit as far as the hard one allows and warns
+-- (r.warning) when that is not enough.
+local run = (o.connections or o.duration or o.requests or o.rate) and "load" or "quick"
 local opts = { url = url, timeout = o.timeout, threads = o.threads, method = o.method,
-               headers = o.header, body = body, follow = o.follow or false, raise_nofile = true }
-local model = "quick"
-if o.rate then
-  model = "open"
-  opts.rate, opts.duration, opts.connections = o.rate, o.duration or 10, o.connections
-elseif closed then
-  model = "closed"
-  opts.connections, opts.duration, opts.requests = o.connections, o.duration, o.requests
-else
-  opts.count, opts.num = o.count, o.num
-end
+               headers = o.header, body = body, follow = o.follow or false, raise_nofile = true,
+               connections = o.connections, duration = o.duration, requests = o.requests,
+               rate = o.rate }
+if run == "quick" or given.count then opts.count = o.count end
+if run == "quick" or given.num then opts.num = o.num end
+local usable, why = medprof.check_options(run, opts)
+if not usable then die(why) end
 
 local text = o.format == "text" and not o.quiet
 local function out(s) io.stdout:write(s) io.stdout:flush() end
-local function clock() return os.date("%H:%M:%S") .. "(" .. os.date("%z") .. ")" end
 
--- Progress: a live line on a terminal, a short period report every 10 s otherwise.
-local tty = medprof.isatty(2)
-local live = o.progress and not o.quiet
-local phase_done = model ~= "quick"
-local shown = false
-local started_at, phase_shown = nil, model ~= "quick"
--- "Phase started" is printed once the run is under way, so a run that cannot start (a bad
--- URL, https) prints only its error.
-local function phase_started()
-  if phase_shown then return end
-  phase_shown = true
-  if text then out(("Phase started: unnamed (index: 0, duration: 1s) %s\n\n"):format(started_at)) end
-end
--- The phase is complete once the last user has arrived: (count - 1) / count s in.
-local started_wall
-local function phase_completed(now_wall)
-  if phase_done or now_wall < started_wall + (opts.count - 1) / opts.count then return end
-  phase_done = true
-  if text then out(("Phase completed: unnamed (index: 0, duration: 1s) %s\n\n"):format(clock())) end
-end
-if live then
-  opts.progress = function(p)
-    phase_started()
-    phase_completed(medprof.wall())
-    if tty then
-      io.stderr:write(("\r  %5.1fs  requests %d  responses %d  %d/sec  errors %d  p99 %.1f ms   ")
-        :format(p.elapsed, p.requests, p.responses, math.floor(p.rate + 0.5), p.errors, p.p99_ms))
-      io.stderr:flush()
-      shown = true
-    end
-  end
-end
-
--- Every 10-second period: its aggregate for the JSON report's "intermediate" array (as
--- artillery writes it), and, when not on a terminal, artillery's intermediate report.
-local periods = {}
-local print_periods = live and not tty and text
+-- Progress: a live line on a terminal, artillery's report every 10 s otherwise; every
+-- period's JSON for the report's "intermediate" array (as artillery writes it). Artillery
+-- quick's one phase is complete once the last user has arrived: (count - 1) / count s in.
 local want_json = o.output or (o.format == "json" and not o.quiet)
-if print_periods or want_json then
-  opts.period = function(p)
-    if want_json then periods[#periods + 1] = p:period_json() end
-    if not print_periods then return end
-    phase_started()
-    phase_completed(p.start + p.duration)
-    local to = (math.floor(p.start / 10) + 1) * 10
-    local title = ("Metrics for period to: %s(%s)"):format(os.date("%H:%M:%S", to), os.date("%z", to))
-    local width = math.floor(p.duration * 1000 + 0.5) / 1000
-    width = math.tointeger(width) or width
-    out(("%s\n%s (width: %ss)\n%s\n\n%s\n\n"):format(("-"):rep(#title), title, width,
-        ("-"):rep(#title), p:metrics()))
-  end
-end
+local c = console.new{ text = text, progress = o.progress and not o.quiet, json = want_json,
+  phase = run == "quick" and { duration = 1, arrived = (o.count - 1) / o.count } or nil }
+c:attach(opts)
 
 -- The report files before the run: an existing file is refused (never overwritten without
 -- --force) before any load is sent; a run that fails removes them again (args.die).
 local json_file = o.output and args.create("quick", o.output, o.force)
 local html_file = o.html and args.create("quick", o.html, o.force)
 
-started_at, started_wall = clock(), medprof.wall()
-local r, err
-if model == "quick" then r, err = medprof.quick(opts) else r, err = medprof.load(opts) end
-if shown then io.stderr:write("\r", (" "):rep(79), "\r") end
+c:start()
+local r, err = medprof[run](opts)
+c:finish(r)
 if not r then args.die("quick", err, 1) end
 
 if text then
-  if model == "quick" then
-    phase_started()
-    if not phase_done then out(("Phase completed: unnamed (index: 0, duration: 1s) %s\n\n"):format(clock())) end
-    local secs = math.floor(r.duration)
-    out(("All VUs finished. Total time: %d second%s\n\n"):format(secs, secs == 1 and "" or "s"))
-  end
   out(r:report())
   if o.latency then out("\n" .. r:latency_table()) end
-  if model == "open" then
+  if opts.rate then
     local u = r:hist("medprof.response_time_uncorrected")
     if u then
       out(("\nUncorrected (from the actual send): median %.1f ms, p99 %.1f ms, max %.1f ms\n")
@@ -174,14 +101,14 @@ if text then
     end
   end
 elseif o.format == "json" and not o.quiet then
-  out(r:json{ intermediate = periods })
+  out(r:json{ intermediate = c.intermediate })
 end
 if r.warning and not o.quiet then io.stderr:write("medprof quick: warning: ", r.warning, "\n") end
 if r.interrupted and not o.quiet then
   io.stderr:write("medprof quick: interrupted: the report covers what was measured until then\n")
 end
 if json_file then
-  json_file:write(r:json{ intermediate = periods })
+  json_file:write(r:json{ intermediate = c.intermediate })
   args.close("quick", json_file)
   if text and json_file ~= io.stdout then out("Log file: " .. o.output .. "\n") end
 end

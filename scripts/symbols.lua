@@ -1,6 +1,7 @@
 -- write the C++ symbols of libraries (or of every library a V8 log names) to a portable file
 local medprof = require "medprof"
 local args = require "medprof.args"
+local v8log = require "medprof.v8log"
 
 local spec = {
   name = "symbols",
@@ -28,50 +29,6 @@ local o, libs = args.parse(arg, spec)
 -- without --force.
 local sink = not o.placed and args.create("symbols", o.output, o.force) or io.stdout
 
--- V8's log escapes, undone left to right: \\, \n, \xHH, \uHHHH (as UTF-8).
-local function unescape(s)
-  if not s:find("\\", 1, true) then return s end
-  local out, i = {}, 1
-  while i <= #s do
-    local b = s:find("\\", i, true)
-    if not b then out[#out + 1] = s:sub(i) break end
-    out[#out + 1] = s:sub(i, b - 1)
-    local c = s:sub(b + 1, b + 1)
-    local hex2, hex4 = s:match("^x(%x%x)", b + 1), s:match("^u(%x%x%x%x)", b + 1)
-    if c == "\\" then out[#out + 1] = "\\" i = b + 2
-    elseif c == "n" then out[#out + 1] = "\n" i = b + 2
-    elseif hex2 then out[#out + 1] = string.char(tonumber(hex2, 16)) i = b + 4
-    elseif hex4 then out[#out + 1] = utf8.char(tonumber(hex4, 16)) i = b + 6
-    else out[#out + 1] = "\\" i = b + 1 end
-  end
-  return table.concat(out)
-end
-
--- The library names of a log's shared-library records, first appearance first.
-local function libraries_of(path)
-  local f, err = io.open(path, "rb")
-  if not f then args.die("symbols", err) end
-  local seen, list, carry = {}, {}, "\n"
-  while true do
-    local chunk = f:read(1 << 20)
-    if not chunk then break end
-    local text = carry .. chunk
-    local lastnl = text:find("\n[^\n]*$")
-    -- complete lines are those before the last newline; the rest waits for the next chunk
-    for name in text:sub(1, lastnl - 1):gmatch("\nshared%-library,([^,\n]*)") do
-      name = unescape(name)
-      if not seen[name] then seen[name] = true list[#list + 1] = name end
-    end
-    carry = text:sub(lastnl)
-  end
-  f:close()
-  return list -- a last line without a newline is dropped, as node's reader drops it
-end
-
-local function pseudo(lib)
-  return lib == "[vdso]" or lib == "[vsyscall]" or lib:match("^%x+%-%x+$") ~= nil
-end
-
 local t, terr = medprof.symtab(o.symbols)
 if not t then args.die("symbols", terr) end
 
@@ -92,8 +49,10 @@ end
 local from_log = o.from_log ~= nil
 if from_log then
   if #libs > 0 then args.die("symbols", "give either LIB... or --from-log LOG", 2) end
-  for _, lib in ipairs(libraries_of(o.from_log)) do
-    if not pseudo(lib) then libs[#libs + 1] = lib end
+  local named, err = v8log.libraries(o.from_log)
+  if not named then args.die("symbols", err) end
+  for _, lib in ipairs(named) do
+    if not v8log.is_pseudo(lib) then libs[#libs + 1] = lib end
   end
 elseif #libs == 0 then
   args.die("symbols", "no library given (or use --from-log LOG)", 2)

@@ -739,6 +739,98 @@ static void test_engine_bad_config(void **state)
     assert_null(r);
 }
 
+/* The rules of a configuration, checked before any work, naming the option. */
+static void test_config_check(void **state)
+{
+    mp_load_config cfg;
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_load_option_check("count", 3, &err), MP_OK);
+    assert_int_equal(mp_load_option_check("count", 0, &err), MP_ERR_INVALID_ARG);
+    assert_string_equal(err.msg, "count option must be at least 1");
+    assert_int_equal(mp_load_option_check("duration", 0, &err), MP_ERR_INVALID_ARG);
+    assert_string_equal(err.msg, "duration option must be above 0");
+    assert_int_equal(mp_load_option_check("timeout", -1, &err), MP_ERR_INVALID_ARG);
+    assert_string_equal(err.msg, "timeout option must not be negative");
+    assert_int_equal(mp_load_option_check("duration", 0.001, &err), MP_OK);
+    assert_int_equal(mp_load_option_check("url", 1, &err), MP_ERR_INVALID_ARG);
+
+    memset(&cfg, 0, sizeof cfg); /* every default: artillery quick's 10 x 10 */
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_OK);
+    cfg.num = -2;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_string_equal(err.msg, "num option must not be negative");
+    cfg.num = 5;
+    cfg.connections = 3;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "connections is for the closed and open models"));
+    cfg.model = MP_LOAD_CLOSED;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "count/num are for quick"));
+    cfg.num = 0;
+    cfg.requests = 100;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_OK);
+    cfg.rate = 50;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "rate is for the open model"));
+    cfg.model = MP_LOAD_OPEN;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_string_equal(err.msg, "requests goes with the closed model, not with rate");
+    cfg.requests = 0;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_OK);
+    cfg.rate = 0;
+    assert_int_equal(mp_load_config_check(&cfg, &err), MP_ERR_INVALID_ARG); /* no rate */
+    /* mp_load_run refuses the same before anything else */
+    cfg.url = "http://no-such-host.invalid/";
+    cfg.rate = 10;
+    cfg.count = 1;
+    assert_int_equal(mp_load_run(&cfg, &(mp_load_result *){ NULL }, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "count/num are for quick"));
+}
+
+/* artillery's console, line for line: its sample's phase lines, intermediate report,
+   "All VUs finished" and summary, with the sample's times (in UTC, as it was taken). */
+static void test_console_text_matches_artillery(void **state)
+{
+    char *want = read_file("../shared/testdata/artillery/artillery-quick.txt");
+    const char *tz = getenv("TZ");
+    char *saved = tz ? strdup(tz) : NULL;
+    mp_load_result *r = sample_result();
+    mp_buf got = { 0 };
+    double start = r->start, end = r->end;
+    (void)state;
+    assert_non_null(want);
+    setenv("TZ", "UTC0", 1);
+    tzset();
+    mp_report_load_phase(0, NULL, 0, 1, start, &got);
+    mp_report_load_phase(1, NULL, 0, 1, start + 1, &got);
+    r->end = start + 2.995; /* the period's width in the sample */
+    mp_report_load_period(r, &got);
+    r->end = end;
+    mp_report_load_vus_finished(3.2, &got);
+    mp_report_load_text(r, &got);
+    assert_false(got.failed);
+    assert_same_layout(strchr(want, '\n') + 1, got.data); /* after "Test run id" */
+    assert_non_null(strstr(got.data, "\n--------------------------------------\n"
+                                     "Metrics for period to: 17:16:10(+0000) (width: 2.995s)\n"
+                                     "--------------------------------------\n\n"));
+    got.len = 0;
+    mp_report_load_phase(0, "Ramp up load", 1, 300, start, &got);
+    mp_report_load_phase(1, "Warm up", 0, 2.5, start, &got);
+    mp_report_load_vus_finished(1.99, &got);
+    assert_string_equal(got.data,
+                        "Phase started: Ramp up load (index: 1, duration: 300s) 17:16:04(+0000)\n\n"
+                        "Phase completed: Warm up (index: 0, duration: 2.5s) 17:16:04(+0000)\n\n"
+                        "All VUs finished. Total time: 1 second\n\n");
+    if (saved) setenv("TZ", saved, 1);
+    else unsetenv("TZ");
+    tzset();
+    free(saved);
+    mp_buf_free(&got);
+    mp_load_result_free(r);
+    free(want);
+}
+
 static void test_engine_closed_requests_exact(void **state)
 {
     server s;
@@ -1462,6 +1554,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_engine_errors),
         cmocka_unit_test(test_engine_refused),
         cmocka_unit_test(test_engine_bad_config),
+        cmocka_unit_test(test_config_check),
+        cmocka_unit_test(test_console_text_matches_artillery),
         cmocka_unit_test(test_engine_closed_requests_exact),
         cmocka_unit_test(test_engine_closed_duration_and_open_rate),
         cmocka_unit_test(test_engine_open_rate_not_reached),

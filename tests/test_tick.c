@@ -871,6 +871,17 @@ static void test_node_rules_from_the_log(void **state)
     assert_non_null(strstr(err.msg, "18 to 26"));
     cfg.node = 27;
     assert_int_equal(mp_tick_new(&cfg, "x", &p, &err), MP_ERR_INVALID_ARG);
+    /* the same rule on its own, and before a file is opened */
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_string_equal(err.msg, "node option must be 18 to 26, not 27 "
+                                 "(unset: as the node that wrote the log)");
+    assert_int_equal(mp_tick_parse_file("/no/such/log", &cfg, &p, &err), MP_ERR_INVALID_ARG);
+    cfg.node = 26;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_OK);
+    assert_int_equal(mp_tick_parse_file("/no/such/log", &cfg, &p, &err), MP_ERR_NOT_FOUND);
+    cfg.filter_state = 1;
+    cfg.state = (mp_tick_vm)99;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
 }
 
 /* From node 21 on, code-delete records are not read, and a function info whose address

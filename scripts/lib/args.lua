@@ -11,6 +11,10 @@
 -- Accepts --name value, --name=value, -c value, --flag, --no-flag; "--" ends the options.
 -- Option names with "-" are stored with "_" (--term-grace → o.term_grace). --help prints the
 -- generated help and exits 0; a bad option prints the error and usage, then exits 2.
+-- Kinds: "string", "integer", "number", "list" (repeatable), "flag", and "bool" for node's
+-- parseBool: --name=true (or =1) is true; --name alone, or with any other value, false.
+-- The third value is the set of options the command line gave (given.count: -c or --count
+-- was there), for a default that must not count as the user's choice.
 local M = {}
 
 local converters = {
@@ -27,9 +31,9 @@ function M.help(spec)
   lines[#lines + 1] = "\noptions:"
   for _, o in ipairs(spec) do
     local flag = (o[2] and ("-" .. o[2] .. ", ") or "    ") .. "--" .. o[1]
-    if o[3] ~= "flag" then flag = flag .. " " .. (o.metavar or o[3]:upper()) end
+    if o[3] ~= "flag" and o[3] ~= "bool" then flag = flag .. " " .. (o.metavar or o[3]:upper()) end
     local text = o[4] or ""
-    if o.default ~= nil and o[3] ~= "flag" then text = text .. (" (default %s)"):format(o.default) end
+    if o.default ~= nil and o[3] ~= "flag" and o[3] ~= "bool" then text = text .. (" (default %s)"):format(o.default) end
     lines[#lines + 1] = ("  %-28s %s"):format(flag, text)
   end
   lines[#lines + 1] = ("  %-28s %s"):format("-h, --help", "show this help")
@@ -37,10 +41,10 @@ function M.help(spec)
   return table.concat(lines, "\n")
 end
 
--- Returns the option table and the list of positional arguments, or nil and a message
--- (for scripts that want to handle errors themselves: use M.try_parse).
+-- Returns the option table, the list of positional arguments and the set of options given,
+-- or nil and a message (for scripts that want to handle errors themselves: use M.try_parse).
 function M.try_parse(argv, spec)
-  local byname, byshort, o, rest = {}, {}, {}, {}
+  local byname, byshort, o, rest, given = {}, {}, {}, {}, {}
   for _, opt in ipairs(spec) do
     byname[opt[1]] = opt
     if opt[2] then byshort[opt[2]] = opt end
@@ -61,13 +65,16 @@ function M.try_parse(argv, spec)
       -- a short name may be longer than one letter (node 26's -ni); none are bundled
       local opt = name and byname[name] or byshort[a:match("^%-([^-].*)$") or ""]
       local negated = false
-      if not opt and name and name:sub(1, 3) == "no-" and byname[name:sub(4)]
-         and byname[name:sub(4)][3] == "flag" then
-        opt, negated = byname[name:sub(4)], true
+      local negatable = name and name:sub(1, 3) == "no-" and byname[name:sub(4)]
+      if not opt and negatable and (negatable[3] == "flag" or negatable[3] == "bool") then
+        opt, negated = negatable, true
       end
       if not opt then return nil, ("unknown option '%s'"):format(a) end
       local key, kind = key_of(opt[1]), opt[3]
-      if kind == "flag" then
+      given[key] = true
+      if kind == "bool" then
+        o[key] = not negated and (value == "true" or value == "1")
+      elseif kind == "flag" then
         if value then return nil, ("option --%s takes no value"):format(opt[1]) end
         o[key] = not negated
       else
@@ -92,12 +99,12 @@ function M.try_parse(argv, spec)
     end
     i = i + 1
   end
-  return o, rest
+  return o, rest, given
 end
 
 function M.parse(argv, spec)
-  local o, rest = M.try_parse(argv or {}, spec)
-  if o then return o, rest end
+  local o, rest, given = M.try_parse(argv or {}, spec)
+  if o then return o, rest, given end
   if rest == "help" then
     print(M.help(spec))
     os.exit(0)

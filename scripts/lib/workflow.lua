@@ -17,7 +17,8 @@
 -- force (let server.log overwrite an existing file in out; without it that is an error),
 -- prof (default true: insert --prof and process the logs), keep_short_builtin_calls (do not
 -- add node's --no-short-builtin-calls; see with_prof), on_ready(server) and
--- on_loaded(result) callbacks for progress output.
+-- on_loaded(result) callbacks for progress output. The load is checked (workflow.check_load)
+-- before the server starts.
 local medprof = require "medprof"
 
 local M = {}
@@ -68,21 +69,24 @@ local function host_port(url)
   return host, tonumber(port)
 end
 
-local function run_load(load, url)
+-- The load step as the medprof function that runs it and its options: { rate=, duration= }
+-- and { connections=, duration=, requests= } go to medprof.load, { count=, num= } (20 and
+-- 100 by default) to medprof.quick.
+local function load_call(load, url)
   if load.rate then
-    return medprof.load{ url = url, rate = load.rate, duration = load.duration }
+    return "load", { url = url, rate = load.rate, duration = load.duration }
   elseif load.connections then
-    return medprof.load{ url = url, connections = load.connections, duration = load.duration,
-                         requests = load.requests }
+    return "load", { url = url, connections = load.connections, duration = load.duration,
+                     requests = load.requests }
   end
-  return medprof.quick{ url = url, count = load.count or 20, num = load.num or 100 }
+  return "quick", { url = url, count = load.count or 20, num = load.num or 100 }
 end
 
--- Ctrl+C inside f ends f only: it raises "interrupted" in the function, which pcall catches.
-local function interruptible(f)
-  local r = table.pack(pcall(f))
-  if r[1] then return table.unpack(r, 2, r.n) end
-  return nil, tostring(r[2])
+-- Whether the load step takes load (a table as workflow.profile's load) at url, by the
+-- library's rules (counts from 1, one model's options), without starting anything.
+-- → true | nil, message, "MP_ERR_INVALID_ARG"
+function M.check_load(load, url)
+  return medprof.check_options(load_call(load, url))
 end
 
 -- node names its logs isolate-0xADDRESS-PID-v8.log: matching the pid (and the start time)
@@ -104,6 +108,10 @@ function M.profile(o)
     return nil, ("the command must start with node, not '%s': --prof has to be on node's own " ..
                  "command line (node refuses it in NODE_OPTIONS)"):format(o.command[1])
   end
+  if o.load ~= false then
+    local usable, why = M.check_load(o.load or {}, o.url)
+    if not usable then return nil, why end
+  end
   local run = { warnings = {}, profiles = {}, out = o.out or "." }
   local ready = o.ready or o.url
   local host, port = host_port(ready)
@@ -124,10 +132,11 @@ function M.profile(o)
   local server <close>, err = medprof.spawn(spawn)
   if not server then return nil, err end
   run.pid = server.pid
-  local ok, why, _, status = interruptible(function()
+  -- Ctrl+C ends the wait only: the server is stopped, its logs kept.
+  local ok, why, code, status = medprof.interruptible(function()
     return server:wait_ready{ url = ready, timeout = o.timeout or 30 }
   end)
-  if not ok and why and why:match("interrupted$") then
+  if code == "MP_ERR_INTERRUPTED" then
     run.interrupted = true
     why = ("interrupted while waiting for %s to answer"):format(ready)
   end
@@ -142,10 +151,12 @@ function M.profile(o)
   end
   if o.on_ready then o.on_ready(server) end
 
+  -- Ctrl+C ends the wait for the server, or the load (which then reports what it measured)
   if o.load == false then
-    interruptible(function() local st = server:wait() return st end)
+    medprof.interruptible(function() local st = server:wait() return st end)
   else
-    local result, lerr = interruptible(function() return run_load(o.load or {}, o.url) end)
+    local fn, opts = load_call(o.load or {}, o.url)
+    local result, lerr = medprof.interruptible(function() return medprof[fn](opts) end)
     if result then
       run.result = result
       if o.on_loaded then o.on_loaded(result) end

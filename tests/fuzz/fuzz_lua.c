@@ -63,6 +63,8 @@ static const char *const fz_words[] = {
     "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
     "separate_sparkplug_handlers", "ignore_unknown", "ignore_idle", "state", "runtime_timer",
     "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
+    /* medprof.phase_report */
+    "index", "completed", "at",
     /* prof:report, prof:top, prof:flamegraph */
     "only_summary", "format", "name", "section", "n", "title", "icicle", "width", "baseline",
     /* medprof.spawn, p:wait_ready, medprof.probe, p:stop, medprof.create */
@@ -360,10 +362,11 @@ static const char fz_driver[] =
     "local function tick(stacks)\n"
     "  return assert(medprof.ticklog(fz.log, { stacks = stacks, symbols = false }))\n"
     "end\n"
-    "if target == 0 then fz.load_config(a, true)\n"
-    "elseif target == 1 then fz.load_config(a, false)\n"
+    "if target == 0 then fz.load_config(a, true) medprof.check_options('quick', a)\n"
+    "elseif target == 1 then fz.load_config(a, false) medprof.check_options('load', a)\n"
     "elseif target == 2 then\n"
     "  fz.tick_config(a)\n"
+    "  medprof.check_options('ticklog', a)\n"
     "  if type(a) == 'table' then\n"
     "    a.symbols, a.symbol_list = false, nil -- no ELF or symbols files of this machine\n"
     "    local p = medprof.ticklog(fz.log, a)\n"
@@ -392,7 +395,8 @@ static const char fz_driver[] =
     "  if not ok then error(err, 0) end\n"
     "elseif target == 9 then\n"
     "  local r = medprof.load_result(type(a) == 'string' and a or fz.result)\n"
-    "  if r then r:report() r:metrics() r:json() r:latency_table() r:html(b)\n"
+    "  if r then r:report() r:metrics() r:period_report() r:json() r:latency_table() r:html(b)\n"
+    "    medprof.vus_finished_report(r.duration) medprof.phase_report(type(b) == 'table' and b or {})\n"
     "    local h = r:hist(type(c) == 'string' and c or 'http.response_time')\n"
     "    if h then h:percentile(b) end\n"
     "    r:counter(c) r:merge(r) local _ = r.series, r.codes, r.errors, r.counters end\n"

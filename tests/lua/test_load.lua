@@ -208,6 +208,62 @@ function T.json_intermediate_holds_the_periods()
   check.raises("must be a string from p:period_json", r.json, r, { intermediate = { 1 } })
 end
 
+-- A period's intermediate report, as artillery prints it every 10 s.
+function T.period_report_like_artillery()
+  local p <close>, port = hostile()
+  local reports = {}
+  assert(medprof.quick{ url = ("http://127.0.0.1:%d/ok"):format(port), count = 2, num = 5,
+                        period = function(pr) reports[#reports + 1] = pr:period_report() end })
+  served(p)
+  check.truthy(#reports >= 1, "at least one period")
+  local dashes, title = reports[1]:match("^(%-+)\n(Metrics for period to: [^ ]+) %(width: [%d.]+s%)\n")
+  check.truthy(title and title:match("to: %d%d:%d%d:%d0%([+-]%d%d%d%d%)$"), "title")
+  check.eq(#dashes, #title, "dashes as long as the title without the width")
+  check.match(reports[1], "\n%-+\n\nhttp%.codes%.200: ")
+  check.match(reports[1], "\n[^\n]+\n\n\n$")
+end
+
+-- artillery's phase and "All VUs finished" lines, for any phase (medprof quick's is
+-- unnamed, 1 s; a script's may have names).
+function T.console_lines_like_artillery()
+  local clock = "%d%d:%d%d:%d%d%([+-]%d%d%d%d%)"
+  check.match(medprof.phase_report{ duration = 1 },
+              "^Phase started: unnamed %(index: 0, duration: 1s%) " .. clock .. "\n\n$")
+  check.match(medprof.phase_report{ name = "Warm up", index = 1, duration = 2.5, completed = true,
+                                    at = medprof.wall() },
+              "^Phase completed: Warm up %(index: 1, duration: 2%.5s%) " .. clock .. "\n\n$")
+  check.eq(medprof.vus_finished_report(3.7), "All VUs finished. Total time: 3 seconds\n\n")
+  check.eq(medprof.vus_finished_report(1.2), "All VUs finished. Total time: 1 second\n\n")
+  check.raises("duration option must be a number", medprof.phase_report, { name = "x" })
+  check.raises("unknown option 'durtion'", medprof.phase_report, { duration = 1, durtion = 1 })
+end
+
+-- The library's rules for the options, without a run: the fail triple for a user's
+-- options (a command line), where medprof.quick and medprof.load raise.
+function T.check_options_tells_without_a_run()
+  local url = "http://127.0.0.1:1/"
+  check.eq(medprof.check_options("quick", { url = url, count = 3, num = 2 }), true, "quick")
+  check.eq(medprof.check_options("load", { url = url, rate = 5, duration = 1 }), true, "open")
+  local ok, msg, code = medprof.check_options("quick", { url = url, count = 0 })
+  check.eq(ok, nil, "count 0")
+  check.eq(msg, "count option must be at least 1", "message")
+  check.eq(code, "MP_ERR_INVALID_ARG", "code")
+  check.raises("count option must be at least 1", medprof.quick, { url = url, count = 0 })
+  _, msg = medprof.check_options("load", { url = url, connections = 2, num = 5 })
+  check.match(msg, "^count/num are for quick")
+  _, msg = medprof.check_options("load", { url = url, rate = 5, requests = 9 })
+  check.eq(msg, "requests goes with the closed model, not with rate")
+  _, msg = medprof.check_options("load", { url = url, timeout = -1 })
+  check.eq(msg, "timeout option must not be negative")
+  _, msg = medprof.check_options("quick", { url = url, cuont = 1 })
+  check.eq(msg, "unknown option 'cuont'")
+  _, msg, code = medprof.check_options("ticklog", { node = 17 })
+  check.match(msg, "^node option must be 18 to 26")
+  check.eq(code, "MP_ERR_INVALID_ARG", "ticklog code")
+  check.eq(medprof.check_options("ticklog", { node = 20, state = "gc" }), true, "ticklog")
+  check.raises("invalid option 'spawn'", medprof.check_options, "spawn", {})
+end
+
 function T.node_server_counts_match()
   local port = check.free_port()
   local node <close> = assert(medprof.spawn{ "node", "examples/server.js",

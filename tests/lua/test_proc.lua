@@ -177,6 +177,47 @@ function T.args_parse_values_flags_lists_and_rest()
   check.eq(o.count, 10)
 end
 
+-- The options given, apart from the defaults; node's parseBool for "bool" options.
+function T.args_given_and_node_booleans()
+  local bools = { name = "t", { "count", "c", "integer", "users", default = 10 },
+                  { "separate-ic", nil, "bool", "as node" }, { "quiet", "q", "flag", "quiet" } }
+  local o, rest, given = args.try_parse({ "--separate-ic=true", "-q", "x" }, bools)
+  check.eq(o.count, 10, "default")
+  check.eq(given.count, nil, "a default is not given")
+  check.eq(given.separate_ic and given.quiet, true, "given")
+  check.eq(o.separate_ic, true, "=true")
+  check.eq(rest[1], "x", "rest")
+  o, _, given = args.try_parse({ "-c", "10", "--separate-ic" }, bools)
+  check.eq(given.count, true, "the default's value, given")
+  check.eq(o.separate_ic, false, "bare: false, as node's parseBool")
+  check.eq(args.try_parse({ "--separate-ic=1" }, bools).separate_ic, true, "=1")
+  check.eq(args.try_parse({ "--separate-ic=yes" }, bools).separate_ic, false, "=yes")
+  check.eq(args.try_parse({ "--no-separate-ic" }, bools).separate_ic, false, "--no-")
+  check.match(args.help(bools), "\n      %-%-separate%-ic%s+as node\n")
+end
+
+-- medprof.interruptible: a function's results pass through, its errors go on up; Ctrl+C
+-- (here the CLI's SIGINT) ends the function only, with the fail triple.
+function T.interruptible_ends_the_function_only()
+  local a, b = medprof.interruptible(function(x) return x, 2 end, 1)
+  check.eq(a, 1)
+  check.eq(b, 2)
+  check.raises("boom", medprof.interruptible, function() error("boom") end)
+  local script = check.temp_file([[
+    local pid = io.open("/proc/self/stat"):read("n")
+    os.execute(("(sleep 0.3; kill -INT %d) &"):format(pid))
+    local r, msg, code = medprof.interruptible(function() medprof.sleep(10) return "slept" end)
+    print(r, msg, code)
+    ]])
+  local self = arg and arg[-1]
+  local bin = os.getenv("MEDPROF_BIN") or (self and self:match("medprof$") and self)
+              or check.medprof_bin()
+  local out, rc = check.run(("%s run %s"):format(bin, script))
+  os.remove(script)
+  check.eq(out, "nil\tinterrupted\tMP_ERR_INTERRUPTED\n", "the script went on")
+  check.eq(rc, 0, "exit code")
+end
+
 function T.args_reject_bad_input_with_a_message()
   local o, msg = args.try_parse({ "--cuont", "3" }, spec)
   check.eq(o, nil)
