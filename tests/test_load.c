@@ -373,11 +373,11 @@ static void assert_same_layout(const char *want, const char *got)
 
 static void test_report_layout_matches_artillery(void **state)
 {
-    char *want = read_file("../shared/testdata/artillery/artillery-quick.txt");
+    char *want = read_file("tests/data/artillery/artillery-quick.txt");
     mp_load_result *r = sample_result();
     mp_buf got = { 0 };
     (void)state;
-    if (!want) fail_msg("cannot read ../shared/testdata/artillery/artillery-quick.txt (run from the repo root)");
+    if (!want) fail_msg("cannot read tests/data/artillery/artillery-quick.txt (run from the repo root)");
     mp_report_load_text(r, &got);
     assert_non_null(strstr(got.data, "--------------------------------\nSummary report @ "));
     assert_same_layout(summary_of(want), summary_of(got.data));
@@ -392,7 +392,7 @@ static void test_report_layout_matches_artillery(void **state)
 
 static void test_report_layout_econnrefused(void **state)
 {
-    char *want = read_file("../shared/testdata/artillery/artillery-quick-econnrefused.txt");
+    char *want = read_file("tests/data/artillery/artillery-quick-econnrefused.txt");
     mp_load_result *r = mp__result_new();
     mp_buf got = { 0 };
     (void)state;
