@@ -1,7 +1,7 @@
 # medprof - build, test, install. `make help` lists the targets.
 #
-# One C library (medprof.h), one Lua binding (bindings/) built twice: into the `medprof`
-# CLI with Lua embedded, and as the Lua C module medprof.so.
+# One C library (medprof.h) and one Lua binding (bindings/), compiled once and linked twice:
+# into the `medprof` CLI with Lua embedded, and into the Lua C module medprof.so.
 
 CC       ?= cc
 LUA_PKG  ?= lua5.4
@@ -47,14 +47,34 @@ $(BUILD)/embed: bindings/embed.c
 $(BUILD)/embedded.c: $(BUILD)/embed $(SCRIPTS) $(LUA_LIBSRC)
 	$(BUILD)/embed $@ $(SCRIPTS) $(LUA_LIBSRC)
 
-$(BUILD)/medprof: bindings/main.c $(BIND_SRC) $(BUILD)/embedded.c $(BIND_HDR)
-	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Ibindings -o $@ bindings/main.c $(BIND_SRC) \
-	    $(BUILD)/embedded.c $(LUA_LIBS) $(LIBS) -rdynamic
+# The library and the binding are compiled once, position-independent, and linked into both
+# the CLI and the module. No semantic interposition: the library's calls to its own public
+# functions may be inlined as in a non-PIC build (nobody interposes on them).
+PIC        := -fPIC -fno-semantic-interposition
+OBJ        := $(BUILD)/obj
+# The library first: it takes longest, so `make -j` starts it before the small files.
+BIND_OBJ   := $(OBJ)/medprof_impl.o \
+              $(patsubst bindings/%.c,$(OBJ)/%.o,$(filter-out bindings/medprof_impl.c,$(BIND_SRC))) \
+              $(OBJ)/embedded.o
+
+$(OBJ)/medprof_impl.o: bindings/medprof_impl.c medprof.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PIC) -c -o $@ $<
+
+$(OBJ)/%.o: bindings/%.c $(BIND_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) $(PIC) -c -o $@ $<
+
+$(OBJ)/embedded.o: $(BUILD)/embedded.c $(BIND_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Ibindings $(PIC) -c -o $@ $<
+
+$(BUILD)/medprof: $(BIND_OBJ) $(OBJ)/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LUA_LIBS) $(LIBS) -rdynamic
 
 # A Lua C module takes the Lua API from the interpreter that loads it: no -llua.
-$(BUILD)/medprof.so: $(BIND_SRC) $(BUILD)/embedded.c $(BIND_HDR)
-	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Ibindings -fPIC -shared -o $@ $(BIND_SRC) \
-	    $(BUILD)/embedded.c $(LIBS)
+$(BUILD)/medprof.so: $(BIND_OBJ)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c medprof.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
