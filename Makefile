@@ -97,9 +97,19 @@ $(BUILD)/tests/compile_two_tu_%: tests/compile/impl.c tests/compile/user.c medpr
 	@mkdir -p $(@D)
 	$* $(STD) $(WARN) -I. -o $@ tests/compile/impl.c tests/compile/user.c $(LIBS)
 
+# MEDPROF_STATIC: two private copies of the library in one program, with gcc and clang, under
+# the project's warnings; none of its functions may be exported.
+$(BUILD)/tests/compile_static_%: tests/compile/static.c tests/compile/static_other.c medprof.h
+	@mkdir -p $(@D)
+	$* $(STD) $(WARN) -I. -o $@ tests/compile/static.c tests/compile/static_other.c $(LIBS)
+	@if nm -g --defined-only $@ | grep ' mp_'; then \
+	    echo "MEDPROF_STATIC: the functions above are exported" >&2; rm -f $@; exit 1; fi
+
 COMPILE_TESTS := $(BUILD)/tests/compile_cpp $(BUILD)/tests/compile_cpp_impl \
                  $(BUILD)/tests/compile_two_tu_gcc \
-                 $(BUILD)/tests/compile_two_tu_clang
+                 $(BUILD)/tests/compile_two_tu_clang \
+                 $(BUILD)/tests/compile_static_gcc \
+                 $(BUILD)/tests/compile_static_clang
 
 $(BUILD)/examples/%: examples/%.c medprof.h
 	@mkdir -p $(@D)
