@@ -32,13 +32,28 @@ TEST_SERVERS := $(patsubst tests/servers/%.c,$(BUILD)/tests/servers/%,$(sort $(w
 all: $(BUILD)/medprof $(BUILD)/medprof.so
 
 help:
-	@echo "make            build build/medprof (CLI) and build/medprof.so (Lua module)"
-	@echo "make test       install missing deps, build, run every suite (C, Lua, end-to-end)"
-	@echo "make sanitize   the same tests built with ASan+UBSan"
-	@echo "make tsan       the two-thread tick reader under ThreadSanitizer"
-	@echo "make demo       install missing deps, build, run the workflow on examples/server.js"
-	@echo "make deps       install missing Debian packages (as root), else say what is missing"
-	@echo "make install    PREFIX=/usr/local: binary, header, Lua module, medprof.pc"
+	@echo "make              (all) build build/medprof (CLI) and build/medprof.so (Lua module)"
+	@echo "make test         install missing deps, build, run every suite (C, Lua, end-to-end);"
+	@echo "                  ends with one line: N passed, N failed"
+	@echo "    SUITE=NAME    only that suite: a C suite (test_tick), a compile check (compile_cpp),"
+	@echo "                  lua, or an e2e script's name (diff, example_spawn)"
+	@echo "    TEST_FILTER=P (environment) the C suites run only the tests whose names match P"
+	@echo "                  (cmocka's * and ? wildcards)"
+	@echo "make run-tests    make test without the deps check"
+	@echo "make sanitize     the same tests built with ASan+UBSan (in build/sanitize)"
+	@echo "make tsan         the two-thread tick reader under ThreadSanitizer (in build/tsan)"
+	@echo "make valgrind     every C suite under valgrind's leak checker (in build/valgrind)"
+	@echo "make run-valgrind make valgrind without the deps check"
+	@echo "make fuzz         each libFuzzer target for FUZZ_SECONDS (default 10) on its corpus"
+	@echo "make run-fuzz     make fuzz without the package checks"
+	@echo "make examples     build the C examples (examples/*.c) into build/examples"
+	@echo "make demo         install missing deps, build, run the workflow on examples/server.js"
+	@echo "make deps         install missing Debian packages (as root), else say what is missing"
+	@echo "make install      PREFIX=/usr/local (and DESTDIR): binary, header, Lua module, medprof.pc"
+	@echo "make uninstall    remove what make install put under PREFIX"
+	@echo "make clean        remove build/"
+	@echo "make help         this list"
+	@echo "BUILD=DIR puts a build elsewhere; CC, OPT and CFLAGS change the compiler and its flags."
 
 $(BUILD)/embed: bindings/embed.c
 	@mkdir -p $(@D)
@@ -79,6 +94,9 @@ $(BUILD)/medprof.so: $(BIND_OBJ)
 $(BUILD)/tests/%: tests/%.c medprof.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -Itests -o $@ $< -lcmocka $(LIBS)
+
+# test_load starts the hostile server, which it finds next to itself.
+$(BUILD)/tests/test_load: | $(BUILD)/tests/servers/hostile
 
 # Servers the load tests start (tests/servers/*.c: plain C, no medprof.h).
 $(BUILD)/tests/servers/%: tests/servers/%.c
@@ -122,8 +140,19 @@ examples: $(EXAMPLES)
 test: deps
 	@$(MAKE) --no-print-directory run-tests
 
-run-tests: all $(TEST_SERVERS) $(C_TESTS) $(COMPILE_TESTS) $(EXAMPLES)
-	@BUILD=$(BUILD) MP_PRELOAD="$(MP_PRELOAD)" sh tests/run.sh
+# SUITE=NAME runs one suite (tests/run.sh names them) and builds only what it needs: a C
+# suite or compile check its binary, the Lua and e2e suites medprof, its servers and examples.
+SUITE ?=
+ifeq ($(SUITE),)
+RUN_NEEDS := all $(TEST_SERVERS) $(C_TESTS) $(COMPILE_TESTS) $(EXAMPLES)
+else ifneq ($(filter $(BUILD)/tests/$(SUITE),$(C_TESTS) $(COMPILE_TESTS)),)
+RUN_NEEDS := $(BUILD)/tests/$(SUITE)
+else
+RUN_NEEDS := all $(TEST_SERVERS) $(EXAMPLES)
+endif
+
+run-tests: $(RUN_NEEDS)
+	@BUILD=$(BUILD) SUITE="$(SUITE)" MP_PRELOAD="$(MP_PRELOAD)" sh tests/run.sh
 
 # A sanitized medprof.so needs the sanitizer runtimes preloaded into the stock lua5.4.
 sanitize: deps

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "suite.h"
 
 #define MEDPROF_IMPLEMENTATION
 #include "medprof.h"
@@ -392,5 +393,5 @@ int main(void)
         cmocka_unit_test(flame_tree_folds_like_mp_folded),
         cmocka_unit_test(counted_stacks_fold_like_single_ticks),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "suite.h"
 
 static char hostile_path[1024];
 
@@ -1482,7 +1483,5 @@ int main(int argc, char **argv)
     snprintf(hostile_path, sizeof hostile_path, "%.*sservers/hostile",
              slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
     signal(SIGPIPE, SIG_IGN);
-    /* TEST_FILTER=test_engine_redirects runs just the tests whose names match. */
-    if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }

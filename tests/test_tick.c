@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "suite.h"
 
 #define TESTDATA "tests/data/node20/"
 
@@ -1606,5 +1607,5 @@ int main(void)
         cmocka_unit_test(test_version_note),
         cmocka_unit_test(test_fast_num_like_plain_reading),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }
