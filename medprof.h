@@ -77,8 +77,14 @@
 #define MP_VERSION_PATCH 0
 #define MP_VERSION_STRING "0.1.0"
 
+/* MEDPROF_STATIC: a program that calls a few of the functions must still build without
+   warnings, so they are all marked possibly unused (the definitions inherit it). */
 #ifdef MEDPROF_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define MP_API static __attribute__((unused))
+#else
 #define MP_API static
+#endif
 #else
 #define MP_API extern
 #endif

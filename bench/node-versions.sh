@@ -13,7 +13,7 @@
 # 3. For each but node 21, runs every case of tests/data/node-versions/cases through that
 #    node and medprof and shows any difference. --update writes what node printed (SHA-256)
 #    to tests/data/node-versions/expected and its V8 version to .../versions; the real-log
-#    cases run where a log of ../shared/testdata/node20/small.js written by that node is in
+#    cases run where a log of tests/data/node20/small.js written by that node is in
 #    .../nodeMAJOR-small.log.gz (node 18 and 22: --update writes them when missing).
 set -u
 . tests/e2e/lib.sh
@@ -62,7 +62,7 @@ for major in 18 21 22 24 26; do
     if [ $update = 1 ]; then
         if [ ! -e "$nv/node$major-small.log.gz" ] && [ "$major" -le 22 ]; then
             mkdir -p "$tmp/w$major"
-            (cd "$tmp/w$major" && "$bin/node" --prof "$OLDPWD/../shared/testdata/node20/small.js" >/dev/null) &&
+            (cd "$tmp/w$major" && "$bin/node" --prof "$OLDPWD/tests/data/node20/small.js" >/dev/null) &&
                 gzip -9 -c "$tmp"/w"$major"/isolate-*-v8.log >"$nv/node$major-small.log.gz"
         fi
     fi

@@ -6,7 +6,7 @@
 #   sh bench/process-1gb.sh [BOUND_MB]          from the repo root, after `make`
 #
 # The logs are generated cheaply, not recorded: a real node --prof log (SRC, default
-# ../shared/testdata/node20/http-v8.log) once, then its tick lines again and again with
+# tests/data/node20/http-v8.log) once, then its tick lines again and again with
 # timestamps moved on, up to the size. CHURN=1 repeats the code events too (code-creation,
 # code-move, code-delete...: the code map changes all the time, as in a server that keeps
 # compiling). Both logs go to a temporary directory (TMPDIR) that is removed at exit; they
@@ -25,7 +25,7 @@
 set -u
 BUILD=${BUILD:-build}
 MEDPROF=${MEDPROF:-$BUILD/medprof}
-SRC=${SRC:-../shared/testdata/node20/http-v8.log}
+SRC=${SRC:-tests/data/node20/http-v8.log}
 FORMATS=${FORMATS:-text svg}
 ARGS=${ARGS:-}
 bound_mb=${1:-128}

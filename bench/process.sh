@@ -7,7 +7,7 @@
 #    and demangle node's three executable mappings) against `nm -C -n -S` + `nm -C -n -S -D`,
 #    which node's tick processor runs for the same purpose.
 # 2. Generates a V8 log of at least 100 MB: node --prof --prof-sampling-interval=50 running
-#    ../shared/testdata/node20/cpu.js for SECONDS (default 110; run again longer if the log
+#    tests/data/node20/cpu.js for SECONDS (default 110; run again longer if the log
 #    comes out smaller). LOG=path reuses a log instead.
 # 3. Times, on that log: cat LOG >/dev/null, medprof process LOG, node --prof-process LOG;
 #    the median of RUNS runs each (default 3; node's runs take long: NODE_RUNS, default RUNS),
@@ -25,7 +25,7 @@ MEDPROF=${MEDPROF:-$BUILD/medprof}
 secs=${1:-110}
 runs=${2:-3}
 node_runs=${NODE_RUNS:-$runs}
-cpujs=../shared/testdata/node20/cpu.js
+cpujs=tests/data/node20/cpu.js
 
 die() { echo "bench/process.sh: $*" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || die "node is not installed"

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "suite.h"
 
 #define MEDPROF_IMPLEMENTATION
 #include "medprof.h"
@@ -98,5 +99,5 @@ int main(void)
         cmocka_unit_test(nice_axis_maxima),
         cmocka_unit_test(percentile_axis_spaces_the_nines_evenly),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }

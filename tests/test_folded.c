@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "suite.h"
 
 #define MEDPROF_IMPLEMENTATION
 #include "medprof.h"
@@ -109,7 +110,7 @@ static void folded_totals_equal_the_report_on_a_real_log(void **state)
     cfg.symbol_list = "tests/data/tick-small.syms";
     cfg.on_stack = mp_folded_stack;
     cfg.stack_user = f;
-    if (mp_tick_parse_file("../shared/testdata/node20/small-v8.log", &cfg, &p, &err) != MP_OK)
+    if (mp_tick_parse_file("tests/data/node20/small-v8.log", &cfg, &p, &err) != MP_OK)
         fail_msg("%s", err.msg);
     mp_tick_get_summary(p, &sum);
     mp_report_folded(f, &out);
@@ -342,8 +343,8 @@ static void expect_same_bytes(const mp_buf *a, const mp_buf *b)
    lines and the flame graph are those of on_stack's tick by tick. */
 static void counted_stacks_fold_like_single_ticks(void **state)
 {
-    static const char *const logs[] = { "../shared/testdata/node20/small-v8.log",
-                                        "../shared/testdata/node20/http-v8.log" };
+    static const char *const logs[] = { "tests/data/node20/small-v8.log",
+                                        "tests/data/node20/http-v8.log" };
     size_t i;
     (void)state;
     for (i = 0; i < 2; i++) {
@@ -392,5 +393,5 @@ int main(void)
         cmocka_unit_test(flame_tree_folds_like_mp_folded),
         cmocka_unit_test(counted_stacks_fold_like_single_ticks),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }

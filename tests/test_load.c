@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "suite.h"
 
 static char hostile_path[1024];
 
@@ -373,11 +374,11 @@ static void assert_same_layout(const char *want, const char *got)
 
 static void test_report_layout_matches_artillery(void **state)
 {
-    char *want = read_file("../shared/testdata/artillery/artillery-quick.txt");
+    char *want = read_file("tests/data/artillery/artillery-quick.txt");
     mp_load_result *r = sample_result();
     mp_buf got = { 0 };
     (void)state;
-    if (!want) fail_msg("cannot read ../shared/testdata/artillery/artillery-quick.txt (run from the repo root)");
+    if (!want) fail_msg("cannot read tests/data/artillery/artillery-quick.txt (run from the repo root)");
     mp_report_load_text(r, &got);
     assert_non_null(strstr(got.data, "--------------------------------\nSummary report @ "));
     assert_same_layout(summary_of(want), summary_of(got.data));
@@ -392,7 +393,7 @@ static void test_report_layout_matches_artillery(void **state)
 
 static void test_report_layout_econnrefused(void **state)
 {
-    char *want = read_file("../shared/testdata/artillery/artillery-quick-econnrefused.txt");
+    char *want = read_file("tests/data/artillery/artillery-quick-econnrefused.txt");
     mp_load_result *r = mp__result_new();
     mp_buf got = { 0 };
     (void)state;
@@ -1576,7 +1577,5 @@ int main(int argc, char **argv)
     snprintf(hostile_path, sizeof hostile_path, "%.*sservers/hostile",
              slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
     signal(SIGPIPE, SIG_IGN);
-    /* TEST_FILTER=test_engine_redirects runs just the tests whose names match. */
-    if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "suite.h"
 
 #define MP_MALLOC(sz) test_malloc(sz)
 #define MP_REALLOC(p, sz) test_realloc(p, sz)
@@ -824,5 +825,5 @@ int main(void)
         cmocka_unit_test(json_strings_are_escaped_and_valid_utf8),
         cmocka_unit_test(buffers_grow_past_any_initial_size),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }

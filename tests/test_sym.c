@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "suite.h"
 
 #define MP_MALLOC(sz) test_malloc(sz)
 #define MP_REALLOC(p, sz) test_realloc(p, sz)
@@ -1054,5 +1055,5 @@ int main(void)
         cmocka_unit_test(test_symbols_file_errors),
         cmocka_unit_test(test_table_sort_like_qsort),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return run_suite(tests, group_setup, group_teardown);
 }

@@ -1,6 +1,6 @@
 /* test_tick.c - the tick-log part: CSV and numbers as V8's tools read them, the code map,
    attribution, the report's layout and rounding, node's outputs for the real Node 20 logs
-   in ../shared/testdata, and bad input. */
+   in tests/data/node20, and bad input. */
 #define MEDPROF_IMPLEMENTATION
 #include "medprof.h"
 
@@ -8,8 +8,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "suite.h"
 
-#define TESTDATA "../shared/testdata/node20/"
+#define TESTDATA "tests/data/node20/"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -61,7 +62,7 @@ static char *read_file(const char *path)
     char chunk[4096];
     size_t n;
     memset(&b, 0, sizeof b);
-    if (!f) fail_msg("cannot open %s (run from the repository root, with ../shared beside it)", path);
+    if (!f) fail_msg("cannot open %s (run from the repository root)", path);
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) mp_buf_append(&b, chunk, n);
     fclose(f);
     mp_buf_append(&b, "", 0);
@@ -1617,5 +1618,5 @@ int main(void)
         cmocka_unit_test(test_version_note),
         cmocka_unit_test(test_fast_num_like_plain_reading),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_suite(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@ for src in bench/*.c; do
         bad "$src does not build:"; sed 's/^/     | /' "$tmp/$name.err"
     fi
 done
-log=../shared/testdata/node20/small-v8.log
+log=tests/data/node20/small-v8.log
 if [ -x "$tmp/process-floor" ] && [ -f "$log" ]; then
     "$tmp/process-floor" "$log" 1 >"$tmp/floor" 2>&1
     check '[ "$(grep -cE "^(read|lines|hashed|grouped|symbols) +[0-9.]+ +[0-9.]+ +[0-9.]+$" "$tmp/floor")" = 5 ]' \

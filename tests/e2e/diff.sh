@@ -4,8 +4,8 @@
 . tests/e2e/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-small=../shared/testdata/node20/small-v8.log
-http=../shared/testdata/node20/http-v8.log
+small=tests/data/node20/small-v8.log
+http=tests/data/node20/http-v8.log
 
 "$MEDPROF" diff "$small" "$small" >"$tmp/same" 2>"$tmp/err"
 [ $? = 0 ] && ok "diff of a log with itself runs" || { bad "diff failed"; cat "$tmp/err"; }

@@ -6,7 +6,7 @@
 . tests/e2e/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-log=../shared/testdata/node20/small-v8.log
+log=tests/data/node20/small-v8.log
 syms=tests/data/tick-small.syms
 
 "$MEDPROF" process --format svg --symbol-list "$syms" --output "$tmp/flame.svg" "$log" 2>"$tmp/err"

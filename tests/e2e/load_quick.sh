@@ -43,7 +43,7 @@ expect_in "$tmp/out.txt" '^Phase completed: unnamed (index: 0, duration: 1s) [0-
 expect_in "$tmp/out.txt" '^Metrics for period to: [0-9][0-9]:[0-9][0-9]:[0-9]0([+-][0-9]\{4\}) (width: [0-9.]*s)$' "an intermediate report for the 10 s period"
 # From "All VUs finished" to the end: artillery's sample line for line, values aside.
 norm() { sed -n '/^All VUs finished/,$p' "$1" | grep -v '^Log file' | sed 's/[0-9.]*\(\/sec\)\{0,1\}$//; s/[0-9][0-9]:[0-9][0-9]:[0-9][0-9]/T/; s/Total time: .*/Total time:/'; }
-norm ../shared/testdata/artillery/artillery-quick.txt >"$tmp/want.norm"
+norm tests/data/artillery/artillery-quick.txt >"$tmp/want.norm"
 norm "$tmp/out.txt" >"$tmp/got.norm"
 check 'diff "$tmp/want.norm" "$tmp/got.norm" >&2' "the summary has artillery-quick.txt's lines, in its order"
 check "awk '/ \\.\\.\\.+ / { if (index(\$0, \" \" \$NF) != 81) bad = 1 } END { exit bad }' '$tmp/out.txt'" \
@@ -58,7 +58,7 @@ check "node -e '
   if (j.intermediate.length < 1 || j.intermediate.some(p => keys(p) !== keys(a.intermediate[0]))) process.exit(2);
   const sum = j.intermediate.reduce((s, p) => s + p.counters[\"http.requests\"], 0);
   if (sum !== j.aggregate.counters[\"http.requests\"]) process.exit(3);
-' '$tmp/r.json' ../shared/testdata/artillery/artillery-quick-report.json" \
+' '$tmp/r.json' tests/data/artillery/artillery-quick-report.json" \
     "JSON: artillery's aggregate and intermediate keys; the periods add up to the aggregate"
 # artillery's metrics-by-endpoint entries: the same counter names as its sample (same
 # path), the endpoint's codes and response times equal to the run's, none on the console
@@ -72,7 +72,7 @@ check "node -e '
   if (j.counters[e + \"/healthcheck.codes.200\"] !== j.counters[\"http.codes.200\"]) process.exit(3);
   const s = j.summaries[e + \"response_time./healthcheck\"], t = j.summaries[\"http.response_time\"];
   if (JSON.stringify(s) !== JSON.stringify(t)) process.exit(4);
-' '$tmp/r.json' ../shared/testdata/artillery/artillery-quick-report.json" \
+' '$tmp/r.json' tests/data/artillery/artillery-quick-report.json" \
     "JSON: metrics-by-endpoint counters and summaries as artillery names them, equal to the run's"
 check "! grep -q 'metrics-by-endpoint' '$tmp/out.txt'" "the console report leaves metrics-by-endpoint out, as artillery does"
 "$MEDPROF" merge "$tmp/r.json" "$tmp/r.json" >"$tmp/merged.txt"

@@ -8,8 +8,8 @@
 . tests/e2e/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-small=../shared/testdata/node20/small-v8.log
-http=../shared/testdata/node20/http-v8.log
+small=tests/data/node20/small-v8.log
+http=tests/data/node20/http-v8.log
 report=tests/data/chart-load.json
 nowhere=http://127.0.0.1:1/ # connection refused at once: quick runs, sends nothing anywhere
 

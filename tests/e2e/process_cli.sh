@@ -4,7 +4,7 @@
 . tests/e2e/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-data=../shared/testdata/node20
+data=tests/data/node20
 
 section() { # FILE TITLE: the lines of one report section, title to the blank line after it
     awk -v t=" [$2]:" '$0 == t { on = 1 } on && $0 == "" { exit } on' "$1"

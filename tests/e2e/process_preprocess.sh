@@ -3,7 +3,7 @@
 # `node --prof-process`, byte for byte. Synthetic logs (tests/data/tick-gen.js with its extras:
 # script sources and source positions with every kind of escape, deopts, current-time
 # records) run as in process_vs_node.sh: node with a fake nm and objdump, medprof with the
-# very symbols node placed. Real logs (../shared/testdata, and one written here with
+# very symbols node placed. Real logs (tests/data/node20, and one written here with
 # current-time records) run without C++ symbols on both sides (the fake nm has none for
 # them), so everything else in them must match.
 . tests/e2e/lib.sh
@@ -11,7 +11,7 @@ command -v node >/dev/null 2>&1 || { echo "SKIP: no node"; exit 0; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 data=tests/data
-real=../shared/testdata/node20
+real=$data/node20
 major=$(node_major)
 v8=$(node -p process.versions.v8)
 nm="--nm=$data/tick-fake-nm.sh"

@@ -10,7 +10,7 @@ command -v node >/dev/null 2>&1 || { echo "SKIP: no node"; exit 0; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 data=tests/data
-shared=../shared/testdata/node20
+node20=$data/node20
 
 same_as_one_thread() { # same_as_one_thread WHAT MEDPROF-PROCESS-ARGS...
     what=$1; shift
@@ -51,8 +51,8 @@ same_as_one_thread "two logs, two reports: read ahead = one thread" \
 
 # node's own logs, with the symbols of this machine's libraries
 for log in small-v8.log http-v8.log; do
-    same_as_one_thread "$log: read ahead = one thread" "$shared/$log"
-    same_as_one_thread "$log --separate-ic=false: read ahead = one thread" --separate-ic=false "$shared/$log"
+    same_as_one_thread "$log: read ahead = one thread" "$node20/$log"
+    same_as_one_thread "$log --separate-ic=false: read ahead = one thread" --separate-ic=false "$node20/$log"
 done
 
 # Every record that is not a tick ends the ticks' groups: the same tick line before and after

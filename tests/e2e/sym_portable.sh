@@ -5,7 +5,7 @@
 # symbols file alike): with the file, the report must be the original one, paths aside;
 # without it, no C++ names, one warning per library, and no crash.
 . tests/e2e/lib.sh
-log=../shared/testdata/node20/small-v8.log
+log=tests/data/node20/small-v8.log
 [ -f "$log" ] || { echo "SKIP: no $log"; exit 0; }
 for lib in $(sed -n 's/^shared-library,\([^,[]*\),.*/\1/p' "$log" | sort -u); do
     [ -f "$lib" ] || { echo "SKIP: $lib (named by the log) is not on this machine"; exit 0; }

@@ -2,7 +2,7 @@
 local medprof = require "medprof"
 local check = require "check"
 
-local SMALL, SYMS = "../shared/testdata/node20/small-v8.log", "tests/data/tick-small.syms"
+local SMALL, SYMS = "tests/data/node20/small-v8.log", "tests/data/tick-small.syms"
 
 local function sum(folded)
   local total, lines = 0, 0

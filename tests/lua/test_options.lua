@@ -47,7 +47,7 @@ end
 -- reproduced every fuzz run by tests/fuzz/corpus/lua/regression-distortion-number). A number
 -- and its text must give the same report.
 function T.ticklog_distortion_as_a_number_is_kept_alive()
-  local log = "../shared/testdata/node20/small-v8.log"
+  local log = "tests/data/node20/small-v8.log"
   local want = assert(medprof.ticklog(log, { distortion = "250000", symbols = false })):report()
   collectgarbage("incremental", 1, 1000) -- collect all the time meanwhile
   local got = assert(medprof.ticklog(log, { distortion = 250000, symbols = false })):report()
@@ -59,7 +59,7 @@ end
 -- threads = 1 reads line by line on the calling thread; the default reads a file ahead on a
 -- second thread that groups ticks alike: the same profile either way.
 function T.ticklog_threads()
-  local log = "../shared/testdata/node20/http-v8.log"
+  local log = "tests/data/node20/http-v8.log"
   local one <close> = assert(medprof.ticklog(log, { threads = 1, symbols = false }))
   local two <close> = assert(medprof.ticklog(log, { symbols = false }))
   check.eq(two:report(), one:report(), "report")
@@ -79,7 +79,7 @@ function T.int_options_beyond_int_range_are_refused_not_wrapped()
   check.raises("connections option is out of range", medprof.load,
                { url = nowhere, connections = math.mininteger })
   check.raises("port option is out of range", medprof.probe, { port = 2 ^ 32 + 80 })
-  local prof = assert(medprof.ticklog("../shared/testdata/node20/small-v8.log",
+  local prof = assert(medprof.ticklog("tests/data/node20/small-v8.log",
                                       { stacks = true, symbols = false }))
   check.raises("width option is out of range", prof.flamegraph, prof, { width = 2 ^ 33 })
   local p <close> = assert(medprof.spawn{ "sleep", "5" })

@@ -1,8 +1,8 @@
--- medprof.ticklog: the tick-log processor from Lua, against node's outputs in ../shared.
+-- medprof.ticklog: the tick-log processor from Lua, against node's outputs in tests/data/node20.
 local check = require "check"
 local medprof = require "medprof"
 
-local DATA = "../shared/testdata/node20/"
+local DATA = "tests/data/node20/"
 local SMALL, SMALL_SYMS = DATA .. "small-v8.log", "tests/data/tick-small.syms"
 
 local slurp, tmpfile = check.read_file, check.temp_file
@@ -53,7 +53,7 @@ end
 function T.json_report()
   local prof <close> = assert(medprof.ticklog(SMALL, { symbols = false }))
   local j = prof:report{ format = "json" }
-  check.match(j, '^{"log":"%.%./shared/testdata/node20/small%-v8%.log"', "log name")
+  check.match(j, '^{"log":"tests/data/node20/small%-v8%.log"', "log name")
   check.match(j, '"ticks":{"total":410,"unaccounted":', "ticks")
   check.match(j, '"javascript":%[{"name":"JS: %*fib /srv/app/small/small.js:1:13","ticks":42,', "rows")
   check.match(j, '"bottom_up":{"name":"","ticks":410,"children":%[', "tree")
