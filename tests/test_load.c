@@ -793,7 +793,7 @@ static void test_config_check(void **state)
    "All VUs finished" and summary, with the sample's times (in UTC, as it was taken). */
 static void test_console_text_matches_artillery(void **state)
 {
-    char *want = read_file("../shared/testdata/artillery/artillery-quick.txt");
+    char *want = read_file("tests/data/artillery/artillery-quick.txt");
     const char *tz = getenv("TZ");
     char *saved = tz ? strdup(tz) : NULL;
     mp_load_result *r = sample_result();
