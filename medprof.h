@@ -720,6 +720,10 @@ MP_API int mp_load_result_hist_at(const mp_load_result *r, size_t i, const char 
 MP_API double mp_load_result_duration(const mp_load_result *r);
 MP_API double mp_load_result_rate(const mp_load_result *r);
 MP_API double mp_load_result_start(const mp_load_result *r);   /* wall clock, seconds */
+/* When the first request started and the last response (or error) ended, on mp_time_now's
+   clock (CLOCK_MONOTONIC seconds): what a profile's load window is cut by. 0 when the
+   result does not know (read from JSON, or nothing was sent). */
+MP_API int mp_load_result_span(const mp_load_result *r, double *first, double *last);
 MP_API int mp_load_result_interrupted(const mp_load_result *r);
 /* Seconds of the per-second series, and second i of it (p50/p99 in µs, 0 if no response). */
 MP_API size_t mp_load_result_seconds(const mp_load_result *r);
@@ -9914,6 +9918,7 @@ struct mp_load_result {
     mp__lsecond *series;
     size_t nseconds;
     double start, end;        /* wall clock: first request started, last one ended */
+    double mono_start, mono_end; /* the same on mp_time_now's clock; 0: not known */
     int interrupted;
     char *warning;
 };
@@ -9932,6 +9937,13 @@ MP__DEF void mp_load_result_free(mp_load_result *r)
     MP_FREE(r->series);
     MP_FREE(r->warning);
     MP_FREE(r);
+}
+
+/* [*lo, *hi] grown to hold t; an empty span (*lo == 0) becomes [t, t]. */
+static void mp__widen_span(double *lo, double *hi, double t)
+{
+    if (*lo == 0 || t < *lo) *lo = t;
+    if (*hi == 0 || t > *hi) *hi = t;
 }
 
 static mp_load_result *mp__result_new(void)
@@ -10070,6 +10082,13 @@ MP__DEF double mp_load_result_rate(const mp_load_result *r)
 }
 
 MP__DEF double mp_load_result_start(const mp_load_result *r) { return r->start; }
+
+MP__DEF int mp_load_result_span(const mp_load_result *r, double *first, double *last)
+{
+    *first = r->mono_start;
+    *last = r->mono_end;
+    return r->mono_start > 0;
+}
 MP__DEF int mp_load_result_interrupted(const mp_load_result *r) { return r->interrupted; }
 MP__DEF size_t mp_load_result_seconds(const mp_load_result *r) { return r->nseconds; }
 MP__DEF const char *mp_load_result_warning(const mp_load_result *r) { return r->warning; }
@@ -10118,6 +10137,10 @@ MP__DEF mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *s
     }
     if (dst->start == 0 || (src->start > 0 && src->start < dst->start)) dst->start = src->start;
     if (src->end > dst->end) dst->end = src->end;
+    if (src->mono_start > 0) {
+        mp__widen_span(&dst->mono_start, &dst->mono_end, src->mono_start);
+        mp__widen_span(&dst->mono_start, &dst->mono_end, src->mono_end);
+    }
     dst->interrupted |= src->interrupted;
     if (src->warning && !dst->warning && !(dst->warning = mp__strdup(src->warning)))
         return mp__nomem(err);
@@ -10617,10 +10640,12 @@ static mp_err mp__result_add_stats(mp_load_result *r, const mp__lrun *run, const
     if (st->first_ns >= 0) {
         double first = run->wall_t0 + (double)(st->first_ns - run->t0) / 1e9;
         if (r->start == 0 || first < r->start) r->start = first;
+        mp__widen_span(&r->mono_start, &r->mono_end, (double)st->first_ns / 1e9);
     }
     if (st->last_ns >= 0) {
         double last = run->wall_t0 + (double)(st->last_ns - run->t0) / 1e9;
         if (last > r->end) r->end = last;
+        mp__widen_span(&r->mono_start, &r->mono_end, (double)st->last_ns / 1e9);
     }
 #define MP__ADD(n, v) do { if ((rc = mp__counter_add(r, n, v, err))) return rc; } while (0)
     if (st->requests) MP__ADD("http.requests", st->requests);

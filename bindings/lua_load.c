@@ -572,6 +572,17 @@ static int mpl_result_index(lua_State *L)
         lua_pushnumber(L, mp_load_result_duration(r));
     } else if (strcmp(key, "start") == 0) {
         lua_pushnumber(L, mp_load_result_start(r));
+    } else if (strcmp(key, "span") == 0) {
+        double first, last;
+        if (mp_load_result_span(r, &first, &last)) {
+            lua_createtable(L, 0, 2);
+            lua_pushnumber(L, first);
+            lua_setfield(L, -2, "first");
+            lua_pushnumber(L, last);
+            lua_setfield(L, -2, "last");
+        } else {
+            lua_pushnil(L);
+        }
     } else if (strcmp(key, "interrupted") == 0) {
         lua_pushboolean(L, mp_load_result_interrupted(r));
     } else if (strcmp(key, "warning") == 0) {

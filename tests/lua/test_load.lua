@@ -35,8 +35,13 @@ local T = {}
 
 function T.quick_counts_equal_server_counts()
   local p <close>, port = hostile()
+  local before = medprof.now()
   local r = assert(medprof.quick{ url = ("http://127.0.0.1:%d/chunked"):format(port), count = 4, num = 25 })
+  local after = medprof.now()
   local s = served(p)
+  check.truthy(r.span and before <= r.span.first and r.span.first <= r.span.last and
+               r.span.last <= after, "span inside the call, on medprof.now()'s clock")
+  check.truthy(math.abs((r.span.last - r.span.first) - r.duration) < 1e-3, "span = duration")
   check.eq(r.requests, 100, "requests")
   check.eq(s.total, 100, "server total")
   check.eq(r.codes[200], 100, "codes[200]")
