@@ -421,6 +421,12 @@ typedef struct mp_tick_config {
                                        ones; 0: node's default 5; negative: top level only */
     const char *range;              /* --range "start,end" in ms as node parses it; NULL: all */
     const char *distortion;         /* --distortion in picoseconds per event; NULL: 0 */
+    /* --window: only the ticks from window_start to window_end seconds on the log's clock
+       (its timestamps, µs since the isolate's logger started) count, as --range would in
+       ms; with a range too, both must hold. Nonzero `window` turns it on. See
+       mp_tick_clock to cut a window by another clock's times. */
+    int window;
+    double window_start, window_end;
     /* Called for every tick that reaches the profile's trees, in log order: names[0] is the
        function the tick landed in, names[n-1] its outermost caller, named as the report
        names them; ts is the tick's time in µs since the isolate started. For flame graphs,
@@ -551,6 +557,31 @@ MP_API size_t mp_tick_warnings(const mp_tick_profile *p, const char *const **lis
    logging version" when cfg.v8_version is set and the record's major, minor or build
    differ from it. Of a merged profile: the first log that has one. */
 MP_API const char *mp_tick_version_note(const mp_tick_profile *p);
+
+/* Marks: code-creation records of functions named MP_TICK_MARK_PREFIX..., which a process
+   compiles to tell when "now" is on its log's clock. medprof's vitals preload
+   (mp_vitals_preload_js) makes one as it starts. ts: the record's time, µs on the log's
+   clock. Valid until the profile is freed. */
+#define MP_TICK_MARK_PREFIX "__medprof_mark_"
+typedef struct mp_tick_mark {
+    const char *name;   /* "__medprof_mark_4711_1": the prefix and the identifier after it */
+    double ts;
+} mp_tick_mark;
+
+MP_API size_t mp_tick_marks(const mp_tick_profile *p, const mp_tick_mark **list);
+
+/* The log's clock against mp_time_now's (CLOCK_MONOTONIC, which V8 and libuv both read):
+   a time t there is t - zero seconds on the log's clock (t0 of a window), within ± error. */
+typedef struct mp_tick_clock {
+    double zero;   /* when the log's clock read 0, in mp_time_now seconds */
+    double error;  /* seconds either side */
+} mp_tick_clock;
+
+/* The clock from a mark read between two mp_time_now readings (before, after) in the
+   process that compiled it: zero is the middle, error half the gap. MP_ERR_NOT_FOUND if the
+   profile has no mark of that name. */
+MP_API mp_err mp_tick_clock_from_mark(const mp_tick_profile *p, const char *mark, double before,
+                                      double after, mp_tick_clock *out, mp_error *err);
 
 typedef struct mp_report_options {
     const char *log_name;  /* header's file name; NULL: the name the profile was read from */
@@ -1495,6 +1526,17 @@ static int mp__hex_digit(int c)
     c |= 0x20;
     if ((unsigned)(c - 'a') < 6) return c - 'a' + 10;
     return -1;
+}
+
+/* The first occurrence of needle (n > 0 bytes) in s[0..len), or NULL: memmem is not POSIX. */
+static const char *mp__memmem(const char *s, size_t len, const char *needle, size_t n)
+{
+    const char *end = s + len, *at;
+    while ((size_t)(end - s) >= n && (at = (const char *)memchr(s, needle[0], (size_t)(end - s - n + 1)))) {
+        if (memcmp(at, needle, n) == 0) return at;
+        s = at + 1;
+    }
+    return NULL;
 }
 
 /* ---- buffers ------------------------------------------------------------------------- */
@@ -4328,6 +4370,8 @@ struct mp_tick_profile {
     int skip_ic, skip_bytecodes, skip_builtins, skip_stubs, depth;
     double range_start, range_end, distortion_per, distortion;
     uint32_t rng;
+    mp_tick_mark *marks;    /* code-creation records named MP_TICK_MARK_PREFIX... */
+    size_t nmarks, capmarks;
 
     /* strings */
     mp__arena str_arena;    /* the strings' bytes */
@@ -5940,6 +5984,33 @@ static void mp__pp_tick(mp_tick_profile *p, const int64_t *stack, size_t depth, 
     if (b->failed) p->failed = 1;
 }
 
+/* A code-creation whose name holds MP_TICK_MARK_PREFIX: a function a process compiled to
+   say "now" on the log's clock (medprof's preload does, between two readings of its own
+   clock). Kept as the mark's word (the prefix up to the first character that cannot be in
+   an identifier) and the record's time. */
+static void mp__tk_note_mark(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    static const char prefix[] = MP_TICK_MARK_PREFIX;
+    const size_t plen = sizeof prefix - 1;
+    const char *s, *at;
+    size_t n, len = 0;
+    int64_t ts;
+    uint32_t id;
+    mp__tk_field(ln, 6, &p->esc_a, &s, &n);
+    if (n < plen || !(at = mp__memmem(s, n, prefix, plen))) return;
+    n -= (size_t)(at - s);
+    while (len < n && (isalnum((unsigned char)at[len]) || at[len] == '_' || at[len] == '$')) len++;
+    if ((ts = mp__tk_num(p, ln, 3)) == MP__TK_NAN) return;
+    if ((id = mp__tk_intern(p, at, len)) == MP__TK_NONE ||
+        !mp__grow((void **)&p->marks, &p->capmarks, p->nmarks + 1, sizeof *p->marks)) {
+        p->failed = 1;
+        return;
+    }
+    p->marks[p->nmarks].name = p->strs[id].s;
+    p->marks[p->nmarks].ts = (double)ts;
+    p->nmarks++;
+}
+
 static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
 {
     uint32_t type = mp__tk_field_id(p, ln, 1, &p->esc_a), name, e;
@@ -5948,6 +6019,7 @@ static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
     if (start == MP__TK_NAN || size == MP__TK_NAN) { p->bad_lines++; return; }
     name = p->pp ? mp__pp_field_id(p, ln, 6) : mp__tk_field_id(p, ln, 6, &p->esc_b);
     if (name == MP__TK_NONE) return;
+    mp__tk_note_mark(p, ln);
     if (type != p->id_regexp && ln->n > 7) {
         int64_t func_addr = mp__tk_num(p, ln, 7);
         const char *st;
@@ -7263,6 +7335,9 @@ MP__DEF mp_err mp_tick_config_check(const mp_tick_config *cfg, mp_error *err)
     if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 26))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "node option must be 18 to 26, not %d "
                         "(unset: as the node that wrote the log)", cfg->node);
+    if (cfg->window && !(cfg->window_start <= cfg->window_end))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "window option must be START,END with "
+                        "START <= END (seconds), not %g,%g", cfg->window_start, cfg->window_end);
     return MP_OK;
 }
 
@@ -7297,6 +7372,10 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
         int64_t b = comma ? mp__tk_parse_int(comma + 1, strlen(comma + 1), 0) : MP__TK_NAN;
         if (a != MP__TK_NAN) p->range_start = (double)a * 1000;
         if (b != MP__TK_NAN) p->range_end = (double)b * 1000;
+    }
+    if (cfg->window) {
+        p->range_start = fmax(p->range_start, cfg->window_start * 1e6);
+        p->range_end = fmin(p->range_end, cfg->window_end * 1e6);
     }
     if (cfg->distortion) {
         int64_t d = mp__tk_parse_int(cfg->distortion, strlen(cfg->distortion), 0);
@@ -7715,6 +7794,30 @@ MP__DEF size_t mp_tick_warnings(const mp_tick_profile *p, const char *const **li
     return p->nwarn;
 }
 
+MP__DEF size_t mp_tick_marks(const mp_tick_profile *p, const mp_tick_mark **list)
+{
+    *list = p->marks;
+    return p->nmarks;
+}
+
+MP__DEF mp_err mp_tick_clock_from_mark(const mp_tick_profile *p, const char *mark, double before,
+                                       double after, mp_tick_clock *out, mp_error *err)
+{
+    size_t i;
+    if (!(before <= after))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "mark %s: its clock readings are out of "
+                        "order (%.9f after %.9f)", mark, before, after);
+    for (i = 0; i < p->nmarks; i++) {
+        if (strcmp(p->marks[i].name, mark) != 0) continue;
+        out->zero = (before + after) / 2 - p->marks[i].ts / 1e6;
+        out->error = (after - before) / 2;
+        return MP_OK;
+    }
+    return mp__fail(err, MP_ERR_NOT_FOUND, 0, "%s: no code-creation record named %s (the "
+                    "preload did not run in this isolate, or its log was cut short)", p->name,
+                    mark);
+}
+
 MP__DEF const char *mp_tick_version_note(const mp_tick_profile *p)
 {
     if (p->version_note == MP__TK_VERSION_MISSING)
@@ -7818,6 +7921,7 @@ MP__DEF void mp_tick_free(mp_tick_profile *p)
     MP_FREE(p->lazy);
     MP_FREE(p->lib.n);
     MP_FREE(p->spans);
+    MP_FREE(p->marks);
     mp__tk_map_free(&p->libs_warned);
     mp__tk_map_free(&p->children);
     MP_FREE(p->del_scratch);

@@ -45,7 +45,7 @@ static const char *const mpl_tick_keys[] = {
     "separate_sparkplug_handlers", "ignore_unknown", "ignore_idle", "state", "runtime_timer",
     "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
     "samples", "timed_range", "pairwise_timed_range", "preprocess", "v8_version", "threads",
-    "node", NULL
+    "node", "window", NULL
 };
 
 /* In mp_tick_vm's order: the numbers V8 writes. */
@@ -124,6 +124,18 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
     }
     cfg->v8_version = mpl_opt_string(L, opts, "v8_version", NULL);
     cfg->node = mpl_opt_int(L, opts, "node", 0);
+    if (lua_getfield(L, opts, "window") != LUA_TNIL) {
+        if (!lua_istable(L, -1)) luaL_error(L, "window option must be { START, END } (seconds)");
+        lua_rawgeti(L, -1, 1);
+        lua_rawgeti(L, -2, 2);
+        if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
+            luaL_error(L, "window option must be { START, END } (seconds)");
+        cfg->window = 1;
+        cfg->window_start = lua_tonumber(L, -2);
+        cfg->window_end = lua_tonumber(L, -1);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
     mpl_check_config(L, mp_tick_config_check(cfg, &err), &err);
 }
 
@@ -453,7 +465,44 @@ static int mpl_tick_tostring(lua_State *L)
     return 1;
 }
 
+/* prof:marks() → { { name =, ts = µs }, ... } in log order. */
+static int mpl_tick_marks(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    const mp_tick_mark *marks;
+    size_t i, n = mp_tick_marks(u->p, &marks);
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, marks[i].name);
+        lua_setfield(L, -2, "name");
+        lua_pushnumber(L, marks[i].ts);
+        lua_setfield(L, -2, "ts");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* prof:clock(mark, before, after) → { zero =, error = } | nil, message, "MP_ERR_NOT_FOUND" */
+static int mpl_tick_clock(lua_State *L)
+{
+    mpl_tick *u = mpl_checktick(L, 1);
+    mp_tick_clock c;
+    mp_error err;
+    mp_err rc = mp_tick_clock_from_mark(u->p, luaL_checkstring(L, 2), luaL_checknumber(L, 3),
+                                        luaL_checknumber(L, 4), &c, &err);
+    if (rc != MP_OK) return mpl_fail(L, &err);
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, c.zero);
+    lua_setfield(L, -2, "zero");
+    lua_pushnumber(L, c.error);
+    lua_setfield(L, -2, "error");
+    return 1;
+}
+
 static const luaL_Reg mpl_tick_methods[] = {
+    { "marks", mpl_tick_marks },
+    { "clock", mpl_tick_clock },
     { "report", mpl_tick_report },
     { "summary", mpl_tick_summary },
     { "top", mpl_tick_top },

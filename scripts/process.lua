@@ -42,6 +42,8 @@ local spec = {
   { "call-graph-size", nil, "integer", "depth of the bottom-up profile", default = 5,
     metavar = "N" },
   { "range", nil, "string", "only ticks between START and END ms", metavar = "START,END" },
+  { "window", nil, "string", "only ticks between START and END seconds on the log's clock " ..
+    "(either may be left out: 2.5, is from 2.5 s on)", metavar = "START,END" },
   { "distortion", nil, "string", "logging overhead per event, picoseconds", metavar = "PS" },
   { "timed-range", nil, "flag", "only ticks between the first and the last current-time record " ..
     "(Date.now() with node --log-internal-timer-events)" },
@@ -111,6 +113,14 @@ local opts = {
   node = o.node,
 }
 if o.no_symbols then opts.symbols = false end
+if o.window then
+  local a, b = o.window:match("^%s*([^,]-)%s*,%s*([^,]-)%s*$")
+  a, b = a == "" and -math.huge or tonumber(a), b == "" and math.huge or tonumber(b)
+  if not a or not b then
+    args.die("process", ("--window must be START,END in seconds, not '%s'"):format(o.window), 2)
+  end
+  opts.window = { a, b }
+end
 if o.threads ~= 1 and o.threads ~= 2 then args.die("process", "--threads must be 1 or 2", 2) end
 if o.call_graph_size < 0 then args.die("process", "--call-graph-size must not be negative", 2) end
 -- the library's rules for the options (--node's range), before any log is read

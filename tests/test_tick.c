@@ -1580,6 +1580,55 @@ static void test_version_note(void **state)
     }
 }
 
+
+/* Marks name a time on the log's clock; a window keeps the ticks between two such times. */
+static void test_marks_clock_and_window(void **state)
+{
+    static const char log[] =
+        "v8-version,11,3,244,8,-node.38,0\n"
+        "code-creation,JS,10,55378,0x1000,2,__medprof_mark_42_1 :3:38,0x2000,~\n"
+        "code-creation,JS,10,60000,0x3000,2,~__medprof_mark_42_2x(a) :1:1,0x4000,~\n"
+        "code-creation,JS,10,61000,0x5000,2,not_a_mark :1:1,0x6000,~\n"
+        "tick,0x1000,1000000,0,0x0,0\n"
+        "tick,0x1000,2000000,0,0x0,0\n"
+        "tick,0x1000,3000000,0,0x0,0\n";
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    const mp_tick_mark *marks;
+    mp_tick_clock c;
+    mp_error err;
+    (void)state;
+    p = parse_text(log, NULL);
+    assert_int_equal(mp_tick_marks(p, &marks), 2);
+    assert_string_equal(marks[0].name, "__medprof_mark_42_1");
+    assert_true(marks[0].ts == 55378);
+    assert_string_equal(marks[1].name, "__medprof_mark_42_2x");
+    assert_int_equal(mp_tick_clock_from_mark(p, "__medprof_mark_42_1", 10.0, 10.0002, &c, &err),
+                     MP_OK);
+    assert_true(fabs(c.zero - (10.0001 - 0.055378)) < 1e-9);
+    assert_true(fabs(c.error - 0.0001) < 1e-9);
+    assert_int_equal(mp_tick_clock_from_mark(p, "__medprof_mark_42", 1, 2, &c, &err),
+                     MP_ERR_NOT_FOUND);
+    assert_int_equal(mp_tick_clock_from_mark(p, "__medprof_mark_42_1", 2, 1, &c, &err),
+                     MP_ERR_INVALID_ARG);
+    mp_tick_free(p);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.no_symbols = 1;
+    cfg.window = 1;
+    cfg.window_start = 1.5;
+    cfg.window_end = 3.0;
+    assert_int_equal(summary_of(log, &cfg).ticks, 2);     /* the end is inside, as node's range */
+    cfg.range = "0,2500";                                 /* both hold */
+    assert_int_equal(summary_of(log, &cfg).ticks, 1);
+    cfg.range = NULL;
+    cfg.window_start = 4;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_tick_new(&cfg, "v8.log", &p, &err), MP_ERR_INVALID_ARG);
+    cfg.window = 0;                                       /* off: the fields mean nothing */
+    assert_int_equal(summary_of(log, &cfg).ticks, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1617,6 +1666,7 @@ int main(void)
         cmocka_unit_test(test_timed_ranges),
         cmocka_unit_test(test_version_note),
         cmocka_unit_test(test_fast_num_like_plain_reading),
+        cmocka_unit_test(test_marks_clock_and_window),
     };
     return run_suite(tests, NULL, NULL);
 }

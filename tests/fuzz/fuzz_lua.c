@@ -63,6 +63,7 @@ static const char *const fz_words[] = {
     "separate_ic", "separate_bytecodes", "separate_builtins", "separate_stubs",
     "separate_sparkplug_handlers", "ignore_unknown", "ignore_idle", "state", "runtime_timer",
     "call_graph_size", "range", "distortion", "symbols", "symbol_list", "stacks",
+    "window",
     /* medprof.phase_report */
     "index", "completed", "at",
     /* prof:report, prof:top, prof:flamegraph */

@@ -14,6 +14,12 @@ static void fuzz_reports(mp_tick_profile *p, mp_buf *out, mp_error *err)
     mp_report_json(p, NULL, out, err);
     mp_report_preprocess(p, out, err);
     (void)mp_tick_version_note(p);
+    {
+        const mp_tick_mark *marks;
+        mp_tick_clock c;
+        size_t i, n = mp_tick_marks(p, &marks);
+        for (i = 0; i < n; i++) (void)mp_tick_clock_from_mark(p, marks[i].name, 1, 2, &c, err);
+    }
     out->len = 0;
 }
 
@@ -35,6 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.pairwise_timed_range = (data[2] >> 2) & 1;
         cfg.v8_version = (data[2] >> 3) & 1 ? "11.3.244.8-node.38" : NULL;
         cfg.node = (int[]){ 0, 18, 20, 22, 24, 26, 0, 0 }[(data[2] >> 4) & 7]; /* 0: the log's */
+    }
+    if (size > 3 && (data[3] & 1)) { /* a window of whole and half seconds */
+        cfg.window = 1;
+        cfg.window_start = (data[3] >> 1 & 7) * 0.5;
+        cfg.window_end = cfg.window_start + (data[3] >> 4) * 0.5;
     }
     if (mp_tick_new(&cfg, "fuzz", &p, &err) != MP_OK) return 0;
     /* Lines must not depend on how the bytes arrive. */

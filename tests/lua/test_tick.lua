@@ -27,6 +27,30 @@ function T.options_mirror_node()
   check.eq(s.excluded, 410 - 35, "non-GC ticks are excluded")
 end
 
+function T.window_marks_and_clock()
+  local path = tmpfile(table.concat({
+    "v8-version,11,3,244,8,-node.38,0",
+    "code-creation,JS,10,250000,0x1000,2,__medprof_mark_7_1 :3:38,0x2000,~",
+    "tick,0x1000,1000000,0,0x0,0", "tick,0x1000,2000000,0,0x0,0", "tick,0x1000,3000000,0,0x0,0",
+    "" }, "\n"))
+  local all <close> = assert(medprof.ticklog(path, { symbols = false }))
+  check.eq(all:summary().ticks, 3, "no window")
+  local marks = all:marks()
+  check.eq(#marks, 1, "one mark")
+  check.eq(marks[1].name, "__medprof_mark_7_1", "its name")
+  check.eq(marks[1].ts, 250000, "its time")
+  local c = assert(all:clock("__medprof_mark_7_1", 100.0, 100.5))
+  check.truthy(math.abs(c.zero - 100.0) < 1e-9 and math.abs(c.error - 0.25) < 1e-9, "clock")
+  local none, _, code = all:clock("__medprof_mark_8_1", 1, 2)
+  check.eq(none, nil, "no such mark")
+  check.eq(code, "MP_ERR_NOT_FOUND", "its code")
+  local w <close> = assert(medprof.ticklog(path, { symbols = false, window = { 1.5, 3 } }))
+  check.eq(w:summary().ticks, 2, "window")
+  check.raises("window option", function() medprof.ticklog(path, { window = { 3, 1 } }) end)
+  check.raises("window option", function() medprof.ticklog(path, { window = 2 }) end)
+  os.remove(path)
+end
+
 function T.summary_top_and_tree()
   local prof <close> = assert(medprof.ticklog(SMALL, { symbol_list = SMALL_SYMS }))
   local s = prof:summary()
