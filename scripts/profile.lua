@@ -10,9 +10,12 @@ local spec = {
   summary = "Starts the server under `node --prof --no-short-builtin-calls` (so V8's builtins\n" ..
             "run where their symbols are; NODE_ENV=production unless set), waits until it\n" ..
             "answers, drives load at it and prints the artillery-style summary, stops it like\n" ..
-            "Ctrl+C, processes the tick log(s) this run produced, and writes processed.txt,\n" ..
-            "flame.svg, profile.cpuprofile, profile.speedscope.json, report.json, report.html\n" ..
-            "(load charts), server.log and the tick logs into the output directory.",
+            "Ctrl+C, processes the tick log(s) this run produced, and writes processed.txt\n" ..
+            "(the load window: first request sent to last response), processed-startup.txt\n" ..
+            "(the server's start), processed-all.txt (the whole run, as node prints it),\n" ..
+            "flame.svg, profile.cpuprofile, profile.speedscope.json (the load window),\n" ..
+            "report.json, report.html (load charts), server.log and the tick logs into the\n" ..
+            "output directory.",
   { "url", "u", "string", "URL to load", default = "http://localhost:8103/healthcheck", metavar = "URL" },
   { "count", "c", "integer", "virtual users (artillery quick)", default = 20 },
   { "num", "n", "integer", "requests per virtual user", default = 100 },
@@ -91,6 +94,12 @@ if run then
     local f = args.create("profile", out .. "/" .. name, o.force)
     f:write(p.prof:report{})
     args.close("profile", f)
+    -- the load window's neighbours: the start alone, and the whole log as node prints it
+    for file, prof in pairs{ ["processed-startup.txt"] = p.startup, ["processed-all.txt"] = p.all } do
+      f = args.create("profile", out .. "/" .. file, o.force)
+      f:write(prof:report{})
+      args.close("profile", f)
+    end
     -- the viewers' files: flame.svg, profile.cpuprofile (Chrome DevTools, VS Code),
     -- profile.speedscope.json (speedscope.app); "-N" for a second isolate on
     local suffix = i == 1 and "" or ("-%d"):format(i)
@@ -105,6 +114,11 @@ if run then
     end
     report.profiles[i] = { log = p.log, processed = out .. "/" .. name, summary = p.prof:summary(),
       js = p.prof:top{ section = "js", n = 20 }, cpp = p.prof:top{ section = "cpp", n = 20 } }
+    if p.window then
+      report.profiles[i].window = { start = p.window[1], ["end"] = p.window[2],
+        alignment = p.clock.how, alignment_error = p.clock.error,
+        startup_ticks = p.startup:summary().ticks, all_ticks = p.all:summary().ticks }
+    end
   end
   for _, w in ipairs(run.warnings) do io.stderr:write("medprof profile: ", w, "\n") end
 end
@@ -128,6 +142,14 @@ end
 local main = report.profiles[1]
 if main then
   local s = main.summary
+  local w = main.window
+  if w then
+    say("load window: %.3f s to %.3f s of the log (%s); start: %d ticks, whole run: %d",
+        w.start, w["end"], w.alignment == "marker" and
+          ("aligned by the preload's mark, ±%.3f ms"):format(w.alignment_error * 1000) or
+          "aligned at the spawn, not measured: starts late by node's start-up",
+        w.startup_ticks, w.all_ticks)
+  end
   say("ticks: %d (JavaScript %d, C++ %d, GC %d, shared libraries %d, unaccounted %d)",
       s.ticks, s.js, s.cpp, s.gc, s.shared, s.unaccounted)
   for _, section in ipairs{ { "js", "top JavaScript" }, { "cpp", "top C++" } } do
@@ -137,9 +159,10 @@ if main then
       say("  %6d  %5.1f%%  %s", row.ticks, row.pct, row.name)
     end
   end
-  say("files: %s, %s/flame.svg, %s/profile.cpuprofile, %s/profile.speedscope.json,\n" ..
-      "       %s/report.json, %s/report.html, %s/server.log", main.processed, out, out, out, out,
-      out, out)
+  say("files: %s%s, %s/flame.svg, %s/profile.cpuprofile, %s/profile.speedscope.json,\n" ..
+      "       %s/report.json, %s/report.html, %s/server.log", main.processed,
+      w and (" (the load), %s/processed-startup.txt, %s/processed-all.txt"):format(out, out) or "",
+      out, out, out, out, out, out)
 elseif not o.load_only then
   die("no profile was written")
 else

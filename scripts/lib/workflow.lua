@@ -9,7 +9,14 @@
 --     out = "results",                          -- server.log and the tick logs go here
 --   }
 --   run.result     the load result (medprof.quick/load), nil without load
---   run.profiles   { { log = path, prof = medprof.ticklog object }, ... } main isolate first
+--   run.profiles   { { log = path, prof = medprof.ticklog object }, ... } main isolate first;
+--                  with a load, the main isolate's prof covers the load window only (first
+--                  request sent to last response ended) and also has all = the whole log,
+--                  startup = the log up to the first request, window = { start, end } in
+--                  seconds on the log's clock, clock = { zero =, error =, how = } (how
+--                  "marker": measured from the preload's mark; "spawn": not measured,
+--                  the logger is taken to start at the spawn, which it follows by the time
+--                  node needs to start it)
 --   run.server     how the server ended (status table of Proc:stop)
 --   run.warnings   list of strings worth showing
 --   run.interrupted  Ctrl+C came while waiting for the server (the error says so)
@@ -129,6 +136,7 @@ function M.profile(o)
   local spawn = { env = env, cwd = o.cwd, stdout = run.server_log, stderr = "stdout",
                   exclusive = not o.force }
   table.move(argv, 1, #argv, 1, spawn)
+  run.spawned = medprof.now()
   local server <close>, err = medprof.spawn(spawn)
   if not server then return nil, err end
   run.pid = server.pid
@@ -190,17 +198,49 @@ function M.profile(o)
     if f then f:close() end
   end
   table.sort(logs, function(a, b) return size[a] > size[b] end)
-  for _, log in ipairs(logs) do
-    -- stacks for the flame graph, samples for the viewers' timelines (cpuprofile, speedscope)
-    local p, perr = medprof.ticklog(log, { stacks = true, samples = true })
-    if p then
-      for _, w in ipairs(p:warnings()) do run.warnings[#run.warnings + 1] = w end
-      run.profiles[#run.profiles + 1] = { log = log, prof = p }
+  for i, log in ipairs(logs) do
+    local entry, perr = M.read_profile(log, i == 1 and run or nil)
+    if entry then
+      for _, w in ipairs((entry.all or entry.prof):warnings()) do run.warnings[#run.warnings + 1] = w end
+      run.profiles[#run.profiles + 1] = entry
     else
       run.warnings[#run.warnings + 1] = perr
     end
   end
   return run
+end
+
+-- The load window of run (a table as workflow.profile returns) on the clock of a log whose
+-- profile is all: { start, end } seconds, and the clock that cut it. nil without a load.
+function M.load_window(run, all)
+  local span = run.result and run.result.span
+  if not span then return nil end
+  local clock = run.mark and all:clock(run.mark.name, run.mark.before, run.mark.after)
+  if clock then
+    clock.how = "marker"
+  else
+    clock = { zero = run.spawned, how = "spawn" }
+  end
+  return { span.first - clock.zero, span.last - clock.zero }, clock
+end
+
+-- One tick log as workflow.profile reads it: stacks for the flame graph, samples for the
+-- viewers' timelines (cpuprofile, speedscope). With run (the main isolate's log of a run
+-- with a load), prof is the load window, all and startup the whole log and its start.
+function M.read_profile(log, run)
+  local viewers = { stacks = true, samples = true }
+  if not (run and run.result and run.result.span) then
+    local p, err = medprof.ticklog(log, viewers)
+    return p and { log = log, prof = p }, err
+  end
+  local all, err = medprof.ticklog(log)
+  if not all then return nil, err end
+  local window, clock = M.load_window(run, all)
+  viewers.window = window
+  local prof, perr = medprof.ticklog(log, viewers)
+  if not prof then return nil, perr end
+  local startup = assert(medprof.ticklog(log, { window = { -math.huge, window[1] } }))
+  return { log = log, prof = prof, all = all, startup = startup, window = window, clock = clock }
 end
 
 return M
