@@ -4130,7 +4130,7 @@ done:
 /* ============================================================================================
    TICK implementation: log reader, V8's code map, attribution, views; then REPORT.
    Behaviour follows V8's tools/{csvparser,logreader,codemap,profile,tickprocessor}.mjs as
-   node 18-22 ship them; the comments say where node's behaviour is odd on purpose.
+   node 18-26 ship them; the comments say where node's behaviour is odd on purpose.
    ============================================================================================ */
 
 #define MP__TK_NONE 0xFFFFFFFFu
@@ -4225,6 +4225,25 @@ typedef struct mp__tk_hit {
 typedef struct mp__tk_span {
     uint32_t lo, hi;
 } mp__tk_span;
+
+/* ---- node versions ------------------------------------------------------------------- */
+
+/* Where node versions' tick processors read a log differently (mp_tick_config.node's doc
+   lists it), one field each. mp__tk_decide_rules fills them from the log's node version;
+   the reader only reads them. */
+typedef struct mp__tk_rules {
+    int node;                       /* 18, 20, 22, 24 or 26: whose --prof-process is followed */
+    int frames_hex;                 /* parseInt(frame, 16): bare digits are hex (node 18) */
+    int maglev_known;               /* the code state '+' is Maglev code; else an unknown
+                                       state, which drops the record (node 18) */
+    int state_quote;                /* the code states "+'" and "*'" read as '+' and '*' */
+    int state_o_prefix;             /* ... and "o+", "o*", "o+'", "o*'" too */
+    int ignore_code_delete;         /* code-delete records change nothing (node 21 on) */
+    int own_entry_for_function_over_code; /* a function whose address holds other code gets
+                                       an entry of its own; else that code takes the name and
+                                       the record fails (node 20's addDynamicCode) */
+    int preprocess_sparkplug_baseline; /* --preprocess calls Sparkplug code "Baseline" */
+} mp__tk_rules;
 
 /* ---- call tree ------------------------------------------------------------------------ */
 
@@ -4377,7 +4396,7 @@ struct mp_tick_profile {
     int64_t first_unknown_move, first_unknown_delete;
     int stopped, logs;
     int first_line_seen;    /* of the current log: node checks its v8-version */
-    int rules;              /* the current log's node: 18 to 26 (mp_tick_config.node) */
+    mp__tk_rules rules;     /* the current log's, decided at its first line */
     int version_note;       /* MP__TK_VERSION_* */
     char *v8_version;
     int in_timed;           /* --timed-range: a current-time record opened a range */
@@ -5218,7 +5237,7 @@ static int64_t mp__tk_num(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
    (the same for V8's "0x" addresses, not for bare digits). */
 static int64_t mp__tk_frame(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
 {
-    return mp__tk_num_radix(p, ln, i, p->rules == 18);
+    return mp__tk_num_radix(p, ln, i, p->rules.frames_hex);
 }
 
 static uint32_t mp__tk_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i,
@@ -5437,13 +5456,14 @@ static int mp__tk_parse_state(const mp_tick_profile *p, const char *s, size_t n)
 {
     if (n == 0) return 0;
     /* Only optimized code takes these: "o+", "o*'" read as "+", "*'"; "+'", "*'" as "+", "*". */
-    if (n >= 2 && s[0] == 'o' && (s[1] == '+' || s[1] == '*') && p->rules >= 26) s++, n--;
-    if (n == 2 && (s[0] == '+' || s[0] == '*') && s[1] == '\'' && p->rules >= 24) n--;
+    if (n >= 2 && s[0] == 'o' && (s[1] == '+' || s[1] == '*') && p->rules.state_o_prefix)
+        s++, n--;
+    if (n == 2 && (s[0] == '+' || s[0] == '*') && s[1] == '\'' && p->rules.state_quote) n--;
     if (n != 1) return -1;
     switch (s[0]) {
     case '~': return 1;
     case '^': return 2;
-    case '+': return p->rules == 18 ? -1 : 4; /* Maglev came with node 20's V8 */
+    case '+': return p->rules.maglev_known ? 4 : -1;
     case '*': return 5;
     default: return -1;
     }
@@ -5454,7 +5474,8 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
                                  int64_t size, int64_t func_addr, int state)
 {
     uint32_t node = mp__tk_tfind(&p->dyn, func_addr), f, e;
-    if (node && (p->rules < 22 || p->ents[p->dyn.n[node].val].kind == MP__TK_FUNCTION)) {
+    if (node && (!p->rules.own_entry_for_function_over_code ||
+                 p->ents[p->dyn.n[node].val].kind == MP__TK_FUNCTION)) {
         f = p->dyn.n[node].val;
         if (p->ents[f].name != name) {
             p->ents[f].name = name;
@@ -5463,9 +5484,8 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
     } else {
         f = mp__tk_new_entry(p, MP__TK_FUNCTION, 0, name, p->id_empty);
         if (f == MP__TK_NONE) return;
-        /* From node 21 on, other code at the address gets a new function; adding it leaves
-           the code there (V8's splay tree keeps a key's first entry), so only the new
-           code entry holds it. */
+        /* Other code at the address: adding the new function leaves the code there (V8's
+           splay tree keeps a key's first entry), so only the new code entry holds it. */
         if (!node) mp__tk_add_code(p, func_addr, f);
     }
     p->ents[f].refs++; /* keep it while the code at start is replaced */
@@ -5690,7 +5710,8 @@ static void mp__pp_add_func_code(mp_tick_profile *p, uint32_t tag, uint32_t name
             mp__tk_warn(p, "line %llu: Cannot read properties of undefined (reading 'codes')",
                         (unsigned long long)p->line_no);
         } else if (mp__pp_push_code(p, MP__PP_JS, name) != MP__TK_NONE) {
-            p->pp->code[cid].kind = p->rules == 18 && state == 2 ? 6u : (uint32_t)state;
+            p->pp->code[cid].kind =
+                p->rules.preprocess_sparkplug_baseline && state == 2 ? 6u : (uint32_t)state;
             p->pp->code[cid].func = fid;
             p->pp->code[cid].ts = ts;
             mp__pp_func_add_code(p, fid, cid);
@@ -6300,7 +6321,7 @@ static int mp__tk_tick_head_fast(const char **cur, const char *end, const char *
 static int mp__tk_tick_frames_fast(mp_tick_profile *p, const char *s, const char *end,
                                    const char *lim, mp__tk_tickv *t)
 {
-    int hex_only = p->rules == 18; /* node 18 reads bare digits as hex: the general path */
+    int hex_only = p->rules.frames_hex; /* bare digits read as hex: the general path */
     /* Each frame takes at least two bytes with its comma. */
     if (!mp__tk_stack_room(p, (size_t)(end - s) / 2 + 1)) return 0;
     while (s < end) {
@@ -6516,7 +6537,8 @@ static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
     if (MP__TK_TAG("tick")) mp__tk_tick(p, ln, 1);
     else if (MP__TK_TAG("code-creation")) mp__tk_code_creation(p, ln);
     else if (MP__TK_TAG("code-move")) mp__tk_move(p, mp__tk_num(p, ln, 1), mp__tk_num(p, ln, 2));
-    else if (MP__TK_TAG("code-delete") && p->rules < 22) mp__tk_delete(p, mp__tk_num(p, ln, 1));
+    else if (MP__TK_TAG("code-delete") && !p->rules.ignore_code_delete)
+        mp__tk_delete(p, mp__tk_num(p, ln, 1));
     else if (MP__TK_TAG("sfi-move")) {
         int64_t from = mp__tk_num(p, ln, 1);
         if (from != MP__TK_NAN && mp__tk_tfind(&p->dyn, from))
@@ -6671,17 +6693,9 @@ static int mp__tk_same_version(const char *expected, const char *const *f, const
     return 1;
 }
 
-/* The node version whose tick processor medprof follows, for a node major version. */
-static int mp__tk_rules_of_node(int node)
-{
-    if (node <= 19) return 18;
-    if (node <= 23) return node == 20 ? 20 : 22;
-    return node == 24 ? 24 : 26;
-}
-
-/* ... and for a log's V8 version: node 18 has V8 10.2, node 20 11.3, node 21 11.8 (which
-   reads logs as node 22's 12.4 does), node 24 13.6, node 26 14.6. */
-static int mp__tk_rules_of_v8(int64_t major, int64_t minor)
+/* The node major version of a log's V8: node 18 has V8 10.2, node 20 11.3, node 21 11.8
+   (which reads logs as node 22's 12.4 does), node 24 13.6, node 26 14.6. */
+static int mp__tk_node_of_v8(int64_t major, int64_t minor)
 {
     if (major <= 10) return 18;
     if (major == 11 && minor <= 3) return 20;
@@ -6689,9 +6703,24 @@ static int mp__tk_rules_of_v8(int64_t major, int64_t minor)
     return major == 13 ? 24 : 26;
 }
 
-static int mp__tk_default_rules(const mp_tick_profile *p)
+/* The one place the rules are made: mp_tick_config.node, else the node of the log's
+   v8-version record (major, minor; MP__TK_NAN: none), else node 20. Each rule names the
+   first node version that has it: 19 reads as 18, 21 and 23 as 22, 25 as 26. */
+static void mp__tk_decide_rules(mp_tick_profile *p, int64_t major, int64_t minor)
 {
-    return p->cfg.node ? mp__tk_rules_of_node(p->cfg.node) : 20;
+    mp__tk_rules *r = &p->rules;
+    int node = p->cfg.node;
+    if (!node)
+        node = major == MP__TK_NAN || minor == MP__TK_NAN ? 20 : mp__tk_node_of_v8(major, minor);
+    memset(r, 0, sizeof *r);
+    r->node = node <= 19 ? 18 : node == 20 ? 20 : node <= 23 ? 22 : node == 24 ? 24 : 26;
+    r->frames_hex = r->node < 20;
+    r->maglev_known = r->node >= 20;
+    r->preprocess_sparkplug_baseline = r->node < 20;
+    r->ignore_code_delete = r->node >= 22;
+    r->own_entry_for_function_over_code = r->node >= 22;
+    r->state_quote = r->node >= 24;
+    r->state_o_prefix = r->node >= 26;
 }
 
 /* The polyfill's versionCheck, on a log's first line as it is (no CSV unescaping). */
@@ -6700,6 +6729,7 @@ static void mp__tk_check_version(mp_tick_profile *p, const char *s, size_t n)
     const char *f[8];
     size_t l[8], k = 0, i, start = 0;
     int note = MP__TK_VERSION_SAME;
+    int64_t major = MP__TK_NAN, minor = MP__TK_NAN;
     p->first_line_seen = 1;
     for (i = 0; i <= n && k <= 7; i++) {
         if (i < n && s[i] != ',') continue;
@@ -6710,12 +6740,12 @@ static void mp__tk_check_version(mp_tick_profile *p, const char *s, size_t n)
     if ((k != 6 && k != 7) || l[0] != 10 || memcmp(f[0], "v8-version", 10) != 0) {
         note = MP__TK_VERSION_MISSING;
     } else {
-        int64_t major = mp__tk_parse_int(f[1], l[1], 0), minor = mp__tk_parse_int(f[2], l[2], 0);
-        if (!p->cfg.node && major != MP__TK_NAN && minor != MP__TK_NAN)
-            p->rules = mp__tk_rules_of_v8(major, minor);
+        major = mp__tk_parse_int(f[1], l[1], 0);
+        minor = mp__tk_parse_int(f[2], l[2], 0);
         if (p->v8_version && !mp__tk_same_version(p->v8_version, f, l))
             note = MP__TK_VERSION_DIFFERENT;
     }
+    mp__tk_decide_rules(p, major, minor);
     /* A merged profile keeps the first log's note. */
     if (p->version_note <= MP__TK_VERSION_SAME) p->version_note = note;
 }
@@ -7282,7 +7312,6 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->skip_bytecodes = cfg->separate_bytecodes != MP_TICK_YES;
     p->skip_builtins = cfg->separate_builtins == MP_TICK_NO;
     p->skip_stubs = cfg->separate_stubs == MP_TICK_NO;
-    p->rules = mp__tk_default_rules(p);
     p->depth = mp__tk_parse_cgs(cfg);
     p->range_start = -INFINITY;
     p->range_end = INFINITY;
@@ -7427,7 +7456,6 @@ static void mp__tk_next_log(mp_tick_profile *p)
     p->distortion = 0;
     p->carry.len = 0;
     p->first_line_seen = 0;
-    p->rules = mp__tk_default_rules(p);
     p->in_timed = 0;
     p->timed_lines.len = 0;
 }
@@ -7649,8 +7677,11 @@ MP__DEF mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err)
                        "dropped", p->name);
     p->carry.len = 0;
     p->stopped = 1;
-    if (!p->first_line_seen && p->version_note <= MP__TK_VERSION_SAME)
-        p->version_note = MP__TK_VERSION_MISSING; /* node's check reads an empty first line */
+    if (!p->first_line_seen) {
+        mp__tk_decide_rules(p, MP__TK_NAN, MP__TK_NAN); /* no line told */
+        if (p->version_note <= MP__TK_VERSION_SAME)
+            p->version_note = MP__TK_VERSION_MISSING; /* node's check reads an empty first line */
+    }
     p->timed_lines.len = 0; /* a range never closed: node never reads it */
     if (p->warn_dropped)
         mp__tk_warn(p, "%llu more warnings like the ones above were left out",
@@ -7682,7 +7713,7 @@ MP__DEF mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err)
     for (i = 0; i < p->nrows[MP_TICK_CPP]; i++) s->cpp += p->rows[MP_TICK_CPP][i].ticks;
     for (i = 0; i < p->nrows[MP_TICK_SHARED]; i++) s->shared += p->rows[MP_TICK_SHARED][i].ticks;
     s->lines = p->lines;
-    s->node = p->rules;
+    s->node = p->rules.node;
     s->unknown_records = p->unknown_records;
     s->bad_lines = p->bad_lines;
     p->finished = 1;
