@@ -6083,34 +6083,43 @@ static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label
 
 /* Hands the resolved names of the current tick (times ticks alike) to cfg.on_stack and
    cfg.on_stacks. */
-static void mp__tk_report_stack(mp_tick_profile *p, size_t n, uint64_t times)
+static void mp__tk_report_stack(mp_tick_profile *p, const uint32_t *names, size_t n,
+                                uint64_t times)
 {
     size_t i;
     if (!mp__grow((void **)&p->stack_strs, &p->stack_strs_cap, n, sizeof *p->stack_strs)) {
         p->failed = 1;
         return;
     }
-    for (i = 0; i < n; i++) p->stack_strs[i] = p->strs[p->names[i]].s;
+    for (i = 0; i < n; i++) p->stack_strs[i] = p->strs[names[i]].s;
     if (p->cfg.on_stack) p->cfg.on_stack(p->cfg.stack_user, p->stack_strs, n, p->tick_ts);
     if (p->cfg.on_stacks) p->cfg.on_stacks(p->cfg.stack_user, p->stack_strs, n, times);
 }
 
-/* What a tick's stack resolved to: its names in p->names[0, n), top first. */
+#define MP__TK_UNWALKED (MP__TK_NONE - 1) /* above any node: mp__grow32 stops below */
+
+/* What a tick's stack resolved to, as attribution takes it. */
 typedef struct mp__tk_resolved {
+    const uint32_t *names;  /* n names, top first */
     size_t n;
     uint32_t centry;        /* the C++ entry point it counts for, MP__TK_NONE: none */
     int unaccounted;
+    uint32_t leaf;          /* its node in the bottom-up tree; MP__TK_NONE: none,
+                               MP__TK_UNWALKED: not looked for yet */
 } mp__tk_resolved;
 
-/* Profile.resolveAndFilterFuncs_: the stack's names, and the C entry point it passes. */
+/* Profile.resolveAndFilterFuncs_: the stack's names (in p->names), and the C entry point it
+   passes. */
 static void mp__tk_resolve(mp_tick_profile *p, const int64_t *stack, size_t depth,
                            mp__tk_resolved *r)
 {
     size_t i, n = 0;
     uint32_t last_c = MP__TK_NONE;
     int look_for_c = 0;
+    r->names = p->names;
     r->centry = MP__TK_NONE;
     r->unaccounted = 0;
+    r->leaf = MP__TK_UNWALKED;
     for (i = 0; i < depth; i++) {
         uint32_t e = mp__tk_find_entry(p, stack[i]);
         int cpp = 0;
@@ -6133,44 +6142,37 @@ static void mp__tk_resolve(mp_tick_profile *p, const int64_t *stack, size_t dept
     r->n = n;
 }
 
-/* The counts of a resolved tick (times alike ticks), and the trees' addPath: walks the
-   bottom-up tree unless the tick's node is known (walk 0, leaf). Returns the node
-   (MP__TK_NONE: none). */
-static uint32_t mp__tk_count(mp_tick_profile *p, const mp__tk_resolved *r, int walk,
-                             uint32_t leaf, uint64_t times)
+/* Attribution: every tick that passes the filters ends here, `count` ticks alike at once (a
+   tick read on its own, a repeat the memo knows, a group of the read-ahead), so a new output
+   of the ticks hooks in here only. The counts of the flat profile, the C++ entry points, the
+   on_stack callbacks and the trees' addPath: the bottom-up tree is walked the first time a
+   stack comes (r->leaf MP__TK_UNWALKED), and its node kept in r for the repeats. p->tick_ts
+   is the tick's time (for count > 1, the first's). */
+static void mp__tk_attribute(mp_tick_profile *p, mp__tk_resolved *r, uint64_t count)
 {
     size_t i, n = r->n;
-    uint32_t node;
-    if (r->unaccounted) p->unaccounted += times;
-    if (r->centry != MP__TK_NONE) p->strs[r->centry].centry += times;
-    if (n == 0) return MP__TK_NONE;
-    if (p->cfg.on_stack || p->cfg.on_stacks) mp__tk_report_stack(p, n, times);
-    p->strs[p->names[0]].self += times;
+    const uint32_t *names = r->names;
+    if (r->unaccounted) p->unaccounted += count;
+    if (r->centry != MP__TK_NONE) p->strs[r->centry].centry += count;
+    if (n == 0) { r->leaf = MP__TK_NONE; return; }
+    if (p->cfg.on_stack || p->cfg.on_stacks) mp__tk_report_stack(p, names, n, count);
+    p->strs[names[0]].self += count;
     for (i = 0; i < n; i++) {
-        mp__tk_str *str = &p->strs[p->names[i]];
+        mp__tk_str *str = &p->strs[names[i]];
         if (str->stamp != p->ticks) { /* a recursive name counts once per tick */
             str->stamp = p->ticks;
-            str->on_stack += times;
+            str->on_stack += count;
         }
     }
-    if (walk) {
+    if (r->leaf == MP__TK_UNWALKED) {
         /* Only the levels the heavy profile can print are kept: a node's total is the
            number of paths through it, which cutting deeper levels does not change. */
+        uint32_t node = 0;
         if (n > (size_t)p->depth) n = (size_t)p->depth;
-        node = 0;
-        for (i = 0; i < n && node != MP__TK_NONE; i++) node = mp__tk_child(p, node, p->names[i]);
-    } else {
-        node = leaf;
+        for (i = 0; i < n && node != MP__TK_NONE; i++) node = mp__tk_child(p, node, names[i]);
+        r->leaf = node;
     }
-    if (node != MP__TK_NONE) p->cn[node].self += times;
-    return node;
-}
-
-static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth, uint64_t times)
-{
-    mp__tk_resolved r;
-    mp__tk_resolve(p, stack, depth, &r);
-    (void)mp__tk_count(p, &r, 1, MP__TK_NONE, times);
+    if (r->leaf != MP__TK_NONE) p->cn[r->leaf].self += count;
 }
 
 /* One tick record's values; its frames are in p->stack from index 2 on, so that pc and tos
@@ -6380,18 +6382,27 @@ static size_t mp__tk_tick_front(mp_tick_profile *p, const mp__tk_tickv *t)
     return depth;
 }
 
+/* What the stack of an admitted tick resolves to (its frames in p->stack from index 2). */
+static void mp__tk_tick_resolve(mp_tick_profile *p, const mp__tk_tickv *t, mp__tk_resolved *r)
+{
+    size_t depth = mp__tk_tick_front(p, t);
+    mp__tk_resolve(p, p->stack + 2 - depth, depth + t->nframes, r);
+}
+
 /* Profile.processTick: filters, then the stack's attribution (times alike ticks; 1 with
    --preprocess, which keeps each tick). */
 static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t, uint64_t times)
 {
-    size_t depth;
+    mp__tk_resolved r;
     if (!mp__tk_tick_admit(p, t, times)) return;
-    depth = mp__tk_tick_front(p, t);
-    if (p->pp)
+    if (p->pp) {
+        size_t depth = mp__tk_tick_front(p, t);
         mp__pp_tick(p, p->stack + 2 - depth, depth + t->nframes,
                     t->ts == MP__TK_NAN ? NAN : (double)t->ts - p->distortion, t->vm);
-    else
-        mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes, times);
+        return;
+    }
+    mp__tk_tick_resolve(p, t, &r);
+    mp__tk_attribute(p, &r, times);
 }
 
 /* ---- ticks seen before ---------------------------------------------------------------------
@@ -6413,8 +6424,7 @@ typedef struct mp__tk_memo {
     size_t len, text_cap;
     uint32_t *names;
     size_t names_cap;
-    mp__tk_resolved r;
-    uint32_t leaf;
+    mp__tk_resolved r;       /* its names: in `names` */
 } mp__tk_memo;
 
 static void mp__tk_memo_new_gen(mp_tick_profile *p)
@@ -6465,17 +6475,18 @@ static int mp__tk_memo_same(const mp_tick_profile *p, const mp__tk_memo *m, uint
            m->tos == t->tos && m->vm == t->vm && m->len == n && memcmp(m->text, s, n) == 0;
 }
 
-/* Keeps what the tick in p->names resolved to; without memory the slot stays empty. */
+/* Keeps what the tick resolved to (attributed: r->leaf is known); without memory the slot
+   stays empty. */
 static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
                               const mp__tk_tickv *t, const char *s, size_t n,
-                              const mp__tk_resolved *r, uint32_t leaf)
+                              const mp__tk_resolved *r)
 {
     m->gen = 0;
     if (!mp__grow((void **)&m->text, &m->text_cap, n ? n : 1, 1) ||
         !mp__grow((void **)&m->names, &m->names_cap, r->n ? r->n : 1, sizeof *m->names))
         return;
     memcpy(m->text, s, n);
-    memcpy(m->names, p->names, r->n * sizeof *m->names);
+    memcpy(m->names, r->names, r->n * sizeof *m->names);
     m->len = n;
     m->hash = h;
     m->pc = t->pc;
@@ -6483,7 +6494,7 @@ static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
     m->tos = t->tos;
     m->vm = t->vm;
     m->r = *r;
-    m->leaf = leaf;
+    m->r.names = m->names;
     m->gen = p->memo_gen;
 }
 
@@ -6496,16 +6507,12 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
     mp__tk_memo *m = NULL;
     mp__tk_resolved r;
     uint64_t h = 0;
-    size_t depth, len;
+    size_t len;
     if (!mp__tk_tick_head_fast(&s, end, lim, &t)) return 0;
     len = (size_t)(end - s);
     if (!p->pp && (m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
         mp__tk_memo_same(p, m, h, &t, s, len)) {
-        if (mp__tk_tick_admit(p, &t, 1)) {
-            if (!mp__tk_stack_room(p, m->r.n)) return 1;
-            memcpy(p->names, m->names, m->r.n * sizeof *p->names);
-            (void)mp__tk_count(p, &m->r, 0, m->leaf, 1);
-        }
+        if (mp__tk_tick_admit(p, &t, 1)) mp__tk_attribute(p, &m->r, 1);
         return 1;
     }
     if (!mp__tk_tick_frames_fast(p, s, end, lim, &t)) return 0;
@@ -6514,9 +6521,9 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
         return 1;
     }
     if (!mp__tk_tick_admit(p, &t, 1)) return 1;
-    depth = mp__tk_tick_front(p, &t);
-    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
-    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE, 1));
+    mp__tk_tick_resolve(p, &t, &r);
+    mp__tk_attribute(p, &r, 1);
+    mp__tk_memo_store(p, m, h, &t, s, len, &r);
     return 1;
 }
 
@@ -6615,9 +6622,8 @@ static int mp__tk_tick_read(mp_tick_profile *p, const char *s, size_t n, const c
 /* What the first tick of a read-ahead group resolved to, for the group's later counts. */
 typedef struct mp__tk_group {
     mp__tk_tickv t;          /* for the filters */
-    mp__tk_resolved r;
-    size_t names;            /* r.n names from here in p->group_names */
-    uint32_t leaf;           /* its node in the bottom-up tree */
+    mp__tk_resolved r;       /* its names: r.n from `names` on in p->group_names, which moves */
+    size_t names;
 } mp__tk_group;
 
 /* The first tick of group id of the read-ahead (s[0, n), standing for `times` ticks alike but
@@ -6628,7 +6634,6 @@ static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, cons
 {
     mp__tk_tickv t;
     mp__tk_group *g;
-    size_t depth;
     p->line_no += times;
     p->lines += times;
     if (id == 0) p->group_names_len = 0;
@@ -6640,33 +6645,32 @@ static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, cons
     g = &p->groups[id];
     g->t = t;
     g->r.n = 0;
+    g->r.leaf = MP__TK_NONE;
     g->names = 0;
-    g->leaf = MP__TK_NONE;
     if (!mp__tk_tick_admit(p, &t, times)) return; /* the same for its later ticks */
-    depth = mp__tk_tick_front(p, &t);
-    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &g->r);
+    mp__tk_tick_resolve(p, &t, &g->r);
     if (!mp__grow((void **)&p->group_names, &p->group_names_cap,
                   p->group_names_len + g->r.n + 1, sizeof *p->group_names)) {
         p->failed = 1;
         return;
     }
-    memcpy(p->group_names + p->group_names_len, p->names, g->r.n * sizeof *p->names);
+    memcpy(p->group_names + p->group_names_len, g->r.names, g->r.n * sizeof *p->group_names);
     g->names = p->group_names_len;
     p->group_names_len += g->r.n;
-    g->leaf = mp__tk_count(p, &g->r, 1, MP__TK_NONE, times);
+    mp__tk_attribute(p, &g->r, times);
 }
 
 /* More ticks of a group already seen in this epoch: counted as its first was. */
 static void mp__tk_group_again(mp_tick_profile *p, uint32_t id, uint64_t times)
 {
-    const mp__tk_group *g;
+    mp__tk_group *g;
     p->line_no += times;
     p->lines += times;
     if (id >= p->groups_cap) return; /* the reader names only groups it handed over */
     g = &p->groups[id];
-    if (!mp__tk_tick_admit(p, &g->t, times) || !mp__tk_stack_room(p, g->r.n)) return;
-    memcpy(p->names, p->group_names + g->names, g->r.n * sizeof *p->names);
-    (void)mp__tk_count(p, &g->r, 0, g->leaf, times);
+    if (!mp__tk_tick_admit(p, &g->t, times)) return;
+    g->r.names = p->group_names + g->names;
+    mp__tk_attribute(p, &g->r, times);
 }
 
 /* ---- log lines: node's version check, --timed-range -------------------------------------- */
