@@ -4258,83 +4258,6 @@ typedef struct mp__tk_sorted {
     uint64_t key;
 } mp__tk_sorted;
 
-/* ---- --preprocess: V8's JsonProfile ------------------------------------------------------ */
-
-enum { MP__PP_LIB = 1, MP__PP_CPP, MP__PP_CODE, MP__PP_JS };
-
-/* One element of the JSON's "code" array. Elements are replaced in place (a code-creation
-   inside a C++ symbol takes the symbol's place) and gain "source" and "deopt" later, so the
-   array is kept until the end. Strings are interned ids; MP__TK_NONE: undefined. */
-typedef struct mp__pp_code {
-    uint32_t name;
-    uint32_t kind;          /* CODE: the code-creation tag; JS: the code state 0..5, or 6
-                               for node 18's Sparkplug ("Baseline") */
-    uint32_t func;          /* JS: its index in "functions" */
-    uint32_t source, deopt; /* indexes in mp__pp.sources / .deopts, or MP__TK_NONE */
-    int64_t ts;             /* CODE: "timestamp"; JS: "tm" */
-    uint8_t type;           /* MP__PP_* */
-    uint8_t deopt_first;    /* "deopt" was added before "source": JSON keeps key order */
-} mp__pp_code;
-
-typedef struct mp__pp_source {
-    int64_t script, start, end;
-    uint32_t positions, inlined;
-    uint32_t *fns;          /* function indexes; MP__TK_NONE: null */
-    uint32_t nfns;
-} mp__pp_source;
-
-typedef struct mp__pp_deopt {
-    int64_t tm, inlining, offset;
-    uint32_t pos, reason, bailout;
-} mp__pp_deopt;
-
-typedef struct mp__pp_func {
-    uint32_t name;
-    uint32_t *codes;
-    uint32_t n, cap;
-} mp__pp_func;
-
-typedef struct mp__pp_script {
-    int64_t id;
-    uint32_t url, source, group;
-} mp__pp_script;
-
-/* Script.getShortestUniqueName's dictionary: scripts by the last part of their URL. */
-typedef struct mp__pp_group {
-    uint32_t count, last_url, filename;
-} mp__pp_group;
-
-/* What a code-map entry is in the JSON: its "code" index, and for a shared function info
-   its "functions" index (MP__TK_NONE: undefined in node's objects). */
-typedef struct mp__pp_ids {
-    uint32_t code, func;
-} mp__pp_ids;
-
-typedef struct mp__pp {
-    mp__pp_code *code;
-    uint32_t ncode, capcode;
-    mp__pp_ids *ids;                /* per code-map entry, as p->ents */
-    size_t capids;
-    mp__pp_source *sources;
-    size_t nsources, capsources;
-    mp__pp_deopt *deopts;
-    size_t ndeopts, capdeopts;
-    mp__pp_func *funcs;
-    size_t nfuncs, capfuncs;
-    mp_buf ticks;                   /* varint-encoded, see mp__pp_tick */
-    uint64_t nticks;
-    mp__pp_script *scripts;
-    size_t nscripts, capscripts;
-    mp__tk_map script_at;           /* script id + 1 -> index in scripts */
-    int64_t max_script;             /* -1: none */
-    int64_t script_overflow;        /* an id above MP_PP_MAX_SCRIPT_ID; 0: none */
-    mp__pp_group *groups;
-    size_t ngroups, capgroups;
-    mp__tk_map group_of;            /* filename id + 1 -> index in groups */
-    int list;                       /* the C++ symbols come from cfg.symbol_list */
-    mp_buf esc;                     /* unescaping scratch */
-} mp__pp;
-
 struct mp_tick_profile {
     char *name;
     mp_symtab *own_symbols; /* made when the config names no symbol source */
@@ -4402,8 +4325,8 @@ struct mp_tick_profile {
     int in_timed;           /* --timed-range: a current-time record opened a range */
     mp_buf timed_lines;     /* the lines since, '\n'-separated: read at the next one */
 
-    /* --preprocess; NULL otherwise */
-    mp__pp *pp;
+    /* --preprocess: V8's JsonProfile; NULL otherwise */
+    struct mp__pp *pp;
 
     /* warnings */
     char **warn;
@@ -4421,6 +4344,21 @@ struct mp_tick_profile {
     uint32_t *view_ids;
     size_t nview;
 };
+
+/* A log line, split at its commas. */
+typedef struct mp__tk_line {
+    const char **f;
+    size_t *l;
+    size_t n;
+} mp__tk_line;
+
+/* --preprocess's hooks, the only places the reader calls it (see "--preprocess: V8's
+   JsonProfile" below; the record dispatcher gives it its records first): a new code-map
+   entry, a record, an admitted tick's stack. */
+static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e);
+static int mp__pp_dispatch(mp_tick_profile *p, const mp__tk_line *ln);
+static void mp__pp_tick(mp_tick_profile *p, const int64_t *stack, size_t depth, double tm,
+                        int64_t vm);
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -4695,12 +4633,6 @@ static int64_t mp__tk_add(int64_t a, int64_t b)
 }
 
 /* ---- code entries ---------------------------------------------------------------------- */
-
-/* --preprocess's hooks into the code map (defined with the records). */
-static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e);
-static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name);
-static void mp__pp_library(mp_tick_profile *p, uint32_t e, uint32_t name);
-static void mp__pp_list_symbols(mp_tick_profile *p, int64_t start, int64_t end);
 
 static uint32_t mp__tk_new_entry(mp_tick_profile *p, int kind, int64_t size, uint32_t name,
                                  uint32_t type)
@@ -5201,12 +5133,6 @@ static void mp__tk_unescape(const char *s, size_t n, mp_buf *out)
     mp__tk_unescape_to(s, n, out, 0);
 }
 
-typedef struct mp__tk_line {
-    const char **f;
-    size_t *l;
-    size_t n;
-} mp__tk_line;
-
 /* Field i unescaped (into scratch if it needs it); a missing field reads as "". */
 static void mp__tk_field(const mp__tk_line *ln, size_t i, mp_buf *scratch, const char **s,
                          size_t *n)
@@ -5249,6 +5175,26 @@ static uint32_t mp__tk_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_
     mp__tk_field(ln, i, scratch, &s, &n);
     id = mp__tk_intern(p, s, n);
     if (id == MP__TK_NONE) p->failed = 1;
+    return id;
+}
+
+/* Field i interned for --preprocess's JSON: lone surrogates stay (see mp__tk_put_lone). */
+static uint32_t mp__tk_field_id_wtf8(mp_tick_profile *p, const mp__tk_line *ln, size_t i,
+                                     mp_buf *scratch)
+{
+    const char *s = "";
+    size_t n = 0;
+    uint32_t id;
+    if (i < ln->n && memchr(ln->f[i], '\\', ln->l[i])) {
+        mp__tk_unescape_to(ln->f[i], ln->l[i], scratch, 1);
+        if (scratch->failed) { p->failed = 1; return MP__TK_NONE; }
+        s = scratch->data;
+        n = scratch->len;
+    } else if (i < ln->n) {
+        s = ln->f[i];
+        n = ln->l[i];
+    }
+    if ((id = mp__tk_intern(p, s, n)) == MP__TK_NONE) p->failed = 1;
     return id;
 }
 
@@ -5367,88 +5313,123 @@ static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
     }
 }
 
-static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, int64_t end,
-                               int64_t slide)
+/* A shared-library record, read. */
+typedef struct mp__tk_lib {
+    uint32_t name, entry;   /* entry: its code-map entry, made by mp__tk_lib_entry */
+    int64_t start, end, slide;
+} mp__tk_lib;
+
+/* A library without symbols: said once per library. */
+static void mp__tk_no_symbols(mp_tick_profile *p, uint32_t lib, const mp_error *e)
 {
-    const mp_sym *syms = NULL;
-    size_t n = 0, i;
+    if (mp__tk_map_get(&p->libs_warned, (uint64_t)lib + 1) != MP__TK_NONE) return;
+    if (!mp__tk_map_put(&p->libs_warned, (uint64_t)lib + 1, 1)) p->failed = 1;
+    mp__tk_warn(p, "no C++ symbols for %s (its ticks count under the library): %s",
+                p->strs[lib].s, e->msg);
+}
+
+/* The library's symbols, every one named, from cfg.symbols_fn or cfg.symbols; 0: none (no
+   source, or none found). */
+static int mp__tk_lib_syms(mp_tick_profile *p, const mp__tk_lib *l, const mp_sym **syms,
+                           size_t *n)
+{
+    const char *name = p->strs[l->name].s;
     mp_error e;
     mp_err rc;
-    const char *name = p->strs[lib].s;
-    if (mp__tk_skip_symbols(name)) return;
+    *syms = NULL;
+    *n = 0;
     memset(&e, 0, sizeof e); /* a symbols_fn may fail without a message */
     if (p->cfg.symbols_fn)
-        rc = p->cfg.symbols_fn(p->cfg.symbols_user, name, (uint64_t)start, (uint64_t)end,
-                               (uint64_t)slide, &syms, &n, &e);
-    else if (p->cfg.symbols && !p->pp) {
-        size_t place;
-        rc = mp__symtab_place(p->cfg.symbols, name, (uint64_t)start, (uint64_t)end,
-                              (uint64_t)slide, &place, &e);
-        if (rc == MP_OK) {
-            if (place != SIZE_MAX) mp__tk_add_lazy_symbols(p, place);
-            return;
-        }
-    } else if (p->cfg.symbols)
-        rc = mp_symtab_lookup(p->cfg.symbols, name, (uint64_t)start, (uint64_t)end,
-                              (uint64_t)slide, &syms, &n, &e);
+        rc = p->cfg.symbols_fn(p->cfg.symbols_user, name, (uint64_t)l->start, (uint64_t)l->end,
+                               (uint64_t)l->slide, syms, n, &e);
+    else if (p->cfg.symbols)
+        rc = mp_symtab_lookup(p->cfg.symbols, name, (uint64_t)l->start, (uint64_t)l->end,
+                              (uint64_t)l->slide, syms, n, &e);
     else
-        return;
-    if (rc != MP_OK) {
-        if (mp__tk_map_get(&p->libs_warned, (uint64_t)lib + 1) == MP__TK_NONE) {
-            if (!mp__tk_map_put(&p->libs_warned, (uint64_t)lib + 1, 1)) p->failed = 1;
-            mp__tk_warn(p, "no C++ symbols for %s (its ticks count under the library): %s",
-                        name, e.msg);
-        }
-        return;
-    }
+        return 0;
+    if (rc != MP_OK) { mp__tk_no_symbols(p, l->name, &e); return 0; }
     mp__tk_flush_static(p);
-    for (i = 0; i < n; i++) {
-        const char *sname = syms[i].name ? syms[i].name : "";
-        ptrdiff_t at = mp__tk_static_le(p, (int64_t)syms[i].start);
-        uint32_t id, en, cid = MP__TK_NONE;
-        /* JsonProfile.addStaticCode makes a "code" element of every symbol it is given. */
-        if (p->pp && ((id = mp__tk_intern_z(p, sname)) == MP__TK_NONE ||
-                      (cid = mp__pp_push_code(p, MP__PP_CPP, id)) == MP__TK_NONE)) {
-            p->failed = 1;
-            return;
-        }
-        /* A binary's later mapping records bring its symbols again: nothing would change. */
-        if (at >= 0 && p->stat[at].key == (int64_t)syms[i].start &&
-            (en = mp__tk_static_entry(p, (size_t)at)) != MP__TK_NONE &&
-            p->ents[en].name != MP__TK_NONE) {
-            const mp__tk_str *old = &p->strs[p->ents[en].name];
-            if (old->ctype == MP__TK_CT_CPP && strcmp(old->s, sname) == 0) continue;
-        }
-        id = mp__tk_intern_z(p, sname);
-        if (id == MP__TK_NONE) { p->failed = 1; return; }
-        en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(syms[i].end - syms[i].start), id, p->id_cpp);
-        if (en == MP__TK_NONE) return;
-        if (p->pp) p->pp->ids[en].code = cid;
-        mp__tk_add_static(p, (int64_t)syms[i].start, en);
-        p->strs[id].ctype = MP__TK_CT_CPP;
+    return 1;
+}
+
+/* A symbol into the static map (the map flushed), unless a binary's later mapping record
+   brings it again (same start and name): nothing would change then. Returns its new entry,
+   MP__TK_NONE: none made. */
+static uint32_t mp__tk_static_symbol(mp_tick_profile *p, const mp_sym *sym)
+{
+    const char *sname = sym->name ? sym->name : "";
+    ptrdiff_t at = mp__tk_static_le(p, (int64_t)sym->start);
+    uint32_t id, en;
+    if (at >= 0 && p->stat[at].key == (int64_t)sym->start &&
+        (en = mp__tk_static_entry(p, (size_t)at)) != MP__TK_NONE &&
+        p->ents[en].name != MP__TK_NONE) {
+        const mp__tk_str *old = &p->strs[p->ents[en].name];
+        if (old->ctype == MP__TK_CT_CPP && strcmp(old->s, sname) == 0) return MP__TK_NONE;
     }
+    id = mp__tk_intern_z(p, sname);
+    if (id == MP__TK_NONE) { p->failed = 1; return MP__TK_NONE; }
+    en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(sym->end - sym->start), id, p->id_cpp);
+    if (en == MP__TK_NONE) return MP__TK_NONE;
+    mp__tk_add_static(p, (int64_t)sym->start, en);
+    p->strs[id].ctype = MP__TK_CT_CPP;
+    return en;
+}
+
+/* The C++ symbols of a library: from cfg.symbols placed now and named on first use, else
+   all of them now. */
+static void mp__tk_add_symbols(mp_tick_profile *p, const mp__tk_lib *l)
+{
+    const mp_sym *syms;
+    size_t n, i;
+    if (mp__tk_skip_symbols(p->strs[l->name].s)) return;
+    if (p->cfg.symbols && !p->cfg.symbols_fn) {
+        mp_error e;
+        size_t place;
+        memset(&e, 0, sizeof e);
+        if (mp__symtab_place(p->cfg.symbols, p->strs[l->name].s, (uint64_t)l->start,
+                             (uint64_t)l->end, (uint64_t)l->slide, &place, &e) != MP_OK)
+            mp__tk_no_symbols(p, l->name, &e);
+        else if (place != SIZE_MAX)
+            mp__tk_add_lazy_symbols(p, place);
+        return;
+    }
+    if (!mp__tk_lib_syms(p, l, &syms, &n)) return;
+    for (i = 0; i < n && !p->failed; i++) (void)mp__tk_static_symbol(p, &syms[i]);
+}
+
+/* A shared-library record's fields, its pages marked, its entry made (not placed yet);
+   0: the record stops here. */
+static int mp__tk_lib_entry(mp_tick_profile *p, const mp__tk_line *ln, mp__tk_lib *l)
+{
+    l->name = mp__tk_field_id(p, ln, 1, &p->esc_a);
+    l->start = mp__tk_num(p, ln, 2);
+    l->end = mp__tk_num(p, ln, 3);
+    l->slide = mp__tk_num(p, ln, 4);
+    if (l->name == MP__TK_NONE) return 0;
+    if (l->start == MP__TK_NAN || l->end == MP__TK_NAN) { p->bad_lines++; return 0; }
+    if (l->slide == MP__TK_NAN) l->slide = 0;
+    if (!mp__tk_mark_pages(p, l->start, l->end)) {
+        /* node's Set throws: the record stops here, its library never added. */
+        mp__tk_warn(p, "line %llu: Set maximum size exceeded", (unsigned long long)p->line_no);
+        p->bad_lines++;
+        return 0;
+    }
+    l->entry = mp__tk_new_entry(p, MP__TK_LIB, mp__tk_add(l->end, -l->start), l->name, p->id_lib);
+    return l->entry != MP__TK_NONE;
+}
+
+static void mp__tk_place_lib(mp_tick_profile *p, const mp__tk_lib *l)
+{
+    mp__tk_place(p, &p->lib, l->start, l->entry);
+    p->strs[l->name].ctype = MP__TK_CT_LIB;
 }
 
 static void mp__tk_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
 {
-    uint32_t name = mp__tk_field_id(p, ln, 1, &p->esc_a), e;
-    int64_t start = mp__tk_num(p, ln, 2), end = mp__tk_num(p, ln, 3), slide = mp__tk_num(p, ln, 4);
-    if (name == MP__TK_NONE) return;
-    if (start == MP__TK_NAN || end == MP__TK_NAN) { p->bad_lines++; return; }
-    if (slide == MP__TK_NAN) slide = 0;
-    if (!mp__tk_mark_pages(p, start, end)) {
-        /* node's Set throws: the record stops here, its library never added. */
-        mp__tk_warn(p, "line %llu: Set maximum size exceeded", (unsigned long long)p->line_no);
-        p->bad_lines++;
-        return;
-    }
-    e = mp__tk_new_entry(p, MP__TK_LIB, mp__tk_add(end, -start), name, p->id_lib);
-    if (e == MP__TK_NONE) return;
-    if (p->pp) mp__pp_library(p, e, name);
-    mp__tk_place(p, &p->lib, start, e);
-    p->strs[name].ctype = MP__TK_CT_LIB;
-    mp__tk_add_symbols(p, name, start, end, slide);
-    if (p->pp && p->pp->list) mp__pp_list_symbols(p, start, end);
+    mp__tk_lib l;
+    if (!mp__tk_lib_entry(p, ln, &l)) return;
+    mp__tk_place_lib(p, &l);
+    mp__tk_add_symbols(p, &l);
 }
 
 /* A code state marker, as Profile.parseState of the node whose rules apply; -1: unknown. */
@@ -5516,483 +5497,62 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
     mp__tk_add_code(p, start, e);
 }
 
-/* ---- --preprocess: V8's JsonProfile (profile.mjs), kept for mp_report_preprocess --------- */
+/* A code-creation record, read. */
+typedef struct mp__tk_code_rec {
+    uint32_t type, name;    /* the tag ("JS", "Builtin", ...) and the name */
+    int64_t start, size;
+    int func;               /* code of a JS function: its shared function info's address,
+                               and its code state */
+    int64_t func_addr;
+    int state;
+} mp__tk_code_rec;
 
-#ifndef MP_PP_MAX_SCRIPT_ID
-/* The "scripts" array holds a null for every id below the largest. Past this many, node's
-   JSON.stringify fails (V8's strings stop at 2^29 characters), and so does
-   mp_report_preprocess, instead of writing gigabytes of nulls. */
-#define MP_PP_MAX_SCRIPT_ID 50000000
-#endif
-
-static void mp__pp_free(mp__pp *pp)
+/* A code-creation record's fields, the name read for the text report or (wtf8) for
+   --preprocess's JSON; 0: the record stops here (counted, or warned about). */
+static int mp__tk_code_fields(mp_tick_profile *p, const mp__tk_line *ln, int wtf8,
+                              mp__tk_code_rec *c)
 {
-    size_t i;
-    if (!pp) return;
-    for (i = 0; i < pp->nsources; i++) MP_FREE(pp->sources[i].fns);
-    for (i = 0; i < pp->nfuncs; i++) MP_FREE(pp->funcs[i].codes);
-    MP_FREE(pp->code);
-    MP_FREE(pp->ids);
-    MP_FREE(pp->sources);
-    MP_FREE(pp->deopts);
-    MP_FREE(pp->funcs);
-    mp_buf_free(&pp->ticks);
-    MP_FREE(pp->scripts);
-    mp__tk_map_free(&pp->script_at);
-    MP_FREE(pp->groups);
-    mp__tk_map_free(&pp->group_of);
-    mp_buf_free(&pp->esc);
-    MP_FREE(pp);
-}
-
-/* A new code-map entry starts without JSON indexes (entries are recycled). */
-static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e)
-{
-    mp__pp *pp = p->pp;
-    if (!mp__grow((void **)&pp->ids, &pp->capids, (size_t)e + 1, sizeof *pp->ids)) {
-        p->failed = 1;
-        return;
-    }
-    pp->ids[e].code = pp->ids[e].func = MP__TK_NONE;
-}
-
-/* A string field for the JSON: lone surrogates stay (see mp__tk_put_lone). */
-static uint32_t mp__pp_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
-{
-    const char *s = "";
-    size_t n = 0;
-    uint32_t id;
-    if (i < ln->n && memchr(ln->f[i], '\\', ln->l[i])) {
-        mp__tk_unescape_to(ln->f[i], ln->l[i], &p->pp->esc, 1);
-        if (p->pp->esc.failed) { p->failed = 1; return MP__TK_NONE; }
-        s = p->pp->esc.data;
-        n = p->pp->esc.len;
-    } else if (i < ln->n) {
-        s = ln->f[i];
-        n = ln->l[i];
-    }
-    if ((id = mp__tk_intern(p, s, n)) == MP__TK_NONE) p->failed = 1;
-    return id;
-}
-
-static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name)
-{
-    mp__pp *pp = p->pp;
-    mp__pp_code *c;
-    if (!mp__grow32((void **)&pp->code, &pp->capcode, (size_t)pp->ncode + 1, sizeof *pp->code)) {
-        p->failed = 1;
-        return MP__TK_NONE;
-    }
-    c = &pp->code[pp->ncode];
-    memset(c, 0, sizeof *c);
-    c->type = (uint8_t)type;
-    c->name = name;
-    c->kind = c->func = c->source = c->deopt = MP__TK_NONE;
-    c->ts = MP__TK_NAN;
-    return pp->ncode++;
-}
-
-static uint32_t mp__pp_push_func(mp_tick_profile *p, uint32_t name)
-{
-    mp__pp *pp = p->pp;
-    if (!mp__grow((void **)&pp->funcs, &pp->capfuncs, pp->nfuncs + 1, sizeof *pp->funcs)) {
-        p->failed = 1;
-        return MP__TK_NONE;
-    }
-    memset(&pp->funcs[pp->nfuncs], 0, sizeof *pp->funcs);
-    pp->funcs[pp->nfuncs].name = name;
-    return (uint32_t)pp->nfuncs++;
-}
-
-static void mp__pp_func_add_code(mp_tick_profile *p, uint32_t fid, uint32_t cid)
-{
-    mp__pp_func *f = &p->pp->funcs[fid];
-    size_t cap = f->cap;
-    if (!mp__grow((void **)&f->codes, &cap, (size_t)f->n + 1, sizeof *f->codes)) {
-        p->failed = 1;
-        return;
-    }
-    f->cap = (uint32_t)cap;
-    f->codes[f->n++] = cid;
-}
-
-/* JsonProfile.addLibrary: every shared-library record is an element, even a repeated one. */
-static void mp__pp_library(mp_tick_profile *p, uint32_t e, uint32_t name)
-{
-    uint32_t cid = mp__pp_push_code(p, MP__PP_LIB, name);
-    if (!p->failed) p->pp->ids[e].code = cid;
-}
-
-/* With cfg.symbol_list the symbols are in the map before the log. Each shared-library
-   record lists the ones inside its range as elements again, as node's nm run for it would
-   (nm -n: by address; addStaticCode adds an element even where the map keeps the first). */
-static void mp__pp_list_symbols(mp_tick_profile *p, int64_t start, int64_t end)
-{
-    ptrdiff_t at;
-    size_t i;
-    if (p->npending) mp__tk_flush_static(p);
-    at = mp__tk_static_le(p, start);
-    i = at >= 0 && p->stat[at].key == start ? (size_t)at : (size_t)(at + 1);
-    for (; i < p->nstat && p->stat[i].key <= end && !p->failed; i++) {
-        uint32_t e = p->stat[i].val, cid;
-        if (mp__tk_add(p->stat[i].key, p->ents[e].size) > end) continue;
-        cid = mp__pp_push_code(p, MP__PP_CPP, p->ents[e].name);
-        if (!p->failed && p->pp->ids[e].code == MP__TK_NONE) p->pp->ids[e].code = cid;
-    }
-}
-
-/* Empties element cid for a new code object (its source and deopt records stay unused). */
-static void mp__pp_reuse_code(mp__pp *pp, uint32_t cid, int type, uint32_t name)
-{
-    mp__pp_code *c = &pp->code[cid];
-    memset(c, 0, sizeof *c);
-    c->type = (uint8_t)type;
-    c->name = name;
-    c->kind = c->func = c->source = c->deopt = MP__TK_NONE;
-}
-
-/* JsonProfile.addCode: a code object starting inside a C++ symbol replaces the symbol's
-   element (builtins embedded in the binary, found through the symbol). */
-static void mp__pp_add_code(mp_tick_profile *p, uint32_t tag, uint32_t name, int64_t ts,
-                            int64_t start, int64_t size)
-{
-    mp__pp *pp = p->pp;
-    uint32_t found = mp__tk_find_entry(p, start), cid = pp->ncode, e;
-    if (found != MP__TK_NONE && p->ents[found].kind == MP__TK_CPP) cid = pp->ids[found].code;
-    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, tag);
-    if (e == MP__TK_NONE || p->failed) return;
-    pp->ids[e].code = cid;
-    mp__tk_add_code(p, start, e);
-    if (cid == MP__TK_NONE) return; /* node sets an array property JSON.stringify skips */
-    if (cid == pp->ncode) {
-        if (mp__pp_push_code(p, MP__PP_CODE, name) == MP__TK_NONE) return;
-    } else {
-        mp__pp_reuse_code(pp, cid, MP__PP_CODE, name);
-    }
-    pp->code[cid].kind = tag;
-    pp->code[cid].ts = ts;
-}
-
-/* JsonProfile.addFuncCode. Unlike the text report's profile, every code-creation makes a
-   new element (its code objects carry no function to compare), and a shared function info
-   that gets another name starts a new function. The code is a plain entry: the JSON's
-   profile has no JS functions, so a tick's top-of-stack is never kept. */
-static void mp__pp_add_func_code(mp_tick_profile *p, uint32_t tag, uint32_t name, int64_t ts,
-                                 int64_t start, int64_t size, int64_t func_addr, int state)
-{
-    uint32_t node = mp__tk_tfind(&p->dyn, func_addr), f, e, fid, cid;
-    if (!node) {
-        f = mp__tk_new_entry(p, MP__TK_FUNCTION, 0, name, p->id_empty);
-        if (f == MP__TK_NONE || p->failed) return;
-        p->pp->ids[f].func = mp__pp_push_func(p, name);
-        mp__tk_add_code(p, func_addr, f);
-        if (p->failed) return;
-    } else {
-        f = p->dyn.n[node].val;
-        if (p->ents[f].name != name) {
-            p->ents[f].name = name;
-            p->ents[f].shown = MP__TK_NONE;
-            p->pp->ids[f].func = mp__pp_push_func(p, name);
-        }
-    }
-    fid = p->pp->ids[f].func;
-    p->ents[f].refs++; /* the code at start may be f itself */
-    if (mp__tk_tfind(&p->dyn, start)) mp__tk_unref(p, mp__tk_tremove(p, &p->dyn, start));
-    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, tag);
-    if (e != MP__TK_NONE && !p->failed) {
-        cid = p->pp->ncode;
-        p->pp->ids[e].code = cid;
-        mp__tk_add_code(p, start, e);
-        if (fid == MP__TK_NONE) {
-            /* An entry that is no function info, met at func_addr: node throws at
-               functionEntries_[undefined], after the code went into the map. */
-            p->bad_lines++;
-            mp__tk_warn(p, "line %llu: Cannot read properties of undefined (reading 'codes')",
+    const char *st;
+    size_t stn;
+    c->type = mp__tk_field_id(p, ln, 1, &p->esc_a);
+    c->start = mp__tk_num(p, ln, 4);
+    c->size = mp__tk_num(p, ln, 5);
+    c->func = 0;
+    if (c->type == MP__TK_NONE) return 0;
+    if (c->start == MP__TK_NAN || c->size == MP__TK_NAN) { p->bad_lines++; return 0; }
+    c->name = wtf8 ? mp__tk_field_id_wtf8(p, ln, 6, &p->esc_b)
+                   : mp__tk_field_id(p, ln, 6, &p->esc_b);
+    if (c->name == MP__TK_NONE) return 0;
+    if (c->type == p->id_regexp || ln->n <= 7) return 1;
+    c->func = 1;
+    c->func_addr = mp__tk_num(p, ln, 7);
+    mp__tk_field(ln, 8, &p->esc_a, &st, &stn);
+    c->state = ln->n > 8 ? mp__tk_parse_state(p, st, stn) : -1;
+    if (c->state < 0) {
+        p->bad_lines++;
+        if (ln->n > 8)
+            mp__tk_warn(p, "line %llu: unknown code state: %.*s",
+                        (unsigned long long)p->line_no, (int)(stn > 200 ? 200 : stn), st);
+        else
+            mp__tk_warn(p, "line %llu: unknown code state: undefined",
                         (unsigned long long)p->line_no);
-        } else if (mp__pp_push_code(p, MP__PP_JS, name) != MP__TK_NONE) {
-            p->pp->code[cid].kind =
-                p->rules.preprocess_sparkplug_baseline && state == 2 ? 6u : (uint32_t)state;
-            p->pp->code[cid].func = fid;
-            p->pp->code[cid].ts = ts;
-            mp__pp_func_add_code(p, fid, cid);
-        }
-    }
-    mp__tk_unref(p, f);
-}
-
-/* The element of the code object starting at addr, or MP__TK_NONE where node's
-   codeEntries_[entry.codeId] would be undefined (and its processor throw). */
-static uint32_t mp__pp_code_at(mp_tick_profile *p, int64_t addr)
-{
-    uint32_t node = addr == MP__TK_NAN ? 0 : mp__tk_tfind(&p->dyn, addr), cid;
-    if (!node) return MP__TK_NONE;
-    cid = p->pp->ids[p->dyn.n[node].val].code;
-    return cid < p->pp->ncode ? cid : MP__TK_NONE;
-}
-
-/* The "functions" index of the entry at addr, MP__TK_NONE (null) if none. */
-static uint32_t mp__pp_func_at(mp_tick_profile *p, int64_t addr)
-{
-    uint32_t node = addr == MP__TK_NAN ? 0 : mp__tk_tfind(&p->dyn, addr);
-    return node ? p->pp->ids[p->dyn.n[node].val].func : MP__TK_NONE;
-}
-
-/* "S<addr>S<addr>..." (the first character is skipped whatever it is) as function indexes. */
-static int mp__pp_inlined_fns(mp_tick_profile *p, const char *s, size_t n, mp__pp_source *src)
-{
-    size_t i, start, k = 1;
-    if (n == 0) return 1;
-    for (i = 1; i < n; i++) k += s[i] == 'S';
-    if (!(src->fns = (uint32_t *)MP_MALLOC(k * sizeof *src->fns))) return 0;
-    for (i = start = 1, k = 0;; i++) {
-        if (i == n || s[i] == 'S') {
-            src->fns[k++] = mp__pp_func_at(p, mp__tk_parse_int(s + start, i - start, 0));
-            start = i + 1;
-        }
-        if (i >= n) break;
-    }
-    src->nfns = (uint32_t)k;
-    return 1;
-}
-
-/* code-source-info: JsonProfile.addSourcePositions, the code element's "source". */
-static void mp__pp_source_info(mp_tick_profile *p, const mp__tk_line *ln)
-{
-    mp__pp *pp = p->pp;
-    uint32_t cid = mp__pp_code_at(p, mp__tk_num(p, ln, 1));
-    mp__pp_source src;
-    const char *s;
-    size_t n;
-    /* Without the inlined functions' field node's processor throws before any change. */
-    if (cid == MP__TK_NONE || ln->n < 8) return;
-    memset(&src, 0, sizeof src);
-    src.script = mp__tk_num(p, ln, 2);
-    src.start = mp__tk_num(p, ln, 3);
-    src.end = mp__tk_num(p, ln, 4);
-    mp__tk_field(ln, 7, &p->esc_a, &s, &n);
-    if (!mp__pp_inlined_fns(p, s, n, &src)) { p->failed = 1; return; }
-    src.positions = mp__pp_field_id(p, ln, 5);
-    src.inlined = mp__pp_field_id(p, ln, 6);
-    if (p->failed) { MP_FREE(src.fns); return; }
-    if (pp->code[cid].source != MP__TK_NONE) {
-        MP_FREE(pp->sources[pp->code[cid].source].fns);
-        pp->sources[pp->code[cid].source] = src;
-        return;
-    }
-    if (!mp__grow((void **)&pp->sources, &pp->capsources, pp->nsources + 1,
-                  sizeof *pp->sources)) {
-        MP_FREE(src.fns);
-        p->failed = 1;
-        return;
-    }
-    pp->sources[pp->nsources] = src;
-    pp->code[cid].source = (uint32_t)pp->nsources++;
-    pp->code[cid].deopt_first = pp->code[cid].deopt != MP__TK_NONE;
-}
-
-/* code-deopt: JsonProfile.deoptCode keeps the first deoptimization of a code object. */
-static void mp__pp_code_deopt(mp_tick_profile *p, const mp__tk_line *ln)
-{
-    mp__pp *pp = p->pp;
-    uint32_t cid = mp__pp_code_at(p, mp__tk_num(p, ln, 3));
-    mp__pp_deopt *d;
-    if (cid == MP__TK_NONE || pp->code[cid].deopt != MP__TK_NONE) return;
-    if (!mp__grow((void **)&pp->deopts, &pp->capdeopts, pp->ndeopts + 1, sizeof *pp->deopts)) {
-        p->failed = 1;
-        return;
-    }
-    d = &pp->deopts[pp->ndeopts];
-    d->tm = mp__tk_num(p, ln, 1);
-    d->inlining = mp__tk_num(p, ln, 4);
-    d->offset = mp__tk_num(p, ln, 5);
-    d->bailout = ln->n > 6 ? mp__pp_field_id(p, ln, 6) : MP__TK_NONE;
-    d->pos = ln->n > 7 ? mp__pp_field_id(p, ln, 7) : MP__TK_NONE;
-    d->reason = ln->n > 8 ? mp__pp_field_id(p, ln, 8) : MP__TK_NONE;
-    if (p->failed) return;
-    pp->code[cid].deopt = (uint32_t)pp->ndeopts++;
-}
-
-/* Script.getShortestUniqueName's dictionary entry for the last part of url. */
-static uint32_t mp__pp_group_of(mp_tick_profile *p, uint32_t url)
-{
-    mp__pp *pp = p->pp;
-    const char *u = p->strs[url].s;
-    size_t n = p->strs[url].len, cut = n;
-    uint32_t fname, g;
-    while (cut > 0 && u[cut - 1] != '/') cut--;
-    if ((fname = mp__tk_intern(p, u + cut, n - cut)) == MP__TK_NONE) { p->failed = 1; return 0; }
-    g = mp__tk_map_get(&pp->group_of, (uint64_t)fname + 1);
-    if (g != MP__TK_NONE) return g;
-    if (!mp__grow((void **)&pp->groups, &pp->capgroups, pp->ngroups + 1, sizeof *pp->groups) ||
-        !mp__tk_map_put(&pp->group_of, (uint64_t)fname + 1, (uint32_t)pp->ngroups)) {
-        p->failed = 1;
         return 0;
     }
-    pp->groups[pp->ngroups].count = 0;
-    pp->groups[pp->ngroups].filename = fname;
-    return (uint32_t)pp->ngroups++;
-}
-
-/* script-source: JsonProfile.addScriptSource. A script is named by the last part of its
-   URL until another script with that part comes: then every one of them is named by the
-   newest one's URL (node's Script.getShortestUniqueName does exactly that). */
-static void mp__pp_script_source(mp_tick_profile *p, const mp__tk_line *ln)
-{
-    mp__pp *pp = p->pp;
-    int64_t id = mp__tk_num(p, ln, 1);
-    uint32_t url, source = MP__TK_NONE, g, at;
-    if (ln->n < 3) return; /* url undefined: node throws at url.split */
-    url = mp__pp_field_id(p, ln, 2);
-    if (ln->n > 3) source = mp__pp_field_id(p, ln, 3);
-    if (p->failed) return;
-    g = mp__pp_group_of(p, url);
-    if (p->failed) return;
-    pp->groups[g].count++;
-    pp->groups[g].last_url = url;
-    /* scripts_[id] = script: only array indexes show in the JSON. */
-    if (id == MP__TK_NAN || id < 0 || id >= 4294967295) return;
-    if (id > MP_PP_MAX_SCRIPT_ID) { pp->script_overflow = id; return; }
-    at = mp__tk_map_get(&pp->script_at, (uint64_t)id + 1);
-    if (at == MP__TK_NONE) {
-        if (!mp__grow((void **)&pp->scripts, &pp->capscripts, pp->nscripts + 1,
-                      sizeof *pp->scripts) ||
-            !mp__tk_map_put(&pp->script_at, (uint64_t)id + 1, (uint32_t)pp->nscripts)) {
-            p->failed = 1;
-            return;
-        }
-        at = (uint32_t)pp->nscripts++;
-    }
-    pp->scripts[at].id = id;
-    pp->scripts[at].url = url;
-    pp->scripts[at].source = source;
-    pp->scripts[at].group = g;
-    if (id > pp->max_script) pp->max_script = id;
-}
-
-/* The records only the JSON needs; 0: not one of them. */
-static int mp__pp_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
-{
-    const char *tag = ln->f[0];
-    size_t n = ln->l[0];
-#define MP__PP_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
-    if (MP__PP_TAG("code-source-info")) mp__pp_source_info(p, ln);
-    else if (MP__PP_TAG("script-source")) mp__pp_script_source(p, ln);
-    else if (MP__PP_TAG("code-deopt")) mp__pp_code_deopt(p, ln);
-    else return 0;
-#undef MP__PP_TAG
+    if (c->func_addr == MP__TK_NAN) { p->bad_lines++; return 0; }
     return 1;
-}
-
-static void mp__pp_put_uint(mp_buf *b, uint64_t v)
-{
-    char t[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        t[n++] = (char)(0x80 | (v & 0x7F));
-        v >>= 7;
-    }
-    t[n++] = (char)v;
-    mp_buf_append(b, t, n);
-}
-
-/* Zigzag: small negative numbers stay short. MP__TK_NAN (NaN) survives the trip. */
-static void mp__pp_put_int(mp_buf *b, int64_t v)
-{
-    mp__pp_put_uint(b, v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1);
-}
-
-/* A tick's "tm": a whole number as a varint behind a 0, else the double behind a 1. */
-static void mp__pp_put_time(mp_buf *b, double tm)
-{
-    if (tm == tm && tm >= -9.0e15 && tm <= 9.0e15 && tm == (double)(int64_t)tm) {
-        mp_buf_append(b, "\0", 1);
-        mp__pp_put_int(b, (int64_t)tm);
-    } else {
-        mp_buf_append(b, "\1", 1);
-        mp_buf_append(b, (const char *)&tm, sizeof tm);
-    }
-}
-
-/* Where the entry found for addr starts: its offset is what the JSON shows. */
-static int64_t mp__pp_start_of(mp_tick_profile *p, int64_t addr, uint32_t e)
-{
-    uint32_t node;
-    if (mp__tk_on_lib_page(p, addr)) {
-        ptrdiff_t at;
-        if (p->npending) mp__tk_flush_static(p);
-        at = mp__tk_static_le(p, addr);
-        if (at >= 0 && p->stat[at].val == e) return p->stat[at].key;
-        node = mp__tk_tfind_le(&p->lib, addr);
-        return node ? p->lib.n[node].key : addr;
-    }
-    node = mp__tk_tfind_le(&p->dyn, addr);
-    return node ? p->dyn.n[node].key : addr;
-}
-
-/* JsonProfile.recordTick: a [code index, offset] pair per frame, [-1, address] where no
-   code is known. The ticks come after "code" and "functions" in the JSON, and those change
-   until the log ends, so nothing can be written before: each tick is kept as varints
-   (about 6 bytes a frame), not as objects. */
-static void mp__pp_tick(mp_tick_profile *p, const int64_t *stack, size_t depth, double tm,
-                        int64_t vm)
-{
-    mp_buf *b = &p->pp->ticks;
-    size_t i;
-    mp__pp_put_time(b, tm);
-    mp__pp_put_int(b, vm);
-    mp__pp_put_uint(b, depth);
-    for (i = 0; i < depth; i++) {
-        int64_t addr = stack[i];
-        uint32_t e = mp__tk_find_entry(p, addr), cid;
-        if (e == MP__TK_NONE) {
-            mp__pp_put_int(b, -1);
-            mp__pp_put_int(b, addr);
-            continue;
-        }
-        cid = p->pp->ids[e].code;
-        mp__pp_put_int(b, cid == MP__TK_NONE ? -2 : (int64_t)cid); /* -2: undefined */
-        mp__pp_put_int(b, addr - mp__pp_start_of(p, addr, e));
-    }
-    p->pp->nticks++;
-    if (b->failed) p->failed = 1;
 }
 
 static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
 {
-    uint32_t type = mp__tk_field_id(p, ln, 1, &p->esc_a), name, e;
-    int64_t start = mp__tk_num(p, ln, 4), size = mp__tk_num(p, ln, 5);
-    if (type == MP__TK_NONE) return;
-    if (start == MP__TK_NAN || size == MP__TK_NAN) { p->bad_lines++; return; }
-    name = p->pp ? mp__pp_field_id(p, ln, 6) : mp__tk_field_id(p, ln, 6, &p->esc_b);
-    if (name == MP__TK_NONE) return;
-    if (type != p->id_regexp && ln->n > 7) {
-        int64_t func_addr = mp__tk_num(p, ln, 7);
-        const char *st;
-        size_t stn;
-        int state;
-        mp__tk_field(ln, 8, &p->esc_a, &st, &stn);
-        state = ln->n > 8 ? mp__tk_parse_state(p, st, stn) : -1;
-        if (state < 0) {
-            p->bad_lines++;
-            if (ln->n > 8)
-                mp__tk_warn(p, "line %llu: unknown code state: %.*s",
-                            (unsigned long long)p->line_no, (int)(stn > 200 ? 200 : stn), st);
-            else
-                mp__tk_warn(p, "line %llu: unknown code state: undefined",
-                            (unsigned long long)p->line_no);
-            return;
-        }
-        if (func_addr == MP__TK_NAN) { p->bad_lines++; return; }
-        if (p->pp)
-            mp__pp_add_func_code(p, type, name, mp__tk_num(p, ln, 3), start, size, func_addr,
-                                 state);
-        else
-            mp__tk_add_func_code(p, type, name, start, size, func_addr, state);
+    mp__tk_code_rec c;
+    uint32_t e;
+    if (!mp__tk_code_fields(p, ln, 0, &c)) return;
+    if (c.func) {
+        mp__tk_add_func_code(p, c.type, c.name, c.start, c.size, c.func_addr, c.state);
         return;
     }
-    if (p->pp) { mp__pp_add_code(p, type, name, mp__tk_num(p, ln, 3), start, size); return; }
-    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, type);
-    if (e != MP__TK_NONE) mp__tk_add_code(p, start, e);
+    e = mp__tk_new_entry(p, MP__TK_CODE, c.size, c.name, c.type);
+    if (e != MP__TK_NONE) mp__tk_add_code(p, c.start, e);
 }
 
 /* CodeMap.moveCode; unknown sources are counted and reported once at the end. */
@@ -6389,8 +5949,8 @@ static void mp__tk_tick_resolve(mp_tick_profile *p, const mp__tk_tickv *t, mp__t
     mp__tk_resolve(p, p->stack + 2 - depth, depth + t->nframes, r);
 }
 
-/* Profile.processTick: filters, then the stack's attribution (times alike ticks; 1 with
-   --preprocess, which keeps each tick). */
+/* Profile.processTick: filters, then the stack's attribution (times alike ticks), or with
+   --preprocess the stack as JsonProfile keeps it (times is 1 then: no memo, no groups). */
 static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t, uint64_t times)
 {
     mp__tk_resolved r;
@@ -6510,13 +6070,13 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
     size_t len;
     if (!mp__tk_tick_head_fast(&s, end, lim, &t)) return 0;
     len = (size_t)(end - s);
-    if (!p->pp && (m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
+    if ((m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
         mp__tk_memo_same(p, m, h, &t, s, len)) {
         if (mp__tk_tick_admit(p, &t, 1)) mp__tk_attribute(p, &m->r, 1);
         return 1;
     }
     if (!mp__tk_tick_frames_fast(p, s, end, lim, &t)) return 0;
-    if (p->pp || !m) {
+    if (!m) {
         mp__tk_tick_apply(p, &t, 1);
         return 1;
     }
@@ -6671,6 +6231,570 @@ static void mp__tk_group_again(mp_tick_profile *p, uint32_t id, uint64_t times)
     if (!mp__tk_tick_admit(p, &g->t, times)) return;
     g->r.names = p->group_names + g->names;
     mp__tk_attribute(p, &g->r, times);
+}
+
+/* ---- --preprocess: V8's JsonProfile --------------------------------------------------------
+
+   With --preprocess the log is read as V8's JsonProfile (profile.mjs) reads it, for
+   mp_report_preprocess: every code object, function, tick and script is kept for the JSON.
+   It shares the reader, the code map and the records that only change the map; the reader
+   calls it in three places (mp__pp_entry_reset, mp__pp_dispatch, mp__pp_tick). Its records,
+   code-creation and shared-library among them, are its own: they make the JSON's elements
+   as they change the map. */
+
+enum { MP__PP_LIB = 1, MP__PP_CPP, MP__PP_CODE, MP__PP_JS };
+
+/* One element of the JSON's "code" array. Elements are replaced in place (a code-creation
+   inside a C++ symbol takes the symbol's place) and gain "source" and "deopt" later, so the
+   array is kept until the end. Strings are interned ids; MP__TK_NONE: undefined. */
+typedef struct mp__pp_code {
+    uint32_t name;
+    uint32_t kind;          /* CODE: the code-creation tag; JS: the code state 0..5, or 6
+                               for node 18's Sparkplug ("Baseline") */
+    uint32_t func;          /* JS: its index in "functions" */
+    uint32_t source, deopt; /* indexes in mp__pp.sources / .deopts, or MP__TK_NONE */
+    int64_t ts;             /* CODE: "timestamp"; JS: "tm" */
+    uint8_t type;           /* MP__PP_* */
+    uint8_t deopt_first;    /* "deopt" was added before "source": JSON keeps key order */
+} mp__pp_code;
+
+typedef struct mp__pp_source {
+    int64_t script, start, end;
+    uint32_t positions, inlined;
+    uint32_t *fns;          /* function indexes; MP__TK_NONE: null */
+    uint32_t nfns;
+} mp__pp_source;
+
+typedef struct mp__pp_deopt {
+    int64_t tm, inlining, offset;
+    uint32_t pos, reason, bailout;
+} mp__pp_deopt;
+
+typedef struct mp__pp_func {
+    uint32_t name;
+    uint32_t *codes;
+    uint32_t n, cap;
+} mp__pp_func;
+
+typedef struct mp__pp_script {
+    int64_t id;
+    uint32_t url, source, group;
+} mp__pp_script;
+
+/* Script.getShortestUniqueName's dictionary: scripts by the last part of their URL. */
+typedef struct mp__pp_group {
+    uint32_t count, last_url, filename;
+} mp__pp_group;
+
+/* What a code-map entry is in the JSON: its "code" index, and for a shared function info
+   its "functions" index (MP__TK_NONE: undefined in node's objects). */
+typedef struct mp__pp_ids {
+    uint32_t code, func;
+} mp__pp_ids;
+
+typedef struct mp__pp {
+    mp__pp_code *code;
+    uint32_t ncode, capcode;
+    mp__pp_ids *ids;                /* per code-map entry, as p->ents */
+    size_t capids;
+    mp__pp_source *sources;
+    size_t nsources, capsources;
+    mp__pp_deopt *deopts;
+    size_t ndeopts, capdeopts;
+    mp__pp_func *funcs;
+    size_t nfuncs, capfuncs;
+    mp_buf ticks;                   /* varint-encoded, see mp__pp_tick */
+    uint64_t nticks;
+    mp__pp_script *scripts;
+    size_t nscripts, capscripts;
+    mp__tk_map script_at;           /* script id + 1 -> index in scripts */
+    int64_t max_script;             /* -1: none */
+    int64_t script_overflow;        /* an id above MP_PP_MAX_SCRIPT_ID; 0: none */
+    mp__pp_group *groups;
+    size_t ngroups, capgroups;
+    mp__tk_map group_of;            /* filename id + 1 -> index in groups */
+    int list;                       /* the C++ symbols come from cfg.symbol_list */
+    mp_buf esc;                     /* unescaping scratch */
+} mp__pp;
+
+
+#ifndef MP_PP_MAX_SCRIPT_ID
+/* The "scripts" array holds a null for every id below the largest. Past this many, node's
+   JSON.stringify fails (V8's strings stop at 2^29 characters), and so does
+   mp_report_preprocess, instead of writing gigabytes of nulls. */
+#define MP_PP_MAX_SCRIPT_ID 50000000
+#endif
+
+/* list: the C++ symbols come from cfg.symbol_list. NULL: no memory. */
+static mp__pp *mp__pp_new(int list)
+{
+    mp__pp *pp = (mp__pp *)MP_MALLOC(sizeof *pp);
+    if (!pp) return NULL;
+    memset(pp, 0, sizeof *pp);
+    pp->max_script = -1;
+    pp->list = list;
+    return pp;
+}
+
+static void mp__pp_free(mp__pp *pp)
+{
+    size_t i;
+    if (!pp) return;
+    for (i = 0; i < pp->nsources; i++) MP_FREE(pp->sources[i].fns);
+    for (i = 0; i < pp->nfuncs; i++) MP_FREE(pp->funcs[i].codes);
+    MP_FREE(pp->code);
+    MP_FREE(pp->ids);
+    MP_FREE(pp->sources);
+    MP_FREE(pp->deopts);
+    MP_FREE(pp->funcs);
+    mp_buf_free(&pp->ticks);
+    MP_FREE(pp->scripts);
+    mp__tk_map_free(&pp->script_at);
+    MP_FREE(pp->groups);
+    mp__tk_map_free(&pp->group_of);
+    mp_buf_free(&pp->esc);
+    MP_FREE(pp);
+}
+
+/* A new code-map entry starts without JSON indexes (entries are recycled). */
+static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e)
+{
+    mp__pp *pp = p->pp;
+    if (!mp__grow((void **)&pp->ids, &pp->capids, (size_t)e + 1, sizeof *pp->ids)) {
+        p->failed = 1;
+        return;
+    }
+    pp->ids[e].code = pp->ids[e].func = MP__TK_NONE;
+}
+
+static uint32_t mp__pp_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
+{
+    return mp__tk_field_id_wtf8(p, ln, i, &p->pp->esc);
+}
+
+static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name)
+{
+    mp__pp *pp = p->pp;
+    mp__pp_code *c;
+    if (!mp__grow32((void **)&pp->code, &pp->capcode, (size_t)pp->ncode + 1, sizeof *pp->code)) {
+        p->failed = 1;
+        return MP__TK_NONE;
+    }
+    c = &pp->code[pp->ncode];
+    memset(c, 0, sizeof *c);
+    c->type = (uint8_t)type;
+    c->name = name;
+    c->kind = c->func = c->source = c->deopt = MP__TK_NONE;
+    c->ts = MP__TK_NAN;
+    return pp->ncode++;
+}
+
+static uint32_t mp__pp_push_func(mp_tick_profile *p, uint32_t name)
+{
+    mp__pp *pp = p->pp;
+    if (!mp__grow((void **)&pp->funcs, &pp->capfuncs, pp->nfuncs + 1, sizeof *pp->funcs)) {
+        p->failed = 1;
+        return MP__TK_NONE;
+    }
+    memset(&pp->funcs[pp->nfuncs], 0, sizeof *pp->funcs);
+    pp->funcs[pp->nfuncs].name = name;
+    return (uint32_t)pp->nfuncs++;
+}
+
+static void mp__pp_func_add_code(mp_tick_profile *p, uint32_t fid, uint32_t cid)
+{
+    mp__pp_func *f = &p->pp->funcs[fid];
+    size_t cap = f->cap;
+    if (!mp__grow((void **)&f->codes, &cap, (size_t)f->n + 1, sizeof *f->codes)) {
+        p->failed = 1;
+        return;
+    }
+    f->cap = (uint32_t)cap;
+    f->codes[f->n++] = cid;
+}
+
+/* JsonProfile.addLibrary: every shared-library record is an element, even a repeated one. */
+static void mp__pp_library(mp_tick_profile *p, uint32_t e, uint32_t name)
+{
+    uint32_t cid = mp__pp_push_code(p, MP__PP_LIB, name);
+    if (!p->failed) p->pp->ids[e].code = cid;
+}
+
+/* With cfg.symbol_list the symbols are in the map before the log. Each shared-library
+   record lists the ones inside its range as elements again, as node's nm run for it would
+   (nm -n: by address; addStaticCode adds an element even where the map keeps the first). */
+static void mp__pp_list_symbols(mp_tick_profile *p, int64_t start, int64_t end)
+{
+    ptrdiff_t at;
+    size_t i;
+    if (p->npending) mp__tk_flush_static(p);
+    at = mp__tk_static_le(p, start);
+    i = at >= 0 && p->stat[at].key == start ? (size_t)at : (size_t)(at + 1);
+    for (; i < p->nstat && p->stat[i].key <= end && !p->failed; i++) {
+        uint32_t e = p->stat[i].val, cid;
+        if (mp__tk_add(p->stat[i].key, p->ents[e].size) > end) continue;
+        cid = mp__pp_push_code(p, MP__PP_CPP, p->ents[e].name);
+        if (!p->failed && p->pp->ids[e].code == MP__TK_NONE) p->pp->ids[e].code = cid;
+    }
+}
+
+/* JsonProfile.addStaticCode makes a "code" element of every symbol it is given, one the map
+   has already too. The JSON lists every name: none waits to be named on first use. */
+static void mp__pp_add_symbols(mp_tick_profile *p, const mp__tk_lib *l)
+{
+    const mp_sym *syms;
+    size_t n, i;
+    if (mp__tk_skip_symbols(p->strs[l->name].s) || !mp__tk_lib_syms(p, l, &syms, &n)) return;
+    for (i = 0; i < n && !p->failed; i++) {
+        uint32_t id = mp__tk_intern_z(p, syms[i].name ? syms[i].name : ""), cid, en;
+        if (id == MP__TK_NONE || (cid = mp__pp_push_code(p, MP__PP_CPP, id)) == MP__TK_NONE) {
+            p->failed = 1;
+            return;
+        }
+        en = mp__tk_static_symbol(p, &syms[i]);
+        if (en != MP__TK_NONE) p->pp->ids[en].code = cid;
+    }
+}
+
+/* shared-library: JsonProfile.addLibrary's element first, then the symbols'. */
+static void mp__pp_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__tk_lib l;
+    if (!mp__tk_lib_entry(p, ln, &l)) return;
+    mp__pp_library(p, l.entry, l.name);
+    mp__tk_place_lib(p, &l);
+    mp__pp_add_symbols(p, &l);
+    if (p->pp->list) mp__pp_list_symbols(p, l.start, l.end);
+}
+
+/* Empties element cid for a new code object (its source and deopt records stay unused). */
+static void mp__pp_reuse_code(mp__pp *pp, uint32_t cid, int type, uint32_t name)
+{
+    mp__pp_code *c = &pp->code[cid];
+    memset(c, 0, sizeof *c);
+    c->type = (uint8_t)type;
+    c->name = name;
+    c->kind = c->func = c->source = c->deopt = MP__TK_NONE;
+}
+
+/* JsonProfile.addCode: a code object starting inside a C++ symbol replaces the symbol's
+   element (builtins embedded in the binary, found through the symbol). */
+static void mp__pp_add_code(mp_tick_profile *p, uint32_t tag, uint32_t name, int64_t ts,
+                            int64_t start, int64_t size)
+{
+    mp__pp *pp = p->pp;
+    uint32_t found = mp__tk_find_entry(p, start), cid = pp->ncode, e;
+    if (found != MP__TK_NONE && p->ents[found].kind == MP__TK_CPP) cid = pp->ids[found].code;
+    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, tag);
+    if (e == MP__TK_NONE || p->failed) return;
+    pp->ids[e].code = cid;
+    mp__tk_add_code(p, start, e);
+    if (cid == MP__TK_NONE) return; /* node sets an array property JSON.stringify skips */
+    if (cid == pp->ncode) {
+        if (mp__pp_push_code(p, MP__PP_CODE, name) == MP__TK_NONE) return;
+    } else {
+        mp__pp_reuse_code(pp, cid, MP__PP_CODE, name);
+    }
+    pp->code[cid].kind = tag;
+    pp->code[cid].ts = ts;
+}
+
+/* JsonProfile.addFuncCode. Unlike the text report's profile, every code-creation makes a
+   new element (its code objects carry no function to compare), and a shared function info
+   that gets another name starts a new function. The code is a plain entry: the JSON's
+   profile has no JS functions, so a tick's top-of-stack is never kept. */
+static void mp__pp_add_func_code(mp_tick_profile *p, uint32_t tag, uint32_t name, int64_t ts,
+                                 int64_t start, int64_t size, int64_t func_addr, int state)
+{
+    uint32_t node = mp__tk_tfind(&p->dyn, func_addr), f, e, fid, cid;
+    if (!node) {
+        f = mp__tk_new_entry(p, MP__TK_FUNCTION, 0, name, p->id_empty);
+        if (f == MP__TK_NONE || p->failed) return;
+        p->pp->ids[f].func = mp__pp_push_func(p, name);
+        mp__tk_add_code(p, func_addr, f);
+        if (p->failed) return;
+    } else {
+        f = p->dyn.n[node].val;
+        if (p->ents[f].name != name) {
+            p->ents[f].name = name;
+            p->ents[f].shown = MP__TK_NONE;
+            p->pp->ids[f].func = mp__pp_push_func(p, name);
+        }
+    }
+    fid = p->pp->ids[f].func;
+    p->ents[f].refs++; /* the code at start may be f itself */
+    if (mp__tk_tfind(&p->dyn, start)) mp__tk_unref(p, mp__tk_tremove(p, &p->dyn, start));
+    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, tag);
+    if (e != MP__TK_NONE && !p->failed) {
+        cid = p->pp->ncode;
+        p->pp->ids[e].code = cid;
+        mp__tk_add_code(p, start, e);
+        if (fid == MP__TK_NONE) {
+            /* An entry that is no function info, met at func_addr: node throws at
+               functionEntries_[undefined], after the code went into the map. */
+            p->bad_lines++;
+            mp__tk_warn(p, "line %llu: Cannot read properties of undefined (reading 'codes')",
+                        (unsigned long long)p->line_no);
+        } else if (mp__pp_push_code(p, MP__PP_JS, name) != MP__TK_NONE) {
+            p->pp->code[cid].kind =
+                p->rules.preprocess_sparkplug_baseline && state == 2 ? 6u : (uint32_t)state;
+            p->pp->code[cid].func = fid;
+            p->pp->code[cid].ts = ts;
+            mp__pp_func_add_code(p, fid, cid);
+        }
+    }
+    mp__tk_unref(p, f);
+}
+
+static void mp__pp_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__tk_code_rec c;
+    if (!mp__tk_code_fields(p, ln, 1, &c)) return;
+    if (c.func)
+        mp__pp_add_func_code(p, c.type, c.name, mp__tk_num(p, ln, 3), c.start, c.size,
+                             c.func_addr, c.state);
+    else
+        mp__pp_add_code(p, c.type, c.name, mp__tk_num(p, ln, 3), c.start, c.size);
+}
+
+/* The element of the code object starting at addr, or MP__TK_NONE where node's
+   codeEntries_[entry.codeId] would be undefined (and its processor throw). */
+static uint32_t mp__pp_code_at(mp_tick_profile *p, int64_t addr)
+{
+    uint32_t node = addr == MP__TK_NAN ? 0 : mp__tk_tfind(&p->dyn, addr), cid;
+    if (!node) return MP__TK_NONE;
+    cid = p->pp->ids[p->dyn.n[node].val].code;
+    return cid < p->pp->ncode ? cid : MP__TK_NONE;
+}
+
+/* The "functions" index of the entry at addr, MP__TK_NONE (null) if none. */
+static uint32_t mp__pp_func_at(mp_tick_profile *p, int64_t addr)
+{
+    uint32_t node = addr == MP__TK_NAN ? 0 : mp__tk_tfind(&p->dyn, addr);
+    return node ? p->pp->ids[p->dyn.n[node].val].func : MP__TK_NONE;
+}
+
+/* "S<addr>S<addr>..." (the first character is skipped whatever it is) as function indexes. */
+static int mp__pp_inlined_fns(mp_tick_profile *p, const char *s, size_t n, mp__pp_source *src)
+{
+    size_t i, start, k = 1;
+    if (n == 0) return 1;
+    for (i = 1; i < n; i++) k += s[i] == 'S';
+    if (!(src->fns = (uint32_t *)MP_MALLOC(k * sizeof *src->fns))) return 0;
+    for (i = start = 1, k = 0;; i++) {
+        if (i == n || s[i] == 'S') {
+            src->fns[k++] = mp__pp_func_at(p, mp__tk_parse_int(s + start, i - start, 0));
+            start = i + 1;
+        }
+        if (i >= n) break;
+    }
+    src->nfns = (uint32_t)k;
+    return 1;
+}
+
+/* code-source-info: JsonProfile.addSourcePositions, the code element's "source". */
+static void mp__pp_source_info(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__pp *pp = p->pp;
+    uint32_t cid = mp__pp_code_at(p, mp__tk_num(p, ln, 1));
+    mp__pp_source src;
+    const char *s;
+    size_t n;
+    /* Without the inlined functions' field node's processor throws before any change. */
+    if (cid == MP__TK_NONE || ln->n < 8) return;
+    memset(&src, 0, sizeof src);
+    src.script = mp__tk_num(p, ln, 2);
+    src.start = mp__tk_num(p, ln, 3);
+    src.end = mp__tk_num(p, ln, 4);
+    mp__tk_field(ln, 7, &p->esc_a, &s, &n);
+    if (!mp__pp_inlined_fns(p, s, n, &src)) { p->failed = 1; return; }
+    src.positions = mp__pp_field_id(p, ln, 5);
+    src.inlined = mp__pp_field_id(p, ln, 6);
+    if (p->failed) { MP_FREE(src.fns); return; }
+    if (pp->code[cid].source != MP__TK_NONE) {
+        MP_FREE(pp->sources[pp->code[cid].source].fns);
+        pp->sources[pp->code[cid].source] = src;
+        return;
+    }
+    if (!mp__grow((void **)&pp->sources, &pp->capsources, pp->nsources + 1,
+                  sizeof *pp->sources)) {
+        MP_FREE(src.fns);
+        p->failed = 1;
+        return;
+    }
+    pp->sources[pp->nsources] = src;
+    pp->code[cid].source = (uint32_t)pp->nsources++;
+    pp->code[cid].deopt_first = pp->code[cid].deopt != MP__TK_NONE;
+}
+
+/* code-deopt: JsonProfile.deoptCode keeps the first deoptimization of a code object. */
+static void mp__pp_code_deopt(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__pp *pp = p->pp;
+    uint32_t cid = mp__pp_code_at(p, mp__tk_num(p, ln, 3));
+    mp__pp_deopt *d;
+    if (cid == MP__TK_NONE || pp->code[cid].deopt != MP__TK_NONE) return;
+    if (!mp__grow((void **)&pp->deopts, &pp->capdeopts, pp->ndeopts + 1, sizeof *pp->deopts)) {
+        p->failed = 1;
+        return;
+    }
+    d = &pp->deopts[pp->ndeopts];
+    d->tm = mp__tk_num(p, ln, 1);
+    d->inlining = mp__tk_num(p, ln, 4);
+    d->offset = mp__tk_num(p, ln, 5);
+    d->bailout = ln->n > 6 ? mp__pp_field_id(p, ln, 6) : MP__TK_NONE;
+    d->pos = ln->n > 7 ? mp__pp_field_id(p, ln, 7) : MP__TK_NONE;
+    d->reason = ln->n > 8 ? mp__pp_field_id(p, ln, 8) : MP__TK_NONE;
+    if (p->failed) return;
+    pp->code[cid].deopt = (uint32_t)pp->ndeopts++;
+}
+
+/* Script.getShortestUniqueName's dictionary entry for the last part of url. */
+static uint32_t mp__pp_group_of(mp_tick_profile *p, uint32_t url)
+{
+    mp__pp *pp = p->pp;
+    const char *u = p->strs[url].s;
+    size_t n = p->strs[url].len, cut = n;
+    uint32_t fname, g;
+    while (cut > 0 && u[cut - 1] != '/') cut--;
+    if ((fname = mp__tk_intern(p, u + cut, n - cut)) == MP__TK_NONE) { p->failed = 1; return 0; }
+    g = mp__tk_map_get(&pp->group_of, (uint64_t)fname + 1);
+    if (g != MP__TK_NONE) return g;
+    if (!mp__grow((void **)&pp->groups, &pp->capgroups, pp->ngroups + 1, sizeof *pp->groups) ||
+        !mp__tk_map_put(&pp->group_of, (uint64_t)fname + 1, (uint32_t)pp->ngroups)) {
+        p->failed = 1;
+        return 0;
+    }
+    pp->groups[pp->ngroups].count = 0;
+    pp->groups[pp->ngroups].filename = fname;
+    return (uint32_t)pp->ngroups++;
+}
+
+/* script-source: JsonProfile.addScriptSource. A script is named by the last part of its
+   URL until another script with that part comes: then every one of them is named by the
+   newest one's URL (node's Script.getShortestUniqueName does exactly that). */
+static void mp__pp_script_source(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__pp *pp = p->pp;
+    int64_t id = mp__tk_num(p, ln, 1);
+    uint32_t url, source = MP__TK_NONE, g, at;
+    if (ln->n < 3) return; /* url undefined: node throws at url.split */
+    url = mp__pp_field_id(p, ln, 2);
+    if (ln->n > 3) source = mp__pp_field_id(p, ln, 3);
+    if (p->failed) return;
+    g = mp__pp_group_of(p, url);
+    if (p->failed) return;
+    pp->groups[g].count++;
+    pp->groups[g].last_url = url;
+    /* scripts_[id] = script: only array indexes show in the JSON. */
+    if (id == MP__TK_NAN || id < 0 || id >= 4294967295) return;
+    if (id > MP_PP_MAX_SCRIPT_ID) { pp->script_overflow = id; return; }
+    at = mp__tk_map_get(&pp->script_at, (uint64_t)id + 1);
+    if (at == MP__TK_NONE) {
+        if (!mp__grow((void **)&pp->scripts, &pp->capscripts, pp->nscripts + 1,
+                      sizeof *pp->scripts) ||
+            !mp__tk_map_put(&pp->script_at, (uint64_t)id + 1, (uint32_t)pp->nscripts)) {
+            p->failed = 1;
+            return;
+        }
+        at = (uint32_t)pp->nscripts++;
+    }
+    pp->scripts[at].id = id;
+    pp->scripts[at].url = url;
+    pp->scripts[at].source = source;
+    pp->scripts[at].group = g;
+    if (id > pp->max_script) pp->max_script = id;
+}
+
+/* The records --preprocess reads its own way (code-creation, shared-library) and the ones
+   only the JSON needs; 0: the reader's, read as for the text report. */
+static int mp__pp_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    const char *tag = ln->f[0];
+    size_t n = ln->l[0];
+#define MP__PP_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
+    if (MP__PP_TAG("code-creation")) mp__pp_code_creation(p, ln);
+    else if (MP__PP_TAG("shared-library")) mp__pp_shared_library(p, ln);
+    else if (MP__PP_TAG("code-source-info")) mp__pp_source_info(p, ln);
+    else if (MP__PP_TAG("script-source")) mp__pp_script_source(p, ln);
+    else if (MP__PP_TAG("code-deopt")) mp__pp_code_deopt(p, ln);
+    else return 0;
+#undef MP__PP_TAG
+    return 1;
+}
+
+static void mp__pp_put_uint(mp_buf *b, uint64_t v)
+{
+    char t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (char)(0x80 | (v & 0x7F));
+        v >>= 7;
+    }
+    t[n++] = (char)v;
+    mp_buf_append(b, t, n);
+}
+
+/* Zigzag: small negative numbers stay short. MP__TK_NAN (NaN) survives the trip. */
+static void mp__pp_put_int(mp_buf *b, int64_t v)
+{
+    mp__pp_put_uint(b, v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1);
+}
+
+/* A tick's "tm": a whole number as a varint behind a 0, else the double behind a 1. */
+static void mp__pp_put_time(mp_buf *b, double tm)
+{
+    if (tm == tm && tm >= -9.0e15 && tm <= 9.0e15 && tm == (double)(int64_t)tm) {
+        mp_buf_append(b, "\0", 1);
+        mp__pp_put_int(b, (int64_t)tm);
+    } else {
+        mp_buf_append(b, "\1", 1);
+        mp_buf_append(b, (const char *)&tm, sizeof tm);
+    }
+}
+
+/* Where the entry found for addr starts: its offset is what the JSON shows. */
+static int64_t mp__pp_start_of(mp_tick_profile *p, int64_t addr, uint32_t e)
+{
+    uint32_t node;
+    if (mp__tk_on_lib_page(p, addr)) {
+        ptrdiff_t at;
+        if (p->npending) mp__tk_flush_static(p);
+        at = mp__tk_static_le(p, addr);
+        if (at >= 0 && p->stat[at].val == e) return p->stat[at].key;
+        node = mp__tk_tfind_le(&p->lib, addr);
+        return node ? p->lib.n[node].key : addr;
+    }
+    node = mp__tk_tfind_le(&p->dyn, addr);
+    return node ? p->dyn.n[node].key : addr;
+}
+
+/* JsonProfile.recordTick: a [code index, offset] pair per frame, [-1, address] where no
+   code is known. The ticks come after "code" and "functions" in the JSON, and those change
+   until the log ends, so nothing can be written before: each tick is kept as varints
+   (about 6 bytes a frame), not as objects. */
+static void mp__pp_tick(mp_tick_profile *p, const int64_t *stack, size_t depth, double tm,
+                        int64_t vm)
+{
+    mp_buf *b = &p->pp->ticks;
+    size_t i;
+    mp__pp_put_time(b, tm);
+    mp__pp_put_int(b, vm);
+    mp__pp_put_uint(b, depth);
+    for (i = 0; i < depth; i++) {
+        int64_t addr = stack[i];
+        uint32_t e = mp__tk_find_entry(p, addr), cid;
+        if (e == MP__TK_NONE) {
+            mp__pp_put_int(b, -1);
+            mp__pp_put_int(b, addr);
+            continue;
+        }
+        cid = p->pp->ids[e].code;
+        mp__pp_put_int(b, cid == MP__TK_NONE ? -2 : (int64_t)cid); /* -2: undefined */
+        mp__pp_put_int(b, addr - mp__pp_start_of(p, addr, e));
+    }
+    p->pp->nticks++;
+    if (b->failed) p->failed = 1;
 }
 
 /* ---- log lines: node's version check, --timed-range -------------------------------------- */
@@ -7340,10 +7464,8 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->cfg.v8_version = p->v8_version;
     if (cfg->v8_version && !p->v8_version) goto nomem;
     if (cfg->preprocess) {
-        if (!(p->pp = (mp__pp *)MP_MALLOC(sizeof *p->pp))) goto nomem;
-        memset(p->pp, 0, sizeof *p->pp);
-        p->pp->max_script = -1;
-        p->pp->list = cfg->symbol_list != NULL;
+        if (!(p->pp = mp__pp_new(cfg->symbol_list != NULL))) goto nomem;
+        p->memo_off = 1; /* it keeps every tick on its own */
     }
     p->id_unknown = mp__tk_intern_z(p, "UNKNOWN");
     p->id_empty = mp__tk_intern_z(p, "");
