@@ -4176,7 +4176,7 @@ done:
 /* ============================================================================================
    TICK implementation: log reader, V8's code map, attribution, views; then REPORT.
    Behaviour follows V8's tools/{csvparser,logreader,codemap,profile,tickprocessor}.mjs as
-   node 18-22 ship them; the comments say where node's behaviour is odd on purpose.
+   node 18-26 ship them; the comments say where node's behaviour is odd on purpose.
    ============================================================================================ */
 
 #define MP__TK_NONE 0xFFFFFFFFu
@@ -4272,6 +4272,25 @@ typedef struct mp__tk_span {
     uint32_t lo, hi;
 } mp__tk_span;
 
+/* ---- node versions ------------------------------------------------------------------- */
+
+/* Where node versions' tick processors read a log differently (mp_tick_config.node's doc
+   lists it), one field each. mp__tk_decide_rules fills them from the log's node version;
+   the reader only reads them. */
+typedef struct mp__tk_rules {
+    int node;                       /* 18, 20, 22, 24 or 26: whose --prof-process is followed */
+    int frames_hex;                 /* parseInt(frame, 16): bare digits are hex (node 18) */
+    int maglev_known;               /* the code state '+' is Maglev code; else an unknown
+                                       state, which drops the record (node 18) */
+    int state_quote;                /* the code states "+'" and "*'" read as '+' and '*' */
+    int state_o_prefix;             /* ... and "o+", "o*", "o+'", "o*'" too */
+    int ignore_code_delete;         /* code-delete records change nothing (node 21 on) */
+    int own_entry_for_function_over_code; /* a function whose address holds other code gets
+                                       an entry of its own; else that code takes the name and
+                                       the record fails (node 20's addDynamicCode) */
+    int preprocess_sparkplug_baseline; /* --preprocess calls Sparkplug code "Baseline" */
+} mp__tk_rules;
+
 /* ---- call tree ------------------------------------------------------------------------ */
 
 typedef struct mp__tk_cnode {
@@ -4284,83 +4303,6 @@ typedef struct mp__tk_sorted {
     uint32_t len, id;
     uint64_t key;
 } mp__tk_sorted;
-
-/* ---- --preprocess: V8's JsonProfile ------------------------------------------------------ */
-
-enum { MP__PP_LIB = 1, MP__PP_CPP, MP__PP_CODE, MP__PP_JS };
-
-/* One element of the JSON's "code" array. Elements are replaced in place (a code-creation
-   inside a C++ symbol takes the symbol's place) and gain "source" and "deopt" later, so the
-   array is kept until the end. Strings are interned ids; MP__TK_NONE: undefined. */
-typedef struct mp__pp_code {
-    uint32_t name;
-    uint32_t kind;          /* CODE: the code-creation tag; JS: the code state 0..5, or 6
-                               for node 18's Sparkplug ("Baseline") */
-    uint32_t func;          /* JS: its index in "functions" */
-    uint32_t source, deopt; /* indexes in mp__pp.sources / .deopts, or MP__TK_NONE */
-    int64_t ts;             /* CODE: "timestamp"; JS: "tm" */
-    uint8_t type;           /* MP__PP_* */
-    uint8_t deopt_first;    /* "deopt" was added before "source": JSON keeps key order */
-} mp__pp_code;
-
-typedef struct mp__pp_source {
-    int64_t script, start, end;
-    uint32_t positions, inlined;
-    uint32_t *fns;          /* function indexes; MP__TK_NONE: null */
-    uint32_t nfns;
-} mp__pp_source;
-
-typedef struct mp__pp_deopt {
-    int64_t tm, inlining, offset;
-    uint32_t pos, reason, bailout;
-} mp__pp_deopt;
-
-typedef struct mp__pp_func {
-    uint32_t name;
-    uint32_t *codes;
-    uint32_t n, cap;
-} mp__pp_func;
-
-typedef struct mp__pp_script {
-    int64_t id;
-    uint32_t url, source, group;
-} mp__pp_script;
-
-/* Script.getShortestUniqueName's dictionary: scripts by the last part of their URL. */
-typedef struct mp__pp_group {
-    uint32_t count, last_url, filename;
-} mp__pp_group;
-
-/* What a code-map entry is in the JSON: its "code" index, and for a shared function info
-   its "functions" index (MP__TK_NONE: undefined in node's objects). */
-typedef struct mp__pp_ids {
-    uint32_t code, func;
-} mp__pp_ids;
-
-typedef struct mp__pp {
-    mp__pp_code *code;
-    uint32_t ncode, capcode;
-    mp__pp_ids *ids;                /* per code-map entry, as p->ents */
-    size_t capids;
-    mp__pp_source *sources;
-    size_t nsources, capsources;
-    mp__pp_deopt *deopts;
-    size_t ndeopts, capdeopts;
-    mp__pp_func *funcs;
-    size_t nfuncs, capfuncs;
-    mp_buf ticks;                   /* varint-encoded, see mp__pp_tick */
-    uint64_t nticks;
-    mp__pp_script *scripts;
-    size_t nscripts, capscripts;
-    mp__tk_map script_at;           /* script id + 1 -> index in scripts */
-    int64_t max_script;             /* -1: none */
-    int64_t script_overflow;        /* an id above MP_PP_MAX_SCRIPT_ID; 0: none */
-    mp__pp_group *groups;
-    size_t ngroups, capgroups;
-    mp__tk_map group_of;            /* filename id + 1 -> index in groups */
-    int list;                       /* the C++ symbols come from cfg.symbol_list */
-    mp_buf esc;                     /* unescaping scratch */
-} mp__pp;
 
 struct mp_tick_profile {
     char *name;
@@ -4425,14 +4367,14 @@ struct mp_tick_profile {
     int64_t first_unknown_move, first_unknown_delete;
     int stopped, logs;
     int first_line_seen;    /* of the current log: node checks its v8-version */
-    int rules;              /* the current log's node: 18 to 26 (mp_tick_config.node) */
+    mp__tk_rules rules;     /* the current log's, decided at its first line */
     int version_note;       /* MP__TK_VERSION_* */
     char *v8_version;
     int in_timed;           /* --timed-range: a current-time record opened a range */
     mp_buf timed_lines;     /* the lines since, '\n'-separated: read at the next one */
 
-    /* --preprocess; NULL otherwise */
-    mp__pp *pp;
+    /* --preprocess: V8's JsonProfile; NULL otherwise */
+    struct mp__pp *pp;
 
     /* warnings */
     char **warn;
@@ -4450,6 +4392,21 @@ struct mp_tick_profile {
     uint32_t *view_ids;
     size_t nview;
 };
+
+/* A log line, split at its commas. */
+typedef struct mp__tk_line {
+    const char **f;
+    size_t *l;
+    size_t n;
+} mp__tk_line;
+
+/* --preprocess's hooks, the only places the reader calls it (see "--preprocess: V8's
+   JsonProfile" below; the record dispatcher gives it its records first): a new code-map
+   entry, a record, an admitted tick's stack. */
+static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e);
+static int mp__pp_dispatch(mp_tick_profile *p, const mp__tk_line *ln);
+static void mp__pp_tick(mp_tick_profile *p, const int64_t *stack, size_t depth, double tm,
+                        int64_t vm);
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -4724,12 +4681,6 @@ static int64_t mp__tk_add(int64_t a, int64_t b)
 }
 
 /* ---- code entries ---------------------------------------------------------------------- */
-
-/* --preprocess's hooks into the code map (defined with the records). */
-static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e);
-static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name);
-static void mp__pp_library(mp_tick_profile *p, uint32_t e, uint32_t name);
-static void mp__pp_list_symbols(mp_tick_profile *p, int64_t start, int64_t end);
 
 static uint32_t mp__tk_new_entry(mp_tick_profile *p, int kind, int64_t size, uint32_t name,
                                  uint32_t type)
@@ -5230,12 +5181,6 @@ static void mp__tk_unescape(const char *s, size_t n, mp_buf *out)
     mp__tk_unescape_to(s, n, out, 0);
 }
 
-typedef struct mp__tk_line {
-    const char **f;
-    size_t *l;
-    size_t n;
-} mp__tk_line;
-
 /* Field i unescaped (into scratch if it needs it); a missing field reads as "". */
 static void mp__tk_field(const mp__tk_line *ln, size_t i, mp_buf *scratch, const char **s,
                          size_t *n)
@@ -5266,7 +5211,7 @@ static int64_t mp__tk_num(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
    (the same for V8's "0x" addresses, not for bare digits). */
 static int64_t mp__tk_frame(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
 {
-    return mp__tk_num_radix(p, ln, i, p->rules == 18);
+    return mp__tk_num_radix(p, ln, i, p->rules.frames_hex);
 }
 
 static uint32_t mp__tk_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i,
@@ -5278,6 +5223,26 @@ static uint32_t mp__tk_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_
     mp__tk_field(ln, i, scratch, &s, &n);
     id = mp__tk_intern(p, s, n);
     if (id == MP__TK_NONE) p->failed = 1;
+    return id;
+}
+
+/* Field i interned for --preprocess's JSON: lone surrogates stay (see mp__tk_put_lone). */
+static uint32_t mp__tk_field_id_wtf8(mp_tick_profile *p, const mp__tk_line *ln, size_t i,
+                                     mp_buf *scratch)
+{
+    const char *s = "";
+    size_t n = 0;
+    uint32_t id;
+    if (i < ln->n && memchr(ln->f[i], '\\', ln->l[i])) {
+        mp__tk_unescape_to(ln->f[i], ln->l[i], scratch, 1);
+        if (scratch->failed) { p->failed = 1; return MP__TK_NONE; }
+        s = scratch->data;
+        n = scratch->len;
+    } else if (i < ln->n) {
+        s = ln->f[i];
+        n = ln->l[i];
+    }
+    if ((id = mp__tk_intern(p, s, n)) == MP__TK_NONE) p->failed = 1;
     return id;
 }
 
@@ -5396,88 +5361,123 @@ static void mp__tk_add_lazy_symbols(mp_tick_profile *p, size_t place)
     }
 }
 
-static void mp__tk_add_symbols(mp_tick_profile *p, uint32_t lib, int64_t start, int64_t end,
-                               int64_t slide)
+/* A shared-library record, read. */
+typedef struct mp__tk_lib {
+    uint32_t name, entry;   /* entry: its code-map entry, made by mp__tk_lib_entry */
+    int64_t start, end, slide;
+} mp__tk_lib;
+
+/* A library without symbols: said once per library. */
+static void mp__tk_no_symbols(mp_tick_profile *p, uint32_t lib, const mp_error *e)
 {
-    const mp_sym *syms = NULL;
-    size_t n = 0, i;
+    if (mp__tk_map_get(&p->libs_warned, (uint64_t)lib + 1) != MP__TK_NONE) return;
+    if (!mp__tk_map_put(&p->libs_warned, (uint64_t)lib + 1, 1)) p->failed = 1;
+    mp__tk_warn(p, "no C++ symbols for %s (its ticks count under the library): %s",
+                p->strs[lib].s, e->msg);
+}
+
+/* The library's symbols, every one named, from cfg.symbols_fn or cfg.symbols; 0: none (no
+   source, or none found). */
+static int mp__tk_lib_syms(mp_tick_profile *p, const mp__tk_lib *l, const mp_sym **syms,
+                           size_t *n)
+{
+    const char *name = p->strs[l->name].s;
     mp_error e;
     mp_err rc;
-    const char *name = p->strs[lib].s;
-    if (mp__tk_skip_symbols(name)) return;
+    *syms = NULL;
+    *n = 0;
     memset(&e, 0, sizeof e); /* a symbols_fn may fail without a message */
     if (p->cfg.symbols_fn)
-        rc = p->cfg.symbols_fn(p->cfg.symbols_user, name, (uint64_t)start, (uint64_t)end,
-                               (uint64_t)slide, &syms, &n, &e);
-    else if (p->cfg.symbols && !p->pp) {
-        size_t place;
-        rc = mp__symtab_place(p->cfg.symbols, name, (uint64_t)start, (uint64_t)end,
-                              (uint64_t)slide, &place, &e);
-        if (rc == MP_OK) {
-            if (place != SIZE_MAX) mp__tk_add_lazy_symbols(p, place);
-            return;
-        }
-    } else if (p->cfg.symbols)
-        rc = mp_symtab_lookup(p->cfg.symbols, name, (uint64_t)start, (uint64_t)end,
-                              (uint64_t)slide, &syms, &n, &e);
+        rc = p->cfg.symbols_fn(p->cfg.symbols_user, name, (uint64_t)l->start, (uint64_t)l->end,
+                               (uint64_t)l->slide, syms, n, &e);
+    else if (p->cfg.symbols)
+        rc = mp_symtab_lookup(p->cfg.symbols, name, (uint64_t)l->start, (uint64_t)l->end,
+                              (uint64_t)l->slide, syms, n, &e);
     else
-        return;
-    if (rc != MP_OK) {
-        if (mp__tk_map_get(&p->libs_warned, (uint64_t)lib + 1) == MP__TK_NONE) {
-            if (!mp__tk_map_put(&p->libs_warned, (uint64_t)lib + 1, 1)) p->failed = 1;
-            mp__tk_warn(p, "no C++ symbols for %s (its ticks count under the library): %s",
-                        name, e.msg);
-        }
-        return;
-    }
+        return 0;
+    if (rc != MP_OK) { mp__tk_no_symbols(p, l->name, &e); return 0; }
     mp__tk_flush_static(p);
-    for (i = 0; i < n; i++) {
-        const char *sname = syms[i].name ? syms[i].name : "";
-        ptrdiff_t at = mp__tk_static_le(p, (int64_t)syms[i].start);
-        uint32_t id, en, cid = MP__TK_NONE;
-        /* JsonProfile.addStaticCode makes a "code" element of every symbol it is given. */
-        if (p->pp && ((id = mp__tk_intern_z(p, sname)) == MP__TK_NONE ||
-                      (cid = mp__pp_push_code(p, MP__PP_CPP, id)) == MP__TK_NONE)) {
-            p->failed = 1;
-            return;
-        }
-        /* A binary's later mapping records bring its symbols again: nothing would change. */
-        if (at >= 0 && p->stat[at].key == (int64_t)syms[i].start &&
-            (en = mp__tk_static_entry(p, (size_t)at)) != MP__TK_NONE &&
-            p->ents[en].name != MP__TK_NONE) {
-            const mp__tk_str *old = &p->strs[p->ents[en].name];
-            if (old->ctype == MP__TK_CT_CPP && strcmp(old->s, sname) == 0) continue;
-        }
-        id = mp__tk_intern_z(p, sname);
-        if (id == MP__TK_NONE) { p->failed = 1; return; }
-        en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(syms[i].end - syms[i].start), id, p->id_cpp);
-        if (en == MP__TK_NONE) return;
-        if (p->pp) p->pp->ids[en].code = cid;
-        mp__tk_add_static(p, (int64_t)syms[i].start, en);
-        p->strs[id].ctype = MP__TK_CT_CPP;
+    return 1;
+}
+
+/* A symbol into the static map (the map flushed), unless a binary's later mapping record
+   brings it again (same start and name): nothing would change then. Returns its new entry,
+   MP__TK_NONE: none made. */
+static uint32_t mp__tk_static_symbol(mp_tick_profile *p, const mp_sym *sym)
+{
+    const char *sname = sym->name ? sym->name : "";
+    ptrdiff_t at = mp__tk_static_le(p, (int64_t)sym->start);
+    uint32_t id, en;
+    if (at >= 0 && p->stat[at].key == (int64_t)sym->start &&
+        (en = mp__tk_static_entry(p, (size_t)at)) != MP__TK_NONE &&
+        p->ents[en].name != MP__TK_NONE) {
+        const mp__tk_str *old = &p->strs[p->ents[en].name];
+        if (old->ctype == MP__TK_CT_CPP && strcmp(old->s, sname) == 0) return MP__TK_NONE;
     }
+    id = mp__tk_intern_z(p, sname);
+    if (id == MP__TK_NONE) { p->failed = 1; return MP__TK_NONE; }
+    en = mp__tk_new_entry(p, MP__TK_CPP, (int64_t)(sym->end - sym->start), id, p->id_cpp);
+    if (en == MP__TK_NONE) return MP__TK_NONE;
+    mp__tk_add_static(p, (int64_t)sym->start, en);
+    p->strs[id].ctype = MP__TK_CT_CPP;
+    return en;
+}
+
+/* The C++ symbols of a library: from cfg.symbols placed now and named on first use, else
+   all of them now. */
+static void mp__tk_add_symbols(mp_tick_profile *p, const mp__tk_lib *l)
+{
+    const mp_sym *syms;
+    size_t n, i;
+    if (mp__tk_skip_symbols(p->strs[l->name].s)) return;
+    if (p->cfg.symbols && !p->cfg.symbols_fn) {
+        mp_error e;
+        size_t place;
+        memset(&e, 0, sizeof e);
+        if (mp__symtab_place(p->cfg.symbols, p->strs[l->name].s, (uint64_t)l->start,
+                             (uint64_t)l->end, (uint64_t)l->slide, &place, &e) != MP_OK)
+            mp__tk_no_symbols(p, l->name, &e);
+        else if (place != SIZE_MAX)
+            mp__tk_add_lazy_symbols(p, place);
+        return;
+    }
+    if (!mp__tk_lib_syms(p, l, &syms, &n)) return;
+    for (i = 0; i < n && !p->failed; i++) (void)mp__tk_static_symbol(p, &syms[i]);
+}
+
+/* A shared-library record's fields, its pages marked, its entry made (not placed yet);
+   0: the record stops here. */
+static int mp__tk_lib_entry(mp_tick_profile *p, const mp__tk_line *ln, mp__tk_lib *l)
+{
+    l->name = mp__tk_field_id(p, ln, 1, &p->esc_a);
+    l->start = mp__tk_num(p, ln, 2);
+    l->end = mp__tk_num(p, ln, 3);
+    l->slide = mp__tk_num(p, ln, 4);
+    if (l->name == MP__TK_NONE) return 0;
+    if (l->start == MP__TK_NAN || l->end == MP__TK_NAN) { p->bad_lines++; return 0; }
+    if (l->slide == MP__TK_NAN) l->slide = 0;
+    if (!mp__tk_mark_pages(p, l->start, l->end)) {
+        /* node's Set throws: the record stops here, its library never added. */
+        mp__tk_warn(p, "line %llu: Set maximum size exceeded", (unsigned long long)p->line_no);
+        p->bad_lines++;
+        return 0;
+    }
+    l->entry = mp__tk_new_entry(p, MP__TK_LIB, mp__tk_add(l->end, -l->start), l->name, p->id_lib);
+    return l->entry != MP__TK_NONE;
+}
+
+static void mp__tk_place_lib(mp_tick_profile *p, const mp__tk_lib *l)
+{
+    mp__tk_place(p, &p->lib, l->start, l->entry);
+    p->strs[l->name].ctype = MP__TK_CT_LIB;
 }
 
 static void mp__tk_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
 {
-    uint32_t name = mp__tk_field_id(p, ln, 1, &p->esc_a), e;
-    int64_t start = mp__tk_num(p, ln, 2), end = mp__tk_num(p, ln, 3), slide = mp__tk_num(p, ln, 4);
-    if (name == MP__TK_NONE) return;
-    if (start == MP__TK_NAN || end == MP__TK_NAN) { p->bad_lines++; return; }
-    if (slide == MP__TK_NAN) slide = 0;
-    if (!mp__tk_mark_pages(p, start, end)) {
-        /* node's Set throws: the record stops here, its library never added. */
-        mp__tk_warn(p, "line %llu: Set maximum size exceeded", (unsigned long long)p->line_no);
-        p->bad_lines++;
-        return;
-    }
-    e = mp__tk_new_entry(p, MP__TK_LIB, mp__tk_add(end, -start), name, p->id_lib);
-    if (e == MP__TK_NONE) return;
-    if (p->pp) mp__pp_library(p, e, name);
-    mp__tk_place(p, &p->lib, start, e);
-    p->strs[name].ctype = MP__TK_CT_LIB;
-    mp__tk_add_symbols(p, name, start, end, slide);
-    if (p->pp && p->pp->list) mp__pp_list_symbols(p, start, end);
+    mp__tk_lib l;
+    if (!mp__tk_lib_entry(p, ln, &l)) return;
+    mp__tk_place_lib(p, &l);
+    mp__tk_add_symbols(p, &l);
 }
 
 /* A code state marker, as Profile.parseState of the node whose rules apply; -1: unknown. */
@@ -5485,13 +5485,14 @@ static int mp__tk_parse_state(const mp_tick_profile *p, const char *s, size_t n)
 {
     if (n == 0) return 0;
     /* Only optimized code takes these: "o+", "o*'" read as "+", "*'"; "+'", "*'" as "+", "*". */
-    if (n >= 2 && s[0] == 'o' && (s[1] == '+' || s[1] == '*') && p->rules >= 26) s++, n--;
-    if (n == 2 && (s[0] == '+' || s[0] == '*') && s[1] == '\'' && p->rules >= 24) n--;
+    if (n >= 2 && s[0] == 'o' && (s[1] == '+' || s[1] == '*') && p->rules.state_o_prefix)
+        s++, n--;
+    if (n == 2 && (s[0] == '+' || s[0] == '*') && s[1] == '\'' && p->rules.state_quote) n--;
     if (n != 1) return -1;
     switch (s[0]) {
     case '~': return 1;
     case '^': return 2;
-    case '+': return p->rules == 18 ? -1 : 4; /* Maglev came with node 20's V8 */
+    case '+': return p->rules.maglev_known ? 4 : -1;
     case '*': return 5;
     default: return -1;
     }
@@ -5502,7 +5503,8 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
                                  int64_t size, int64_t func_addr, int state)
 {
     uint32_t node = mp__tk_tfind(&p->dyn, func_addr), f, e;
-    if (node && (p->rules < 22 || p->ents[p->dyn.n[node].val].kind == MP__TK_FUNCTION)) {
+    if (node && (!p->rules.own_entry_for_function_over_code ||
+                 p->ents[p->dyn.n[node].val].kind == MP__TK_FUNCTION)) {
         f = p->dyn.n[node].val;
         if (p->ents[f].name != name) {
             p->ents[f].name = name;
@@ -5511,9 +5513,8 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
     } else {
         f = mp__tk_new_entry(p, MP__TK_FUNCTION, 0, name, p->id_empty);
         if (f == MP__TK_NONE) return;
-        /* From node 21 on, other code at the address gets a new function; adding it leaves
-           the code there (V8's splay tree keeps a key's first entry), so only the new
-           code entry holds it. */
+        /* Other code at the address: adding the new function leaves the code there (V8's
+           splay tree keeps a key's first entry), so only the new code entry holds it. */
         if (!node) mp__tk_add_code(p, func_addr, f);
     }
     p->ents[f].refs++; /* keep it while the code at start is replaced */
@@ -5544,7 +5545,853 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
     mp__tk_add_code(p, start, e);
 }
 
-/* ---- --preprocess: V8's JsonProfile (profile.mjs), kept for mp_report_preprocess --------- */
+/* A code-creation record, read. */
+typedef struct mp__tk_code_rec {
+    uint32_t type, name;    /* the tag ("JS", "Builtin", ...) and the name */
+    int64_t start, size;
+    int func;               /* code of a JS function: its shared function info's address,
+                               and its code state */
+    int64_t func_addr;
+    int state;
+} mp__tk_code_rec;
+
+/* A code-creation whose name holds MP_TICK_MARK_PREFIX: a function a process compiled to
+   say "now" on the log's clock (medprof's preload does, between two readings of its own
+   clock). Kept as the mark's word (the prefix up to the first character that cannot be in
+   an identifier) and the record's time. */
+static void mp__tk_note_mark(mp_tick_profile *p, const mp__tk_line *ln, uint32_t name)
+{
+    static const char prefix[] = MP_TICK_MARK_PREFIX;
+    const size_t plen = sizeof prefix - 1;
+    const char *s = p->strs[name].s, *at, *copy;
+    size_t n = p->strs[name].len, len = 0;
+    int64_t ts;
+    if (n < plen || !(at = mp__memmem(s, n, prefix, plen))) return;
+    n -= (size_t)(at - s);
+    while (len < n && (isalnum((unsigned char)at[len]) || at[len] == '_' || at[len] == '$')) len++;
+    if ((ts = mp__tk_num(p, ln, 3)) == MP__TK_NAN) return;
+    /* a copy beside the names, not one of them: the report's names stay as node's */
+    if (!(copy = mp__arena_strndup(&p->str_arena, at, len)) ||
+        !mp__grow((void **)&p->marks, &p->capmarks, p->nmarks + 1, sizeof *p->marks)) {
+        p->failed = 1;
+        return;
+    }
+    p->marks[p->nmarks].name = copy;
+    p->marks[p->nmarks].ts = (double)ts;
+    p->nmarks++;
+}
+
+/* A code-creation record's fields, the name read for the text report or (wtf8) for
+   --preprocess's JSON; 0: the record stops here (counted, or warned about). */
+static int mp__tk_code_fields(mp_tick_profile *p, const mp__tk_line *ln, int wtf8,
+                              mp__tk_code_rec *c)
+{
+    const char *st;
+    size_t stn;
+    c->type = mp__tk_field_id(p, ln, 1, &p->esc_a);
+    c->start = mp__tk_num(p, ln, 4);
+    c->size = mp__tk_num(p, ln, 5);
+    c->func = 0;
+    if (c->type == MP__TK_NONE) return 0;
+    if (c->start == MP__TK_NAN || c->size == MP__TK_NAN) { p->bad_lines++; return 0; }
+    c->name = wtf8 ? mp__tk_field_id_wtf8(p, ln, 6, &p->esc_b)
+                   : mp__tk_field_id(p, ln, 6, &p->esc_b);
+    if (c->name == MP__TK_NONE) return 0;
+    mp__tk_note_mark(p, ln, c->name);
+    if (c->type == p->id_regexp || ln->n <= 7) return 1;
+    c->func = 1;
+    c->func_addr = mp__tk_num(p, ln, 7);
+    mp__tk_field(ln, 8, &p->esc_a, &st, &stn);
+    c->state = ln->n > 8 ? mp__tk_parse_state(p, st, stn) : -1;
+    if (c->state < 0) {
+        p->bad_lines++;
+        if (ln->n > 8)
+            mp__tk_warn(p, "line %llu: unknown code state: %.*s",
+                        (unsigned long long)p->line_no, (int)(stn > 200 ? 200 : stn), st);
+        else
+            mp__tk_warn(p, "line %llu: unknown code state: undefined",
+                        (unsigned long long)p->line_no);
+        return 0;
+    }
+    if (c->func_addr == MP__TK_NAN) { p->bad_lines++; return 0; }
+    return 1;
+}
+
+static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__tk_code_rec c;
+    uint32_t e;
+    if (!mp__tk_code_fields(p, ln, 0, &c)) return;
+    if (c.func) {
+        mp__tk_add_func_code(p, c.type, c.name, c.start, c.size, c.func_addr, c.state);
+        return;
+    }
+    e = mp__tk_new_entry(p, MP__TK_CODE, c.size, c.name, c.type);
+    if (e != MP__TK_NONE) mp__tk_add_code(p, c.start, e);
+}
+
+/* CodeMap.moveCode; unknown sources are counted and reported once at the end. */
+static void mp__tk_move(mp_tick_profile *p, int64_t from, int64_t to)
+{
+    uint32_t e = from == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, from);
+    if (e == MP__TK_NONE) {
+        if (!p->unknown_moves++) p->first_unknown_move = from;
+        return;
+    }
+    if (to == MP__TK_NAN) { mp__tk_unref(p, e); p->bad_lines++; return; }
+    /* e keeps the reference the map had while it is out of it. */
+    mp__tk_delete_covered(p, &p->dyn, to, mp__tk_add(to, p->ents[e].size));
+    {
+        int r = mp__tk_tinsert(p, &p->dyn, to, e);
+        if (r < 0) p->failed = 1;
+        if (r <= 0) mp__tk_unref(p, e);
+    }
+}
+
+static void mp__tk_delete(mp_tick_profile *p, int64_t addr)
+{
+    uint32_t e = addr == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, addr);
+    if (e == MP__TK_NONE) {
+        if (!p->unknown_deletes++) p->first_unknown_delete = addr;
+        return;
+    }
+    mp__tk_unref(p, e);
+}
+
+static int mp__tk_contains(const char *s, size_t n, const char *lit)
+{
+    size_t m = strlen(lit), i;
+    for (i = 0; i + m <= n; i++)
+        if (s[i] == lit[0] && memcmp(s + i, lit, m) == 0) return 1;
+    return 0;
+}
+
+static int mp__tk_starts(const char *s, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+    return n >= m && memcmp(s, lit, m) == 0;
+}
+
+/* V8Profile.skipThisFunction, cached per name. */
+static int mp__tk_skip(mp_tick_profile *p, uint32_t id)
+{
+    mp__tk_str *st = &p->strs[id];
+    if (!st->skip) {
+        const char *s = st->s;
+        size_t n = st->len;
+        int skip = 0;
+        /* IC_RE: only its first branch is anchored, so the others match anywhere. */
+        if (p->skip_ic &&
+            (mp__tk_starts(s, n, "LoadGlobalIC: ") || mp__tk_contains(s, n, "Handler: ") ||
+             mp__tk_contains(s, n, "CallIC") || mp__tk_contains(s, n, "LoadIC") ||
+             mp__tk_contains(s, n, "StoreIC")))
+            skip = 1;
+        if (p->skip_bytecodes && mp__tk_starts(s, n, "BytecodeHandler: ")) skip = 1;
+        if (p->skip_builtins && mp__tk_starts(s, n, "Builtin: ")) skip = 1;
+        if (p->skip_stubs && mp__tk_starts(s, n, "Stub: ")) skip = 1;
+        st->skip = skip ? 2 : 1;
+    }
+    return st->skip == 2;
+}
+
+static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label)
+{
+    uint64_t key = (((uint64_t)parent << 32) | label) + 1;
+    uint32_t c = mp__tk_map_get(&p->children, key);
+    mp__tk_cnode *n;
+    if (c != MP__TK_NONE) return c;
+    if (!mp__grow32((void **)&p->cn, &p->capcn, (size_t)p->ncn + 1, sizeof *p->cn)) {
+        p->failed = 1;
+        return MP__TK_NONE;
+    }
+    c = p->ncn++;
+    n = &p->cn[c];
+    memset(n, 0, sizeof *n);
+    n->label = label;
+    n->parent = parent;
+    n->first_child = n->next_sibling = MP__TK_NONE;
+    n->next_sibling = p->cn[parent].first_child;
+    p->cn[parent].first_child = c;
+    if (!mp__tk_map_put(&p->children, key, c)) { p->failed = 1; p->ncn--; return MP__TK_NONE; }
+    return c;
+}
+
+/* Hands the resolved names of the current tick (times ticks alike) to cfg.on_stack and
+   cfg.on_stacks. */
+static void mp__tk_report_stack(mp_tick_profile *p, const uint32_t *names, size_t n,
+                                uint64_t times)
+{
+    size_t i;
+    if (!mp__grow((void **)&p->stack_strs, &p->stack_strs_cap, n, sizeof *p->stack_strs)) {
+        p->failed = 1;
+        return;
+    }
+    for (i = 0; i < n; i++) p->stack_strs[i] = p->strs[names[i]].s;
+    if (p->cfg.on_stack) p->cfg.on_stack(p->cfg.stack_user, p->stack_strs, n, p->tick_ts);
+    if (p->cfg.on_stacks) p->cfg.on_stacks(p->cfg.stack_user, p->stack_strs, n, times);
+}
+
+#define MP__TK_UNWALKED (MP__TK_NONE - 1) /* above any node: mp__grow32 stops below */
+
+/* What a tick's stack resolved to, as attribution takes it. */
+typedef struct mp__tk_resolved {
+    const uint32_t *names;  /* n names, top first */
+    size_t n;
+    uint32_t centry;        /* the C++ entry point it counts for, MP__TK_NONE: none */
+    int unaccounted;
+    uint32_t leaf;          /* its node in the bottom-up tree; MP__TK_NONE: none,
+                               MP__TK_UNWALKED: not looked for yet */
+} mp__tk_resolved;
+
+/* Profile.resolveAndFilterFuncs_: the stack's names (in p->names), and the C entry point it
+   passes. */
+static void mp__tk_resolve(mp_tick_profile *p, const int64_t *stack, size_t depth,
+                           mp__tk_resolved *r)
+{
+    size_t i, n = 0;
+    uint32_t last_c = MP__TK_NONE;
+    int look_for_c = 0;
+    r->names = p->names;
+    r->centry = MP__TK_NONE;
+    r->unaccounted = 0;
+    r->leaf = MP__TK_UNWALKED;
+    for (i = 0; i < depth; i++) {
+        uint32_t e = mp__tk_find_entry(p, stack[i]);
+        int cpp = 0;
+        if (e != MP__TK_NONE) {
+            uint32_t name = mp__tk_entry_name(p, e);
+            cpp = mp__tk_is_cpp(p, e);
+            if (i == 0 && (cpp || mp__tk_is_lib(p, e))) look_for_c = 1;
+            if (look_for_c && cpp) last_c = name;
+            if (!mp__tk_skip(p, name)) p->names[n++] = name;
+        } else if (i == 0) {
+            r->unaccounted = 1;
+            p->names[n++] = p->id_unknown;
+        }
+        if (look_for_c && i > 0 && (e == MP__TK_NONE || !cpp) && last_c != MP__TK_NONE &&
+            p->strs[last_c].len > 0) {
+            r->centry = last_c;
+            look_for_c = 0;
+        }
+    }
+    r->n = n;
+}
+
+/* Attribution: every tick that passes the filters ends here, `count` ticks alike at once (a
+   tick read on its own, a repeat the memo knows, a group of the read-ahead), so a new output
+   of the ticks hooks in here only. The counts of the flat profile, the C++ entry points, the
+   on_stack callbacks and the trees' addPath: the bottom-up tree is walked the first time a
+   stack comes (r->leaf MP__TK_UNWALKED), and its node kept in r for the repeats. p->tick_ts
+   is the tick's time (for count > 1, the first's). */
+static void mp__tk_attribute(mp_tick_profile *p, mp__tk_resolved *r, uint64_t count)
+{
+    size_t i, n = r->n;
+    const uint32_t *names = r->names;
+    if (r->unaccounted) p->unaccounted += count;
+    if (r->centry != MP__TK_NONE) p->strs[r->centry].centry += count;
+    if (n == 0) { r->leaf = MP__TK_NONE; return; }
+    if (p->cfg.on_stack || p->cfg.on_stacks) mp__tk_report_stack(p, names, n, count);
+    p->strs[names[0]].self += count;
+    for (i = 0; i < n; i++) {
+        mp__tk_str *str = &p->strs[names[i]];
+        if (str->stamp != p->ticks) { /* a recursive name counts once per tick */
+            str->stamp = p->ticks;
+            str->on_stack += count;
+        }
+    }
+    if (r->leaf == MP__TK_UNWALKED) {
+        /* Only the levels the heavy profile can print are kept: a node's total is the
+           number of paths through it, which cutting deeper levels does not change. */
+        uint32_t node = 0;
+        if (n > (size_t)p->depth) n = (size_t)p->depth;
+        for (i = 0; i < n && node != MP__TK_NONE; i++) node = mp__tk_child(p, node, names[i]);
+        r->leaf = node;
+    }
+    if (r->leaf != MP__TK_NONE) p->cn[r->leaf].self += count;
+}
+
+/* One tick record's values; its frames are in p->stack from index 2 on, so that pc and tos
+   can be put in front without moving them. */
+typedef struct mp__tk_tickv {
+    int64_t pc, ts, ext, tos, vm;
+    size_t nframes;
+    uint64_t dropped; /* "overflow" frames */
+} mp__tk_tickv;
+
+static int mp__tk_stack_room(mp_tick_profile *p, size_t frames)
+{
+    if (mp__grow((void **)&p->stack, &p->stack_cap, frames + 2, sizeof *p->stack) &&
+        mp__grow((void **)&p->names, &p->names_cap, frames + 2, sizeof *p->names))
+        return 1;
+    p->failed = 1;
+    return 0;
+}
+
+static void mp__tk_tick_fields(mp_tick_profile *p, const mp__tk_line *ln, mp__tk_tickv *t)
+{
+    int64_t prev;
+    size_t i;
+    t->pc = mp__tk_num(p, ln, 1);
+    t->ts = mp__tk_num(p, ln, 2);
+    t->ext = mp__tk_num(p, ln, 3);
+    t->tos = mp__tk_num(p, ln, 4);
+    t->vm = mp__tk_num(p, ln, 5);
+    t->nframes = 0;
+    t->dropped = 0;
+    /* Relative frames count from the pc the tick is attributed to. */
+    prev = (t->ext != 0 && t->ext != MP__TK_NAN) ? t->tos : t->pc;
+    for (i = 6; i < ln->n; i++) {
+        const char *f = ln->f[i];
+        int64_t v;
+        if (ln->l[i] > 0 && (f[0] == '+' || f[0] == '-')) {
+            int64_t off = mp__tk_frame(p, ln, i);
+            prev = (prev == MP__TK_NAN || off == MP__TK_NAN) ? MP__TK_NAN : mp__tk_add(prev, off);
+            v = prev;
+        } else if (ln->l[i] > 0 && f[0] == 'o') {
+            t->dropped++;
+            continue;
+        } else {
+            v = mp__tk_frame(p, ln, i);
+        }
+        p->stack[2 + t->nframes++] = v;
+    }
+}
+
+/* The common shape of a field, "0x" and 1-15 hex digits or 1-18 decimal digits, ended by a
+   comma or the end of the line: parseInt gives the plain value and no escape can be inside.
+   Anything else returns 0 and the line takes the general path. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MP__TK_SWAR_HEX 1
+#define MP__ONES 0x0101010101010101ull
+
+/* A byte-wise mask: the high bit of each byte of x in [lo, hi] (all below 0x80). */
+static uint64_t mp__bytes_in(uint64_t x, unsigned lo, unsigned hi)
+{
+    uint64_t a = x & (0x7F * MP__ONES);
+    uint64_t ge_lo = a + (0x80 - lo) * MP__ONES, gt_hi = a + (0x7F - hi) * MP__ONES;
+    return ge_lo & ~gt_hi & ~x & (0x80 * MP__ONES);
+}
+
+/* The digits in bytes 0-7 of x, read big-endian as the text is: eight hex digits → 32 bits. */
+static uint64_t mp__hex8(uint64_t x)
+{
+    uint64_t n = (x & (0x0F * MP__ONES)) + ((x >> 6) & MP__ONES) * 9; /* '0'-'9', a-f, A-F */
+    n = __builtin_bswap64(n);
+    n = (n | (n >> 4)) & 0x00FF00FF00FF00FFull;
+    n = (n | (n >> 8)) & 0x0000FFFF0000FFFFull;
+    return (n | (n >> 16)) & 0x00000000FFFFFFFFull;
+}
+
+/* 1-15 hex digits ended by a comma or by the end of the line (end), with 16 bytes readable
+   at s: a frame address is read in a few word operations instead of a branch per digit (the
+   per-digit loop was a quarter of processing a log). */
+static int mp__tk_hex16(const char *s, const char *end, uint64_t *v, size_t *len)
+{
+    uint64_t w[2], bad[2];
+    size_t n;
+    int i;
+    memcpy(w, s, 16);
+    for (i = 0; i < 2; i++)
+        bad[i] = ~(mp__bytes_in(w[i], '0', '9') | mp__bytes_in(w[i] | 0x20 * MP__ONES, 'a', 'f')) &
+                 (0x80 * MP__ONES);
+    n = bad[0] ? (size_t)__builtin_ctzll(bad[0]) >> 3 : 8 + (bad[1] ? (size_t)__builtin_ctzll(bad[1]) >> 3 : 8);
+    if (n == 0 || n > 15 || n > (size_t)(end - s) || (s + n != end && s[n] != ',')) return 0;
+    *v = (mp__hex8(w[0]) << 32 | mp__hex8(w[1])) >> (4 * (16 - n));
+    *len = n;
+    return 1;
+}
+#endif
+
+static int mp__tk_fast_num(const char **cur, const char *end, const char *lim, int64_t *v)
+{
+    const char *s = *cur;
+    uint64_t x = 0;
+    size_t digits = 0;
+#ifdef MP__TK_SWAR_HEX
+    if (lim - s >= 18 && end - s > 2 && s[0] == '0' && s[1] == 'x' &&
+        mp__tk_hex16(s + 2, end, &x, &digits)) {
+        *v = (int64_t)x;
+        s += 2 + digits;
+        *cur = s < end ? s + 1 : s;
+        return 1;
+    }
+#else
+    (void)lim;
+#endif
+    if (end - s > 2 && s[0] == '0' && s[1] == 'x') {
+        for (s += 2; s < end && *s != ','; s++, digits++) {
+            int d = mp__hex_digit((unsigned char)*s);
+            if (d < 0 || digits == 15) return 0;
+            x = (x << 4) | (uint64_t)d;
+        }
+    } else {
+        for (; s < end && *s != ','; s++, digits++) {
+            if ((unsigned)(*s - '0') > 9 || digits == 18) return 0;
+            x = x * 10 + (uint64_t)(*s - '0');
+        }
+    }
+    if (digits == 0) return 0;
+    *v = (int64_t)x;
+    *cur = s < end ? s + 1 : s;
+    return 1;
+}
+
+/* Nearly every line of a big log is a tick with absolute frames: read it in one pass, with
+   no splitting into fields first. The bytes up to lim (past the line's end) may be read. */
+static int mp__tk_tick_head_fast(const char **cur, const char *end, const char *lim,
+                                 mp__tk_tickv *t)
+{
+    const char *s = *cur;
+    if (end[-1] == ',') return 0; /* a trailing empty field: let the general path decide */
+    if (!mp__tk_fast_num(&s, end, lim, &t->pc) || !mp__tk_fast_num(&s, end, lim, &t->ts) ||
+        !mp__tk_fast_num(&s, end, lim, &t->ext) || !mp__tk_fast_num(&s, end, lim, &t->tos) ||
+        !mp__tk_fast_num(&s, end, lim, &t->vm))
+        return 0;
+    if (s != end && s[-1] != ',') return 0;
+    t->nframes = 0;
+    t->dropped = 0;
+    *cur = s;
+    return 1;
+}
+
+static int mp__tk_tick_frames_fast(mp_tick_profile *p, const char *s, const char *end,
+                                   const char *lim, mp__tk_tickv *t)
+{
+    int hex_only = p->rules.frames_hex; /* bare digits read as hex: the general path */
+    /* Each frame takes at least two bytes with its comma. */
+    if (!mp__tk_stack_room(p, (size_t)(end - s) / 2 + 1)) return 0;
+    while (s < end) {
+        if (hex_only && !(end - s > 2 && s[0] == '0' && s[1] == 'x')) return 0;
+        if (!mp__tk_fast_num(&s, end, lim, &p->stack[2 + t->nframes++])) return 0;
+    }
+    return 1;
+}
+
+/* TickProcessor.includeTick: node 26's negative filter (-ni) first, then a VM state, then a
+   runtime timer. */
+static int mp__tk_tick_included(const mp_tick_profile *p, int64_t vm)
+{
+    if (p->cfg.ignore_idle) return vm != MP_TICK_VM_IDLE;
+    if (p->cfg.filter_state) return vm == (int64_t)p->cfg.state;
+    return p->want_timer == MP__TK_NONE || p->current_timer == p->want_timer;
+}
+
+/* Profile.processTick's filters: whether the tick goes on to be attributed. times > 1: the
+   tick stands for that many alike (the read-ahead's groups, which never have a --range). */
+static int mp__tk_tick_admit(mp_tick_profile *p, const mp__tk_tickv *t, uint64_t times)
+{
+    double ts;
+    p->distortion += p->distortion_per * (double)times;
+    if (t->ts != MP__TK_NAN) {
+        ts = (double)t->ts - p->distortion;
+        if (ts < p->range_start || ts > p->range_end) return 0;
+    }
+    p->ticks += times;
+    if (t->vm == MP_TICK_VM_GC) p->gc += times;
+    if (!mp__tk_tick_included(p, t->vm)) {
+        p->excluded += times;
+        return 0;
+    }
+    p->dropped_frames += t->dropped * times;
+    p->tick_ts = t->ts == MP__TK_NAN ? 0 : (double)t->ts;
+    return 1;
+}
+
+/* The stack as TickProcessor builds it: pc and tos go right in front of the frames (in
+   p->stack from index 2). Returns how many went in front. */
+static size_t mp__tk_tick_front(mp_tick_profile *p, const mp__tk_tickv *t)
+{
+    int64_t pc = t->pc, tos = t->tos;
+    size_t depth;
+    if (t->ext != 0 && t->ext != MP__TK_NAN) {
+        pc = tos;
+        tos = 0;
+    } else if (tos != 0 && tos != MP__TK_NAN) {
+        uint32_t e = mp__tk_find_entry(p, tos);
+        if (e == MP__TK_NONE || p->ents[e].kind != MP__TK_FUNC_CODE) tos = 0;
+    }
+    depth = (tos != 0 && tos != MP__TK_NAN) ? 2 : 1;
+    if (depth == 2) p->stack[1] = tos;
+    p->stack[2 - depth] = pc;
+    return depth;
+}
+
+/* What the stack of an admitted tick resolves to (its frames in p->stack from index 2). */
+static void mp__tk_tick_resolve(mp_tick_profile *p, const mp__tk_tickv *t, mp__tk_resolved *r)
+{
+    size_t depth = mp__tk_tick_front(p, t);
+    mp__tk_resolve(p, p->stack + 2 - depth, depth + t->nframes, r);
+}
+
+/* Profile.processTick: filters, then the stack's attribution (times alike ticks), or with
+   --preprocess the stack as JsonProfile keeps it (times is 1 then: no memo, no groups). */
+static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t, uint64_t times)
+{
+    mp__tk_resolved r;
+    if (!mp__tk_tick_admit(p, t, times)) return;
+    if (p->pp) {
+        size_t depth = mp__tk_tick_front(p, t);
+        mp__pp_tick(p, p->stack + 2 - depth, depth + t->nframes,
+                    t->ts == MP__TK_NAN ? NAN : (double)t->ts - p->distortion, t->vm);
+        return;
+    }
+    mp__tk_tick_resolve(p, t, &r);
+    mp__tk_attribute(p, &r, times);
+}
+
+/* ---- ticks seen before ---------------------------------------------------------------------
+
+   Most ticks repeat an earlier tick exactly, but for the time (9 in 10 of a CPU-bound node
+   process's): what a tick's stack resolved to (names, C entry point, node of the bottom-up
+   tree) is kept by its pc, external callback, tos, VM state and frames as written, so a
+   repeat skips reading its frames, the code-map lookups and the tree walk. Only records that
+   are not ticks can change what a stack resolves to: each starts a new generation, and what
+   older ones kept is not used. */
+
+#define MP__TK_MEMO_SLOTS 8192u
+
+typedef struct mp__tk_memo {
+    uint64_t hash;
+    uint32_t gen;            /* 0: empty */
+    int64_t pc, ext, tos, vm;
+    char *text;              /* the frames as written */
+    size_t len, text_cap;
+    uint32_t *names;
+    size_t names_cap;
+    mp__tk_resolved r;       /* its names: in `names` */
+} mp__tk_memo;
+
+static void mp__tk_memo_new_gen(mp_tick_profile *p)
+{
+    uint32_t i;
+    if (++p->memo_gen != 0) return;
+    if (p->memo)
+        for (i = 0; i < MP__TK_MEMO_SLOTS; i++) p->memo[i].gen = 0;
+    p->memo_gen = 1;
+}
+
+static void mp__tk_memo_free(mp_tick_profile *p)
+{
+    uint32_t i;
+    if (!p->memo) return;
+    for (i = 0; i < MP__TK_MEMO_SLOTS; i++) {
+        MP_FREE(p->memo[i].text);
+        MP_FREE(p->memo[i].names);
+    }
+    MP_FREE(p->memo);
+    p->memo = NULL;
+}
+
+/* The slot of a tick by all it is kept by: pc, tos, external callback, VM state and the
+   frames as written. */
+static uint64_t mp__tk_memo_hash(const mp__tk_tickv *t, const char *s, size_t n)
+{
+    uint64_t h = mp__hash_u64((uint64_t)t->pc ^ (uint64_t)t->tos << 1 ^ (uint64_t)t->ext << 2 ^
+                              (uint64_t)t->vm << 3);
+    return mp__hash_bytes(h, s, n);
+}
+
+static mp__tk_memo *mp__tk_memo_slot(mp_tick_profile *p, uint64_t h)
+{
+    if (!p->memo && !p->memo_off) {
+        p->memo = (mp__tk_memo *)MP_MALLOC(MP__TK_MEMO_SLOTS * sizeof *p->memo);
+        if (p->memo) memset(p->memo, 0, MP__TK_MEMO_SLOTS * sizeof *p->memo);
+        else p->memo_off = 1; /* slower, not wrong */
+        if (p->memo_gen == 0) p->memo_gen = 1;
+    }
+    return p->memo ? &p->memo[h % MP__TK_MEMO_SLOTS] : NULL;
+}
+
+static int mp__tk_memo_same(const mp_tick_profile *p, const mp__tk_memo *m, uint64_t h,
+                            const mp__tk_tickv *t, const char *s, size_t n)
+{
+    return m->gen == p->memo_gen && m->hash == h && m->pc == t->pc && m->ext == t->ext &&
+           m->tos == t->tos && m->vm == t->vm && m->len == n && memcmp(m->text, s, n) == 0;
+}
+
+/* Keeps what the tick resolved to (attributed: r->leaf is known); without memory the slot
+   stays empty. */
+static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
+                              const mp__tk_tickv *t, const char *s, size_t n,
+                              const mp__tk_resolved *r)
+{
+    m->gen = 0;
+    if (!mp__grow((void **)&m->text, &m->text_cap, n ? n : 1, 1) ||
+        !mp__grow((void **)&m->names, &m->names_cap, r->n ? r->n : 1, sizeof *m->names))
+        return;
+    memcpy(m->text, s, n);
+    memcpy(m->names, r->names, r->n * sizeof *m->names);
+    m->len = n;
+    m->hash = h;
+    m->pc = t->pc;
+    m->ext = t->ext;
+    m->tos = t->tos;
+    m->vm = t->vm;
+    m->r = *r;
+    m->r.names = m->names;
+    m->gen = p->memo_gen;
+}
+
+/* A tick line whose fields are all plain numbers (s: what follows "tick,"; the bytes up to
+   lim are readable), read and attributed at once; 0: the general path must read it. */
+static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const char *lim)
+{
+    const char *end = s + n;
+    mp__tk_tickv t;
+    mp__tk_memo *m = NULL;
+    mp__tk_resolved r;
+    uint64_t h = 0;
+    size_t len;
+    if (!mp__tk_tick_head_fast(&s, end, lim, &t)) return 0;
+    len = (size_t)(end - s);
+    if ((m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
+        mp__tk_memo_same(p, m, h, &t, s, len)) {
+        if (mp__tk_tick_admit(p, &t, 1)) mp__tk_attribute(p, &m->r, 1);
+        return 1;
+    }
+    if (!mp__tk_tick_frames_fast(p, s, end, lim, &t)) return 0;
+    if (!m) {
+        mp__tk_tick_apply(p, &t, 1);
+        return 1;
+    }
+    if (!mp__tk_tick_admit(p, &t, 1)) return 1;
+    mp__tk_tick_resolve(p, &t, &r);
+    mp__tk_attribute(p, &r, 1);
+    mp__tk_memo_store(p, m, h, &t, s, len, &r);
+    return 1;
+}
+
+static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln, uint64_t times)
+{
+    mp__tk_tickv t;
+    if (!mp__tk_stack_room(p, ln->n)) return;
+    mp__tk_tick_fields(p, ln, &t);
+    mp__tk_tick_apply(p, &t, times);
+}
+
+static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    const char *tag = ln->f[0];
+    size_t n = ln->l[0];
+#define MP__TK_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
+    if (p->pp && mp__pp_dispatch(p, ln)) return;
+    if (MP__TK_TAG("tick")) mp__tk_tick(p, ln, 1);
+    else if (MP__TK_TAG("code-creation")) mp__tk_code_creation(p, ln);
+    else if (MP__TK_TAG("code-move")) mp__tk_move(p, mp__tk_num(p, ln, 1), mp__tk_num(p, ln, 2));
+    else if (MP__TK_TAG("code-delete") && !p->rules.ignore_code_delete)
+        mp__tk_delete(p, mp__tk_num(p, ln, 1));
+    else if (MP__TK_TAG("sfi-move")) {
+        int64_t from = mp__tk_num(p, ln, 1);
+        if (from != MP__TK_NAN && mp__tk_tfind(&p->dyn, from))
+            mp__tk_move(p, from, mp__tk_num(p, ln, 2));
+    } else if (MP__TK_TAG("shared-library")) mp__tk_shared_library(p, ln);
+    else if (MP__TK_TAG("active-runtime-timer")) {
+        p->current_timer = mp__tk_field_id(p, ln, 1, &p->esc_a);
+    } else if (MP__TK_TAG("timer-event-start") || MP__TK_TAG("timer-event-end")) {
+        p->distortion += p->distortion_per;
+    } else if (!(MP__TK_TAG("code-deopt") || MP__TK_TAG("code-source-info") ||
+                 MP__TK_TAG("script-source") || MP__TK_TAG("heap-sample-begin") ||
+                 MP__TK_TAG("heap-sample-end") || MP__TK_TAG("profiler") ||
+                 MP__TK_TAG("function-creation") || MP__TK_TAG("function-move") ||
+                 MP__TK_TAG("function-delete") || MP__TK_TAG("heap-sample-item") ||
+                 MP__TK_TAG("current-time") || MP__TK_TAG("code-allocate") ||
+                 MP__TK_TAG("begin-code-region") || MP__TK_TAG("end-code-region") ||
+                 MP__TK_TAG("v8-version") || MP__TK_TAG("v8-platform") ||
+                 MP__TK_TAG("shared-library-end"))) {
+        p->unknown_records++;
+    }
+#undef MP__TK_TAG
+}
+
+/* The line's fields at its commas, in p->fp / p->fl; 0: no memory. */
+static int mp__tk_split_fields(mp_tick_profile *p, const char *s, size_t n, mp__tk_line *ln)
+{
+    size_t i, start = 0, k = 0;
+    for (;;) {
+        const char *comma = (const char *)memchr(s + start, ',', n - start);
+        i = comma ? (size_t)(comma - s) : n;
+        if (k >= p->fcap &&
+            (!mp__grow((void **)&p->fp, &p->fcap, k + 1, sizeof *p->fp) ||
+             !mp__grow((void **)&p->fl, &p->flcap, p->fcap, sizeof *p->fl))) {
+            p->failed = 1;
+            return 0;
+        }
+        p->fp[k] = s + start;
+        p->fl[k] = i - start;
+        k++;
+        if (!comma) break;
+        start = i + 1;
+    }
+    ln->f = p->fp;
+    ln->l = p->fl;
+    ln->n = k;
+    return 1;
+}
+
+/* A line s[0, n); the bytes up to lim, past its end, are readable (lim >= s + n). */
+static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const char *lim)
+{
+    mp__tk_line ln;
+    p->line_no++;
+    p->lines++;
+    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim)) return;
+    mp__tk_memo_new_gen(p); /* a record that may change the code map, or an odd tick */
+    if (mp__tk_split_fields(p, s, n, &ln)) mp__tk_dispatch(p, &ln);
+}
+
+/* A tick line's values, by the fast path or the general one, its frames in p->stack from
+   index 2 on. 0: no memory. */
+static int mp__tk_tick_read(mp_tick_profile *p, const char *s, size_t n, const char *lim,
+                            mp__tk_tickv *t)
+{
+    const char *f = s + 5, *end = s + n;
+    mp__tk_line ln;
+    if (mp__tk_tick_head_fast(&f, end, lim, t) && mp__tk_tick_frames_fast(p, f, end, lim, t))
+        return 1;
+    if (p->failed || !mp__tk_split_fields(p, s, n, &ln) || !mp__tk_stack_room(p, ln.n)) return 0;
+    mp__tk_tick_fields(p, &ln, t);
+    return 1;
+}
+
+/* What the first tick of a read-ahead group resolved to, for the group's later counts. */
+typedef struct mp__tk_group {
+    mp__tk_tickv t;          /* for the filters */
+    mp__tk_resolved r;       /* its names: r.n from `names` on in p->group_names, which moves */
+    size_t names;
+} mp__tk_group;
+
+/* The first tick of group id of the read-ahead (s[0, n), standing for `times` ticks alike but
+   for their times): read once, attributed once, counted times times, and kept. Group 0
+   starts an epoch: what the earlier one kept is of no more use. */
+static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, const char *lim,
+                               uint32_t id, uint64_t times)
+{
+    mp__tk_tickv t;
+    mp__tk_group *g;
+    p->line_no += times;
+    p->lines += times;
+    if (id == 0) p->group_names_len = 0;
+    if (!mp__tk_tick_read(p, s, n, lim, &t)) return;
+    if (!mp__grow((void **)&p->groups, &p->groups_cap, (size_t)id + 1, sizeof *p->groups)) {
+        p->failed = 1;
+        return;
+    }
+    g = &p->groups[id];
+    g->t = t;
+    g->r.n = 0;
+    g->r.leaf = MP__TK_NONE;
+    g->names = 0;
+    if (!mp__tk_tick_admit(p, &t, times)) return; /* the same for its later ticks */
+    mp__tk_tick_resolve(p, &t, &g->r);
+    if (!mp__grow((void **)&p->group_names, &p->group_names_cap,
+                  p->group_names_len + g->r.n + 1, sizeof *p->group_names)) {
+        p->failed = 1;
+        return;
+    }
+    memcpy(p->group_names + p->group_names_len, g->r.names, g->r.n * sizeof *p->group_names);
+    g->names = p->group_names_len;
+    p->group_names_len += g->r.n;
+    mp__tk_attribute(p, &g->r, times);
+}
+
+/* More ticks of a group already seen in this epoch: counted as its first was. */
+static void mp__tk_group_again(mp_tick_profile *p, uint32_t id, uint64_t times)
+{
+    mp__tk_group *g;
+    p->line_no += times;
+    p->lines += times;
+    if (id >= p->groups_cap) return; /* the reader names only groups it handed over */
+    g = &p->groups[id];
+    if (!mp__tk_tick_admit(p, &g->t, times)) return;
+    g->r.names = p->group_names + g->names;
+    mp__tk_attribute(p, &g->r, times);
+}
+
+/* ---- --preprocess: V8's JsonProfile --------------------------------------------------------
+
+   With --preprocess the log is read as V8's JsonProfile (profile.mjs) reads it, for
+   mp_report_preprocess: every code object, function, tick and script is kept for the JSON.
+   It shares the reader, the code map and the records that only change the map; the reader
+   calls it in three places (mp__pp_entry_reset, mp__pp_dispatch, mp__pp_tick). Its records,
+   code-creation and shared-library among them, are its own: they make the JSON's elements
+   as they change the map. */
+
+enum { MP__PP_LIB = 1, MP__PP_CPP, MP__PP_CODE, MP__PP_JS };
+
+/* One element of the JSON's "code" array. Elements are replaced in place (a code-creation
+   inside a C++ symbol takes the symbol's place) and gain "source" and "deopt" later, so the
+   array is kept until the end. Strings are interned ids; MP__TK_NONE: undefined. */
+typedef struct mp__pp_code {
+    uint32_t name;
+    uint32_t kind;          /* CODE: the code-creation tag; JS: the code state 0..5, or 6
+                               for node 18's Sparkplug ("Baseline") */
+    uint32_t func;          /* JS: its index in "functions" */
+    uint32_t source, deopt; /* indexes in mp__pp.sources / .deopts, or MP__TK_NONE */
+    int64_t ts;             /* CODE: "timestamp"; JS: "tm" */
+    uint8_t type;           /* MP__PP_* */
+    uint8_t deopt_first;    /* "deopt" was added before "source": JSON keeps key order */
+} mp__pp_code;
+
+typedef struct mp__pp_source {
+    int64_t script, start, end;
+    uint32_t positions, inlined;
+    uint32_t *fns;          /* function indexes; MP__TK_NONE: null */
+    uint32_t nfns;
+} mp__pp_source;
+
+typedef struct mp__pp_deopt {
+    int64_t tm, inlining, offset;
+    uint32_t pos, reason, bailout;
+} mp__pp_deopt;
+
+typedef struct mp__pp_func {
+    uint32_t name;
+    uint32_t *codes;
+    uint32_t n, cap;
+} mp__pp_func;
+
+typedef struct mp__pp_script {
+    int64_t id;
+    uint32_t url, source, group;
+} mp__pp_script;
+
+/* Script.getShortestUniqueName's dictionary: scripts by the last part of their URL. */
+typedef struct mp__pp_group {
+    uint32_t count, last_url, filename;
+} mp__pp_group;
+
+/* What a code-map entry is in the JSON: its "code" index, and for a shared function info
+   its "functions" index (MP__TK_NONE: undefined in node's objects). */
+typedef struct mp__pp_ids {
+    uint32_t code, func;
+} mp__pp_ids;
+
+typedef struct mp__pp {
+    mp__pp_code *code;
+    uint32_t ncode, capcode;
+    mp__pp_ids *ids;                /* per code-map entry, as p->ents */
+    size_t capids;
+    mp__pp_source *sources;
+    size_t nsources, capsources;
+    mp__pp_deopt *deopts;
+    size_t ndeopts, capdeopts;
+    mp__pp_func *funcs;
+    size_t nfuncs, capfuncs;
+    mp_buf ticks;                   /* varint-encoded, see mp__pp_tick */
+    uint64_t nticks;
+    mp__pp_script *scripts;
+    size_t nscripts, capscripts;
+    mp__tk_map script_at;           /* script id + 1 -> index in scripts */
+    int64_t max_script;             /* -1: none */
+    int64_t script_overflow;        /* an id above MP_PP_MAX_SCRIPT_ID; 0: none */
+    mp__pp_group *groups;
+    size_t ngroups, capgroups;
+    mp__tk_map group_of;            /* filename id + 1 -> index in groups */
+    int list;                       /* the C++ symbols come from cfg.symbol_list */
+    mp_buf esc;                     /* unescaping scratch */
+} mp__pp;
+
 
 #ifndef MP_PP_MAX_SCRIPT_ID
 /* The "scripts" array holds a null for every id below the largest. Past this many, node's
@@ -5552,6 +6399,17 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
    mp_report_preprocess, instead of writing gigabytes of nulls. */
 #define MP_PP_MAX_SCRIPT_ID 50000000
 #endif
+
+/* list: the C++ symbols come from cfg.symbol_list. NULL: no memory. */
+static mp__pp *mp__pp_new(int list)
+{
+    mp__pp *pp = (mp__pp *)MP_MALLOC(sizeof *pp);
+    if (!pp) return NULL;
+    memset(pp, 0, sizeof *pp);
+    pp->max_script = -1;
+    pp->list = list;
+    return pp;
+}
 
 static void mp__pp_free(mp__pp *pp)
 {
@@ -5584,23 +6442,9 @@ static void mp__pp_entry_reset(mp_tick_profile *p, uint32_t e)
     pp->ids[e].code = pp->ids[e].func = MP__TK_NONE;
 }
 
-/* A string field for the JSON: lone surrogates stay (see mp__tk_put_lone). */
 static uint32_t mp__pp_field_id(mp_tick_profile *p, const mp__tk_line *ln, size_t i)
 {
-    const char *s = "";
-    size_t n = 0;
-    uint32_t id;
-    if (i < ln->n && memchr(ln->f[i], '\\', ln->l[i])) {
-        mp__tk_unescape_to(ln->f[i], ln->l[i], &p->pp->esc, 1);
-        if (p->pp->esc.failed) { p->failed = 1; return MP__TK_NONE; }
-        s = p->pp->esc.data;
-        n = p->pp->esc.len;
-    } else if (i < ln->n) {
-        s = ln->f[i];
-        n = ln->l[i];
-    }
-    if ((id = mp__tk_intern(p, s, n)) == MP__TK_NONE) p->failed = 1;
-    return id;
+    return mp__tk_field_id_wtf8(p, ln, i, &p->pp->esc);
 }
 
 static uint32_t mp__pp_push_code(mp_tick_profile *p, int type, uint32_t name)
@@ -5667,6 +6511,35 @@ static void mp__pp_list_symbols(mp_tick_profile *p, int64_t start, int64_t end)
         cid = mp__pp_push_code(p, MP__PP_CPP, p->ents[e].name);
         if (!p->failed && p->pp->ids[e].code == MP__TK_NONE) p->pp->ids[e].code = cid;
     }
+}
+
+/* JsonProfile.addStaticCode makes a "code" element of every symbol it is given, one the map
+   has already too. The JSON lists every name: none waits to be named on first use. */
+static void mp__pp_add_symbols(mp_tick_profile *p, const mp__tk_lib *l)
+{
+    const mp_sym *syms;
+    size_t n, i;
+    if (mp__tk_skip_symbols(p->strs[l->name].s) || !mp__tk_lib_syms(p, l, &syms, &n)) return;
+    for (i = 0; i < n && !p->failed; i++) {
+        uint32_t id = mp__tk_intern_z(p, syms[i].name ? syms[i].name : ""), cid, en;
+        if (id == MP__TK_NONE || (cid = mp__pp_push_code(p, MP__PP_CPP, id)) == MP__TK_NONE) {
+            p->failed = 1;
+            return;
+        }
+        en = mp__tk_static_symbol(p, &syms[i]);
+        if (en != MP__TK_NONE) p->pp->ids[en].code = cid;
+    }
+}
+
+/* shared-library: JsonProfile.addLibrary's element first, then the symbols'. */
+static void mp__pp_shared_library(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__tk_lib l;
+    if (!mp__tk_lib_entry(p, ln, &l)) return;
+    mp__pp_library(p, l.entry, l.name);
+    mp__tk_place_lib(p, &l);
+    mp__pp_add_symbols(p, &l);
+    if (p->pp->list) mp__pp_list_symbols(p, l.start, l.end);
 }
 
 /* Empties element cid for a new code object (its source and deopt records stay unused). */
@@ -5738,13 +6611,25 @@ static void mp__pp_add_func_code(mp_tick_profile *p, uint32_t tag, uint32_t name
             mp__tk_warn(p, "line %llu: Cannot read properties of undefined (reading 'codes')",
                         (unsigned long long)p->line_no);
         } else if (mp__pp_push_code(p, MP__PP_JS, name) != MP__TK_NONE) {
-            p->pp->code[cid].kind = p->rules == 18 && state == 2 ? 6u : (uint32_t)state;
+            p->pp->code[cid].kind =
+                p->rules.preprocess_sparkplug_baseline && state == 2 ? 6u : (uint32_t)state;
             p->pp->code[cid].func = fid;
             p->pp->code[cid].ts = ts;
             mp__pp_func_add_code(p, fid, cid);
         }
     }
     mp__tk_unref(p, f);
+}
+
+static void mp__pp_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
+{
+    mp__tk_code_rec c;
+    if (!mp__tk_code_fields(p, ln, 1, &c)) return;
+    if (c.func)
+        mp__pp_add_func_code(p, c.type, c.name, mp__tk_num(p, ln, 3), c.start, c.size,
+                             c.func_addr, c.state);
+    else
+        mp__pp_add_code(p, c.type, c.name, mp__tk_num(p, ln, 3), c.start, c.size);
 }
 
 /* The element of the code object starting at addr, or MP__TK_NONE where node's
@@ -5896,13 +6781,16 @@ static void mp__pp_script_source(mp_tick_profile *p, const mp__tk_line *ln)
     if (id > pp->max_script) pp->max_script = id;
 }
 
-/* The records only the JSON needs; 0: not one of them. */
+/* The records --preprocess reads its own way (code-creation, shared-library) and the ones
+   only the JSON needs; 0: the reader's, read as for the text report. */
 static int mp__pp_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
 {
     const char *tag = ln->f[0];
     size_t n = ln->l[0];
 #define MP__PP_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
-    if (MP__PP_TAG("code-source-info")) mp__pp_source_info(p, ln);
+    if (MP__PP_TAG("code-creation")) mp__pp_code_creation(p, ln);
+    else if (MP__PP_TAG("shared-library")) mp__pp_shared_library(p, ln);
+    else if (MP__PP_TAG("code-source-info")) mp__pp_source_info(p, ln);
     else if (MP__PP_TAG("script-source")) mp__pp_script_source(p, ln);
     else if (MP__PP_TAG("code-deopt")) mp__pp_code_deopt(p, ln);
     else return 0;
@@ -5984,745 +6872,6 @@ static void mp__pp_tick(mp_tick_profile *p, const int64_t *stack, size_t depth, 
     if (b->failed) p->failed = 1;
 }
 
-/* A code-creation whose name holds MP_TICK_MARK_PREFIX: a function a process compiled to
-   say "now" on the log's clock (medprof's preload does, between two readings of its own
-   clock). Kept as the mark's word (the prefix up to the first character that cannot be in
-   an identifier) and the record's time. */
-static void mp__tk_note_mark(mp_tick_profile *p, const mp__tk_line *ln)
-{
-    static const char prefix[] = MP_TICK_MARK_PREFIX;
-    const size_t plen = sizeof prefix - 1;
-    const char *s, *at;
-    size_t n, len = 0;
-    int64_t ts;
-    uint32_t id;
-    mp__tk_field(ln, 6, &p->esc_a, &s, &n);
-    if (n < plen || !(at = mp__memmem(s, n, prefix, plen))) return;
-    n -= (size_t)(at - s);
-    while (len < n && (isalnum((unsigned char)at[len]) || at[len] == '_' || at[len] == '$')) len++;
-    if ((ts = mp__tk_num(p, ln, 3)) == MP__TK_NAN) return;
-    if ((id = mp__tk_intern(p, at, len)) == MP__TK_NONE ||
-        !mp__grow((void **)&p->marks, &p->capmarks, p->nmarks + 1, sizeof *p->marks)) {
-        p->failed = 1;
-        return;
-    }
-    p->marks[p->nmarks].name = p->strs[id].s;
-    p->marks[p->nmarks].ts = (double)ts;
-    p->nmarks++;
-}
-
-static void mp__tk_code_creation(mp_tick_profile *p, const mp__tk_line *ln)
-{
-    uint32_t type = mp__tk_field_id(p, ln, 1, &p->esc_a), name, e;
-    int64_t start = mp__tk_num(p, ln, 4), size = mp__tk_num(p, ln, 5);
-    if (type == MP__TK_NONE) return;
-    if (start == MP__TK_NAN || size == MP__TK_NAN) { p->bad_lines++; return; }
-    name = p->pp ? mp__pp_field_id(p, ln, 6) : mp__tk_field_id(p, ln, 6, &p->esc_b);
-    if (name == MP__TK_NONE) return;
-    mp__tk_note_mark(p, ln);
-    if (type != p->id_regexp && ln->n > 7) {
-        int64_t func_addr = mp__tk_num(p, ln, 7);
-        const char *st;
-        size_t stn;
-        int state;
-        mp__tk_field(ln, 8, &p->esc_a, &st, &stn);
-        state = ln->n > 8 ? mp__tk_parse_state(p, st, stn) : -1;
-        if (state < 0) {
-            p->bad_lines++;
-            if (ln->n > 8)
-                mp__tk_warn(p, "line %llu: unknown code state: %.*s",
-                            (unsigned long long)p->line_no, (int)(stn > 200 ? 200 : stn), st);
-            else
-                mp__tk_warn(p, "line %llu: unknown code state: undefined",
-                            (unsigned long long)p->line_no);
-            return;
-        }
-        if (func_addr == MP__TK_NAN) { p->bad_lines++; return; }
-        if (p->pp)
-            mp__pp_add_func_code(p, type, name, mp__tk_num(p, ln, 3), start, size, func_addr,
-                                 state);
-        else
-            mp__tk_add_func_code(p, type, name, start, size, func_addr, state);
-        return;
-    }
-    if (p->pp) { mp__pp_add_code(p, type, name, mp__tk_num(p, ln, 3), start, size); return; }
-    e = mp__tk_new_entry(p, MP__TK_CODE, size, name, type);
-    if (e != MP__TK_NONE) mp__tk_add_code(p, start, e);
-}
-
-/* CodeMap.moveCode; unknown sources are counted and reported once at the end. */
-static void mp__tk_move(mp_tick_profile *p, int64_t from, int64_t to)
-{
-    uint32_t e = from == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, from);
-    if (e == MP__TK_NONE) {
-        if (!p->unknown_moves++) p->first_unknown_move = from;
-        return;
-    }
-    if (to == MP__TK_NAN) { mp__tk_unref(p, e); p->bad_lines++; return; }
-    /* e keeps the reference the map had while it is out of it. */
-    mp__tk_delete_covered(p, &p->dyn, to, mp__tk_add(to, p->ents[e].size));
-    {
-        int r = mp__tk_tinsert(p, &p->dyn, to, e);
-        if (r < 0) p->failed = 1;
-        if (r <= 0) mp__tk_unref(p, e);
-    }
-}
-
-static void mp__tk_delete(mp_tick_profile *p, int64_t addr)
-{
-    uint32_t e = addr == MP__TK_NAN ? MP__TK_NONE : mp__tk_tremove(p, &p->dyn, addr);
-    if (e == MP__TK_NONE) {
-        if (!p->unknown_deletes++) p->first_unknown_delete = addr;
-        return;
-    }
-    mp__tk_unref(p, e);
-}
-
-static int mp__tk_contains(const char *s, size_t n, const char *lit)
-{
-    size_t m = strlen(lit), i;
-    for (i = 0; i + m <= n; i++)
-        if (s[i] == lit[0] && memcmp(s + i, lit, m) == 0) return 1;
-    return 0;
-}
-
-static int mp__tk_starts(const char *s, size_t n, const char *lit)
-{
-    size_t m = strlen(lit);
-    return n >= m && memcmp(s, lit, m) == 0;
-}
-
-/* V8Profile.skipThisFunction, cached per name. */
-static int mp__tk_skip(mp_tick_profile *p, uint32_t id)
-{
-    mp__tk_str *st = &p->strs[id];
-    if (!st->skip) {
-        const char *s = st->s;
-        size_t n = st->len;
-        int skip = 0;
-        /* IC_RE: only its first branch is anchored, so the others match anywhere. */
-        if (p->skip_ic &&
-            (mp__tk_starts(s, n, "LoadGlobalIC: ") || mp__tk_contains(s, n, "Handler: ") ||
-             mp__tk_contains(s, n, "CallIC") || mp__tk_contains(s, n, "LoadIC") ||
-             mp__tk_contains(s, n, "StoreIC")))
-            skip = 1;
-        if (p->skip_bytecodes && mp__tk_starts(s, n, "BytecodeHandler: ")) skip = 1;
-        if (p->skip_builtins && mp__tk_starts(s, n, "Builtin: ")) skip = 1;
-        if (p->skip_stubs && mp__tk_starts(s, n, "Stub: ")) skip = 1;
-        st->skip = skip ? 2 : 1;
-    }
-    return st->skip == 2;
-}
-
-static uint32_t mp__tk_child(mp_tick_profile *p, uint32_t parent, uint32_t label)
-{
-    uint64_t key = (((uint64_t)parent << 32) | label) + 1;
-    uint32_t c = mp__tk_map_get(&p->children, key);
-    mp__tk_cnode *n;
-    if (c != MP__TK_NONE) return c;
-    if (!mp__grow32((void **)&p->cn, &p->capcn, (size_t)p->ncn + 1, sizeof *p->cn)) {
-        p->failed = 1;
-        return MP__TK_NONE;
-    }
-    c = p->ncn++;
-    n = &p->cn[c];
-    memset(n, 0, sizeof *n);
-    n->label = label;
-    n->parent = parent;
-    n->first_child = n->next_sibling = MP__TK_NONE;
-    n->next_sibling = p->cn[parent].first_child;
-    p->cn[parent].first_child = c;
-    if (!mp__tk_map_put(&p->children, key, c)) { p->failed = 1; p->ncn--; return MP__TK_NONE; }
-    return c;
-}
-
-/* Hands the resolved names of the current tick (times ticks alike) to cfg.on_stack and
-   cfg.on_stacks. */
-static void mp__tk_report_stack(mp_tick_profile *p, size_t n, uint64_t times)
-{
-    size_t i;
-    if (!mp__grow((void **)&p->stack_strs, &p->stack_strs_cap, n, sizeof *p->stack_strs)) {
-        p->failed = 1;
-        return;
-    }
-    for (i = 0; i < n; i++) p->stack_strs[i] = p->strs[p->names[i]].s;
-    if (p->cfg.on_stack) p->cfg.on_stack(p->cfg.stack_user, p->stack_strs, n, p->tick_ts);
-    if (p->cfg.on_stacks) p->cfg.on_stacks(p->cfg.stack_user, p->stack_strs, n, times);
-}
-
-/* What a tick's stack resolved to: its names in p->names[0, n), top first. */
-typedef struct mp__tk_resolved {
-    size_t n;
-    uint32_t centry;        /* the C++ entry point it counts for, MP__TK_NONE: none */
-    int unaccounted;
-} mp__tk_resolved;
-
-/* Profile.resolveAndFilterFuncs_: the stack's names, and the C entry point it passes. */
-static void mp__tk_resolve(mp_tick_profile *p, const int64_t *stack, size_t depth,
-                           mp__tk_resolved *r)
-{
-    size_t i, n = 0;
-    uint32_t last_c = MP__TK_NONE;
-    int look_for_c = 0;
-    r->centry = MP__TK_NONE;
-    r->unaccounted = 0;
-    for (i = 0; i < depth; i++) {
-        uint32_t e = mp__tk_find_entry(p, stack[i]);
-        int cpp = 0;
-        if (e != MP__TK_NONE) {
-            uint32_t name = mp__tk_entry_name(p, e);
-            cpp = mp__tk_is_cpp(p, e);
-            if (i == 0 && (cpp || mp__tk_is_lib(p, e))) look_for_c = 1;
-            if (look_for_c && cpp) last_c = name;
-            if (!mp__tk_skip(p, name)) p->names[n++] = name;
-        } else if (i == 0) {
-            r->unaccounted = 1;
-            p->names[n++] = p->id_unknown;
-        }
-        if (look_for_c && i > 0 && (e == MP__TK_NONE || !cpp) && last_c != MP__TK_NONE &&
-            p->strs[last_c].len > 0) {
-            r->centry = last_c;
-            look_for_c = 0;
-        }
-    }
-    r->n = n;
-}
-
-/* The counts of a resolved tick (times alike ticks), and the trees' addPath: walks the
-   bottom-up tree unless the tick's node is known (walk 0, leaf). Returns the node
-   (MP__TK_NONE: none). */
-static uint32_t mp__tk_count(mp_tick_profile *p, const mp__tk_resolved *r, int walk,
-                             uint32_t leaf, uint64_t times)
-{
-    size_t i, n = r->n;
-    uint32_t node;
-    if (r->unaccounted) p->unaccounted += times;
-    if (r->centry != MP__TK_NONE) p->strs[r->centry].centry += times;
-    if (n == 0) return MP__TK_NONE;
-    if (p->cfg.on_stack || p->cfg.on_stacks) mp__tk_report_stack(p, n, times);
-    p->strs[p->names[0]].self += times;
-    for (i = 0; i < n; i++) {
-        mp__tk_str *str = &p->strs[p->names[i]];
-        if (str->stamp != p->ticks) { /* a recursive name counts once per tick */
-            str->stamp = p->ticks;
-            str->on_stack += times;
-        }
-    }
-    if (walk) {
-        /* Only the levels the heavy profile can print are kept: a node's total is the
-           number of paths through it, which cutting deeper levels does not change. */
-        if (n > (size_t)p->depth) n = (size_t)p->depth;
-        node = 0;
-        for (i = 0; i < n && node != MP__TK_NONE; i++) node = mp__tk_child(p, node, p->names[i]);
-    } else {
-        node = leaf;
-    }
-    if (node != MP__TK_NONE) p->cn[node].self += times;
-    return node;
-}
-
-static void mp__tk_record(mp_tick_profile *p, const int64_t *stack, size_t depth, uint64_t times)
-{
-    mp__tk_resolved r;
-    mp__tk_resolve(p, stack, depth, &r);
-    (void)mp__tk_count(p, &r, 1, MP__TK_NONE, times);
-}
-
-/* One tick record's values; its frames are in p->stack from index 2 on, so that pc and tos
-   can be put in front without moving them. */
-typedef struct mp__tk_tickv {
-    int64_t pc, ts, ext, tos, vm;
-    size_t nframes;
-    uint64_t dropped; /* "overflow" frames */
-} mp__tk_tickv;
-
-static int mp__tk_stack_room(mp_tick_profile *p, size_t frames)
-{
-    if (mp__grow((void **)&p->stack, &p->stack_cap, frames + 2, sizeof *p->stack) &&
-        mp__grow((void **)&p->names, &p->names_cap, frames + 2, sizeof *p->names))
-        return 1;
-    p->failed = 1;
-    return 0;
-}
-
-static void mp__tk_tick_fields(mp_tick_profile *p, const mp__tk_line *ln, mp__tk_tickv *t)
-{
-    int64_t prev;
-    size_t i;
-    t->pc = mp__tk_num(p, ln, 1);
-    t->ts = mp__tk_num(p, ln, 2);
-    t->ext = mp__tk_num(p, ln, 3);
-    t->tos = mp__tk_num(p, ln, 4);
-    t->vm = mp__tk_num(p, ln, 5);
-    t->nframes = 0;
-    t->dropped = 0;
-    /* Relative frames count from the pc the tick is attributed to. */
-    prev = (t->ext != 0 && t->ext != MP__TK_NAN) ? t->tos : t->pc;
-    for (i = 6; i < ln->n; i++) {
-        const char *f = ln->f[i];
-        int64_t v;
-        if (ln->l[i] > 0 && (f[0] == '+' || f[0] == '-')) {
-            int64_t off = mp__tk_frame(p, ln, i);
-            prev = (prev == MP__TK_NAN || off == MP__TK_NAN) ? MP__TK_NAN : mp__tk_add(prev, off);
-            v = prev;
-        } else if (ln->l[i] > 0 && f[0] == 'o') {
-            t->dropped++;
-            continue;
-        } else {
-            v = mp__tk_frame(p, ln, i);
-        }
-        p->stack[2 + t->nframes++] = v;
-    }
-}
-
-/* The common shape of a field, "0x" and 1-15 hex digits or 1-18 decimal digits, ended by a
-   comma or the end of the line: parseInt gives the plain value and no escape can be inside.
-   Anything else returns 0 and the line takes the general path. */
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define MP__TK_SWAR_HEX 1
-#define MP__ONES 0x0101010101010101ull
-
-/* A byte-wise mask: the high bit of each byte of x in [lo, hi] (all below 0x80). */
-static uint64_t mp__bytes_in(uint64_t x, unsigned lo, unsigned hi)
-{
-    uint64_t a = x & (0x7F * MP__ONES);
-    uint64_t ge_lo = a + (0x80 - lo) * MP__ONES, gt_hi = a + (0x7F - hi) * MP__ONES;
-    return ge_lo & ~gt_hi & ~x & (0x80 * MP__ONES);
-}
-
-/* The digits in bytes 0-7 of x, read big-endian as the text is: eight hex digits → 32 bits. */
-static uint64_t mp__hex8(uint64_t x)
-{
-    uint64_t n = (x & (0x0F * MP__ONES)) + ((x >> 6) & MP__ONES) * 9; /* '0'-'9', a-f, A-F */
-    n = __builtin_bswap64(n);
-    n = (n | (n >> 4)) & 0x00FF00FF00FF00FFull;
-    n = (n | (n >> 8)) & 0x0000FFFF0000FFFFull;
-    return (n | (n >> 16)) & 0x00000000FFFFFFFFull;
-}
-
-/* 1-15 hex digits ended by a comma or by the end of the line (end), with 16 bytes readable
-   at s: a frame address is read in a few word operations instead of a branch per digit (the
-   per-digit loop was a quarter of processing a log). */
-static int mp__tk_hex16(const char *s, const char *end, uint64_t *v, size_t *len)
-{
-    uint64_t w[2], bad[2];
-    size_t n;
-    int i;
-    memcpy(w, s, 16);
-    for (i = 0; i < 2; i++)
-        bad[i] = ~(mp__bytes_in(w[i], '0', '9') | mp__bytes_in(w[i] | 0x20 * MP__ONES, 'a', 'f')) &
-                 (0x80 * MP__ONES);
-    n = bad[0] ? (size_t)__builtin_ctzll(bad[0]) >> 3 : 8 + (bad[1] ? (size_t)__builtin_ctzll(bad[1]) >> 3 : 8);
-    if (n == 0 || n > 15 || n > (size_t)(end - s) || (s + n != end && s[n] != ',')) return 0;
-    *v = (mp__hex8(w[0]) << 32 | mp__hex8(w[1])) >> (4 * (16 - n));
-    *len = n;
-    return 1;
-}
-#endif
-
-static int mp__tk_fast_num(const char **cur, const char *end, const char *lim, int64_t *v)
-{
-    const char *s = *cur;
-    uint64_t x = 0;
-    size_t digits = 0;
-#ifdef MP__TK_SWAR_HEX
-    if (lim - s >= 18 && end - s > 2 && s[0] == '0' && s[1] == 'x' &&
-        mp__tk_hex16(s + 2, end, &x, &digits)) {
-        *v = (int64_t)x;
-        s += 2 + digits;
-        *cur = s < end ? s + 1 : s;
-        return 1;
-    }
-#else
-    (void)lim;
-#endif
-    if (end - s > 2 && s[0] == '0' && s[1] == 'x') {
-        for (s += 2; s < end && *s != ','; s++, digits++) {
-            int d = mp__hex_digit((unsigned char)*s);
-            if (d < 0 || digits == 15) return 0;
-            x = (x << 4) | (uint64_t)d;
-        }
-    } else {
-        for (; s < end && *s != ','; s++, digits++) {
-            if ((unsigned)(*s - '0') > 9 || digits == 18) return 0;
-            x = x * 10 + (uint64_t)(*s - '0');
-        }
-    }
-    if (digits == 0) return 0;
-    *v = (int64_t)x;
-    *cur = s < end ? s + 1 : s;
-    return 1;
-}
-
-/* Nearly every line of a big log is a tick with absolute frames: read it in one pass, with
-   no splitting into fields first. The bytes up to lim (past the line's end) may be read. */
-static int mp__tk_tick_head_fast(const char **cur, const char *end, const char *lim,
-                                 mp__tk_tickv *t)
-{
-    const char *s = *cur;
-    if (end[-1] == ',') return 0; /* a trailing empty field: let the general path decide */
-    if (!mp__tk_fast_num(&s, end, lim, &t->pc) || !mp__tk_fast_num(&s, end, lim, &t->ts) ||
-        !mp__tk_fast_num(&s, end, lim, &t->ext) || !mp__tk_fast_num(&s, end, lim, &t->tos) ||
-        !mp__tk_fast_num(&s, end, lim, &t->vm))
-        return 0;
-    if (s != end && s[-1] != ',') return 0;
-    t->nframes = 0;
-    t->dropped = 0;
-    *cur = s;
-    return 1;
-}
-
-static int mp__tk_tick_frames_fast(mp_tick_profile *p, const char *s, const char *end,
-                                   const char *lim, mp__tk_tickv *t)
-{
-    int hex_only = p->rules == 18; /* node 18 reads bare digits as hex: the general path */
-    /* Each frame takes at least two bytes with its comma. */
-    if (!mp__tk_stack_room(p, (size_t)(end - s) / 2 + 1)) return 0;
-    while (s < end) {
-        if (hex_only && !(end - s > 2 && s[0] == '0' && s[1] == 'x')) return 0;
-        if (!mp__tk_fast_num(&s, end, lim, &p->stack[2 + t->nframes++])) return 0;
-    }
-    return 1;
-}
-
-/* TickProcessor.includeTick: node 26's negative filter (-ni) first, then a VM state, then a
-   runtime timer. */
-static int mp__tk_tick_included(const mp_tick_profile *p, int64_t vm)
-{
-    if (p->cfg.ignore_idle) return vm != MP_TICK_VM_IDLE;
-    if (p->cfg.filter_state) return vm == (int64_t)p->cfg.state;
-    return p->want_timer == MP__TK_NONE || p->current_timer == p->want_timer;
-}
-
-/* Profile.processTick's filters: whether the tick goes on to be attributed. times > 1: the
-   tick stands for that many alike (the read-ahead's groups, which never have a --range). */
-static int mp__tk_tick_admit(mp_tick_profile *p, const mp__tk_tickv *t, uint64_t times)
-{
-    double ts;
-    p->distortion += p->distortion_per * (double)times;
-    if (t->ts != MP__TK_NAN) {
-        ts = (double)t->ts - p->distortion;
-        if (ts < p->range_start || ts > p->range_end) return 0;
-    }
-    p->ticks += times;
-    if (t->vm == MP_TICK_VM_GC) p->gc += times;
-    if (!mp__tk_tick_included(p, t->vm)) {
-        p->excluded += times;
-        return 0;
-    }
-    p->dropped_frames += t->dropped * times;
-    p->tick_ts = t->ts == MP__TK_NAN ? 0 : (double)t->ts;
-    return 1;
-}
-
-/* The stack as TickProcessor builds it: pc and tos go right in front of the frames (in
-   p->stack from index 2). Returns how many went in front. */
-static size_t mp__tk_tick_front(mp_tick_profile *p, const mp__tk_tickv *t)
-{
-    int64_t pc = t->pc, tos = t->tos;
-    size_t depth;
-    if (t->ext != 0 && t->ext != MP__TK_NAN) {
-        pc = tos;
-        tos = 0;
-    } else if (tos != 0 && tos != MP__TK_NAN) {
-        uint32_t e = mp__tk_find_entry(p, tos);
-        if (e == MP__TK_NONE || p->ents[e].kind != MP__TK_FUNC_CODE) tos = 0;
-    }
-    depth = (tos != 0 && tos != MP__TK_NAN) ? 2 : 1;
-    if (depth == 2) p->stack[1] = tos;
-    p->stack[2 - depth] = pc;
-    return depth;
-}
-
-/* Profile.processTick: filters, then the stack's attribution (times alike ticks; 1 with
-   --preprocess, which keeps each tick). */
-static void mp__tk_tick_apply(mp_tick_profile *p, mp__tk_tickv *t, uint64_t times)
-{
-    size_t depth;
-    if (!mp__tk_tick_admit(p, t, times)) return;
-    depth = mp__tk_tick_front(p, t);
-    if (p->pp)
-        mp__pp_tick(p, p->stack + 2 - depth, depth + t->nframes,
-                    t->ts == MP__TK_NAN ? NAN : (double)t->ts - p->distortion, t->vm);
-    else
-        mp__tk_record(p, p->stack + 2 - depth, depth + t->nframes, times);
-}
-
-/* ---- ticks seen before ---------------------------------------------------------------------
-
-   Most ticks repeat an earlier tick exactly, but for the time (9 in 10 of a CPU-bound node
-   process's): what a tick's stack resolved to (names, C entry point, node of the bottom-up
-   tree) is kept by its pc, external callback, tos, VM state and frames as written, so a
-   repeat skips reading its frames, the code-map lookups and the tree walk. Only records that
-   are not ticks can change what a stack resolves to: each starts a new generation, and what
-   older ones kept is not used. */
-
-#define MP__TK_MEMO_SLOTS 8192u
-
-typedef struct mp__tk_memo {
-    uint64_t hash;
-    uint32_t gen;            /* 0: empty */
-    int64_t pc, ext, tos, vm;
-    char *text;              /* the frames as written */
-    size_t len, text_cap;
-    uint32_t *names;
-    size_t names_cap;
-    mp__tk_resolved r;
-    uint32_t leaf;
-} mp__tk_memo;
-
-static void mp__tk_memo_new_gen(mp_tick_profile *p)
-{
-    uint32_t i;
-    if (++p->memo_gen != 0) return;
-    if (p->memo)
-        for (i = 0; i < MP__TK_MEMO_SLOTS; i++) p->memo[i].gen = 0;
-    p->memo_gen = 1;
-}
-
-static void mp__tk_memo_free(mp_tick_profile *p)
-{
-    uint32_t i;
-    if (!p->memo) return;
-    for (i = 0; i < MP__TK_MEMO_SLOTS; i++) {
-        MP_FREE(p->memo[i].text);
-        MP_FREE(p->memo[i].names);
-    }
-    MP_FREE(p->memo);
-    p->memo = NULL;
-}
-
-/* The slot of a tick by all it is kept by: pc, tos, external callback, VM state and the
-   frames as written. */
-static uint64_t mp__tk_memo_hash(const mp__tk_tickv *t, const char *s, size_t n)
-{
-    uint64_t h = mp__hash_u64((uint64_t)t->pc ^ (uint64_t)t->tos << 1 ^ (uint64_t)t->ext << 2 ^
-                              (uint64_t)t->vm << 3);
-    return mp__hash_bytes(h, s, n);
-}
-
-static mp__tk_memo *mp__tk_memo_slot(mp_tick_profile *p, uint64_t h)
-{
-    if (!p->memo && !p->memo_off) {
-        p->memo = (mp__tk_memo *)MP_MALLOC(MP__TK_MEMO_SLOTS * sizeof *p->memo);
-        if (p->memo) memset(p->memo, 0, MP__TK_MEMO_SLOTS * sizeof *p->memo);
-        else p->memo_off = 1; /* slower, not wrong */
-        if (p->memo_gen == 0) p->memo_gen = 1;
-    }
-    return p->memo ? &p->memo[h % MP__TK_MEMO_SLOTS] : NULL;
-}
-
-static int mp__tk_memo_same(const mp_tick_profile *p, const mp__tk_memo *m, uint64_t h,
-                            const mp__tk_tickv *t, const char *s, size_t n)
-{
-    return m->gen == p->memo_gen && m->hash == h && m->pc == t->pc && m->ext == t->ext &&
-           m->tos == t->tos && m->vm == t->vm && m->len == n && memcmp(m->text, s, n) == 0;
-}
-
-/* Keeps what the tick in p->names resolved to; without memory the slot stays empty. */
-static void mp__tk_memo_store(mp_tick_profile *p, mp__tk_memo *m, uint64_t h,
-                              const mp__tk_tickv *t, const char *s, size_t n,
-                              const mp__tk_resolved *r, uint32_t leaf)
-{
-    m->gen = 0;
-    if (!mp__grow((void **)&m->text, &m->text_cap, n ? n : 1, 1) ||
-        !mp__grow((void **)&m->names, &m->names_cap, r->n ? r->n : 1, sizeof *m->names))
-        return;
-    memcpy(m->text, s, n);
-    memcpy(m->names, p->names, r->n * sizeof *m->names);
-    m->len = n;
-    m->hash = h;
-    m->pc = t->pc;
-    m->ext = t->ext;
-    m->tos = t->tos;
-    m->vm = t->vm;
-    m->r = *r;
-    m->leaf = leaf;
-    m->gen = p->memo_gen;
-}
-
-/* A tick line whose fields are all plain numbers (s: what follows "tick,"; the bytes up to
-   lim are readable), read and attributed at once; 0: the general path must read it. */
-static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const char *lim)
-{
-    const char *end = s + n;
-    mp__tk_tickv t;
-    mp__tk_memo *m = NULL;
-    mp__tk_resolved r;
-    uint64_t h = 0;
-    size_t depth, len;
-    if (!mp__tk_tick_head_fast(&s, end, lim, &t)) return 0;
-    len = (size_t)(end - s);
-    if (!p->pp && (m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
-        mp__tk_memo_same(p, m, h, &t, s, len)) {
-        if (mp__tk_tick_admit(p, &t, 1)) {
-            if (!mp__tk_stack_room(p, m->r.n)) return 1;
-            memcpy(p->names, m->names, m->r.n * sizeof *p->names);
-            (void)mp__tk_count(p, &m->r, 0, m->leaf, 1);
-        }
-        return 1;
-    }
-    if (!mp__tk_tick_frames_fast(p, s, end, lim, &t)) return 0;
-    if (p->pp || !m) {
-        mp__tk_tick_apply(p, &t, 1);
-        return 1;
-    }
-    if (!mp__tk_tick_admit(p, &t, 1)) return 1;
-    depth = mp__tk_tick_front(p, &t);
-    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &r);
-    mp__tk_memo_store(p, m, h, &t, s, len, &r, mp__tk_count(p, &r, 1, MP__TK_NONE, 1));
-    return 1;
-}
-
-static void mp__tk_tick(mp_tick_profile *p, const mp__tk_line *ln, uint64_t times)
-{
-    mp__tk_tickv t;
-    if (!mp__tk_stack_room(p, ln->n)) return;
-    mp__tk_tick_fields(p, ln, &t);
-    mp__tk_tick_apply(p, &t, times);
-}
-
-static void mp__tk_dispatch(mp_tick_profile *p, const mp__tk_line *ln)
-{
-    const char *tag = ln->f[0];
-    size_t n = ln->l[0];
-#define MP__TK_TAG(lit) (n == sizeof(lit) - 1 && memcmp(tag, lit, n) == 0)
-    if (p->pp && mp__pp_dispatch(p, ln)) return;
-    if (MP__TK_TAG("tick")) mp__tk_tick(p, ln, 1);
-    else if (MP__TK_TAG("code-creation")) mp__tk_code_creation(p, ln);
-    else if (MP__TK_TAG("code-move")) mp__tk_move(p, mp__tk_num(p, ln, 1), mp__tk_num(p, ln, 2));
-    else if (MP__TK_TAG("code-delete") && p->rules < 22) mp__tk_delete(p, mp__tk_num(p, ln, 1));
-    else if (MP__TK_TAG("sfi-move")) {
-        int64_t from = mp__tk_num(p, ln, 1);
-        if (from != MP__TK_NAN && mp__tk_tfind(&p->dyn, from))
-            mp__tk_move(p, from, mp__tk_num(p, ln, 2));
-    } else if (MP__TK_TAG("shared-library")) mp__tk_shared_library(p, ln);
-    else if (MP__TK_TAG("active-runtime-timer")) {
-        p->current_timer = mp__tk_field_id(p, ln, 1, &p->esc_a);
-    } else if (MP__TK_TAG("timer-event-start") || MP__TK_TAG("timer-event-end")) {
-        p->distortion += p->distortion_per;
-    } else if (!(MP__TK_TAG("code-deopt") || MP__TK_TAG("code-source-info") ||
-                 MP__TK_TAG("script-source") || MP__TK_TAG("heap-sample-begin") ||
-                 MP__TK_TAG("heap-sample-end") || MP__TK_TAG("profiler") ||
-                 MP__TK_TAG("function-creation") || MP__TK_TAG("function-move") ||
-                 MP__TK_TAG("function-delete") || MP__TK_TAG("heap-sample-item") ||
-                 MP__TK_TAG("current-time") || MP__TK_TAG("code-allocate") ||
-                 MP__TK_TAG("begin-code-region") || MP__TK_TAG("end-code-region") ||
-                 MP__TK_TAG("v8-version") || MP__TK_TAG("v8-platform") ||
-                 MP__TK_TAG("shared-library-end"))) {
-        p->unknown_records++;
-    }
-#undef MP__TK_TAG
-}
-
-/* The line's fields at its commas, in p->fp / p->fl; 0: no memory. */
-static int mp__tk_split_fields(mp_tick_profile *p, const char *s, size_t n, mp__tk_line *ln)
-{
-    size_t i, start = 0, k = 0;
-    for (;;) {
-        const char *comma = (const char *)memchr(s + start, ',', n - start);
-        i = comma ? (size_t)(comma - s) : n;
-        if (k >= p->fcap &&
-            (!mp__grow((void **)&p->fp, &p->fcap, k + 1, sizeof *p->fp) ||
-             !mp__grow((void **)&p->fl, &p->flcap, p->fcap, sizeof *p->fl))) {
-            p->failed = 1;
-            return 0;
-        }
-        p->fp[k] = s + start;
-        p->fl[k] = i - start;
-        k++;
-        if (!comma) break;
-        start = i + 1;
-    }
-    ln->f = p->fp;
-    ln->l = p->fl;
-    ln->n = k;
-    return 1;
-}
-
-/* A line s[0, n); the bytes up to lim, past its end, are readable (lim >= s + n). */
-static void mp__tk_line_in(mp_tick_profile *p, const char *s, size_t n, const char *lim)
-{
-    mp__tk_line ln;
-    p->line_no++;
-    p->lines++;
-    if (n > 5 && memcmp(s, "tick,", 5) == 0 && mp__tk_fast_tick(p, s + 5, n - 5, lim)) return;
-    mp__tk_memo_new_gen(p); /* a record that may change the code map, or an odd tick */
-    if (mp__tk_split_fields(p, s, n, &ln)) mp__tk_dispatch(p, &ln);
-}
-
-/* A tick line's values, by the fast path or the general one, its frames in p->stack from
-   index 2 on. 0: no memory. */
-static int mp__tk_tick_read(mp_tick_profile *p, const char *s, size_t n, const char *lim,
-                            mp__tk_tickv *t)
-{
-    const char *f = s + 5, *end = s + n;
-    mp__tk_line ln;
-    if (mp__tk_tick_head_fast(&f, end, lim, t) && mp__tk_tick_frames_fast(p, f, end, lim, t))
-        return 1;
-    if (p->failed || !mp__tk_split_fields(p, s, n, &ln) || !mp__tk_stack_room(p, ln.n)) return 0;
-    mp__tk_tick_fields(p, &ln, t);
-    return 1;
-}
-
-/* What the first tick of a read-ahead group resolved to, for the group's later counts. */
-typedef struct mp__tk_group {
-    mp__tk_tickv t;          /* for the filters */
-    mp__tk_resolved r;
-    size_t names;            /* r.n names from here in p->group_names */
-    uint32_t leaf;           /* its node in the bottom-up tree */
-} mp__tk_group;
-
-/* The first tick of group id of the read-ahead (s[0, n), standing for `times` ticks alike but
-   for their times): read once, attributed once, counted times times, and kept. Group 0
-   starts an epoch: what the earlier one kept is of no more use. */
-static void mp__tk_group_first(mp_tick_profile *p, const char *s, size_t n, const char *lim,
-                               uint32_t id, uint64_t times)
-{
-    mp__tk_tickv t;
-    mp__tk_group *g;
-    size_t depth;
-    p->line_no += times;
-    p->lines += times;
-    if (id == 0) p->group_names_len = 0;
-    if (!mp__tk_tick_read(p, s, n, lim, &t)) return;
-    if (!mp__grow((void **)&p->groups, &p->groups_cap, (size_t)id + 1, sizeof *p->groups)) {
-        p->failed = 1;
-        return;
-    }
-    g = &p->groups[id];
-    g->t = t;
-    g->r.n = 0;
-    g->names = 0;
-    g->leaf = MP__TK_NONE;
-    if (!mp__tk_tick_admit(p, &t, times)) return; /* the same for its later ticks */
-    depth = mp__tk_tick_front(p, &t);
-    mp__tk_resolve(p, p->stack + 2 - depth, depth + t.nframes, &g->r);
-    if (!mp__grow((void **)&p->group_names, &p->group_names_cap,
-                  p->group_names_len + g->r.n + 1, sizeof *p->group_names)) {
-        p->failed = 1;
-        return;
-    }
-    memcpy(p->group_names + p->group_names_len, p->names, g->r.n * sizeof *p->names);
-    g->names = p->group_names_len;
-    p->group_names_len += g->r.n;
-    g->leaf = mp__tk_count(p, &g->r, 1, MP__TK_NONE, times);
-}
-
-/* More ticks of a group already seen in this epoch: counted as its first was. */
-static void mp__tk_group_again(mp_tick_profile *p, uint32_t id, uint64_t times)
-{
-    const mp__tk_group *g;
-    p->line_no += times;
-    p->lines += times;
-    if (id >= p->groups_cap) return; /* the reader names only groups it handed over */
-    g = &p->groups[id];
-    if (!mp__tk_tick_admit(p, &g->t, times) || !mp__tk_stack_room(p, g->r.n)) return;
-    memcpy(p->names, p->group_names + g->names, g->r.n * sizeof *p->names);
-    (void)mp__tk_count(p, &g->r, 0, g->leaf, times);
-}
-
 /* ---- log lines: node's version check, --timed-range -------------------------------------- */
 
 enum {
@@ -6747,17 +6896,9 @@ static int mp__tk_same_version(const char *expected, const char *const *f, const
     return 1;
 }
 
-/* The node version whose tick processor medprof follows, for a node major version. */
-static int mp__tk_rules_of_node(int node)
-{
-    if (node <= 19) return 18;
-    if (node <= 23) return node == 20 ? 20 : 22;
-    return node == 24 ? 24 : 26;
-}
-
-/* ... and for a log's V8 version: node 18 has V8 10.2, node 20 11.3, node 21 11.8 (which
-   reads logs as node 22's 12.4 does), node 24 13.6, node 26 14.6. */
-static int mp__tk_rules_of_v8(int64_t major, int64_t minor)
+/* The node major version of a log's V8: node 18 has V8 10.2, node 20 11.3, node 21 11.8
+   (which reads logs as node 22's 12.4 does), node 24 13.6, node 26 14.6. */
+static int mp__tk_node_of_v8(int64_t major, int64_t minor)
 {
     if (major <= 10) return 18;
     if (major == 11 && minor <= 3) return 20;
@@ -6765,9 +6906,24 @@ static int mp__tk_rules_of_v8(int64_t major, int64_t minor)
     return major == 13 ? 24 : 26;
 }
 
-static int mp__tk_default_rules(const mp_tick_profile *p)
+/* The one place the rules are made: mp_tick_config.node, else the node of the log's
+   v8-version record (major, minor; MP__TK_NAN: none), else node 20. Each rule names the
+   first node version that has it: 19 reads as 18, 21 and 23 as 22, 25 as 26. */
+static void mp__tk_decide_rules(mp_tick_profile *p, int64_t major, int64_t minor)
 {
-    return p->cfg.node ? mp__tk_rules_of_node(p->cfg.node) : 20;
+    mp__tk_rules *r = &p->rules;
+    int node = p->cfg.node;
+    if (!node)
+        node = major == MP__TK_NAN || minor == MP__TK_NAN ? 20 : mp__tk_node_of_v8(major, minor);
+    memset(r, 0, sizeof *r);
+    r->node = node <= 19 ? 18 : node == 20 ? 20 : node <= 23 ? 22 : node == 24 ? 24 : 26;
+    r->frames_hex = r->node < 20;
+    r->maglev_known = r->node >= 20;
+    r->preprocess_sparkplug_baseline = r->node < 20;
+    r->ignore_code_delete = r->node >= 22;
+    r->own_entry_for_function_over_code = r->node >= 22;
+    r->state_quote = r->node >= 24;
+    r->state_o_prefix = r->node >= 26;
 }
 
 /* The polyfill's versionCheck, on a log's first line as it is (no CSV unescaping). */
@@ -6776,6 +6932,7 @@ static void mp__tk_check_version(mp_tick_profile *p, const char *s, size_t n)
     const char *f[8];
     size_t l[8], k = 0, i, start = 0;
     int note = MP__TK_VERSION_SAME;
+    int64_t major = MP__TK_NAN, minor = MP__TK_NAN;
     p->first_line_seen = 1;
     for (i = 0; i <= n && k <= 7; i++) {
         if (i < n && s[i] != ',') continue;
@@ -6786,12 +6943,12 @@ static void mp__tk_check_version(mp_tick_profile *p, const char *s, size_t n)
     if ((k != 6 && k != 7) || l[0] != 10 || memcmp(f[0], "v8-version", 10) != 0) {
         note = MP__TK_VERSION_MISSING;
     } else {
-        int64_t major = mp__tk_parse_int(f[1], l[1], 0), minor = mp__tk_parse_int(f[2], l[2], 0);
-        if (!p->cfg.node && major != MP__TK_NAN && minor != MP__TK_NAN)
-            p->rules = mp__tk_rules_of_v8(major, minor);
+        major = mp__tk_parse_int(f[1], l[1], 0);
+        minor = mp__tk_parse_int(f[2], l[2], 0);
         if (p->v8_version && !mp__tk_same_version(p->v8_version, f, l))
             note = MP__TK_VERSION_DIFFERENT;
     }
+    mp__tk_decide_rules(p, major, minor);
     /* A merged profile keeps the first log's note. */
     if (p->version_note <= MP__TK_VERSION_SAME) p->version_note = note;
 }
@@ -7361,7 +7518,6 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->skip_bytecodes = cfg->separate_bytecodes != MP_TICK_YES;
     p->skip_builtins = cfg->separate_builtins == MP_TICK_NO;
     p->skip_stubs = cfg->separate_stubs == MP_TICK_NO;
-    p->rules = mp__tk_default_rules(p);
     p->depth = mp__tk_parse_cgs(cfg);
     p->range_start = -INFINITY;
     p->range_end = INFINITY;
@@ -7390,10 +7546,8 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->cfg.v8_version = p->v8_version;
     if (cfg->v8_version && !p->v8_version) goto nomem;
     if (cfg->preprocess) {
-        if (!(p->pp = (mp__pp *)MP_MALLOC(sizeof *p->pp))) goto nomem;
-        memset(p->pp, 0, sizeof *p->pp);
-        p->pp->max_script = -1;
-        p->pp->list = cfg->symbol_list != NULL;
+        if (!(p->pp = mp__pp_new(cfg->symbol_list != NULL))) goto nomem;
+        p->memo_off = 1; /* it keeps every tick on its own */
     }
     p->id_unknown = mp__tk_intern_z(p, "UNKNOWN");
     p->id_empty = mp__tk_intern_z(p, "");
@@ -7510,7 +7664,6 @@ static void mp__tk_next_log(mp_tick_profile *p)
     p->distortion = 0;
     p->carry.len = 0;
     p->first_line_seen = 0;
-    p->rules = mp__tk_default_rules(p);
     p->in_timed = 0;
     p->timed_lines.len = 0;
 }
@@ -7732,8 +7885,11 @@ MP__DEF mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err)
                        "dropped", p->name);
     p->carry.len = 0;
     p->stopped = 1;
-    if (!p->first_line_seen && p->version_note <= MP__TK_VERSION_SAME)
-        p->version_note = MP__TK_VERSION_MISSING; /* node's check reads an empty first line */
+    if (!p->first_line_seen) {
+        mp__tk_decide_rules(p, MP__TK_NAN, MP__TK_NAN); /* no line told */
+        if (p->version_note <= MP__TK_VERSION_SAME)
+            p->version_note = MP__TK_VERSION_MISSING; /* node's check reads an empty first line */
+    }
     p->timed_lines.len = 0; /* a range never closed: node never reads it */
     if (p->warn_dropped)
         mp__tk_warn(p, "%llu more warnings like the ones above were left out",
@@ -7765,7 +7921,7 @@ MP__DEF mp_err mp_tick_finish(mp_tick_profile *p, mp_error *err)
     for (i = 0; i < p->nrows[MP_TICK_CPP]; i++) s->cpp += p->rows[MP_TICK_CPP][i].ticks;
     for (i = 0; i < p->nrows[MP_TICK_SHARED]; i++) s->shared += p->rows[MP_TICK_SHARED][i].ticks;
     s->lines = p->lines;
-    s->node = p->rules;
+    s->node = p->rules.node;
     s->unknown_records = p->unknown_records;
     s->bad_lines = p->bad_lines;
     p->finished = 1;
