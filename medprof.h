@@ -6092,15 +6092,20 @@ static uint64_t mp__tk_memo_hash(const mp__tk_tickv *t, const char *s, size_t n)
     return mp__hash_bytes(h, s, n);
 }
 
-static mp__tk_memo *mp__tk_memo_slot(mp_tick_profile *p, uint64_t h)
+/* The tick's slot and its hash (*h); NULL: no memo (--preprocess, or no memory for it), and
+   then no hashing either. */
+static mp__tk_memo *mp__tk_memo_slot(mp_tick_profile *p, const mp__tk_tickv *t, const char *s,
+                                     size_t n, uint64_t *h)
 {
-    if (!p->memo && !p->memo_off) {
+    if (p->memo_off) return NULL;
+    if (!p->memo) {
         p->memo = (mp__tk_memo *)MP_MALLOC(MP__TK_MEMO_SLOTS * sizeof *p->memo);
-        if (p->memo) memset(p->memo, 0, MP__TK_MEMO_SLOTS * sizeof *p->memo);
-        else p->memo_off = 1; /* slower, not wrong */
+        if (!p->memo) { p->memo_off = 1; return NULL; } /* slower, not wrong */
+        memset(p->memo, 0, MP__TK_MEMO_SLOTS * sizeof *p->memo);
         if (p->memo_gen == 0) p->memo_gen = 1;
     }
-    return p->memo ? &p->memo[h % MP__TK_MEMO_SLOTS] : NULL;
+    *h = mp__tk_memo_hash(t, s, n);
+    return &p->memo[*h % MP__TK_MEMO_SLOTS];
 }
 
 static int mp__tk_memo_same(const mp_tick_profile *p, const mp__tk_memo *m, uint64_t h,
@@ -6145,8 +6150,7 @@ static int mp__tk_fast_tick(mp_tick_profile *p, const char *s, size_t n, const c
     size_t len;
     if (!mp__tk_tick_head_fast(&s, end, lim, &t)) return 0;
     len = (size_t)(end - s);
-    if ((m = mp__tk_memo_slot(p, h = mp__tk_memo_hash(&t, s, len))) &&
-        mp__tk_memo_same(p, m, h, &t, s, len)) {
+    if ((m = mp__tk_memo_slot(p, &t, s, len, &h)) && mp__tk_memo_same(p, m, h, &t, s, len)) {
         if (mp__tk_tick_admit(p, &t, 1)) mp__tk_attribute(p, &m->r, 1);
         return 1;
     }
