@@ -344,7 +344,7 @@ MP_API void mp_symtab_free(mp_symtab *t);
    C++ names stay mangled). Report it once. */
 MP_API const char *mp_symtab_warning(const mp_symtab *t);
 /* The symbols file's first line, then one block per library (reading it as lookup does). */
-MP_API void mp_symtab_export_header(mp_buf *out);
+MP_API mp_err mp_symtab_export_header(mp_buf *out, mp_error *err);
 MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err);
 
 /* ============================================================================================
@@ -742,38 +742,38 @@ MP_API mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_res
 
 /* artillery's summary report: the "Summary report @ HH:mm:ss(+0000)" header and the
    padded metric lines (values at column 82). */
-MP_API void mp_report_load_text(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_report_load_text(const mp_load_result *r, mp_buf *out, mp_error *err);
 /* Just the padded metric lines, as in an intermediate report. */
-MP_API void mp_report_load_metrics(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_report_load_metrics(const mp_load_result *r, mp_buf *out, mp_error *err);
 /* artillery's intermediate report for a period's result (mp_load_config.period): the
    "Metrics for period to: HH:mm:ss(+0000) (width: 9.998s)" header between dashes as long as
    its text without the width ("to": the end of the period's 10 s window, width: its
    seconds of measurements, as JavaScript prints them), the metric lines, two blank lines. */
-MP_API void mp_report_load_period(const mp_load_result *period, mp_buf *out);
+MP_API mp_err mp_report_load_period(const mp_load_result *period, mp_buf *out, mp_error *err);
 /* artillery's line for a phase starting (completed 0) or completed (1) at wall-clock time
    wall, and its blank line: "Phase started: NAME (index: 0, duration: 1s) HH:mm:ss(+0000)".
    name NULL: "unnamed", as artillery calls a phase without a name; duration in seconds, as
    JavaScript prints it. */
-MP_API void mp_report_load_phase(int completed, const char *name, int index, double duration,
-                                 double wall, mp_buf *out);
+MP_API mp_err mp_report_load_phase(int completed, const char *name, int index, double duration,
+                                   double wall, mp_buf *out, mp_error *err);
 /* artillery's "All VUs finished. Total time: 3 seconds" (whole seconds, truncated) after a
    run, and its blank line. */
-MP_API void mp_report_load_vus_finished(double seconds, mp_buf *out);
+MP_API mp_err mp_report_load_vus_finished(double seconds, mp_buf *out, mp_error *err);
 /* artillery's JSON report shape (aggregate: counters, rates, first/last timestamps in epoch
    ms, summaries and histograms as summaries in ms; "intermediate" empty) plus a
    "medprof" object: start/end in wall-clock seconds, every histogram's buckets (µs) and the
    per-second series. That object is what mp_load_result_from_json reads back. */
-MP_API void mp_report_load_json(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_report_load_json(const mp_load_result *r, mp_buf *out, mp_error *err);
 /* The same with artillery's "intermediate" array filled: each element is the text of one
    period's mp_report_load_period_json (kept by the caller from mp_load_config.period,
    whose result lives only during the call), copied in as given. */
-MP_API void mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
-                                        size_t nperiods, mp_buf *out);
+MP_API mp_err mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
+                                          size_t nperiods, mp_buf *out, mp_error *err);
 /* One element of "intermediate" for a period's result: artillery's aggregate object shape,
    with "period" the start of the period's 10 s window (a string, as artillery writes it). */
-MP_API void mp_report_load_period_json(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_report_load_period_json(const mp_load_result *r, mp_buf *out, mp_error *err);
 /* wrk's latency distribution table (p50, p75, p90, p99, p99.9, p99.99). */
-MP_API void mp_report_load_latency(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_report_load_latency(const mp_load_result *r, mp_buf *out, mp_error *err);
 /* artillery's `name: ...... value` line: the value starts at column 82. */
 MP_API void mp_report_load_padded(mp_buf *out, const char *name, const char *value);
 /* ============================================================================================
@@ -843,18 +843,20 @@ MP_API int mp_flame_failed(const mp_flame *f);   /* memory ran out while collect
 MP_API uint64_t mp_flame_ticks(const mp_flame *f);
 /* The tree's stacks as mp_report_folded writes them (same lines, same order): a tick log
    collected once into an mp_flame gives both the graph and the folded file. */
-MP_API void mp_report_flame_folded(const mp_flame *f, mp_buf *out);
+MP_API mp_err mp_report_flame_folded(const mp_flame *f, mp_buf *out, mp_error *err);
 /* Appends the SVG document. opts may be NULL. */
-MP_API void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out);
+MP_API mp_err mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out,
+                                  mp_error *err);
 /* Keep every tick's leaf and time too (12 bytes a tick), for the time-ordered formats below.
    Call before the first tick. */
 MP_API void mp_flame_keep_samples(mp_flame *f);
 /* Chrome's .cpuprofile (DevTools, VS Code): nodes with callFrame (function name, url, 0-based
    line and column parsed from V8's name), samples and timeDeltas in µs. Needs samples. */
-MP_API void mp_report_cpuprofile(const mp_flame *f, mp_buf *out);
+MP_API mp_err mp_report_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err);
 /* speedscope's file format (speedscope.app): one "sampled" profile, stacks in time order,
    weighted by the time to the next tick in µs. name is the profile's name. Needs samples. */
-MP_API void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out);
+MP_API mp_err mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out,
+                                   mp_error *err);
 MP_API void mp_flame_free(mp_flame *f);
 
 /* ============================================================================================
@@ -869,7 +871,8 @@ MP_API void mp_flame_free(mp_flame *f);
    value that comes from the run is escaped. */
 
 /* Appends the page; title names the run (e.g. the URL) and is escaped. */
-MP_API void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out);
+MP_API mp_err mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out,
+                                  mp_error *err);
 
 #ifdef __cplusplus
 }
@@ -1655,6 +1658,14 @@ MP__DEF char *mp_buf_take(mp_buf *b)
     char *s = b->data;
     memset(b, 0, sizeof *b);
     return s;
+}
+
+/* How every writer ends: a buffer that ran out of memory, during the writer or before it,
+   holds an incomplete text. */
+static mp_err mp__written(const mp_buf *out, mp_error *err, const char *what)
+{
+    if (!out->failed) return MP_OK;
+    return mp__fail(err, MP_ERR_NOMEM, ENOMEM, "%s: out of memory", what);
 }
 
 /* ---- process: spawn ------------------------------------------------------------------- */
@@ -3883,9 +3894,10 @@ static void mp__sym_escape(mp_buf *b, const char *s)
     mp_buf_append(b, run, (size_t)(s - run));
 }
 
-MP__DEF void mp_symtab_export_header(mp_buf *out)
+MP__DEF mp_err mp_symtab_export_header(mp_buf *out, mp_error *err)
 {
     mp_buf_puts(out, "medprof-symbols 1\n");
+    return mp__written(out, err, "symbols file");
 }
 
 static void mp__sym_export_table(mp_symtab *t, mp__symlib *lib, const char *tag, size_t from,
@@ -10822,7 +10834,7 @@ static uint64_t mp__rate_value(const mp_load_result *r)
     return (uint64_t)floor(mp_load_result_rate(r) + 0.5);
 }
 
-MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
+MP__DEF mp_err mp_report_load_metrics(const mp_load_result *r, mp_buf *out, mp_error *err)
 {
     /* Counters, the rate and the summaries in one JS-sorted list: walk the two sorted
        arrays together, with the rate slotted in by name. */
@@ -10833,7 +10845,7 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
     mp_buf name;
     if (r->ncounters == 0 && r->nhists == 0) {
         mp_buf_puts(out, "No measurements recorded during this period\n");
-        return;
+        return mp__written(out, err, "metrics");
     }
     memset(&name, 0, sizeof name);
     for (;;) {
@@ -10870,6 +10882,7 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
         }
     }
     mp_buf_free(&name);
+    return mp__written(out, err, "metrics");
 }
 
 /* "HH:mm:ss(+hhmm)" in local time, as moment's format 'HH:mm:ss(ZZ)' prints it. A time
@@ -10898,16 +10911,17 @@ static void mp__report_dashed(mp_buf *out, const char *title, const char *tail)
     mp_buf_puts(out, "\n\n");
 }
 
-MP__DEF void mp_report_load_text(const mp_load_result *r, mp_buf *out)
+MP__DEF mp_err mp_report_load_text(const mp_load_result *r, mp_buf *out, mp_error *err)
 {
     char when[32], title[64];
     mp__clock_text(r->end > 0 ? r->end : mp_time_wall(), when, sizeof when);
     snprintf(title, sizeof title, "Summary report @ %s", when);
     mp__report_dashed(out, title, "");
-    mp_report_load_metrics(r, out);
+    (void)mp_report_load_metrics(r, out, NULL);
+    return mp__written(out, err, "summary report");
 }
 
-MP__DEF void mp_report_load_period(const mp_load_result *period, mp_buf *out)
+MP__DEF mp_err mp_report_load_period(const mp_load_result *period, mp_buf *out, mp_error *err)
 {
     char when[32], title[64];
     double to = (floor(mp_load_result_start(period) / 10) + 1) * 10;
@@ -10921,12 +10935,13 @@ MP__DEF void mp_report_load_period(const mp_load_result *period, mp_buf *out)
     if (tail.failed) out->failed = 1;
     else mp__report_dashed(out, title, tail.data);
     mp_buf_free(&tail);
-    mp_report_load_metrics(period, out);
+    (void)mp_report_load_metrics(period, out, NULL);
     mp_buf_puts(out, "\n\n");
+    return mp__written(out, err, "period report");
 }
 
-MP__DEF void mp_report_load_phase(int completed, const char *name, int index, double duration,
-                                  double wall, mp_buf *out)
+MP__DEF mp_err mp_report_load_phase(int completed, const char *name, int index, double duration,
+                                    double wall, mp_buf *out, mp_error *err)
 {
     char when[32];
     mp__clock_text(wall, when, sizeof when);
@@ -10934,16 +10949,18 @@ MP__DEF void mp_report_load_phase(int completed, const char *name, int index, do
                   name ? name : "unnamed", index);
     mp_buf_js_number(out, duration);
     mp_buf_printf(out, "s) %s\n\n", when);
+    return mp__written(out, err, "phase line");
 }
 
-MP__DEF void mp_report_load_vus_finished(double seconds, mp_buf *out)
+MP__DEF mp_err mp_report_load_vus_finished(double seconds, mp_buf *out, mp_error *err)
 {
     double whole = floor(seconds);
     mp_buf_printf(out, "All VUs finished. Total time: %.0f second%s\n\n", whole,
                   whole == 1 ? "" : "s");
+    return mp__written(out, err, "VUs finished line");
 }
 
-MP__DEF void mp_report_load_latency(const mp_load_result *r, mp_buf *out)
+MP__DEF mp_err mp_report_load_latency(const mp_load_result *r, mp_buf *out, mp_error *err)
 {
     static const double ps[] = { 50, 75, 90, 99, 99.9, 99.99 };
     const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
@@ -10953,6 +10970,7 @@ MP__DEF void mp_report_load_latency(const mp_load_result *r, mp_buf *out)
         double us = h ? mp_load_hist_percentile(h, ps[i]) : 0;
         mp_buf_printf(out, "  %6g%%  %10.3f\n", ps[i], us / 1000.0);
     }
+    return mp__written(out, err, "latency table");
 }
 
 static void mp__json_summary(mp_buf *b, const mp_load_hist *h)
@@ -11070,18 +11088,19 @@ static void mp__json_aggregate(const mp_load_result *r, int is_period, mp_buf *b
     mp_buf_puts(b, "\n  }");
 }
 
-MP__DEF void mp_report_load_period_json(const mp_load_result *r, mp_buf *b)
+MP__DEF mp_err mp_report_load_period_json(const mp_load_result *r, mp_buf *b, mp_error *err)
 {
     mp__json_aggregate(r, 1, b);
+    return mp__written(b, err, "period JSON");
 }
 
-MP__DEF void mp_report_load_json(const mp_load_result *r, mp_buf *b)
+MP__DEF mp_err mp_report_load_json(const mp_load_result *r, mp_buf *b, mp_error *err)
 {
-    mp_report_load_json_periods(r, NULL, 0, b);
+    return mp_report_load_json_periods(r, NULL, 0, b, err);
 }
 
-MP__DEF void mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
-                                        size_t nperiods, mp_buf *b)
+MP__DEF mp_err mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
+                                          size_t nperiods, mp_buf *b, mp_error *err)
 {
     size_t i;
     mp_buf_puts(b, "{\n  \"aggregate\": ");
@@ -11110,6 +11129,7 @@ MP__DEF void mp_report_load_json_periods(const mp_load_result *r, const char *co
     mp_buf_puts(b, r->nhists ? "\n    },\n    \"series\": " : "},\n    \"series\": ");
     mp__json_series(b, r);
     mp_buf_puts(b, "\n  }\n}\n");
+    return mp__written(b, err, "JSON report");
 }
 
 /* ---- load: reading medprof's JSON back ------------------------------------------------- */
@@ -11882,7 +11902,8 @@ static const char mp__html_style[] =
     "rect.p50,circle.p50{fill:#4a7bd0}rect.p95,circle.p95{fill:#9a6ad0}"
     "rect.p99,circle.p99{fill:#d0904a}.note{color:#666}";
 
-MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out)
+MP__DEF mp_err mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out,
+                                   mp_error *err)
 {
     const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
     const char *warning = mp_load_result_warning(r);
@@ -11915,6 +11936,7 @@ MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_
     mp_buf_puts(out, "<p class=\"note\">Response time: request written to first response byte, "
                      "measured in microseconds. Rate: requests divided by the run's duration."
                      "</p>\n</body>\n</html>\n");
+    return mp__written(out, err, "HTML report");
 }
 
 /* ---- report: flame graphs ------------------------------------------------------------------ */
@@ -11937,6 +11959,13 @@ struct mp_flame {
 };
 
 #define MP__FNONE 0xffffffffu
+
+/* A writer's answer for a graph that lost stacks while collecting (mp_flame_failed). */
+static mp_err mp__flame_incomplete(mp_error *err, const char *what)
+{
+    return mp__fail(err, MP_ERR_NOMEM, ENOMEM,
+                    "%s: memory ran out while collecting the stacks: they are incomplete", what);
+}
 
 MP__DEF mp_err mp_flame_new(mp_flame **out, mp_error *err)
 {
@@ -12079,7 +12108,7 @@ static void mp__flame_path(const mp_flame *f, uint32_t i, mp_buf *path, mp_buf *
     mp_buf_append(b, "", 1);
 }
 
-MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
+MP__DEF mp_err mp_report_flame_folded(const mp_flame *f, mp_buf *out, mp_error *err)
 {
     uint64_t *self = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *self);
     mp__fline *lines = NULL;
@@ -12087,7 +12116,8 @@ MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
     size_t n = 0, i, k;
     memset(&arena, 0, sizeof arena); /* not "= { 0 }": the header compiles as C++ too */
     memset(&path, 0, sizeof path);
-    if (!self) { out->failed = 1; return; }
+    if (f->failed) { MP_FREE(self); return mp__flame_incomplete(err, "folded stacks"); }
+    if (!self) return mp__nomem(err);
     memset(self, 0, (f->n ? f->n : 1) * sizeof *self);
     for (i = 1; i < f->n; i++) self[i] += f->nodes[i].total;
     for (i = 1; i < f->n; i++) self[f->nodes[i].parent] -= f->nodes[i].total;
@@ -12114,13 +12144,13 @@ MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
     MP_FREE(self);
     mp_buf_free(&arena);
     mp_buf_free(&path);
-    return;
+    return mp__written(out, err, "folded stacks");
 fail:
-    out->failed = 1;
     MP_FREE(lines);
     MP_FREE(self);
     mp_buf_free(&arena);
     mp_buf_free(&path);
+    return mp__fail(err, MP_ERR_NOMEM, ENOMEM, "folded stacks: out of memory");
 }
 
 MP__DEF int mp_flame_failed(const mp_flame *f) { return f->failed; }
@@ -12314,8 +12344,8 @@ static const char mp__flame_style[] =
     ".button{font:12px sans-serif;fill:#0645ad;cursor:pointer}"
     ".title{font:16px sans-serif}.legend{font:11px sans-serif;fill:#444}";
 
-MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts,
-                                 mp_buf *out)
+MP__DEF mp_err mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts,
+                                   mp_buf *out, mp_error *err)
 {
     static const char *const kinds[] = { "opt", "mag", "spk", "int", "jsx", "cpp", "lib", "unk" };
     static const char *const kind_names[] = { "JS TurboFan", "JS Maglev", "JS Sparkplug",
@@ -12327,6 +12357,9 @@ MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts
     const char *title = opts && opts->title ? opts->title : "Flame graph";
     double height;
     size_t i;
+    if (f->failed) return mp__flame_incomplete(err, "flame graph");
+    if (opts && opts->baseline && opts->baseline->failed)
+        return mp__flame_incomplete(err, "flame graph's baseline");
     memset(&d, 0, sizeof d);
     d.f = f;
     d.out = out;
@@ -12357,6 +12390,7 @@ MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts
     }
     mp_buf_printf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s\n]]></script>\n</svg>\n",
                   mp__flame_script);
+    return mp__written(out, err, "flame graph");
 }
 
 /* ---- report: .cpuprofile and speedscope ---------------------------------------------------- */
@@ -12409,13 +12443,26 @@ static void mp__json_callframe(mp_buf *b, const char *name)
     mp_buf_printf(b, ",\"lineNumber\":%ld,\"columnNumber\":%ld}", cf.line, cf.col);
 }
 
-MP__DEF void mp_report_cpuprofile(const mp_flame *f, mp_buf *out)
+/* The time-ordered formats need every tick's time. */
+static mp_err mp__flame_check_samples(const mp_flame *f, mp_error *err, const char *what)
 {
-    uint64_t *hits = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *hits);
+    if (f->failed) return mp__flame_incomplete(err, what);
+    if (!f->keep_samples)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "%s: the graph kept no samples (mp_flame_keep_samples before the first "
+                        "tick)", what);
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_report_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err)
+{
+    uint64_t *hits;
     double start = f->nsamples ? f->sample_ts[0] : 0, prev;
     uint32_t i, c;
     size_t k;
-    if (!hits) { out->failed = 1; return; }
+    mp_err rc;
+    if ((rc = mp__flame_check_samples(f, err, "cpuprofile")) != MP_OK) return rc;
+    if (!(hits = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *hits))) return mp__nomem(err);
     memset(hits, 0, (f->n ? f->n : 1) * sizeof *hits);
     for (k = 0; k < f->nsamples; k++) hits[f->sample_leaf[k]]++;
     mp_buf_puts(out, "{\"nodes\":[");
@@ -12444,6 +12491,7 @@ MP__DEF void mp_report_cpuprofile(const mp_flame *f, mp_buf *out)
     }
     mp_buf_puts(out, "]}\n");
     MP_FREE(hits);
+    return mp__written(out, err, "cpuprofile");
 }
 
 /* speedscope's frame index of each tree node: one frame per distinct name. */
@@ -12464,14 +12512,18 @@ static uint32_t *mp__speedscope_frames(const mp_flame *f, uint32_t *nframes)
     return frame;
 }
 
-MP__DEF void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out)
+MP__DEF mp_err mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out,
+                                    mp_error *err)
 {
     uint32_t nframes = 0, i, depth, cap = 0, *path = NULL;
-    uint32_t *frame = mp__speedscope_frames(f, &nframes);
-    uint32_t *first = (uint32_t *)MP_MALLOC((nframes ? nframes : 1) * sizeof *first);
+    uint32_t *frame, *first;
     size_t k;
     double end;
-    if (!frame || !first) { MP_FREE(frame); MP_FREE(first); out->failed = 1; return; }
+    mp_err rc;
+    if ((rc = mp__flame_check_samples(f, err, "speedscope")) != MP_OK) return rc;
+    frame = mp__speedscope_frames(f, &nframes);
+    first = (uint32_t *)MP_MALLOC((nframes ? nframes : 1) * sizeof *first);
+    if (!frame || !first) { MP_FREE(frame); MP_FREE(first); return mp__nomem(err); }
     for (i = 0; i < nframes; i++) first[i] = MP__FNONE;
     for (i = 1; i < f->n; i++)
         if (first[frame[i]] == MP__FNONE) first[frame[i]] = i;
@@ -12524,6 +12576,7 @@ done:
     MP_FREE(path);
     MP_FREE(frame);
     MP_FREE(first);
+    return mp__written(out, err, "speedscope");
 }
 
 #endif /* MEDPROF_IMPLEMENTATION_INCLUDED */

@@ -93,7 +93,7 @@ static int mpl_symtab_export(lua_State *L)
     memset(out, 0, sizeof *out);
     luaL_setmetatable(L, MPL_SYMBUF);
     lua_createtable(L, 0, 0); /* 4: failures */
-    mp_symtab_export_header(out);
+    if (mp_symtab_export_header(out, NULL) != MP_OK) return luaL_error(L, "not enough memory");
     for (i = 0; i < n; i++) {
         mp_error err;
         lua_geti(L, 2, (lua_Integer)i + 1);

@@ -219,10 +219,7 @@ static int mpl_tick_report(lua_State *L)
         json = i == 1;
     }
     rc = json ? mp_report_json(u->p, &o, &out, &err) : mp_report_text(u->p, &o, &out, &err);
-    if (rc != MP_OK) { mp_buf_free(&out); return mpl_fail(L, &err); }
-    lua_pushlstring(L, out.data ? out.data : "", out.len);
-    mp_buf_free(&out);
-    return 1;
+    return mpl_push_buf(L, rc, &out, &err);
 }
 
 static void mpl_set_count(lua_State *L, const char *k, uint64_t v)
@@ -333,10 +330,11 @@ static int mpl_tick_folded(lua_State *L)
 {
     mpl_tick *u = mpl_checktick(L, 1);
     mp_buf b = { 0 };
+    mp_error err;
+    mp_err rc;
     if (!u->flame) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
-    if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");
-    mp_report_flame_folded(u->flame, &b);
-    return mpl_push_buf(L, &b);
+    rc = mp_report_flame_folded(u->flame, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:flamegraph{ title =, icicle =, width =, baseline = other } → an SVG document (with
@@ -347,6 +345,8 @@ static int mpl_tick_flamegraph(lua_State *L)
     mpl_tick *u = mpl_checktick(L, 1);
     mp_flame_options fo;
     mp_buf b = { 0 };
+    mp_error err;
+    mp_err rc;
     memset(&fo, 0, sizeof fo);
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -362,16 +362,14 @@ static int mpl_tick_flamegraph(lua_State *L)
         lua_pop(L, 1);
     }
     if (!u->flame) return luaL_error(L, "flame graphs need medprof.ticklog(path, { stacks = true })");
-    if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");
-    mp_report_flame_svg(u->flame, &fo, &b);
-    return mpl_push_buf(L, &b);
+    rc = mp_report_flame_svg(u->flame, &fo, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 static mpl_tick *mpl_checkstacks(lua_State *L)
 {
     mpl_tick *u = mpl_checktick(L, 1);
     if (!u->flame) luaL_error(L, "this view needs medprof.ticklog(path, { stacks = true })");
-    if (mp_flame_failed(u->flame)) luaL_error(L, "out of memory while collecting stacks");
     return u;
 }
 
@@ -387,17 +385,20 @@ static int mpl_tick_cpuprofile(lua_State *L)
 {
     mpl_tick *u = mpl_checksamples(L);
     mp_buf b = { 0 };
-    mp_report_cpuprofile(u->flame, &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_report_cpuprofile(u->flame, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:speedscope([name]) → speedscope's JSON file format */
 static int mpl_tick_speedscope(lua_State *L)
 {
     mpl_tick *u = mpl_checksamples(L);
+    const char *name = luaL_optstring(L, 2, NULL);
     mp_buf b = { 0 };
-    mp_report_speedscope(u->flame, luaL_optstring(L, 2, NULL), &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_report_speedscope(u->flame, name, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:preprocess() → what `node --prof-process --preprocess` prints (V8's JSON for its
@@ -407,13 +408,11 @@ static int mpl_tick_preprocess(lua_State *L)
     mpl_tick *u = mpl_checktick(L, 1);
     mp_buf b = { 0 };
     mp_error err;
+    mp_err rc;
     if (!u->preprocess)
         return luaL_error(L, "preprocess needs medprof.ticklog(path, { preprocess = true })");
-    if (mp_report_preprocess(u->p, &b, &err) != MP_OK) {
-        mp_buf_free(&b);
-        return mpl_fail(L, &err);
-    }
-    return mpl_push_buf(L, &b);
+    rc = mp_report_preprocess(u->p, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:version_note() → "Unable to read v8-version from log file." (the log's first line is
