@@ -13,7 +13,7 @@
    `-D_POSIX_C_SOURCE=200809L` (or define it before any #include). Link with `-lpthread`
    (and `-ldl` on old glibc). Linux only for now: the process part uses prctl(2).
 
-   QUICK EXAMPLE: start a server, wait for it, stop it like Ctrl+C
+   QUICK EXAMPLE: run a server under --prof, stop it like Ctrl+C, print node's tick report
       const char *argv[] = { "node", "--prof", "server.js", NULL };
       const char *env[]  = { "NODE_ENV=production", NULL };
       mp_proc_config cfg = { 0 };                  // zero means default everywhere
@@ -25,9 +25,18 @@
       if (mp_proc_wait_ready(p, &ready, &err) != MP_OK) fprintf(stderr, "%s\n", err.msg);
       mp_proc_stop(p, NULL, &st, &err);            // SIGINT, then SIGTERM, then SIGKILL
       printf("server %s\n", mp_proc_status_str(&st, how, sizeof how));
-      char **logs; size_t n;                       // the isolate-0x…-PID-v8.log it wrote
+      char **logs = NULL; size_t n = 0;            // the isolate-0x…-PID-v8.log it wrote
       snprintf(glob, sizeof glob, "isolate-*-%d-v8.log", mp_proc_pid(p));
       mp_proc_newfiles(".", glob, mp_proc_started(p), &logs, &n, &err);
+      mp_tick_profile *prof; mp_buf out = { 0 };   // a writer appends to a buffer
+      if (n > 0 && mp_tick_parse_file(logs[0], NULL, &prof, &err) == MP_OK) {
+          if (mp_tick_write_text(prof, NULL, &out, &err) == MP_OK)  // node --prof-process's
+              fwrite(out.data, 1, out.len, stdout);
+          else
+              fprintf(stderr, "%s\n", err.msg);    // e.g. MP_ERR_NOMEM: the text is incomplete
+          mp_buf_free(&out);
+          mp_tick_free(prof);
+      }
       mp_strlist_free(logs, n);
       mp_proc_destroy(p);
 
@@ -37,25 +46,40 @@
       SYMBOLS  mp_symtab_*  C++ symbols read from ELF files (no nm), placed as V8 would with
                             complete tables; portable symbols files.
       TICK     mp_tick_*    V8 tick logs (node --prof) parsed and attributed exactly as
-                            node --prof-process does.
+                            node --prof-process does; its text report, JSON and
+                            --preprocess JSON.
       LOAD     mp_load_*    HTTP/1.1 load generation: artillery quick's model, wrk's closed
-                            loop, wrk2's open model; mergeable latency histograms.
-      REPORT   mp_report_*  node's text report and JSON of a profile; artillery's summary,
-                            JSON and an HTML page of charts for a load run.
-      Common: errors (mp_err), URLs (mp_url_*), growable buffers (mp_buf_*), time.
+                            loop, wrk2's open model; mergeable latency histograms;
+                            artillery's console text and JSON, an HTML page of charts.
+      FLAME    mp_flame_*   a tick log's stacks as a tree: an SVG flame graph, folded
+                            stacks, Chrome's .cpuprofile, speedscope's format.
+      Common: errors (mp_err), growable buffers (mp_buf_*), time.
+
+   WRITERS
+      Every output is appended to an mp_buf by a writer that sits with the object it writes
+      and is named after it: mp_<object>_write_<format>(object, ..., mp_buf *out,
+      mp_error *err), <object> being the prefix of that object's own functions: mp_tick_ for
+      an mp_tick_profile (mp_tick_write_text), mp_load_result_ (mp_load_result_write_json),
+      mp_flame_ (mp_flame_write_svg), mp_symtab_ (mp_symtab_write_library). Lines of
+      artillery's console that belong to no object take their part's prefix
+      (mp_load_write_phase). Like every fallible function, a writer returns an mp_err:
+      MP_ERR_NOMEM when the buffer ran out of memory, then or before (its text is
+      incomplete; free it), MP_ERR_INVALID_ARG when the object cannot give that output.
 
    ERRORS
       Every fallible function returns an mp_err; MP_OK is 0. When it is not MP_OK and the
       caller passed an mp_error, that holds the code, the errno involved (0 if none) and a
       message naming what failed, ready to print. The library never prints and never exits.
       mp_err_name() gives the enum's name ("MP_ERR_TIMEOUT"), mp_err_str() a short phrase.
+      The one exception is mp_buf's appends: a buffer keeps a sticky failed flag instead
+      (BUFFERS), which the writers turn into MP_ERR_NOMEM.
 
    CONFIG MACROS (define before including the implementation)
       MP_MALLOC(sz), MP_REALLOC(p,sz), MP_FREE(p)   all three or none; default: libc. They
                                                     must be thread-safe: the load part and the
                                                     demangler use threads
       MP_ASSERT(x)                                  default: assert(x)
-      MP_PP_MAX_SCRIPT_ID                           the largest script id mp_report_preprocess
+      MP_PP_MAX_SCRIPT_ID                           the largest script id mp_tick_write_preprocess
                                                     prints (a null for each one below);
                                                     default 50000000, where node fails too
       MEDPROF_STATIC                                make every function static
@@ -344,11 +368,11 @@ MP_API void mp_symtab_free(mp_symtab *t);
    C++ names stay mangled). Report it once. */
 MP_API const char *mp_symtab_warning(const mp_symtab *t);
 /* The symbols file's first line, then one block per library (reading it as lookup does). */
-MP_API mp_err mp_symtab_export_header(mp_buf *out, mp_error *err);
-MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err);
+MP_API mp_err mp_symtab_write_header(mp_buf *out, mp_error *err);
+MP_API mp_err mp_symtab_write_library(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err);
 
 /* ============================================================================================
-   TICK: mp_tick_*  (V8 --prof tick logs)      REPORT: mp_report_*
+   TICK: mp_tick_*  (V8 --prof tick logs)
    ============================================================================================
 
    Reads the isolate-*-v8.log that `node --prof` writes and attributes its ticks exactly as
@@ -362,8 +386,9 @@ MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_er
       mp_tick_profile *prof;
       mp_buf out = { 0 };
       if (mp_tick_parse_file("isolate-0x1-v8.log", &cfg, &prof, &err) != MP_OK) ...
-      mp_report_text(prof, NULL, &out, &err);   // what `node --prof-process` prints
-      fwrite(out.data, 1, out.len, stdout);
+      if (mp_tick_write_text(prof, NULL, &out, &err) == MP_OK)  // what `node --prof-process`
+          fwrite(out.data, 1, out.len, stdout);                 // prints
+      mp_buf_free(&out);
       mp_tick_free(prof);
 
    Memory grows with the code map and the number of distinct names, not with the log: the
@@ -440,7 +465,7 @@ typedef struct mp_tick_config {
        record in memory until the next one, as node does. Default off. */
     int timed_range;
     int pairwise_timed_range;
-    /* --preprocess: read the log as V8's JsonProfile does, for mp_report_preprocess: every
+    /* --preprocess: read the log as V8's JsonProfile does, for mp_tick_write_preprocess: every
        code object, function, tick and script kept for the JSON (memory grows with the log:
        ~6 bytes a stack frame). Such a profile has no text or JSON report, no rows or tree
        and no on_stack calls, as node's JsonProfile builds none. Default off. */
@@ -552,26 +577,30 @@ MP_API size_t mp_tick_warnings(const mp_tick_profile *p, const char *const **lis
    differ from it. Of a merged profile: the first log that has one. */
 MP_API const char *mp_tick_version_note(const mp_tick_profile *p);
 
-typedef struct mp_report_options {
+/* The tick profile's writers (WRITERS in the overview: each appends to out). */
+typedef struct mp_tick_write_options {
     const char *log_name;  /* header's file name; NULL: the name the profile was read from */
     int only_summary;      /* --only-summary: the header and [Summary] only */
-} mp_report_options;
+} mp_tick_write_options;
 
-/* Appends the report `node --prof-process` prints, byte for byte. opts may be NULL. */
-MP_API mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *opts,
-                             mp_buf *out, mp_error *err);
-/* Appends the same data as one JSON object: {"log":, "ticks":{...}, "shared":[...],
+/* The report `node --prof-process` prints, byte for byte. opts may be NULL.
+   MP_ERR_INVALID_ARG before mp_tick_finish, or for a profile read with cfg.preprocess. */
+MP_API mp_err mp_tick_write_text(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                 mp_buf *out, mp_error *err);
+/* The same data as one JSON object: {"log":, "ticks":{...}, "shared":[...],
    "javascript":[...], "cpp":[...], "summary":{...}, "entry_points":[...], "on_stack":[...],
    "bottom_up":{...}, "warnings":[...]}. */
-MP_API mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
-                             mp_buf *out, mp_error *err);
-/* Appends what `node --prof-process --preprocess` prints, byte for byte: V8's JsonProfile
-   for its profview, {"code": [...], "functions": [...], "ticks": [...], "scripts": [...]}
-   in JSON.stringify's layout. Needs a profile read with cfg.preprocess. The C++ entries are
-   the symbols medprof placed (node's own, with cfg.symbol_list). */
-MP_API mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err);
+MP_API mp_err mp_tick_write_json(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                 mp_buf *out, mp_error *err);
+/* What `node --prof-process --preprocess` prints, byte for byte: V8's JsonProfile for its
+   profview, {"code": [...], "functions": [...], "ticks": [...], "scripts": [...]} in
+   JSON.stringify's layout. Needs a profile read with cfg.preprocess (else
+   MP_ERR_INVALID_ARG). The C++ entries are the symbols medprof placed (node's own, with
+   cfg.symbol_list). */
+MP_API mp_err mp_tick_write_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err);
+
 /* ============================================================================================
-   LOAD: mp_load_*, mp_report_load_*
+   LOAD: mp_load_*
    ============================================================================================
 
    An HTTP/1.1 load generator: non-blocking sockets on one epoll loop per thread, statistics
@@ -595,7 +624,9 @@ MP_API mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_err
       mp_load_result *r;
       if (mp_load_run(&cfg, &r, &err) != MP_OK) fprintf(stderr, "%s\n", err.msg);
       mp_buf text = { 0 };
-      mp_report_load_text(r, &text);   // artillery's summary report
+      if (mp_load_result_write_text(r, &text, &err) == MP_OK)   // artillery's summary report
+          fwrite(text.data, 1, text.len, stdout);
+      mp_buf_free(&text);
       mp_load_result_free(r);
 */
 
@@ -736,46 +767,129 @@ MP_API const char *mp_load_result_warning(const mp_load_result *r);
    recorded everything. */
 MP_API mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *src,
                                    mp_error *err);
-/* Reads a report written by mp_report_load_json (medprof's own JSON, not artillery's). */
+/* Reads a report written by mp_load_result_write_json (medprof's own JSON, not
+   artillery's). */
 MP_API mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_result **out,
                                        mp_error *err);
 
+/* The load result's writers (WRITERS in the overview: each appends to out). */
+
 /* artillery's summary report: the "Summary report @ HH:mm:ss(+0000)" header and the
    padded metric lines (values at column 82). */
-MP_API mp_err mp_report_load_text(const mp_load_result *r, mp_buf *out, mp_error *err);
+MP_API mp_err mp_load_result_write_text(const mp_load_result *r, mp_buf *out, mp_error *err);
 /* Just the padded metric lines, as in an intermediate report. */
-MP_API mp_err mp_report_load_metrics(const mp_load_result *r, mp_buf *out, mp_error *err);
+MP_API mp_err mp_load_result_write_metrics(const mp_load_result *r, mp_buf *out,
+                                           mp_error *err);
 /* artillery's intermediate report for a period's result (mp_load_config.period): the
    "Metrics for period to: HH:mm:ss(+0000) (width: 9.998s)" header between dashes as long as
    its text without the width ("to": the end of the period's 10 s window, width: its
    seconds of measurements, as JavaScript prints them), the metric lines, two blank lines. */
-MP_API mp_err mp_report_load_period(const mp_load_result *period, mp_buf *out, mp_error *err);
-/* artillery's line for a phase starting (completed 0) or completed (1) at wall-clock time
-   wall, and its blank line: "Phase started: NAME (index: 0, duration: 1s) HH:mm:ss(+0000)".
-   name NULL: "unnamed", as artillery calls a phase without a name; duration in seconds, as
-   JavaScript prints it. */
-MP_API mp_err mp_report_load_phase(int completed, const char *name, int index, double duration,
-                                   double wall, mp_buf *out, mp_error *err);
-/* artillery's "All VUs finished. Total time: 3 seconds" (whole seconds, truncated) after a
-   run, and its blank line. */
-MP_API mp_err mp_report_load_vus_finished(double seconds, mp_buf *out, mp_error *err);
+MP_API mp_err mp_load_result_write_period(const mp_load_result *period, mp_buf *out,
+                                          mp_error *err);
 /* artillery's JSON report shape (aggregate: counters, rates, first/last timestamps in epoch
-   ms, summaries and histograms as summaries in ms; "intermediate" empty) plus a
-   "medprof" object: start/end in wall-clock seconds, every histogram's buckets (µs) and the
-   per-second series. That object is what mp_load_result_from_json reads back. */
-MP_API mp_err mp_report_load_json(const mp_load_result *r, mp_buf *out, mp_error *err);
-/* The same with artillery's "intermediate" array filled: each element is the text of one
-   period's mp_report_load_period_json (kept by the caller from mp_load_config.period,
-   whose result lives only during the call), copied in as given. */
-MP_API mp_err mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
-                                          size_t nperiods, mp_buf *out, mp_error *err);
+   ms, summaries and histograms as summaries in ms) plus a "medprof" object: start/end in
+   wall-clock seconds, every histogram's buckets (µs) and the per-second series. That object
+   is what mp_load_result_from_json reads back. artillery's "intermediate" array holds the
+   nperiods texts of periods (NULL, 0: none), each one period's
+   mp_load_result_write_period_json kept by the caller from mp_load_config.period (whose
+   result lives only during the call), copied in as given. */
+MP_API mp_err mp_load_result_write_json(const mp_load_result *r, const char *const *periods,
+                                        size_t nperiods, mp_buf *out, mp_error *err);
 /* One element of "intermediate" for a period's result: artillery's aggregate object shape,
    with "period" the start of the period's 10 s window (a string, as artillery writes it). */
-MP_API mp_err mp_report_load_period_json(const mp_load_result *r, mp_buf *out, mp_error *err);
+MP_API mp_err mp_load_result_write_period_json(const mp_load_result *r, mp_buf *out,
+                                               mp_error *err);
 /* wrk's latency distribution table (p50, p75, p90, p99, p99.9, p99.99). */
-MP_API mp_err mp_report_load_latency(const mp_load_result *r, mp_buf *out, mp_error *err);
+MP_API mp_err mp_load_result_write_latency(const mp_load_result *r, mp_buf *out,
+                                           mp_error *err);
+/* One self-contained HTML page for a load run, like artillery 1's `artillery report`: the
+   summary table, request rate and latency (p50, p95, p99) per second as SVG charts, the
+   latency distribution as HdrHistogram plots it (percentile on a log axis), and the status
+   codes and errors. No script and no external resources: it opens anywhere, and the markup
+   is well-formed XML (XHTML with inline SVG), so an XML parser can check it. title names
+   the run (e.g. the URL); it and every name and value that comes from the run are
+   escaped. */
+MP_API mp_err mp_load_result_write_html(const mp_load_result *r, const char *title,
+                                        mp_buf *out, mp_error *err);
+
+/* artillery's console lines that belong to no result. The line for a phase starting
+   (completed 0) or completed (1) at wall-clock time wall, and its blank line:
+   "Phase started: NAME (index: 0, duration: 1s) HH:mm:ss(+0000)". name NULL: "unnamed", as
+   artillery calls a phase without a name; duration in seconds, as JavaScript prints it. */
+MP_API mp_err mp_load_write_phase(int completed, const char *name, int index, double duration,
+                                  double wall, mp_buf *out, mp_error *err);
+/* artillery's "All VUs finished. Total time: 3 seconds" (whole seconds, truncated) after a
+   run, and its blank line. */
+MP_API mp_err mp_load_write_vus_finished(double seconds, mp_buf *out, mp_error *err);
 /* artillery's `name: ...... value` line: the value starts at column 82. */
 MP_API void mp_report_load_padded(mp_buf *out, const char *name, const char *value);
+
+/* ============================================================================================
+   FLAME: mp_flame_*  (a tick log's stacks as a tree)
+   ============================================================================================
+
+   The ticks' stacks collected from a tick log through mp_tick_config.on_stacks (or
+   on_stack), as a top-down tree (frames of the same name merged under the same parent), and
+   written as:
+     - an SVG flame graph, self-contained: width = ticks, colour by kind (JavaScript by
+       optimisation tier, C++, shared library, unknown). Opened in a browser it is
+       interactive with a small inline script: hover shows name, ticks and share; click zooms
+       into a frame; a search box highlights matches; Reset zooms out. Every name is inserted
+       as escaped text, never as markup or script.
+     - folded stacks, the "outermost;…;caller;function COUNT" lines that flamegraph.pl,
+       inferno and speedscope read. A ';' inside a name would split it, so it is written as
+       ':'; control characters become spaces.
+     - with samples (mp_flame_keep_samples), Chrome's .cpuprofile and speedscope's format.
+
+      mp_flame *fl;  mp_flame_new(&fl, &err);
+      cfg.on_stacks = mp_flame_stacks;  cfg.stack_user = fl;  // mp_flame_stack with samples
+      mp_tick_parse_file(log, &cfg, &prof, &err);
+      if (mp_flame_write_svg(fl, &opts, &svg, &err) != MP_OK) ...               */
+
+typedef struct mp_flame mp_flame;
+
+typedef struct mp_flame_options {
+    const char *title;  /* shown at the top (escaped); default "Flame graph" */
+    int icicle;         /* nonzero: roots at the top, growing down */
+    int width;          /* pixels, default 1200 */
+    double min_width;   /* frames narrower than this many pixels are left out, default 0.1 */
+    const mp_flame *baseline; /* differential: colour each frame by the change of its share
+                                 of ticks against the same stack in this graph (red grew,
+                                 blue shrank; 5 points of share is full colour) */
+} mp_flame_options;
+
+MP_API mp_err mp_flame_new(mp_flame **out, mp_error *err);
+/* An on_stack callback: adds one tick's stack to the tree (user is the mp_flame); with
+   mp_flame_keep_samples, also the tick as a sample at its time. */
+MP_API void mp_flame_stack(void *user, const char *const *names, size_t n, double ts);
+/* An on_stacks callback: adds count ticks of this stack (no samples: no times). */
+MP_API void mp_flame_stacks(void *user, const char *const *names, size_t n, uint64_t count);
+/* Nonzero once memory ran out while collecting: the tree lacks stacks, and every writer
+   fails with MP_ERR_NOMEM. */
+MP_API int mp_flame_failed(const mp_flame *f);
+MP_API uint64_t mp_flame_ticks(const mp_flame *f);
+/* Keep every tick's leaf and time too (12 bytes a tick), for the time-ordered formats below.
+   Call before the first tick. */
+MP_API void mp_flame_keep_samples(mp_flame *f);
+MP_API void mp_flame_free(mp_flame *f);
+
+/* The flame graph's writers (WRITERS in the overview: each appends to out). */
+
+/* The SVG document. opts may be NULL. */
+MP_API mp_err mp_flame_write_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out,
+                                 mp_error *err);
+/* The folded stacks, one line per distinct stack, sorted by stack (byte order), as
+   flamegraph.pl expects them: a tick log collected once gives both the graph and the file. */
+MP_API mp_err mp_flame_write_folded(const mp_flame *f, mp_buf *out, mp_error *err);
+/* Chrome's .cpuprofile (DevTools, VS Code): nodes with callFrame (function name, url, 0-based
+   line and column parsed from V8's name), samples and timeDeltas in µs. Needs samples
+   (else MP_ERR_INVALID_ARG). */
+MP_API mp_err mp_flame_write_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err);
+/* speedscope's file format (speedscope.app): one "sampled" profile, stacks in time order,
+   weighted by the time to the next tick in µs. name is the profile's name. Needs samples. */
+MP_API mp_err mp_flame_write_speedscope(const mp_flame *f, const char *name, mp_buf *out,
+                                        mp_error *err);
+
 /* ============================================================================================
    REPORT: folded stacks, mp_folded_*
    ============================================================================================
@@ -804,75 +918,6 @@ MP_API uint64_t mp_folded_ticks(const mp_folded *f);  /* ticks counted */
 /* Appends the lines, sorted by stack (byte order), as flamegraph.pl expects them. */
 MP_API void mp_report_folded(const mp_folded *f, mp_buf *out);
 MP_API void mp_folded_free(mp_folded *f);
-
-/* ============================================================================================
-   REPORT: flame graphs, mp_flame_*
-   ============================================================================================
-
-   A flame graph of a tick log as one self-contained SVG: the top-down tree of the ticks'
-   stacks (frames of the same name merged under the same parent), width = ticks, colour by
-   kind (JavaScript by optimisation tier, C++, shared library, unknown). Opened in a browser
-   it is interactive with a small inline script: hover shows name, ticks and share; click
-   zooms into a frame; a search box highlights matches; Reset zooms out. Every name is
-   inserted as escaped text, never as markup or script.
-
-      mp_flame *fl;  mp_flame_new(&fl, &err);
-      cfg.on_stacks = mp_flame_stacks;  cfg.stack_user = fl;  // mp_flame_stack with samples
-      mp_tick_parse_file(log, &cfg, &prof, &err);
-      mp_report_flame_svg(fl, &opts, &svg);                                              */
-
-typedef struct mp_flame mp_flame;
-
-typedef struct mp_flame_options {
-    const char *title;  /* shown at the top (escaped); default "Flame graph" */
-    int icicle;         /* nonzero: roots at the top, growing down */
-    int width;          /* pixels, default 1200 */
-    double min_width;   /* frames narrower than this many pixels are left out, default 0.1 */
-    const mp_flame *baseline; /* differential: colour each frame by the change of its share
-                                 of ticks against the same stack in this graph (red grew,
-                                 blue shrank; 5 points of share is full colour) */
-} mp_flame_options;
-
-MP_API mp_err mp_flame_new(mp_flame **out, mp_error *err);
-/* An on_stack callback: adds one tick's stack to the tree (user is the mp_flame); with
-   mp_flame_keep_samples, also the tick as a sample at its time. */
-MP_API void mp_flame_stack(void *user, const char *const *names, size_t n, double ts);
-/* An on_stacks callback: adds count ticks of this stack (no samples: no times). */
-MP_API void mp_flame_stacks(void *user, const char *const *names, size_t n, uint64_t count);
-MP_API int mp_flame_failed(const mp_flame *f);   /* memory ran out while collecting */
-MP_API uint64_t mp_flame_ticks(const mp_flame *f);
-/* The tree's stacks as mp_report_folded writes them (same lines, same order): a tick log
-   collected once into an mp_flame gives both the graph and the folded file. */
-MP_API mp_err mp_report_flame_folded(const mp_flame *f, mp_buf *out, mp_error *err);
-/* Appends the SVG document. opts may be NULL. */
-MP_API mp_err mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out,
-                                  mp_error *err);
-/* Keep every tick's leaf and time too (12 bytes a tick), for the time-ordered formats below.
-   Call before the first tick. */
-MP_API void mp_flame_keep_samples(mp_flame *f);
-/* Chrome's .cpuprofile (DevTools, VS Code): nodes with callFrame (function name, url, 0-based
-   line and column parsed from V8's name), samples and timeDeltas in µs. Needs samples. */
-MP_API mp_err mp_report_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err);
-/* speedscope's file format (speedscope.app): one "sampled" profile, stacks in time order,
-   weighted by the time to the next tick in µs. name is the profile's name. Needs samples. */
-MP_API mp_err mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out,
-                                   mp_error *err);
-MP_API void mp_flame_free(mp_flame *f);
-
-/* ============================================================================================
-   REPORT: load charts, mp_report_load_html
-   ============================================================================================
-
-   One self-contained HTML page for a load run, like artillery 1's `artillery report`: the
-   summary table, request rate and latency (p50, p99) per second as SVG charts, the latency
-   distribution as HdrHistogram plots it (percentile on a log axis), and the status codes and
-   errors. No script and no external resources: it opens anywhere, and the markup is
-   well-formed XML (XHTML with inline SVG), so an XML parser can check it. Every name and
-   value that comes from the run is escaped. */
-
-/* Appends the page; title names the run (e.g. the URL) and is escaped. */
-MP_API mp_err mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out,
-                                  mp_error *err);
 
 #ifdef __cplusplus
 }
@@ -1123,7 +1168,7 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
 
 /* ---- common: arena, growth, hash, tables, UTF-8, hex -------------------------------------
 
-   The basic things every part (PROCESS, SYMBOLS, TICK, LOAD, REPORT) does, each done one way,
+   The basic things every part (PROCESS, SYMBOLS, TICK, LOAD, FLAME) does, each done one way,
    here. */
 
 /* For the helpers whose fast path belongs in the caller's loop, which runs per line of a
@@ -3894,7 +3939,7 @@ static void mp__sym_escape(mp_buf *b, const char *s)
     mp_buf_append(b, run, (size_t)(s - run));
 }
 
-MP__DEF mp_err mp_symtab_export_header(mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_symtab_write_header(mp_buf *out, mp_error *err)
 {
     mp_buf_puts(out, "medprof-symbols 1\n");
     return mp__written(out, err, "symbols file");
@@ -3914,7 +3959,7 @@ static void mp__sym_export_table(mp_symtab *t, mp__symlib *lib, const char *tag,
     }
 }
 
-MP__DEF mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_symtab_write_library(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err)
 {
     mp__symlib *l;
     size_t i;
@@ -5508,12 +5553,12 @@ static void mp__tk_add_func_code(mp_tick_profile *p, uint32_t type, uint32_t nam
     mp__tk_add_code(p, start, e);
 }
 
-/* ---- --preprocess: V8's JsonProfile (profile.mjs), kept for mp_report_preprocess --------- */
+/* ---- --preprocess: V8's JsonProfile (profile.mjs), kept for mp_tick_write_preprocess --------- */
 
 #ifndef MP_PP_MAX_SCRIPT_ID
 /* The "scripts" array holds a null for every id below the largest. Past this many, node's
    JSON.stringify fails (V8's strings stop at 2^29 characters), and so does
-   mp_report_preprocess, instead of writing gigabytes of nulls. */
+   mp_tick_write_preprocess, instead of writing gigabytes of nulls. */
 #define MP_PP_MAX_SCRIPT_ID 50000000
 #endif
 
@@ -7942,8 +7987,8 @@ static void mp__rp_section(const mp_tick_profile *p, mp_buf *out, mp_buf *tmp, i
     }
 }
 
-MP__DEF mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *opts,
-                              mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_tick_write_text(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                  mp_buf *out, mp_error *err)
 {
     const char *name = opts && opts->log_name ? opts->log_name : p->name;
     int all = !(opts && opts->only_summary);
@@ -7956,7 +8001,7 @@ MP__DEF mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options 
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
     if (p->pp) /* node prints no report then either */
         return mp__fail(err, MP_ERR_INVALID_ARG, 0,
-                        "report: the profile was read for preprocess (mp_report_preprocess)");
+                        "report: the profile was read for preprocess (mp_tick_write_preprocess)");
     mp_buf_printf(out, "Statistical profiling result from %s, (%llu ticks, %llu unaccounted, "
                        "%llu excluded).\n", name, (unsigned long long)s->ticks,
                   (unsigned long long)s->unaccounted, (unsigned long long)s->excluded);
@@ -8053,8 +8098,8 @@ static void mp__rp_json_node(const mp_tick_profile *p, mp_buf *out, uint32_t i, 
     mp_buf_puts(out, "}");
 }
 
-MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
-                              mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_tick_write_json(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                  mp_buf *out, mp_error *err)
 {
     const char *name = opts && opts->log_name ? opts->log_name : p->name;
     const mp_tick_summary *s = &p->sum;
@@ -8063,7 +8108,7 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
     if (p->pp)
         return mp__fail(err, MP_ERR_INVALID_ARG, 0,
-                        "report: the profile was read for preprocess (mp_report_preprocess)");
+                        "report: the profile was read for preprocess (mp_tick_write_preprocess)");
     mp_buf_puts(out, "{\"log\":");
     mp_buf_json_string(out, name, strlen(name));
     mp_buf_printf(out, ",\"ticks\":{\"total\":%llu,\"unaccounted\":%llu,\"excluded\":%llu,"
@@ -8400,7 +8445,7 @@ static void mp__pp_json_scripts(const mp_tick_profile *p, mp_buf *out)
     mp_buf_append(out, "\n]", 2);
 }
 
-MP__DEF mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_tick_write_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err)
 {
     const mp__pp *pp = p->pp;
     const unsigned char *cur, *end;
@@ -10834,7 +10879,8 @@ static uint64_t mp__rate_value(const mp_load_result *r)
     return (uint64_t)floor(mp_load_result_rate(r) + 0.5);
 }
 
-MP__DEF mp_err mp_report_load_metrics(const mp_load_result *r, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_load_result_write_metrics(const mp_load_result *r, mp_buf *out,
+                                            mp_error *err)
 {
     /* Counters, the rate and the summaries in one JS-sorted list: walk the two sorted
        arrays together, with the rate slotted in by name. */
@@ -10911,17 +10957,18 @@ static void mp__report_dashed(mp_buf *out, const char *title, const char *tail)
     mp_buf_puts(out, "\n\n");
 }
 
-MP__DEF mp_err mp_report_load_text(const mp_load_result *r, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_load_result_write_text(const mp_load_result *r, mp_buf *out, mp_error *err)
 {
     char when[32], title[64];
     mp__clock_text(r->end > 0 ? r->end : mp_time_wall(), when, sizeof when);
     snprintf(title, sizeof title, "Summary report @ %s", when);
     mp__report_dashed(out, title, "");
-    (void)mp_report_load_metrics(r, out, NULL);
+    (void)mp_load_result_write_metrics(r, out, NULL);
     return mp__written(out, err, "summary report");
 }
 
-MP__DEF mp_err mp_report_load_period(const mp_load_result *period, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_load_result_write_period(const mp_load_result *period, mp_buf *out,
+                                           mp_error *err)
 {
     char when[32], title[64];
     double to = (floor(mp_load_result_start(period) / 10) + 1) * 10;
@@ -10935,13 +10982,13 @@ MP__DEF mp_err mp_report_load_period(const mp_load_result *period, mp_buf *out, 
     if (tail.failed) out->failed = 1;
     else mp__report_dashed(out, title, tail.data);
     mp_buf_free(&tail);
-    (void)mp_report_load_metrics(period, out, NULL);
+    (void)mp_load_result_write_metrics(period, out, NULL);
     mp_buf_puts(out, "\n\n");
     return mp__written(out, err, "period report");
 }
 
-MP__DEF mp_err mp_report_load_phase(int completed, const char *name, int index, double duration,
-                                    double wall, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_load_write_phase(int completed, const char *name, int index, double duration,
+                                   double wall, mp_buf *out, mp_error *err)
 {
     char when[32];
     mp__clock_text(wall, when, sizeof when);
@@ -10952,7 +10999,7 @@ MP__DEF mp_err mp_report_load_phase(int completed, const char *name, int index, 
     return mp__written(out, err, "phase line");
 }
 
-MP__DEF mp_err mp_report_load_vus_finished(double seconds, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_load_write_vus_finished(double seconds, mp_buf *out, mp_error *err)
 {
     double whole = floor(seconds);
     mp_buf_printf(out, "All VUs finished. Total time: %.0f second%s\n\n", whole,
@@ -10960,7 +11007,8 @@ MP__DEF mp_err mp_report_load_vus_finished(double seconds, mp_buf *out, mp_error
     return mp__written(out, err, "VUs finished line");
 }
 
-MP__DEF mp_err mp_report_load_latency(const mp_load_result *r, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_load_result_write_latency(const mp_load_result *r, mp_buf *out,
+                                            mp_error *err)
 {
     static const double ps[] = { 50, 75, 90, 99, 99.9, 99.99 };
     const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
@@ -11088,19 +11136,15 @@ static void mp__json_aggregate(const mp_load_result *r, int is_period, mp_buf *b
     mp_buf_puts(b, "\n  }");
 }
 
-MP__DEF mp_err mp_report_load_period_json(const mp_load_result *r, mp_buf *b, mp_error *err)
+MP__DEF mp_err mp_load_result_write_period_json(const mp_load_result *r, mp_buf *b,
+                                                mp_error *err)
 {
     mp__json_aggregate(r, 1, b);
     return mp__written(b, err, "period JSON");
 }
 
-MP__DEF mp_err mp_report_load_json(const mp_load_result *r, mp_buf *b, mp_error *err)
-{
-    return mp_report_load_json_periods(r, NULL, 0, b, err);
-}
-
-MP__DEF mp_err mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
-                                          size_t nperiods, mp_buf *b, mp_error *err)
+MP__DEF mp_err mp_load_result_write_json(const mp_load_result *r, const char *const *periods,
+                                         size_t nperiods, mp_buf *b, mp_error *err)
 {
     size_t i;
     mp_buf_puts(b, "{\n  \"aggregate\": ");
@@ -11607,7 +11651,7 @@ MP__DEF void mp_folded_free(mp_folded *f)
     MP_FREE(f);
 }
 
-/* ---- report: load charts ------------------------------------------------------------------- */
+/* ---- load: charts, the HTML page ----------------------------------------------------------- */
 
 /* Text for an HTML/XML text node or attribute value. */
 static void mp__buf_xml(mp_buf *b, const char *s)
@@ -11902,8 +11946,8 @@ static const char mp__html_style[] =
     "rect.p50,circle.p50{fill:#4a7bd0}rect.p95,circle.p95{fill:#9a6ad0}"
     "rect.p99,circle.p99{fill:#d0904a}.note{color:#666}";
 
-MP__DEF mp_err mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out,
-                                   mp_error *err)
+MP__DEF mp_err mp_load_result_write_html(const mp_load_result *r, const char *title,
+                                         mp_buf *out, mp_error *err)
 {
     const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
     const char *warning = mp_load_result_warning(r);
@@ -11939,7 +11983,7 @@ MP__DEF mp_err mp_report_load_html(const mp_load_result *r, const char *title, m
     return mp__written(out, err, "HTML report");
 }
 
-/* ---- report: flame graphs ------------------------------------------------------------------ */
+/* ---- flame: the tree, folded stacks, the SVG ----------------------------------------------- */
 
 typedef struct mp__fnode {
     char *name;              /* owned */
@@ -12108,7 +12152,7 @@ static void mp__flame_path(const mp_flame *f, uint32_t i, mp_buf *path, mp_buf *
     mp_buf_append(b, "", 1);
 }
 
-MP__DEF mp_err mp_report_flame_folded(const mp_flame *f, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_flame_write_folded(const mp_flame *f, mp_buf *out, mp_error *err)
 {
     uint64_t *self = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *self);
     mp__fline *lines = NULL;
@@ -12344,8 +12388,8 @@ static const char mp__flame_style[] =
     ".button{font:12px sans-serif;fill:#0645ad;cursor:pointer}"
     ".title{font:16px sans-serif}.legend{font:11px sans-serif;fill:#444}";
 
-MP__DEF mp_err mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts,
-                                   mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_flame_write_svg(const mp_flame *f, const mp_flame_options *opts,
+                                  mp_buf *out, mp_error *err)
 {
     static const char *const kinds[] = { "opt", "mag", "spk", "int", "jsx", "cpp", "lib", "unk" };
     static const char *const kind_names[] = { "JS TurboFan", "JS Maglev", "JS Sparkplug",
@@ -12393,7 +12437,7 @@ MP__DEF mp_err mp_report_flame_svg(const mp_flame *f, const mp_flame_options *op
     return mp__written(out, err, "flame graph");
 }
 
-/* ---- report: .cpuprofile and speedscope ---------------------------------------------------- */
+/* ---- flame: .cpuprofile and speedscope ----------------------------------------------------- */
 
 /* V8's display name split into what DevTools shows: "JS: *fn /a/b.js:12:5" gives function
    "fn", url "/a/b.js", line 11 and column 4 (0-based); C++ and library names keep their whole
@@ -12454,7 +12498,7 @@ static mp_err mp__flame_check_samples(const mp_flame *f, mp_error *err, const ch
     return MP_OK;
 }
 
-MP__DEF mp_err mp_report_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_flame_write_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err)
 {
     uint64_t *hits;
     double start = f->nsamples ? f->sample_ts[0] : 0, prev;
@@ -12512,8 +12556,8 @@ static uint32_t *mp__speedscope_frames(const mp_flame *f, uint32_t *nframes)
     return frame;
 }
 
-MP__DEF mp_err mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out,
-                                    mp_error *err)
+MP__DEF mp_err mp_flame_write_speedscope(const mp_flame *f, const char *name, mp_buf *out,
+                                         mp_error *err)
 {
     uint32_t nframes = 0, i, depth, cap = 0, *path = NULL;
     uint32_t *frame, *first;

@@ -349,7 +349,7 @@ static int mpl_result_report(lua_State *L)
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_load_text(u->r, &b, &err);
+    mp_err rc = mp_load_result_write_text(u->r, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -358,7 +358,7 @@ static int mpl_result_metrics(lua_State *L)
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_load_metrics(u->r, &b, &err);
+    mp_err rc = mp_load_result_write_metrics(u->r, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -368,7 +368,7 @@ static int mpl_result_period_report(lua_State *L)
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_load_period(u->r, &b, &err);
+    mp_err rc = mp_load_result_write_period(u->r, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -388,7 +388,7 @@ static int mpl_phase_report(lua_State *L)
         luaL_error(L, "duration option must be a number (seconds)");
     duration = lua_tonumber(L, -1);
     lua_pop(L, 1);
-    rc = mp_report_load_phase(mpl_opt_boolean(L, 1, "completed", 0),
+    rc = mp_load_write_phase(mpl_opt_boolean(L, 1, "completed", 0),
                               mpl_opt_string(L, 1, "name", NULL), mpl_opt_int(L, 1, "index", 0),
                               duration, mpl_opt_number(L, 1, "at", mp_time_wall()), &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
@@ -401,7 +401,7 @@ static int mpl_vus_finished_report(lua_State *L)
     double seconds = luaL_checknumber(L, 1);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_load_vus_finished(seconds, &b, &err);
+    mp_err rc = mp_load_write_vus_finished(seconds, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -431,7 +431,7 @@ static int mpl_result_json(lua_State *L)
             }
         }
     }
-    rc = mp_report_load_json_periods(u->r, periods, n, &b, &err);
+    rc = mp_load_result_write_json(u->r, periods, n, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -441,7 +441,7 @@ static int mpl_result_period_json(lua_State *L)
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_load_period_json(u->r, &b, &err);
+    mp_err rc = mp_load_result_write_period_json(u->r, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -452,7 +452,7 @@ static int mpl_result_html(lua_State *L)
     const char *title = luaL_optstring(L, 2, NULL);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_load_html(u->r, title, &b, &err);
+    mp_err rc = mp_load_result_write_html(u->r, title, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -461,7 +461,7 @@ static int mpl_result_latency_table(lua_State *L)
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_load_latency(u->r, &b, &err);
+    mp_err rc = mp_load_result_write_latency(u->r, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 

@@ -199,7 +199,7 @@ static int mpl_tick_report(lua_State *L)
     static const char *const keys[] = { "only_summary", "format", "name", NULL };
     static const char *const formats[] = { "text", "json", NULL };
     mpl_tick *u = mpl_checktick(L, 1);
-    mp_report_options o;
+    mp_tick_write_options o;
     mp_buf out;
     mp_error err;
     mp_err rc;
@@ -218,7 +218,7 @@ static int mpl_tick_report(lua_State *L)
         if (!formats[i]) luaL_error(L, "format option must be text or json, not '%s'", f);
         json = i == 1;
     }
-    rc = json ? mp_report_json(u->p, &o, &out, &err) : mp_report_text(u->p, &o, &out, &err);
+    rc = json ? mp_tick_write_json(u->p, &o, &out, &err) : mp_tick_write_text(u->p, &o, &out, &err);
     return mpl_push_buf(L, rc, &out, &err);
 }
 
@@ -333,7 +333,7 @@ static int mpl_tick_folded(lua_State *L)
     mp_error err;
     mp_err rc;
     if (!u->flame) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
-    rc = mp_report_flame_folded(u->flame, &b, &err);
+    rc = mp_flame_write_folded(u->flame, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -362,7 +362,7 @@ static int mpl_tick_flamegraph(lua_State *L)
         lua_pop(L, 1);
     }
     if (!u->flame) return luaL_error(L, "flame graphs need medprof.ticklog(path, { stacks = true })");
-    rc = mp_report_flame_svg(u->flame, &fo, &b, &err);
+    rc = mp_flame_write_svg(u->flame, &fo, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -386,7 +386,7 @@ static int mpl_tick_cpuprofile(lua_State *L)
     mpl_tick *u = mpl_checksamples(L);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_cpuprofile(u->flame, &b, &err);
+    mp_err rc = mp_flame_write_cpuprofile(u->flame, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -397,7 +397,7 @@ static int mpl_tick_speedscope(lua_State *L)
     const char *name = luaL_optstring(L, 2, NULL);
     mp_buf b = { 0 };
     mp_error err;
-    mp_err rc = mp_report_speedscope(u->flame, name, &b, &err);
+    mp_err rc = mp_flame_write_speedscope(u->flame, name, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 
@@ -411,7 +411,7 @@ static int mpl_tick_preprocess(lua_State *L)
     mp_err rc;
     if (!u->preprocess)
         return luaL_error(L, "preprocess needs medprof.ticklog(path, { preprocess = true })");
-    rc = mp_report_preprocess(u->p, &b, &err);
+    rc = mp_tick_write_preprocess(u->p, &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 

@@ -168,7 +168,7 @@ static void flame_tree_merges_frames_per_parent(void **state)
     cfg.stack_user = fl;
     p = parse(&cfg);
     assert_int_equal(mp_flame_ticks(fl), 4);
-    assert_int_equal(mp_report_flame_svg(fl, NULL, &svg, &err), MP_OK);
+    assert_int_equal(mp_flame_write_svg(fl, NULL, &svg, &err), MP_OK);
     assert_false(svg.failed);
     /* all (4), outer (3) with fn (2) under it, UNKNOWN (1): four frames */
     assert_int_equal(count(svg.data, "<g class=\"f "), 4);
@@ -207,7 +207,7 @@ static void flame_names_cannot_inject_markup(void **state)
     assert_int_equal(mp_tick_finish(p, &err), MP_OK);
     memset(&fo, 0, sizeof fo);
     fo.title = "</text><script>alert(2)</script>";
-    assert_int_equal(mp_report_flame_svg(fl, &fo, &svg, &err), MP_OK);
+    assert_int_equal(mp_flame_write_svg(fl, &fo, &svg, &err), MP_OK);
     assert_int_equal(count(svg.data, "<script"), 1);      /* ours only */
     assert_int_equal(count(svg.data, "]]>"), 1);          /* the end of ours only */
     assert_null(strstr(svg.data, "alert(1)</script>"));
@@ -257,8 +257,8 @@ static void time_ordered_views_keep_every_sample(void **state)
     cfg.on_stack = mp_flame_stack;
     cfg.stack_user = fl;
     p = parse(&cfg);
-    assert_int_equal(mp_report_cpuprofile(fl, &cpu, &err), MP_OK);
-    assert_int_equal(mp_report_speedscope(fl, "t<1>", &ss, &err), MP_OK);
+    assert_int_equal(mp_flame_write_cpuprofile(fl, &cpu, &err), MP_OK);
+    assert_int_equal(mp_flame_write_speedscope(fl, "t<1>", &ss, &err), MP_OK);
     /* four ticks at 5, 6, 7, 8 µs: leaves fn, fn, outer, UNKNOWN */
     assert_non_null(strstr(cpu.data, "\"startTime\":5,\"endTime\":8,"));
     assert_non_null(strstr(cpu.data, "\"timeDeltas\":[0,1,1,1]"));
@@ -288,14 +288,14 @@ static void flame_writers_report_failures(void **state)
     cfg.stack_user = fl;
     p = parse(&cfg);
     full.failed = 1;
-    assert_int_equal(mp_report_flame_svg(fl, NULL, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_flame_write_svg(fl, NULL, &full, &err), MP_ERR_NOMEM);
     assert_int_equal(err.code, MP_ERR_NOMEM);
     assert_non_null(strstr(err.msg, "out of memory"));
-    assert_int_equal(mp_report_flame_folded(fl, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_cpuprofile(fl, &out, &err), MP_ERR_INVALID_ARG);
-    assert_int_equal(mp_report_speedscope(fl, NULL, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_flame_write_folded(fl, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_flame_write_cpuprofile(fl, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_flame_write_speedscope(fl, NULL, &out, &err), MP_ERR_INVALID_ARG);
     assert_int_equal(out.len, 0);
-    assert_int_equal(mp_report_flame_folded(fl, &out, &err), MP_OK);
+    assert_int_equal(mp_flame_write_folded(fl, &out, &err), MP_OK);
     assert_true(out.len > 0);
     mp_buf_free(&out);
     mp_tick_free(p);
@@ -331,7 +331,7 @@ static void flame_tree_folds_like_mp_folded(void **state)
         mp_flame_stack(fl, stacks[i], n, (double)i);
     }
     mp_report_folded(fo, &a);
-    assert_int_equal(mp_report_flame_folded(fl, &b, &err), MP_OK);
+    assert_int_equal(mp_flame_write_folded(fl, &b, &err), MP_OK);
     assert_false(a.failed || b.failed);
     assert_string_equal(b.data, a.data);
     assert_non_null(strstr(b.data, "a;b:c 2\n"));
@@ -394,8 +394,8 @@ static void counted_stacks_fold_like_single_ticks(void **state)
         assert_int_equal(mp_flame_ticks(g1), mp_flame_ticks(g2));
         mp_report_folded(f1, &a);
         mp_report_folded(f2, &b);
-        assert_int_equal(mp_report_flame_svg(g1, NULL, &sa, &err), MP_OK);
-        assert_int_equal(mp_report_flame_svg(g2, NULL, &sb, &err), MP_OK);
+        assert_int_equal(mp_flame_write_svg(g1, NULL, &sa, &err), MP_OK);
+        assert_int_equal(mp_flame_write_svg(g2, NULL, &sb, &err), MP_OK);
         expect_same_bytes(&a, &b);
         expect_same_bytes(&sa, &sb);
         mp_buf_free(&a);

@@ -380,7 +380,7 @@ static void test_report_layout_matches_artillery(void **state)
     mp_error err;
     (void)state;
     if (!want) fail_msg("cannot read tests/data/artillery/artillery-quick.txt (run from the repo root)");
-    assert_int_equal(mp_report_load_text(r, &got, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(r, &got, &err), MP_OK);
     assert_non_null(strstr(got.data, "--------------------------------\nSummary report @ "));
     assert_same_layout(summary_of(want), summary_of(got.data));
     /* honest values: rate = 2000 / 2.976 s; ms with one decimal from µs */
@@ -407,7 +407,7 @@ static void test_report_layout_econnrefused(void **state)
     mp__counter_add(r, "vusers.failed", 3, NULL);
     r->start = 100;
     r->end = 101;
-    assert_int_equal(mp_report_load_text(r, &got, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(r, &got, &err), MP_OK);
     assert_same_layout(summary_of(want), summary_of(got.data));
     mp_buf_free(&got);
     mp_load_result_free(r);
@@ -440,9 +440,9 @@ static void test_json_round_trip_and_merge(void **state)
     assert_int_equal(mp__series_reserve(a, 3, NULL), MP_OK);
     a->series[1].requests = 5;
     a->series[1].lat[mp__coarse_index(1500)] = 5;
-    assert_int_equal(mp_report_load_json(a, &ja, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_json(a, NULL, 0, &ja, &err), MP_OK);
     if (mp_load_result_from_json(ja.data, ja.len, &back, &err) != MP_OK) fail_msg("%s", err.msg);
-    assert_int_equal(mp_report_load_json(back, &jb, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_json(back, NULL, 0, &jb, &err), MP_OK);
     assert_string_equal(ja.data, jb.data);
     /* merge = record all in one: a + a has every count doubled, same percentiles */
     assert_int_equal(mp_load_result_merge(back, a, &err), MP_OK);
@@ -459,8 +459,8 @@ static void test_json_round_trip_and_merge(void **state)
             h->sum *= 2;
         }
     }
-    assert_int_equal(mp_report_load_text(back, &ta, &err), MP_OK);
-    assert_int_equal(mp_report_load_text(twice, &tb, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(back, &ta, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(twice, &tb, &err), MP_OK);
     assert_string_equal(ta.data, tb.data);
     assert_int_equal(mp_load_result_counter(back, "http.requests"), 4000);
     assert_int_equal(back->series[1].requests, 10);
@@ -710,7 +710,7 @@ static void test_engine_refused(void **state)
     assert_int_equal(mp_load_result_counter(r, "http.requests"), 3);
     assert_int_equal(mp_load_result_counter(r, "vusers.failed"), 3);
     assert_int_equal(mp_load_result_counter(r, "vusers.created"), 3);
-    assert_int_equal(mp_report_load_text(r, &text, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(r, &text, &err), MP_OK);
     assert_null(strstr(text.data, "vusers.completed"));
     mp_buf_free(&text);
     mp_load_result_free(r);
@@ -801,17 +801,17 @@ static void test_writers_report_out_of_memory(void **state)
     mp_error err;
     (void)state;
     full.failed = 1;
-    assert_int_equal(mp_report_load_text(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_text(r, &full, &err), MP_ERR_NOMEM);
     assert_int_equal(err.code, MP_ERR_NOMEM);
     assert_string_equal(err.msg, "summary report: out of memory");
-    assert_int_equal(mp_report_load_metrics(r, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_load_period(r, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_load_phase(0, NULL, 0, 1, 0, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_load_vus_finished(1, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_load_json(r, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_load_period_json(r, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_load_latency(r, &full, &err), MP_ERR_NOMEM);
-    assert_int_equal(mp_report_load_html(r, NULL, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_metrics(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_period(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_write_phase(0, NULL, 0, 1, 0, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_write_vus_finished(1, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_json(r, NULL, 0, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_period_json(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_latency(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_html(r, NULL, &full, &err), MP_ERR_NOMEM);
     assert_null(full.data);
     mp_load_result_free(r);
 }
@@ -831,22 +831,22 @@ static void test_console_text_matches_artillery(void **state)
     assert_non_null(want);
     setenv("TZ", "UTC0", 1);
     tzset();
-    assert_int_equal(mp_report_load_phase(0, NULL, 0, 1, start, &got, &err), MP_OK);
-    assert_int_equal(mp_report_load_phase(1, NULL, 0, 1, start + 1, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_phase(0, NULL, 0, 1, start, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_phase(1, NULL, 0, 1, start + 1, &got, &err), MP_OK);
     r->end = start + 2.995; /* the period's width in the sample */
-    assert_int_equal(mp_report_load_period(r, &got, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_period(r, &got, &err), MP_OK);
     r->end = end;
-    assert_int_equal(mp_report_load_vus_finished(3.2, &got, &err), MP_OK);
-    assert_int_equal(mp_report_load_text(r, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_vus_finished(3.2, &got, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(r, &got, &err), MP_OK);
     assert_false(got.failed);
     assert_same_layout(strchr(want, '\n') + 1, got.data); /* after "Test run id" */
     assert_non_null(strstr(got.data, "\n--------------------------------------\n"
                                      "Metrics for period to: 17:16:10(+0000) (width: 2.995s)\n"
                                      "--------------------------------------\n\n"));
     got.len = 0;
-    assert_int_equal(mp_report_load_phase(0, "Ramp up load", 1, 300, start, &got, &err), MP_OK);
-    assert_int_equal(mp_report_load_phase(1, "Warm up", 0, 2.5, start, &got, &err), MP_OK);
-    assert_int_equal(mp_report_load_vus_finished(1.99, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_phase(0, "Ramp up load", 1, 300, start, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_phase(1, "Warm up", 0, 2.5, start, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_vus_finished(1.99, &got, &err), MP_OK);
     assert_string_equal(got.data,
                         "Phase started: Ramp up load (index: 1, duration: 300s) 17:16:04(+0000)\n\n"
                         "Phase completed: Warm up (index: 0, duration: 2.5s) 17:16:04(+0000)\n\n"

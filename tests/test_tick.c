@@ -47,11 +47,11 @@ static char *report_of(const mp_tick_profile *p, int only_summary)
 {
     mp_buf out;
     mp_error err;
-    mp_report_options o;
+    mp_tick_write_options o;
     memset(&out, 0, sizeof out);
     memset(&o, 0, sizeof o);
     o.only_summary = only_summary;
-    assert_int_equal(mp_report_text(p, &o, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_text(p, &o, &out, &err), MP_OK);
     return mp_buf_take(&out);
 }
 
@@ -695,8 +695,8 @@ static void test_binary_garbage_does_not_crash(void **state)
             assert_int_equal(mp_tick_feed(p, buf + i, n - i < 1000 ? n - i : 1000, &err), MP_OK);
         assert_int_equal(mp_tick_finish(p, &err), MP_OK);
         memset(&out, 0, sizeof out);
-        assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_OK);
-        assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+        assert_int_equal(mp_tick_write_text(p, NULL, &out, &err), MP_OK);
+        assert_int_equal(mp_tick_write_json(p, NULL, &out, &err), MP_OK);
         mp_buf_free(&out);
         mp_tick_free(p);
     }
@@ -749,8 +749,8 @@ static char *describe(const mp_tick_profile *p)
     const char *const *w;
     size_t n = mp_tick_warnings(p, &w), i;
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_OK);
-    assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_text(p, NULL, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_json(p, NULL, &out, &err), MP_OK);
     for (i = 0; i < n; i++) mp_buf_printf(&out, "%s\n", w[i]);
     mp_buf_append(&out, "", 0);
     return mp_buf_take(&out);
@@ -1053,7 +1053,7 @@ static void expect_node_output(const char *log, const char *syms, const char *ex
     mp_tick_profile *p;
     mp_error err;
     mp_buf out;
-    mp_report_options o;
+    mp_tick_write_options o;
     char *want = read_file(expected);
     cfg.symbol_list = syms;
     if (mp_tick_parse_file(log, &cfg, &p, &err) != MP_OK) fail_msg("%s", err.msg);
@@ -1061,7 +1061,7 @@ static void expect_node_output(const char *log, const char *syms, const char *ex
     memset(&o, 0, sizeof o);
     o.log_name = name;
     o.only_summary = only_summary;
-    assert_int_equal(mp_report_text(p, &o, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_text(p, &o, &out, &err), MP_OK);
     assert_string_equal(out.data, want);
     mp_buf_free(&out);
     MP_FREE(want);
@@ -1162,7 +1162,7 @@ static void test_merge_adds_logs(void **state)
     assert_int_equal(s.js, 104);
     assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *fib /srv/app/small/small.js:1:13"), 84);
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_json(p, NULL, &out, &err), MP_OK);
     assert_non_null(strstr(out.data, "\"ticks\":{\"total\":820,"));
     mp_buf_free(&out);
     mp_tick_free(p);
@@ -1184,7 +1184,7 @@ static mp_err one_symbol(void *user, const char *lib, uint64_t start, uint64_t e
     return MP_OK;
 }
 
-/* What mp_report_preprocess makes of log, fed in pieces of chunk bytes (0: at once). */
+/* What mp_tick_write_preprocess makes of log, fed in pieces of chunk bytes (0: at once). */
 static char *preprocess_of(const char *log, mp_tick_config *cfg, size_t chunk)
 {
     mp_tick_profile *p = NULL;
@@ -1198,9 +1198,9 @@ static char *preprocess_of(const char *log, mp_tick_config *cfg, size_t chunk)
                          MP_OK);
     assert_int_equal(mp_tick_finish(p, &err), MP_OK);
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_preprocess(p, &out, &err), MP_OK);
     /* node prints no report for such a profile, and neither does medprof */
-    assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_tick_write_text(p, NULL, &out, &err), MP_ERR_INVALID_ARG);
     mp_tick_free(p);
     mp_buf_append(&out, "", 0);
     return mp_buf_take(&out);
@@ -1405,13 +1405,13 @@ static void test_preprocess_records(void **state)
     cfg.preprocess = 1;
     p = parse_text(HDR "script-source,4000000000,/big.js,x\n", &cfg);
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_tick_write_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
     assert_non_null(strstr(err.msg, "4000000000"));
     mp_buf_free(&out);
     mp_tick_free(p);
     /* A profile read without the option has nothing to print. */
     p = parse_text(HDR, NULL);
-    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_tick_write_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
     mp_tick_free(p);
 }
 

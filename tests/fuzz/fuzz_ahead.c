@@ -39,8 +39,8 @@ static void fuzz_describe(mp_tick_profile *p, mp_folded *f, mp_buf *out)
     const char *const *warn;
     size_t i, n = mp_tick_warnings(p, &warn);
     mp_error err;
-    mp_report_text(p, NULL, out, &err);
-    mp_report_json(p, NULL, out, &err);
+    mp_tick_write_text(p, NULL, out, &err);
+    mp_tick_write_json(p, NULL, out, &err);
     for (i = 0; i < n; i++) mp_buf_printf(out, "%s\n", warn[i]);
     mp_report_folded(f, out);
 }
