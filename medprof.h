@@ -449,12 +449,12 @@ typedef struct mp_tick_config {
     /* Called for every tick that reaches the profile's trees, in log order: names[0] is the
        function the tick landed in, names[n-1] its outermost caller, named as the report
        names them; ts is the tick's time in µs since the isolate started. For flame graphs,
-       folded stacks and time-ordered views (mp_folded_stack is one). Default none. */
+       folded stacks and time-ordered views (mp_flame_stack is one). Default none. */
     void (*on_stack)(void *user, const char *const *names, size_t n, double ts);
     /* The same without the time, for stacks that need no timeline: called once for count
        ticks alike (the read-ahead's groups; count 1 when the log is read line by line), so
-       a profile with on_stacks and no on_stack may still read ahead (mp_folded_stacks and
-       mp_flame_stacks are such). Default none. */
+       a profile with on_stacks and no on_stack may still read ahead (mp_flame_stacks is
+       one). Default none. */
     void (*on_stacks)(void *user, const char *const *names, size_t n, uint64_t count);
     void *stack_user;               /* passed to on_stack and on_stacks */
     /* --timed-range: only the lines between the first and the last current-time record
@@ -889,35 +889,6 @@ MP_API mp_err mp_flame_write_cpuprofile(const mp_flame *f, mp_buf *out, mp_error
    weighted by the time to the next tick in µs. name is the profile's name. Needs samples. */
 MP_API mp_err mp_flame_write_speedscope(const mp_flame *f, const char *name, mp_buf *out,
                                         mp_error *err);
-
-/* ============================================================================================
-   REPORT: folded stacks, mp_folded_*
-   ============================================================================================
-
-   The "outermost;…;caller;function COUNT" lines that flamegraph.pl, inferno and speedscope
-   read, collected from a tick log through mp_tick_config.on_stacks (or on_stack):
-
-      mp_folded *f;  mp_folded_new(&f, &err);
-      cfg.on_stacks = mp_folded_stacks;  cfg.stack_user = f;
-      mp_tick_parse_file(log, &cfg, &prof, &err);
-      mp_report_folded(f, &out);       // one line per distinct stack, sorted
-
-   A ';' inside a name would split it, so it is written as ':'; control characters become
-   spaces. */
-
-typedef struct mp_folded mp_folded;
-
-MP_API mp_err mp_folded_new(mp_folded **out, mp_error *err);
-/* An on_stack callback: counts one tick for this stack (user is the mp_folded). */
-MP_API void mp_folded_stack(void *user, const char *const *names, size_t n, double ts);
-/* An on_stacks callback: counts count ticks for this stack (lets the profile read ahead). */
-MP_API void mp_folded_stacks(void *user, const char *const *names, size_t n, uint64_t count);
-/* Nonzero if memory ran out while collecting: the lines would be incomplete. */
-MP_API int mp_folded_failed(const mp_folded *f);
-MP_API uint64_t mp_folded_ticks(const mp_folded *f);  /* ticks counted */
-/* Appends the lines, sorted by stack (byte order), as flamegraph.pl expects them. */
-MP_API void mp_report_folded(const mp_folded *f, mp_buf *out);
-MP_API void mp_folded_free(mp_folded *f);
 
 #ifdef __cplusplus
 }
@@ -11520,137 +11491,6 @@ MP__DEF mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_re
     mp_buf_free(&j.strs);
     return j.rc;
 }
-/* ---- report: folded stacks ----------------------------------------------------------------- */
-
-typedef struct mp__fold {
-    char *stack;       /* "outer;...;top", owned */
-    size_t len;
-    uint64_t count;
-} mp__fold;
-
-struct mp_folded {
-    mp__fold *folds;   /* the distinct stacks, as first seen */
-    uint32_t used, cap;
-    mp__tab index;     /* folds by stack */
-    uint64_t ticks;
-    mp_buf line;       /* the stack being built: no allocation per tick once it has grown */
-    int failed;
-};
-
-MP__DEF mp_err mp_folded_new(mp_folded **out, mp_error *err)
-{
-    mp_folded *f = (mp_folded *)MP_MALLOC(sizeof *f);
-    if (!f) return mp__nomem(err);
-    memset(f, 0, sizeof *f);
-    if (!mp__tab_reserve(&f->index)) {
-        MP_FREE(f);
-        return mp__nomem(err);
-    }
-    *out = f;
-    return MP_OK;
-}
-
-static int mp__fold_is(const void *ctx, uint32_t id, const void *key)
-{
-    const mp__fold *fold = &((const mp__fold *)ctx)[id];
-    const mp__span *k = (const mp__span *)key;
-    return fold->len == k->n && memcmp(fold->stack, k->s, k->n) == 0;
-}
-
-/* Appends a name with the characters that would break the line format replaced. */
-static void mp__fold_name(mp_buf *b, const char *name)
-{
-    const char *s;
-    size_t start = b->len;
-    mp_buf_puts(b, name);
-    if (b->failed) return;
-    for (s = b->data + start; *s; s++) {
-        char *c = (char *)s;
-        if (*c == ';') *c = ':';
-        else if ((unsigned char)*c < 0x20) *c = ' ';
-    }
-}
-
-MP__DEF void mp_folded_stack(void *user, const char *const *names, size_t n, double ts)
-{
-    (void)ts;
-    mp_folded_stacks(user, names, n, 1);
-}
-
-MP__DEF void mp_folded_stacks(void *user, const char *const *names, size_t n, uint64_t count)
-{
-    mp_folded *f = (mp_folded *)user;
-    mp__fold *fold;
-    mp__span key;
-    uint64_t h;
-    uint32_t at, id;
-    size_t i;
-    if (f->failed || n == 0) return;
-    f->line.len = 0;
-    for (i = n; i-- > 0;) {
-        mp__fold_name(&f->line, names[i]);
-        if (i) mp_buf_append(&f->line, ";", 1);
-    }
-    if (f->line.failed || !mp__tab_reserve(&f->index)) { f->failed = 1; return; }
-    key.s = f->line.data;
-    key.n = f->line.len;
-    h = mp__hash_bytes(0, key.s, key.n);
-    if ((id = mp__tab_find(&f->index, h, mp__fold_is, f->folds, &key, &at)) != MP__NONE) {
-        f->folds[id].count += count;
-        f->ticks += count;
-        return;
-    }
-    if (!mp__grow32((void **)&f->folds, &f->cap, (size_t)f->used + 1, sizeof *f->folds)) {
-        f->failed = 1;
-        return;
-    }
-    fold = &f->folds[f->used];
-    if (!(fold->stack = (char *)MP_MALLOC(key.n + 1))) { f->failed = 1; return; }
-    memcpy(fold->stack, key.s, key.n + 1);
-    fold->len = key.n;
-    fold->count = count;
-    f->ticks += count;
-    mp__tab_put(&f->index, at, h, f->used++);
-}
-
-MP__DEF int mp_folded_failed(const mp_folded *f) { return f->failed; }
-MP__DEF uint64_t mp_folded_ticks(const mp_folded *f) { return f->ticks; }
-
-static int mp__fold_cmp(const void *a, const void *b)
-{
-    const mp__fold *x = *(const mp__fold *const *)a, *y = *(const mp__fold *const *)b;
-    return strcmp(x->stack, y->stack);
-}
-
-MP__DEF void mp_report_folded(const mp_folded *f, mp_buf *out)
-{
-    const mp__fold **order;
-    size_t i, k = f->used;
-    if (!f->used) return;
-    if (!(order = (const mp__fold **)MP_MALLOC(f->used * sizeof *order))) {
-        out->failed = 1;
-        return;
-    }
-    for (i = 0; i < k; i++) order[i] = &f->folds[i];
-    qsort(order, k, sizeof *order, mp__fold_cmp);
-    for (i = 0; i < k; i++) {
-        mp_buf_append(out, order[i]->stack, order[i]->len);
-        mp_buf_printf(out, " %llu\n", (unsigned long long)order[i]->count);
-    }
-    MP_FREE(order);
-}
-
-MP__DEF void mp_folded_free(mp_folded *f)
-{
-    size_t i;
-    if (!f) return;
-    for (i = 0; i < f->used; i++) MP_FREE(f->folds[i].stack);
-    MP_FREE(f->folds);
-    mp__tab_free(&f->index);
-    mp_buf_free(&f->line);
-    MP_FREE(f);
-}
-
 /* ---- load: charts, the HTML page ----------------------------------------------------------- */
 
 /* Text for an HTML/XML text node or attribute value. */
@@ -12122,6 +11962,21 @@ MP__DEF void mp_flame_stacks(void *user, const char *const *names, size_t n, uin
 }
 
 MP__DEF void mp_flame_keep_samples(mp_flame *f) { f->keep_samples = 1; }
+
+/* Appends a name with the characters that would break the folded line format replaced:
+   ';' as ':', control characters as spaces. */
+static void mp__fold_name(mp_buf *b, const char *name)
+{
+    const char *s;
+    size_t start = b->len;
+    mp_buf_puts(b, name);
+    if (b->failed) return;
+    for (s = b->data + start; *s; s++) {
+        char *c = (char *)s;
+        if (*c == ';') *c = ':';
+        else if ((unsigned char)*c < 0x20) *c = ' ';
+    }
+}
 
 typedef struct mp__fline {
     const char *s;     /* into the arena, once it is complete */
