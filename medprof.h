@@ -165,20 +165,6 @@ MP_API double mp_time_wall(void);
 MP_API mp_err mp_time_sleep(double seconds);
 
 /* ============================================================================================
-   URLS (shared by the process and load parts)
-   ============================================================================================ */
-
-typedef struct mp_url {
-    char scheme[8];   /* "http" or "https" */
-    char host[256];   /* without brackets for IPv6 literals */
-    int port;         /* the explicit port, else 80 or 443 */
-    char *path;       /* "/path?query", allocated; "/" when the URL has none */
-} mp_url;
-
-MP_API mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err);
-MP_API void mp_url_free(mp_url *url);
-
-/* ============================================================================================
    BUFFERS (shared by the report writers)
    ============================================================================================ */
 
@@ -198,14 +184,6 @@ MP_API void mp_buf_printf(mp_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* A JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD. */
-MP_API void mp_buf_json_string(mp_buf *b, const char *s, size_t n);
-/* A number as JavaScript's String(x) prints it: shortest round-trip digits, "NaN",
-   "Infinity", exponent form outside [1e-7, 1e21). */
-MP_API void mp_buf_js_number(mp_buf *b, double x);
-/* JavaScript's x.toFixed(digits) for |x| < 1e21: the exact binary value rounded half up
-   (12.25.toFixed(1) is "12.3"; printf's "%.1f" gives "12.2"). */
-MP_API void mp_buf_js_fixed(mp_buf *b, double x, int digits);
 MP_API void mp_buf_free(mp_buf *b);
 /* Gives the string to the caller (free with MP_FREE) and resets the buffer. */
 MP_API char *mp_buf_take(mp_buf *b);
@@ -821,8 +799,6 @@ MP_API mp_err mp_load_write_phase(int completed, const char *name, int index, do
 /* artillery's "All VUs finished. Total time: 3 seconds" (whole seconds, truncated) after a
    run, and its blank line. */
 MP_API mp_err mp_load_write_vus_finished(double seconds, mp_buf *out, mp_error *err);
-/* artillery's `name: ...... value` line: the value starts at column 82. */
-MP_API void mp_report_load_padded(mp_buf *out, const char *name, const char *value);
 
 /* ============================================================================================
    FLAME: mp_flame_*  (a tick log's stacks as a tree)
@@ -1061,7 +1037,15 @@ MP__DEF mp_err mp_time_sleep(double seconds)
 
 /* ---- urls ----------------------------------------------------------------------------- */
 
-MP__DEF void mp_url_free(mp_url *url)
+/* An http:// or https:// URL, for the readiness probe and the load engine. */
+typedef struct mp__url {
+    char scheme[8];   /* "http" or "https" */
+    char host[256];   /* without brackets for IPv6 literals */
+    int port;         /* the explicit port, else 80 or 443 */
+    char *path;       /* "/path?query", allocated; "/" when the URL has none */
+} mp__url;
+
+static void mp__url_free(mp__url *url)
 {
     if (!url) return;
     MP_FREE(url->path);
@@ -1080,7 +1064,7 @@ static int mp__parse_port(const char *s, size_t n)
     return port >= 1 && port <= 65535 ? port : -1;
 }
 
-MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
+static mp_err mp__url_parse(const char *text, mp__url *out, mp_error *err)
 {
     const char *p, *host, *host_end, *auth_end, *port_s = NULL;
     size_t scheme_len, host_len;
@@ -1556,7 +1540,8 @@ MP__DEF void mp_buf_printf(mp_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
+/* A JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD. */
+static void mp__buf_json_string(mp_buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
@@ -1593,7 +1578,9 @@ MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
     mp_buf_append(b, "\"", 1);
 }
 
-MP__DEF void mp_buf_js_number(mp_buf *b, double x)
+/* A number as JavaScript's String(x) prints it: shortest round-trip digits, "NaN",
+   "Infinity", exponent form outside [1e-7, 1e21). */
+static void mp__buf_js_number(mp_buf *b, double x)
 {
     char digits[32];
     int prec, exp10, ndig, i;
@@ -1634,14 +1621,16 @@ MP__DEF void mp_buf_js_number(mp_buf *b, double x)
     }
 }
 
-MP__DEF void mp_buf_js_fixed(mp_buf *b, double x, int digits)
+/* JavaScript's x.toFixed(digits) for |x| < 1e21: the exact binary value rounded half up
+   (12.25.toFixed(1) is "12.3"; printf's "%.1f" gives "12.2"). */
+static void mp__buf_js_fixed(mp_buf *b, double x, int digits)
 {
     /* glibc prints the exact binary value with enough digits; rounding that decimal string
        half up is exactly what toFixed does (ties away from zero on the exact value). */
     char exact[400];
     int n, dot, last, i;
     if (x != x) { mp_buf_puts(b, "NaN"); return; }
-    if (x >= 1e21 || x <= -1e21) { mp_buf_js_number(b, x); return; }
+    if (x >= 1e21 || x <= -1e21) { mp__buf_js_number(b, x); return; }
     n = snprintf(exact, sizeof exact, "%.*f", digits + 60, x < 0 ? -x : x);
     if (n <= 0 || n >= (int)sizeof exact) { mp_buf_printf(b, "%.*f", digits, x); return; }
     dot = (int)(strchr(exact, '.') - exact);
@@ -2223,16 +2212,16 @@ MP__DEF mp_err mp_proc_wait_ready(mp_proc *p, const mp_ready_config *cfg, mp_err
     const char *path = NULL;
     char target[300];
     int port = cfg->port, attempts = 0;
-    mp_url url;
+    mp__url url;
     mp_error last;
     mp_err rc;
 
     memset(&url, 0, sizeof url);
     memset(&last, 0, sizeof last);
     if (cfg->url) {
-        if ((rc = mp_url_parse(cfg->url, &url, err)) != MP_OK) return rc;
+        if ((rc = mp__url_parse(cfg->url, &url, err)) != MP_OK) return rc;
         if (strcmp(url.scheme, "http") != 0) {
-            mp_url_free(&url);
+            mp__url_free(&url);
             return mp__fail(err, MP_ERR_UNSUPPORTED, 0,
                             "ready URL '%s': https is not supported yet", cfg->url);
         }
@@ -2281,14 +2270,14 @@ MP__DEF mp_err mp_proc_wait_ready(mp_proc *p, const mp_ready_config *cfg, mp_err
         }
         pause = pause * 2 < max_pause ? pause * 2 : max_pause;
     }
-    mp_url_free(&url);
+    mp__url_free(&url);
     return rc;
 }
 
 MP__DEF mp_err mp_proc_probe(const mp_ready_config *cfg, mp_error *err)
 {
     double timeout = cfg->timeout > 0 ? cfg->timeout : 1.0;
-    mp_url url;
+    mp__url url;
     mp_err rc;
     if (!cfg->url) {
         if (cfg->port == 0) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe needs a url or a port");
@@ -2296,12 +2285,12 @@ MP__DEF mp_err mp_proc_probe(const mp_ready_config *cfg, mp_error *err)
             return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe: port %d is not in 1..65535", cfg->port);
         return mp__probe(cfg->host ? cfg->host : "127.0.0.1", cfg->port, NULL, timeout, err);
     }
-    if ((rc = mp_url_parse(cfg->url, &url, err)) != MP_OK) return rc;
+    if ((rc = mp__url_parse(cfg->url, &url, err)) != MP_OK) return rc;
     if (strcmp(url.scheme, "http") != 0)
         rc = mp__fail(err, MP_ERR_UNSUPPORTED, 0, "'%s': https is not supported yet", cfg->url);
     else
         rc = mp__probe(url.host, url.port, url.path, timeout, err);
-    mp_url_free(&url);
+    mp__url_free(&url);
     return rc;
 }
 
@@ -7880,7 +7869,7 @@ static void mp__rp_pad5(mp_buf *out, const char *s, size_t n)
 static void mp__rp_fixed(mp_buf *out, mp_buf *tmp, double x)
 {
     tmp->len = 0;
-    mp_buf_js_fixed(tmp, x, 1);
+    mp__buf_js_fixed(tmp, x, 1);
     mp__rp_pad5(out, tmp->data ? tmp->data : "", tmp->len);
 }
 
@@ -8021,9 +8010,9 @@ static void mp__rp_json_rows(const mp_tick_profile *p, mp_buf *out, int sec, uin
         const char *n = mp__rp_name_of(p, sec, i, &len);
         if (i) mp_buf_puts(out, ",");
         mp_buf_puts(out, "{\"name\":");
-        mp_buf_json_string(out, n, len);
+        mp__buf_json_string(out, n, len);
         mp_buf_printf(out, ",\"ticks\":%llu,\"pct\":", (unsigned long long)p->rows[sec][i].ticks);
-        mp_buf_js_number(out, mp__tk_pct(p->rows[sec][i].ticks, base));
+        mp__buf_js_number(out, mp__tk_pct(p->rows[sec][i].ticks, base));
         mp_buf_puts(out, "}");
     }
     mp_buf_puts(out, "]");
@@ -8040,7 +8029,7 @@ static void mp__rp_json_on_stack(const mp_tick_profile *p, mp_buf *out)
         const mp__tk_str *str = &p->strs[i];
         if (!str->on_stack) continue;
         mp_buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
-        mp_buf_json_string(out, str->s, str->len);
+        mp__buf_json_string(out, str->s, str->len);
         mp_buf_printf(out, ",\"ticks\":%llu}", (unsigned long long)str->on_stack);
         first = 0;
     }
@@ -8055,7 +8044,7 @@ static void mp__rp_json_node(const mp_tick_profile *p, mp_buf *out, uint32_t i, 
     if (i == 0) mp_buf_puts(out, "\"\"");
     else {
         const mp__tk_str *st = &p->strs[p->cn[p->view_ids[i]].label];
-        mp_buf_json_string(out, st->s, st->len);
+        mp__buf_json_string(out, st->s, st->len);
     }
     mp_buf_printf(out, ",\"ticks\":%llu", (unsigned long long)n->total);
     if (n->n_children && depth < p->depth) {
@@ -8081,7 +8070,7 @@ MP__DEF mp_err mp_tick_write_json(const mp_tick_profile *p, const mp_tick_write_
         return mp__fail(err, MP_ERR_INVALID_ARG, 0,
                         "report: the profile was read for preprocess (mp_tick_write_preprocess)");
     mp_buf_puts(out, "{\"log\":");
-    mp_buf_json_string(out, name, strlen(name));
+    mp__buf_json_string(out, name, strlen(name));
     mp_buf_printf(out, ",\"ticks\":{\"total\":%llu,\"unaccounted\":%llu,\"excluded\":%llu,"
                        "\"base\":%llu}",
                   (unsigned long long)s->ticks, (unsigned long long)s->unaccounted,
@@ -8109,7 +8098,7 @@ MP__DEF mp_err mp_tick_write_json(const mp_tick_profile *p, const mp_tick_write_
     mp_buf_puts(out, ",\"warnings\":[");
     for (i = 0; i < p->nwarn; i++) {
         if (i) mp_buf_puts(out, ",");
-        mp_buf_json_string(out, p->warn[i], strlen(p->warn[i]));
+        mp__buf_json_string(out, p->warn[i], strlen(p->warn[i]));
     }
     mp_buf_puts(out, "]}\n");
     if (out->failed) return mp__nomem(err);
@@ -8169,7 +8158,7 @@ static void mp__pp_json_int(mp_buf *out, int64_t v)
     uint64_t u;
     if (v == MP__TK_NAN) { mp_buf_append(out, "null", 4); return; }
     if (v > 9007199254740992LL || v < -9007199254740992LL) {
-        mp_buf_js_number(out, (double)v);
+        mp__buf_js_number(out, (double)v);
         return;
     }
     u = v < 0 ? (uint64_t)-v : (uint64_t)v;
@@ -8365,7 +8354,7 @@ static int mp__pp_json_tick(mp_buf *out, const unsigned char **cur, const unsign
         memcpy(&tm, *cur, sizeof tm);
         *cur += sizeof tm;
         if (tm != tm) mp_buf_append(out, "null", 4);
-        else mp_buf_js_number(out, tm);
+        else mp__buf_js_number(out, tm);
     }
     if (!mp__pp_get_int(cur, end, &vm) || !mp__pp_get_uint(cur, end, &n)) return 0;
     mp_buf_append(out, ",\n  \"vm\": ", 10);
@@ -8960,7 +8949,7 @@ static int mp__token_ok(const char *s)
 
 /* The bytes of a request for path on url's host, with cfg's headers, and its body if
    with_body (cfg was checked by mp__build_request). */
-static void mp__request_bytes(const mp_load_config *cfg, const mp_url *url, const char *method,
+static void mp__request_bytes(const mp_load_config *cfg, const mp__url *url, const char *method,
                               const char *path, int with_body, mp_buf *out)
 {
     const char *const *h;
@@ -8983,7 +8972,7 @@ static void mp__request_bytes(const mp_load_config *cfg, const mp_url *url, cons
 
 /* Builds the request bytes once: every request of the run sends the same buffer (a
    followed redirect builds its own). */
-static mp_err mp__build_request(const mp_load_config *cfg, const mp_url *url, mp_buf *out,
+static mp_err mp__build_request(const mp_load_config *cfg, const mp__url *url, mp_buf *out,
                                 mp_error *err)
 {
     const char *method = cfg->method && *cfg->method ? cfg->method : "GET";
@@ -9104,7 +9093,7 @@ static int mp__location_clean(const char *loc, mp_buf *out)
 
 /* The origin of an absolute Location ("//host:port/path" after any "http:"), checked against
    the one the user named; on the same origin its path goes to *path. */
-static int mp__location_origin(const mp_url *origin, const char *authority, mp_url *u)
+static int mp__location_origin(const mp__url *origin, const char *authority, mp__url *u)
 {
     mp_buf full;
     size_t i;
@@ -9113,7 +9102,7 @@ static int mp__location_origin(const mp_url *origin, const char *authority, mp_u
     mp_buf_puts(&full, "http:");
     mp_buf_puts(&full, authority);
     if (full.failed) return ENOMEM;
-    if (mp_url_parse(full.data, u, NULL) != MP_OK) {
+    if (mp__url_parse(full.data, u, NULL) != MP_OK) {
         mp_buf_free(&full);
         return MP__LERR_PARSE;
     }
@@ -9122,7 +9111,7 @@ static int mp__location_origin(const mp_url *origin, const char *authority, mp_u
     for (i = 0; same && u->host[i]; i++)
         same = mp__lower((unsigned char)u->host[i]) == mp__lower((unsigned char)origin->host[i]);
     if (!same) {
-        mp_url_free(u);
+        mp__url_free(u);
         return MP__LERR_REDIRECT_HOST;
     }
     return 0;
@@ -9133,11 +9122,11 @@ static int mp__location_origin(const mp_url *origin, const char *authority, mp_u
    the user named is followed: another scheme, host or port gives MP__LERR_REDIRECT_HOST (the
    user asked to load one server, not whatever it points at); a malformed Location gives
    MP__LERR_PARSE. Returns 0 or that error slot. */
-static int mp__redirect_target(const mp_url *origin, const char *base, const char *location,
+static int mp__redirect_target(const mp__url *origin, const char *base, const char *location,
                                mp_buf *out)
 {
     mp_buf loc, merged;
-    mp_url u;
+    mp__url u;
     const char *s, *query;
     size_t i = 0;
     int rc;
@@ -9180,7 +9169,7 @@ static int mp__redirect_target(const mp_url *origin, const char *base, const cha
         mp_buf_puts(out, query);
         if (out->failed || merged.failed) rc = ENOMEM;
     }
-    mp_url_free(&u);
+    mp__url_free(&u);
     mp_buf_free(&merged);
     mp_buf_free(&loc);
     return rc;
@@ -9311,7 +9300,7 @@ struct mp__lrun {
     int head;
     int follow;                   /* follow redirects on the URL's origin */
     const mp_load_config *cfg;    /* for the requests that follow redirects */
-    mp_url url;                   /* the URL the user named: the one origin followed */
+    mp__url url;                   /* the URL the user named: the one origin followed */
     char *warning;                /* found before the run (descriptors), for the result */
     struct sockaddr_storage addr;
     socklen_t addrlen;
@@ -10156,7 +10145,7 @@ MP__DEF mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *s
 
 /* Resolves once; with several addresses (localhost: ::1 and 127.0.0.1) it takes the first
    that accepts a connection, so a server listening on only one of them is found. */
-static mp_err mp__resolve(const mp_url *url, struct sockaddr_storage *addr, socklen_t *len,
+static mp_err mp__resolve(const mp__url *url, struct sockaddr_storage *addr, socklen_t *len,
                           mp_error *err)
 {
     struct addrinfo hints, *res = NULL, *ai, *pick;
@@ -10363,7 +10352,7 @@ static void mp__lrun_free(mp__lrun *run)
         }
         MP_FREE(run->workers);
     }
-    mp_url_free(&run->url);
+    mp__url_free(&run->url);
     MP_FREE(run->warning);
     for (i = 0; i < 2; i++) {
         if (run->stop_pipe[i] >= 0) close(run->stop_pipe[i]);
@@ -10738,7 +10727,7 @@ fail:
 MP__DEF mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_error *err)
 {
     mp__lrun run;
-    mp_url url;
+    mp__url url;
     mp_buf req;
     sigset_t all, old;
     int t, started = 0, interrupted;
@@ -10749,9 +10738,9 @@ MP__DEF mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_e
     run.stop_pipe[0] = run.stop_pipe[1] = run.prog_pipe[0] = run.prog_pipe[1] = -1;
     if (!cfg || !cfg->url) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: no URL given");
     if ((rc = mp__lrun_check(cfg, &run, err))) return rc;
-    if ((rc = mp_url_parse(cfg->url, &url, err))) return rc;
+    if ((rc = mp__url_parse(cfg->url, &url, err))) return rc;
     if (strcmp(url.scheme, "http") != 0) {
-        mp_url_free(&url);
+        mp__url_free(&url);
         return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "'%s': https is not supported yet", cfg->url);
     }
     rc = mp__build_request(cfg, &url, &req, err);
@@ -10802,7 +10791,8 @@ done:
 
 /* ---- load: reports ---------------------------------------------------------------------- */
 
-MP__DEF void mp_report_load_padded(mp_buf *out, const char *name, const char *value)
+/* artillery's `name: ...... value` line: the value starts at column 82. */
+static void mp__load_padded(mp_buf *out, const char *name, const char *value)
 {
     /* artillery's util.padded with a 79-column terminal: name, a space, dots to column 80,
        a space, the value. */
@@ -10823,7 +10813,7 @@ MP__DEF void mp_report_load_padded(mp_buf *out, const char *name, const char *va
 /* Microseconds as artillery's ms with one decimal: Math.round(ms * 10) / 10, JS-printed. */
 static void mp__js_ms(mp_buf *b, double us)
 {
-    mp_buf_js_number(b, floor(us / 100.0 + 0.5) / 10.0);
+    mp__buf_js_number(b, floor(us / 100.0 + 0.5) / 10.0);
 }
 
 static void mp__padded_ms(mp_buf *out, const char *label, double us)
@@ -10834,7 +10824,7 @@ static void mp__padded_ms(mp_buf *out, const char *label, double us)
     mp__js_ms(&tmp, us);
     snprintf(v, sizeof v, "%s", tmp.data ? tmp.data : "0");
     mp_buf_free(&tmp);
-    mp_report_load_padded(out, label, v);
+    mp__load_padded(out, label, v);
 }
 
 static int mp__is_medprof_name(const char *name) { return strncmp(name, "medprof.", 8) == 0 && strcmp(name, "medprof.requests_cancelled") != 0; }
@@ -10875,14 +10865,14 @@ MP__DEF mp_err mp_load_result_write_metrics(const mp_load_result *r, mp_buf *out
         hn = hi < r->nhists ? r->hists[hi].name : NULL;
         if (!rate_done && (!cn || strcmp(rate_name, cn) < 0) && (!hn || strcmp(rate_name, hn) < 0)) {
             snprintf(v, sizeof v, "%llu/sec", (unsigned long long)mp__rate_value(r));
-            mp_report_load_padded(out, "http.request_rate:", v);
+            mp__load_padded(out, "http.request_rate:", v);
             rate_done = 1;
         } else if (cn && (!hn || strcmp(cn, hn) < 0)) {
             name.len = 0;
             mp_buf_printf(&name, "%s:", cn);
             snprintf(v, sizeof v, "%llu", (unsigned long long)r->counters[ci].value);
             if (name.failed) out->failed = 1;
-            else mp_report_load_padded(out, name.data, v);
+            else mp__load_padded(out, name.data, v);
             ci++;
         } else if (hn) {
             const mp_load_hist *h = r->hists[hi].h;
@@ -10948,7 +10938,7 @@ MP__DEF mp_err mp_load_result_write_period(const mp_load_result *period, mp_buf 
     mp__clock_text(to, when, sizeof when);
     snprintf(title, sizeof title, "Metrics for period to: %s", when);
     mp_buf_puts(&tail, " (width: ");
-    mp_buf_js_number(&tail, floor(mp_load_result_duration(period) * 1000 + 0.5) / 1000);
+    mp__buf_js_number(&tail, floor(mp_load_result_duration(period) * 1000 + 0.5) / 1000);
     mp_buf_puts(&tail, "s)");
     if (tail.failed) out->failed = 1;
     else mp__report_dashed(out, title, tail.data);
@@ -10965,7 +10955,7 @@ MP__DEF mp_err mp_load_write_phase(int completed, const char *name, int index, d
     mp__clock_text(wall, when, sizeof when);
     mp_buf_printf(out, "Phase %s: %s (index: %d, duration: ", completed ? "completed" : "started",
                   name ? name : "unnamed", index);
-    mp_buf_js_number(out, duration);
+    mp__buf_js_number(out, duration);
     mp_buf_printf(out, "s) %s\n\n", when);
     return mp__written(out, err, "phase line");
 }
@@ -11019,7 +11009,7 @@ static void mp__json_summaries(mp_buf *b, const mp_load_result *r)
         if (mp__is_medprof_name(r->hists[i].name)) continue;
         mp_buf_puts(b, first ? "\n      " : ",\n      ");
         first = 0;
-        mp_buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
+        mp__buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
         mp_buf_puts(b, ": ");
         mp__json_summary(b, r->hists[i].h);
     }
@@ -11082,7 +11072,7 @@ static void mp__json_aggregate(const mp_load_result *r, int is_period, mp_buf *b
     mp_buf_puts(b, "{\n    \"counters\": {");
     for (i = 0; i < r->ncounters; i++) {
         mp_buf_puts(b, i ? ",\n      " : "\n      ");
-        mp_buf_json_string(b, r->counters[i].name, strlen(r->counters[i].name));
+        mp__buf_json_string(b, r->counters[i].name, strlen(r->counters[i].name));
         mp_buf_printf(b, ": %llu", (unsigned long long)r->counters[i].value);
     }
     mp_buf_puts(b, r->ncounters ? "\n    },\n" : "},\n");
@@ -11129,15 +11119,15 @@ MP__DEF mp_err mp_load_result_write_json(const mp_load_result *r, const char *co
     mp_buf_printf(b, "    \"version\": \"%s\",\n    \"start\": %.6f,\n    \"end\": %.6f,\n"
                      "    \"duration\": %.6f,\n    \"rate\": ",
                   MP_VERSION_STRING, r->start, r->end, mp_load_result_duration(r));
-    mp_buf_js_number(b, mp_load_result_rate(r));
+    mp__buf_js_number(b, mp_load_result_rate(r));
     mp_buf_printf(b, ",\n    \"interrupted\": %s,\n    \"warning\": ",
                   r->interrupted ? "true" : "false");
-    if (r->warning) mp_buf_json_string(b, r->warning, strlen(r->warning));
+    if (r->warning) mp__buf_json_string(b, r->warning, strlen(r->warning));
     else mp_buf_puts(b, "null");
     mp_buf_puts(b, ",\n    \"histograms\": {");
     for (i = 0; i < r->nhists; i++) {
         mp_buf_puts(b, i ? ",\n      " : "\n      ");
-        mp_buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
+        mp__buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
         mp_buf_puts(b, ": ");
         mp__json_buckets(b, r->hists[i].h);
     }
@@ -11576,7 +11566,7 @@ static void mp__chart_y_axis(mp__chart *c, const char *unit)
         mp_buf_printf(c->b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                             "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
                       c->x0, y, c->x0 + c->w, y, c->x0 - 6, y + 4);
-        mp_buf_js_number(c->b, v);
+        mp__buf_js_number(c->b, v);
         mp_buf_puts(c->b, "</text>\n");
     }
     mp_buf_printf(c->b, "<text class=\"unit\" x=\"%.1f\" y=\"%.1f\">", c->x0, c->y0 - 8);
@@ -11594,7 +11584,7 @@ static void mp__chart_time_axis(mp__chart *c)
         double s = (double)(long long)(k * step * 1e6 + 0.5) / 1e6;
         mp_buf_printf(c->b, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
                       mp__chart_px(c, s), c->y0 + c->h + 16);
-        mp_buf_js_number(c->b, s);
+        mp__buf_js_number(c->b, s);
         mp_buf_puts(c->b, " s</text>\n");
     }
 }
@@ -11683,7 +11673,7 @@ static void mp__chart_latency_series(const mp_load_result *r, mp_buf *b)
             mp_buf_printf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>second "
                              "%zu: %s ", cls[line], mp__chart_px(&c, (double)i + 0.4),
                           mp__chart_py(&c, v), i + 1, cls[line]);
-            mp_buf_js_fixed(b, v, 2);
+            mp__buf_js_fixed(b, v, 2);
             mp_buf_puts(b, " ms</title></circle>\n");
         }
     }
@@ -11724,7 +11714,7 @@ static void mp__chart_distribution(const mp_load_hist *h, mp_buf *b)
 static void mp__html_ms_cell(mp_buf *b, double us)
 {
     mp_buf_puts(b, "<td>");
-    mp_buf_js_fixed(b, us / 1000, 2);
+    mp__buf_js_fixed(b, us / 1000, 2);
     mp_buf_puts(b, "</td>");
 }
 
@@ -11737,15 +11727,15 @@ static void mp__html_summary(const mp_load_result *r, const mp_load_hist *h, mp_
                      "<tr><th>duration</th><td>",
                   (unsigned long long)mp_load_result_counter(r, "http.requests"),
                   (unsigned long long)mp_load_result_counter(r, "http.responses"));
-    mp_buf_js_fixed(b, mp_load_result_duration(r), 2);
+    mp__buf_js_fixed(b, mp_load_result_duration(r), 2);
     mp_buf_puts(b, " s</td></tr>\n<tr><th>rate</th><td>");
-    mp_buf_js_fixed(b, mp_load_result_rate(r), 0);
+    mp__buf_js_fixed(b, mp_load_result_rate(r), 0);
     mp_buf_puts(b, "/s (requests / duration)</td></tr>\n</table>\n");
     if (!h || mp_load_hist_count(h) == 0) return;
     mp_buf_puts(b, "<table class=\"latency\"><tr><th>response time, ms</th><th>min</th>");
     for (i = 0; i < sizeof pcts / sizeof pcts[0]; i++) {
         mp_buf_puts(b, "<th>p");
-        mp_buf_js_number(b, pcts[i]);
+        mp__buf_js_number(b, pcts[i]);
         mp_buf_puts(b, "</th>");
     }
     mp_buf_puts(b, "<th>max</th><th>mean</th></tr>\n<tr><td>all</td>");
@@ -12183,12 +12173,12 @@ static void mp__flame_frame(mp__flame_draw *d, uint32_t node, uint32_t base, dou
                       node == 0 ? "all" : mp__flame_kind(name), (unsigned long long)n->total);
         mp__buf_xml(d->out, name);
         mp_buf_printf(d->out, " (%llu ticks, ", (unsigned long long)n->total);
-        mp_buf_js_fixed(d->out, (double)n->total * 100.0 / (double)d->f->nodes[0].total, 2);
+        mp__buf_js_fixed(d->out, (double)n->total * 100.0 / (double)d->f->nodes[0].total, 2);
         if (d->base) {
             double delta = mp__flame_delta(d, node, base);
             mp_buf_puts(d->out, "%, ");
             if (delta >= 0) mp_buf_puts(d->out, "+");
-            mp_buf_js_fixed(d->out, delta, 2);
+            mp__buf_js_fixed(d->out, delta, 2);
             mp_buf_puts(d->out, " points)</title>");
         } else {
             mp_buf_puts(d->out, "%)</title>");
@@ -12336,9 +12326,9 @@ static void mp__json_callframe(mp_buf *b, const char *name)
     mp__callframe cf;
     mp__parse_callframe(name, &cf);
     mp_buf_puts(b, "{\"functionName\":");
-    mp_buf_json_string(b, cf.fn, cf.fn_len);
+    mp__buf_json_string(b, cf.fn, cf.fn_len);
     mp_buf_puts(b, ",\"scriptId\":\"0\",\"url\":");
-    mp_buf_json_string(b, cf.url ? cf.url : "", cf.url_len);
+    mp__buf_json_string(b, cf.url ? cf.url : "", cf.url_len);
     mp_buf_printf(b, ",\"lineNumber\":%ld,\"columnNumber\":%ld}", cf.line, cf.col);
 }
 
@@ -12428,26 +12418,26 @@ MP__DEF mp_err mp_flame_write_speedscope(const mp_flame *f, const char *name, mp
         if (first[frame[i]] == MP__FNONE) first[frame[i]] = i;
     mp_buf_puts(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
                      "\"exporter\":\"medprof " MP_VERSION_STRING "\",\"name\":");
-    mp_buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
+    mp__buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
     mp_buf_puts(out, ",\"activeProfileIndex\":0,\"shared\":{\"frames\":[");
     for (i = 0; i < nframes; i++) {
         const char *fn = f->nodes[first[i]].name;
         mp__callframe cf;
         mp__parse_callframe(fn, &cf);
         mp_buf_puts(out, i ? ",\n{\"name\":" : "\n{\"name\":");
-        mp_buf_json_string(out, fn, strlen(fn));
+        mp__buf_json_string(out, fn, strlen(fn));
         if (cf.url) {
             mp_buf_puts(out, ",\"file\":");
-            mp_buf_json_string(out, cf.url, cf.url_len);
+            mp__buf_json_string(out, cf.url, cf.url_len);
             mp_buf_printf(out, ",\"line\":%ld,\"col\":%ld", cf.line + 1, cf.col + 1);
         }
         mp_buf_puts(out, "}");
     }
     end = f->nsamples ? f->sample_ts[f->nsamples - 1] - f->sample_ts[0] : 0;
     mp_buf_puts(out, "\n]},\"profiles\":[{\"type\":\"sampled\",\"name\":");
-    mp_buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
+    mp__buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
     mp_buf_puts(out, ",\"unit\":\"microseconds\",\"startValue\":0,\"endValue\":");
-    mp_buf_js_number(out, end > 0 ? end : 0);
+    mp__buf_js_number(out, end > 0 ? end : 0);
     mp_buf_puts(out, ",\"samples\":[");
     for (k = 0; k < f->nsamples; k++) {
         uint32_t node;

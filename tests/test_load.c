@@ -419,13 +419,13 @@ static void test_padded(void **state)
     mp_buf b = { 0 };
     char longname[120];
     (void)state;
-    mp_report_load_padded(&b, "vusers.failed:", "0");
+    mp__load_padded(&b, "vusers.failed:", "0");
     assert_string_equal(b.data, "vusers.failed: ................................................................. 0\n");
     assert_int_equal(strchr(b.data, '0') - b.data, 81); /* column 82 */
     mp_buf_free(&b);
     memset(longname, 'x', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    mp_report_load_padded(&b, longname, "7");
+    mp__load_padded(&b, longname, "7");
     assert_int_equal(strlen(b.data), 83);
     assert_memory_equal(b.data + 76, "...  7\n", 7);
     mp_buf_free(&b);
@@ -1334,10 +1334,10 @@ static void test_redirect_targets(void **state)
         { "http://user@127.0.0.1:8080/", NULL, MP__LERR_PARSE },
         { "http://127.0.0.1:99999/", NULL, MP__LERR_PARSE },
     };
-    mp_url origin, v6;
+    mp__url origin, v6;
     size_t i;
     (void)state;
-    assert_int_equal(mp_url_parse("http://127.0.0.1:8080/a/b/c?x=1", &origin, NULL), MP_OK);
+    assert_int_equal(mp__url_parse("http://127.0.0.1:8080/a/b/c?x=1", &origin, NULL), MP_OK);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mp_buf out = { 0 };
         int e = mp__redirect_target(&origin, origin.path, cases[i].location, &out);
@@ -1346,8 +1346,8 @@ static void test_redirect_targets(void **state)
                      out.data ? out.data : "", cases[i].err, cases[i].path ? cases[i].path : "");
         mp_buf_free(&out);
     }
-    mp_url_free(&origin);
-    assert_int_equal(mp_url_parse("http://[::1]:8080/", &v6, NULL), MP_OK);
+    mp__url_free(&origin);
+    assert_int_equal(mp__url_parse("http://[::1]:8080/", &v6, NULL), MP_OK);
     {
         mp_buf out = { 0 };
         assert_int_equal(mp__redirect_target(&v6, v6.path, "http://[::1]:8080/v6", &out), 0);
@@ -1357,7 +1357,7 @@ static void test_redirect_targets(void **state)
                          MP__LERR_REDIRECT_HOST);
         mp_buf_free(&out);
     }
-    mp_url_free(&v6);
+    mp__url_free(&v6);
 }
 
 /* Redirects: counted and not followed by default; with follow, only on the named origin,
