@@ -422,8 +422,14 @@ typedef struct mp_tick_config {
     const char *runtime_timer;      /* --filter-runtime-timer NAME; NULL: off */
     int call_graph_size;            /* --call-graph-size: levels under the heavy profile's top
                                        ones; 0: node's default 5; negative: top level only */
-    const char *range;              /* --range "start,end" in ms as node parses it; NULL: all */
-    const char *distortion;         /* --distortion in picoseconds per event; NULL: 0 */
+    int has_range;                  /* --range: nonzero to keep only the ticks from
+                                       range_start to range_end; default off (all) */
+    double range_start, range_end;  /* ms since the isolate started, both included;
+                                       -INFINITY, INFINITY: no bound on that side.
+                                       mp_tick_parse_range reads node's flag text */
+    double distortion;              /* --distortion: the logging overhead in picoseconds per
+                                       event, taken off each later tick's time; default 0.
+                                       mp_tick_parse_distortion reads node's flag text */
     /* Called for every tick that reaches the profile's trees, in log order: names[0] is the
        function the tick landed in, names[n-1] its outermost caller, named as the report
        names them; ts is the tick's time in µs since the isolate started. For flame graphs,
@@ -481,10 +487,20 @@ MP_API mp_err mp_tick_parse_fd(int fd, const char *name, const mp_tick_config *c
                                mp_tick_profile **out, mp_error *err);
 
 /* The rules a configuration must keep, checked without reading anything: a VM state filter
-   that names a state, a node from 18 to 26 (or 0). MP_ERR_INVALID_ARG names the option
+   that names a state, a node from 18 to 26 (or 0), range bounds that are numbers (not NaN),
+   a finite distortion. MP_ERR_INVALID_ARG names the option
    ("node option must be 18 to 26, ..."). mp_tick_new and mp_tick_parse_file check it first;
    a binding checks it when it reads its caller's options. */
 MP_API mp_err mp_tick_config_check(const mp_tick_config *cfg, mp_error *err);
+
+/* node's --range START,END as its --prof-process reads the text (parseInt on each side of
+   the first comma): "12abc,40" gives 12 and 40 (ms); a side that is no number ("abc", "",
+   none) leaves that bound open: -INFINITY for start, INFINITY for end. text NULL: both open.
+   For cfg.range_start and cfg.range_end (set cfg.has_range too). */
+MP_API void mp_tick_parse_range(const char *text, double *start, double *end);
+/* node's --distortion PS as it reads the text (parseInt): "250abc" is 250 picoseconds; no
+   number ("abc", "", NULL) is 0. For cfg.distortion. */
+MP_API double mp_tick_parse_distortion(const char *text);
 
 /* Incremental use: new, feed any number of byte chunks (split anywhere), finish. */
 MP_API mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
@@ -7276,7 +7292,29 @@ MP__DEF mp_err mp_tick_config_check(const mp_tick_config *cfg, mp_error *err)
     if (cfg->node != 0 && (cfg->node < 18 || cfg->node > 26))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "node option must be 18 to 26, not %d "
                         "(unset: as the node that wrote the log)", cfg->node);
+    if (cfg->has_range && (isnan(cfg->range_start) || isnan(cfg->range_end)))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "range option's bounds must be numbers of "
+                        "ms (-INFINITY or INFINITY: none), not NaN");
+    if (!isfinite(cfg->distortion))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "distortion option must be a finite number of picoseconds");
     return MP_OK;
+}
+
+MP__DEF void mp_tick_parse_range(const char *text, double *start, double *end)
+{
+    const char *comma = text ? strchr(text, ',') : NULL;
+    int64_t a = text ? mp__tk_parse_int(text, comma ? (size_t)(comma - text) : strlen(text), 0)
+                     : MP__TK_NAN;
+    int64_t b = comma ? mp__tk_parse_int(comma + 1, strlen(comma + 1), 0) : MP__TK_NAN;
+    *start = a == MP__TK_NAN ? -INFINITY : (double)a;
+    *end = b == MP__TK_NAN ? INFINITY : (double)b;
+}
+
+MP__DEF double mp_tick_parse_distortion(const char *text)
+{
+    int64_t d = text ? mp__tk_parse_int(text, strlen(text), 0) : MP__TK_NAN;
+    return d == MP__TK_NAN ? 0 : (double)d;
 }
 
 MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
@@ -7301,24 +7339,12 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->skip_stubs = cfg->separate_stubs == MP_TICK_NO;
     p->rules = mp__tk_default_rules(p);
     p->depth = mp__tk_parse_cgs(cfg);
-    p->range_start = -INFINITY;
-    p->range_end = INFINITY;
-    if (cfg->range) {
-        const char *comma = strchr(cfg->range, ',');
-        int64_t a = mp__tk_parse_int(cfg->range, comma ? (size_t)(comma - cfg->range)
-                                                       : strlen(cfg->range), 0);
-        int64_t b = comma ? mp__tk_parse_int(comma + 1, strlen(comma + 1), 0) : MP__TK_NAN;
-        if (a != MP__TK_NAN) p->range_start = (double)a * 1000;
-        if (b != MP__TK_NAN) p->range_end = (double)b * 1000;
-    }
-    if (cfg->distortion) {
-        int64_t d = mp__tk_parse_int(cfg->distortion, strlen(cfg->distortion), 0);
-        p->distortion_per = d == MP__TK_NAN ? 0 : (double)d / 1000;
-    }
+    p->range_start = cfg->has_range ? cfg->range_start * 1000 : -INFINITY; /* µs, as ticks */
+    p->range_end = cfg->has_range ? cfg->range_end * 1000 : INFINITY;
+    p->distortion_per = cfg->distortion / 1000;
     p->name = mp__tk_dup(name ? name : "v8.log");
     p->runtime_timer = mp__tk_dup(cfg->runtime_timer);
     p->cfg.runtime_timer = p->runtime_timer;
-    p->cfg.range = p->cfg.distortion = NULL;
     if (!p->name || (cfg->runtime_timer && !p->runtime_timer)) goto nomem;
     p->v8_version = mp__tk_dup(cfg->v8_version);
     p->cfg.v8_version = p->v8_version;

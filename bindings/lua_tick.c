@@ -7,7 +7,8 @@
    Options mirror `node --prof-process`: separate_ic, separate_bytecodes, separate_builtins,
    separate_stubs (booleans), ignore_unknown, state ("js", "gc", "parser", "bytecode",
    "compiler", "other", "external"), runtime_timer, call_graph_size, range ("start,end" in
-   ms), distortion; plus where C++ symbols come from: symbols = PATH (a `medprof symbols`
+   ms, read as node reads --range), distortion (picoseconds: a number, or text read as node
+   reads --distortion); plus where C++ symbols come from: symbols = PATH (a `medprof symbols`
    file), symbols = false (none), symbol_list = PATH (placed "START END NAME" lines);
    default: the libraries' own ELF files on this machine. timed_range, pairwise_timed_range
    (booleans: node's --timed-range, --ptr), v8_version (what the log's v8-version record is
@@ -67,8 +68,7 @@ static mp_tick_bool mpl_tick_bool(lua_State *L, int opts, const char *name)
 
 /* Fills cfg from the option table at opts (0: none), raising on a bad option (a wrong type,
    or a value the library's mp_tick_config_check refuses), except the symbols
-   (mpl_tick_symbols reads those files). Strings stay owned by the table, but for a
-   distortion given as a number, whose text it leaves on the stack. It only reads: the
+   (mpl_tick_symbols reads those files). Strings stay owned by the table. It only reads: the
    fuzzer (tests/fuzz/fuzz_lua.c) calls it directly. */
 void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
 {
@@ -101,18 +101,19 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
         if (cgs < 0 || cgs > 10000) luaL_error(L, "call_graph_size option must be 0..10000");
         cfg->call_graph_size = cgs == 0 ? -1 : (int)cgs;
     }
-    cfg->range = mpl_opt_string(L, opts, "range", NULL);
-    if (lua_getfield(L, opts, "distortion") == LUA_TNUMBER) {
-        /* Its text is a new string that nothing else holds: it stays on the stack (above the
-           table, so callers' indices hold) for as long as cfg is used. Popped, the collector
-           could free it under cfg (found by tests/fuzz/fuzz_lua.c). */
-        cfg->distortion = lua_tostring(L, -1);
-    } else {
-        if (!lua_isnil(L, -1) && !lua_isstring(L, -1))
-            luaL_error(L, "distortion option must be a number");
-        if (!lua_isnil(L, -1)) cfg->distortion = lua_tostring(L, -1); /* the table holds it */
-        lua_pop(L, 1);
+    if (lua_getfield(L, opts, "range") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "range option must be a string");
+        cfg->has_range = 1;
+        mp_tick_parse_range(lua_tostring(L, -1), &cfg->range_start, &cfg->range_end);
     }
+    lua_pop(L, 1);
+    switch (lua_getfield(L, opts, "distortion")) {
+    case LUA_TNIL: break;
+    case LUA_TNUMBER: cfg->distortion = lua_tonumber(L, -1); break;
+    case LUA_TSTRING: cfg->distortion = mp_tick_parse_distortion(lua_tostring(L, -1)); break;
+    default: luaL_error(L, "distortion option must be a number");
+    }
+    lua_pop(L, 1);
     cfg->symbol_list = mpl_opt_string(L, opts, "symbol_list", NULL);
     cfg->timed_range = mpl_opt_boolean(L, opts, "timed_range", 0);
     cfg->pairwise_timed_range = mpl_opt_boolean(L, opts, "pairwise_timed_range", 0);

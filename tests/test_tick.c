@@ -526,6 +526,45 @@ static void test_cpp_entries_and_symbols(void **state)
     mp_tick_free(p);
 }
 
+/* --range and --distortion as node's --prof-process reads their text (parseInt), into the
+   numbers mp_tick_config takes; the config's rules refuse NaN bounds and endless distortion. */
+static void test_range_and_distortion_flags(void **state)
+{
+    mp_tick_config cfg;
+    mp_error err;
+    double a, b;
+    (void)state;
+    mp_tick_parse_range("40,200", &a, &b);
+    assert_true(a == 40 && b == 200);
+    mp_tick_parse_range("12abc, 0x20x,9", &a, &b); /* parseInt(" 0x20x") is 32 */
+    assert_true(a == 12 && b == 32);
+    mp_tick_parse_range("abc", &a, &b);
+    assert_true(a == -INFINITY && b == INFINITY);
+    mp_tick_parse_range(",5", &a, &b);
+    assert_true(a == -INFINITY && b == 5);
+    mp_tick_parse_range("-3,", &a, &b);
+    assert_true(a == -3 && b == INFINITY);
+    mp_tick_parse_range(NULL, &a, &b);
+    assert_true(a == -INFINITY && b == INFINITY);
+    assert_true(mp_tick_parse_distortion("250000") == 250000);
+    assert_true(mp_tick_parse_distortion("12abc") == 12);
+    assert_true(mp_tick_parse_distortion("abc") == 0);
+    assert_true(mp_tick_parse_distortion("") == 0);
+    assert_true(mp_tick_parse_distortion(NULL) == 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.range_start = NAN; /* ignored without has_range */
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_OK);
+    cfg.has_range = 1;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "range option"));
+    cfg.range_start = -INFINITY;
+    cfg.range_end = INFINITY;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_OK);
+    cfg.distortion = INFINITY;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "distortion option"));
+}
+
 static void test_filters_and_options(void **state)
 {
     (void)state;
@@ -578,7 +617,9 @@ static void test_filters_and_options(void **state)
     mp_tick_free(p);
 
     memset(&cfg, 0, sizeof cfg);
-    cfg.range = "2,4";            /* ms; ticks at 2000..4000 us */
+    cfg.has_range = 1;
+    cfg.range_start = 2;          /* ms; ticks at 2000..4000 us */
+    cfg.range_end = 4;
     cfg.ignore_unknown = 1;
     p = parse_text(log, &cfg);
     mp_tick_get_summary(p, &s);
@@ -1594,6 +1635,7 @@ int main(void)
         cmocka_unit_test(test_library_pages_shadow_dynamic_code),
         cmocka_unit_test(test_page_numbers_are_32_bit),
         cmocka_unit_test(test_cpp_entries_and_symbols),
+        cmocka_unit_test(test_range_and_distortion_flags),
         cmocka_unit_test(test_filters_and_options),
         cmocka_unit_test(test_frames),
         cmocka_unit_test(test_node_rules_from_the_log),

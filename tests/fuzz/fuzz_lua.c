@@ -280,8 +280,8 @@ static int fz_tick_config(lua_State *L)
     if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
     mpl_tick_read_config(L, lua_isnoneornil(L, 1) ? 0 : 1, &cfg);
     fz_collect(L);
-    fz_sink += fz_touch(cfg.symbol_list) + fz_touch(cfg.runtime_timer) + fz_touch(cfg.range) +
-               fz_touch(cfg.distortion);
+    fz_sink += fz_touch(cfg.symbol_list) + fz_touch(cfg.runtime_timer) +
+               fz_touch(cfg.v8_version);
     return 0;
 }
 
