@@ -812,8 +812,10 @@ MP_API mp_err mp_load_result_write_html(const mp_load_result *r, const char *tit
    artillery calls a phase without a name; duration in seconds, as JavaScript prints it. */
 MP_API mp_err mp_load_write_phase(int completed, const char *name, int index, double duration,
                                   double wall, mp_buf *out, mp_error *err);
-/* artillery's "All VUs finished. Total time: 3 seconds" (whole seconds, truncated) after a
-   run, and its blank line. */
+/* artillery's "All VUs finished. Total time: 1 minute, 5 seconds" after a run of seconds,
+   and its blank line: as artillery's formatDuration prints it, days, hours, minutes and
+   seconds from the largest nonzero unit down ("1 day, 0 hours, 0 minutes, 5 seconds"),
+   seconds always, each truncated, singular at 1. */
 MP_API mp_err mp_load_write_vus_finished(double seconds, mp_buf *out, mp_error *err);
 
 /* ============================================================================================
@@ -10986,11 +10988,41 @@ MP__DEF mp_err mp_load_write_phase(int completed, const char *name, int index, d
     return mp__written(out, err, "phase line");
 }
 
+/* moment's absFloor and absCeil: toward zero, away from zero. */
+static double mp__abs_floor(double x) { return x < 0 ? ceil(x) : floor(x); }
+static double mp__abs_ceil(double x) { return x < 0 ? floor(x) : ceil(x); }
+static int mp__js_truthy(double x) { return x == x && x != 0; }
+
+/* artillery's formatDuration (lib/util.ts) of ms milliseconds: moment.duration(ms)'s days,
+   hours, minutes and seconds, shown from the largest nonzero one down, seconds always,
+   singular at 1: "1 day, 6 hours, 0 minutes, 30 seconds". Each unit is truncated as moment
+   bubbles it up, which also takes whole months (4800 in 146097 days) out of the days:
+   artillery prints no months, so a run of 31 days reads "0 seconds", as in artillery. */
+static void mp__load_duration(mp_buf *out, double ms)
+{
+    static const char *const units[] = { "day", "hour", "minute", "second" };
+    double secs = mp__abs_floor(ms / 1000), mins = mp__abs_floor(secs / 60);
+    double hours = mp__abs_floor(mins / 60), days = mp__abs_floor(hours / 24);
+    double months = mp__abs_floor(days * 4800 / 146097), part[4];
+    int shown = 0, i;
+    part[0] = days - mp__abs_ceil(months * 146097 / 4800);
+    part[1] = fmod(hours, 24);
+    part[2] = fmod(mins, 60);
+    part[3] = fmod(secs, 60);
+    for (i = 0; i < 4; i++) {
+        if (!shown && !mp__js_truthy(part[i]) && i < 3) continue;
+        if (shown) mp_buf_puts(out, ", ");
+        shown = 1;
+        mp__buf_js_number(out, part[i]);
+        mp_buf_printf(out, " %s%s", units[i], part[i] == 1 ? "" : "s");
+    }
+}
+
 MP__DEF mp_err mp_load_write_vus_finished(double seconds, mp_buf *out, mp_error *err)
 {
-    double whole = floor(seconds);
-    mp_buf_printf(out, "All VUs finished. Total time: %.0f second%s\n\n", whole,
-                  whole == 1 ? "" : "s");
+    mp_buf_puts(out, "All VUs finished. Total time: ");
+    mp__load_duration(out, seconds * 1000);
+    mp_buf_puts(out, "\n\n");
     return mp__written(out, err, "VUs finished line");
 }
 

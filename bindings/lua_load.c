@@ -394,8 +394,8 @@ static int mpl_phase_report(lua_State *L)
     return mpl_push_buf(L, rc, &b, &err);
 }
 
-/* medprof.vus_finished_report(seconds) → "All VUs finished. Total time: N seconds" and its
-   blank line */
+/* medprof.vus_finished_report(seconds) → "All VUs finished. Total time: 1 minute, 5 seconds"
+   and its blank line */
 static int mpl_vus_finished_report(lua_State *L)
 {
     double seconds = luaL_checknumber(L, 1);

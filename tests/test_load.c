@@ -792,6 +792,45 @@ static void test_config_check(void **state)
     assert_non_null(strstr(err.msg, "count/num are for quick"));
 }
 
+/* artillery's formatDuration: its own test's durations (test/lib/test_util.js), then the
+   rules read in lib/util.ts and moment's duration: units from the largest nonzero one,
+   seconds always, truncated, singular at 1, whole months (which it does not print) taken out
+   of the days. The expected texts are what artillery's code gives under node. */
+static void test_vus_finished_duration_like_artillery(void **state)
+{
+    static const struct { double seconds; const char *text; } cases[] = {
+        { 1, "1 second" },
+        { 30, "30 seconds" },
+        { 90, "1 minute, 30 seconds" },
+        { 150, "2 minutes, 30 seconds" },
+        { 4530, "1 hour, 15 minutes, 30 seconds" },
+        { 8130, "2 hours, 15 minutes, 30 seconds" },
+        { 108030, "1 day, 6 hours, 0 minutes, 30 seconds" },
+        { 194430, "2 days, 6 hours, 0 minutes, 30 seconds" },
+        { 65, "1 minute, 5 seconds" },
+        { 0, "0 seconds" },
+        { 0.5, "0 seconds" },
+        { 1.99, "1 second" },
+        { 59.9999, "59 seconds" },
+        { 3600, "1 hour, 0 minutes, 0 seconds" },
+        { 2629746, "30 days, 10 hours, 29 minutes, 6 seconds" },
+        { 3188739, "5 days, 21 hours, 45 minutes, 39 seconds" }, /* 36 days less a month */
+        { 2678400, "0 seconds" },                               /* 31 days: one month */
+        { -61, "-1 minutes, -1 seconds" },
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mp_buf got = { 0 };
+        mp_error err;
+        char want[128];
+        snprintf(want, sizeof want, "All VUs finished. Total time: %s\n\n", cases[i].text);
+        assert_int_equal(mp_load_write_vus_finished(cases[i].seconds, &got, &err), MP_OK);
+        assert_string_equal(got.data, want);
+        mp_buf_free(&got);
+    }
+}
+
 /* Every writer says how it ended: a buffer that ran out of memory (here: before it) is
    MP_ERR_NOMEM with a message naming what was being written. */
 static void test_writers_report_out_of_memory(void **state)
@@ -1586,6 +1625,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_config_check),
         cmocka_unit_test(test_console_text_matches_artillery),
         cmocka_unit_test(test_writers_report_out_of_memory),
+        cmocka_unit_test(test_vus_finished_duration_like_artillery),
         cmocka_unit_test(test_engine_closed_requests_exact),
         cmocka_unit_test(test_engine_closed_duration_and_open_rate),
         cmocka_unit_test(test_engine_open_rate_not_reached),
