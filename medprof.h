@@ -165,12 +165,14 @@ MP_API double mp_time_wall(void);
 MP_API mp_err mp_time_sleep(double seconds);
 
 /* ============================================================================================
-   BUFFERS (shared by the report writers)
+   BUFFERS (what every writer appends to)
    ============================================================================================ */
 
 /* A growable byte string, always NUL-terminated once anything was appended. After an
-   allocation failure it stays failed (later appends do nothing): check .failed once at
-   the end instead of after every append. Zero-initialise to start. */
+   allocation failure it stays failed (later appends do nothing): a writer then returns
+   MP_ERR_NOMEM, and code that appends itself checks .failed once at the end instead of
+   after every append. Zero-initialise to start; free with mp_buf_free (or keep the text
+   with mp_buf_take). */
 typedef struct mp_buf {
     char *data;
     size_t len, cap;
