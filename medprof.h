@@ -13,7 +13,7 @@
    `-D_POSIX_C_SOURCE=200809L` (or define it before any #include). Link with `-lpthread`
    (and `-ldl` on old glibc). Linux only for now: the process part uses prctl(2).
 
-   QUICK EXAMPLE: start a server, wait for it, stop it like Ctrl+C
+   QUICK EXAMPLE: run a server under --prof, stop it like Ctrl+C, print node's tick report
       const char *argv[] = { "node", "--prof", "server.js", NULL };
       const char *env[]  = { "NODE_ENV=production", NULL };
       mp_proc_config cfg = { 0 };                  // zero means default everywhere
@@ -25,9 +25,18 @@
       if (mp_proc_wait_ready(p, &ready, &err) != MP_OK) fprintf(stderr, "%s\n", err.msg);
       mp_proc_stop(p, NULL, &st, &err);            // SIGINT, then SIGTERM, then SIGKILL
       printf("server %s\n", mp_proc_status_str(&st, how, sizeof how));
-      char **logs; size_t n;                       // the isolate-0x…-PID-v8.log it wrote
+      char **logs = NULL; size_t n = 0;            // the isolate-0x…-PID-v8.log it wrote
       snprintf(glob, sizeof glob, "isolate-*-%d-v8.log", mp_proc_pid(p));
       mp_proc_newfiles(".", glob, mp_proc_started(p), &logs, &n, &err);
+      mp_tick_profile *prof; mp_buf out = { 0 };   // a writer appends to a buffer
+      if (n > 0 && mp_tick_parse_file(logs[0], NULL, &prof, &err) == MP_OK) {
+          if (mp_tick_write_text(prof, NULL, &out, &err) == MP_OK)  // node --prof-process's
+              fwrite(out.data, 1, out.len, stdout);
+          else
+              fprintf(stderr, "%s\n", err.msg);    // e.g. MP_ERR_NOMEM: the text is incomplete
+          mp_buf_free(&out);
+          mp_tick_free(prof);
+      }
       mp_strlist_free(logs, n);
       mp_proc_destroy(p);
 
@@ -37,25 +46,40 @@
       SYMBOLS  mp_symtab_*  C++ symbols read from ELF files (no nm), placed as V8 would with
                             complete tables; portable symbols files.
       TICK     mp_tick_*    V8 tick logs (node --prof) parsed and attributed exactly as
-                            node --prof-process does.
+                            node --prof-process does; its text report, JSON and
+                            --preprocess JSON.
       LOAD     mp_load_*    HTTP/1.1 load generation: artillery quick's model, wrk's closed
-                            loop, wrk2's open model; mergeable latency histograms.
-      REPORT   mp_report_*  node's text report and JSON of a profile; artillery's summary,
-                            JSON and an HTML page of charts for a load run.
-      Common: errors (mp_err), URLs (mp_url_*), growable buffers (mp_buf_*), time.
+                            loop, wrk2's open model; mergeable latency histograms;
+                            artillery's console text and JSON, an HTML page of charts.
+      FLAME    mp_flame_*   a tick log's stacks as a tree: an SVG flame graph, folded
+                            stacks, Chrome's .cpuprofile, speedscope's format.
+      Common: errors (mp_err), growable buffers (mp_buf_*), time.
+
+   WRITERS
+      Every output is appended to an mp_buf by a writer that sits with the object it writes
+      and is named after it: mp_<object>_write_<format>(object, ..., mp_buf *out,
+      mp_error *err), <object> being the prefix of that object's own functions: mp_tick_ for
+      an mp_tick_profile (mp_tick_write_text), mp_load_result_ (mp_load_result_write_json),
+      mp_flame_ (mp_flame_write_svg), mp_symtab_ (mp_symtab_write_library). Lines of
+      artillery's console that belong to no object take their part's prefix
+      (mp_load_write_phase). Like every fallible function, a writer returns an mp_err:
+      MP_ERR_NOMEM when the buffer ran out of memory, then or before (its text is
+      incomplete; free it), MP_ERR_INVALID_ARG when the object cannot give that output.
 
    ERRORS
       Every fallible function returns an mp_err; MP_OK is 0. When it is not MP_OK and the
       caller passed an mp_error, that holds the code, the errno involved (0 if none) and a
       message naming what failed, ready to print. The library never prints and never exits.
       mp_err_name() gives the enum's name ("MP_ERR_TIMEOUT"), mp_err_str() a short phrase.
+      The one exception is mp_buf's appends: a buffer keeps a sticky failed flag instead
+      (BUFFERS), which the writers turn into MP_ERR_NOMEM.
 
    CONFIG MACROS (define before including the implementation)
       MP_MALLOC(sz), MP_REALLOC(p,sz), MP_FREE(p)   all three or none; default: libc. They
                                                     must be thread-safe: the load part and the
                                                     demangler use threads
       MP_ASSERT(x)                                  default: assert(x)
-      MP_PP_MAX_SCRIPT_ID                           the largest script id mp_report_preprocess
+      MP_PP_MAX_SCRIPT_ID                           the largest script id mp_tick_write_preprocess
                                                     prints (a null for each one below);
                                                     default 50000000, where node fails too
       MEDPROF_STATIC                                make every function static
@@ -141,26 +165,14 @@ MP_API double mp_time_wall(void);
 MP_API mp_err mp_time_sleep(double seconds);
 
 /* ============================================================================================
-   URLS (shared by the process and load parts)
-   ============================================================================================ */
-
-typedef struct mp_url {
-    char scheme[8];   /* "http" or "https" */
-    char host[256];   /* without brackets for IPv6 literals */
-    int port;         /* the explicit port, else 80 or 443 */
-    char *path;       /* "/path?query", allocated; "/" when the URL has none */
-} mp_url;
-
-MP_API mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err);
-MP_API void mp_url_free(mp_url *url);
-
-/* ============================================================================================
-   BUFFERS (shared by the report writers)
+   BUFFERS (what every writer appends to)
    ============================================================================================ */
 
 /* A growable byte string, always NUL-terminated once anything was appended. After an
-   allocation failure it stays failed (later appends do nothing): check .failed once at
-   the end instead of after every append. Zero-initialise to start. */
+   allocation failure it stays failed (later appends do nothing): a writer then returns
+   MP_ERR_NOMEM, and code that appends itself checks .failed once at the end instead of
+   after every append. Zero-initialise to start; free with mp_buf_free (or keep the text
+   with mp_buf_take). */
 typedef struct mp_buf {
     char *data;
     size_t len, cap;
@@ -174,14 +186,6 @@ MP_API void mp_buf_printf(mp_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* A JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD. */
-MP_API void mp_buf_json_string(mp_buf *b, const char *s, size_t n);
-/* A number as JavaScript's String(x) prints it: shortest round-trip digits, "NaN",
-   "Infinity", exponent form outside [1e-7, 1e21). */
-MP_API void mp_buf_js_number(mp_buf *b, double x);
-/* JavaScript's x.toFixed(digits) for |x| < 1e21: the exact binary value rounded half up
-   (12.25.toFixed(1) is "12.3"; printf's "%.1f" gives "12.2"). */
-MP_API void mp_buf_js_fixed(mp_buf *b, double x, int digits);
 MP_API void mp_buf_free(mp_buf *b);
 /* Gives the string to the caller (free with MP_FREE) and resets the buffer. */
 MP_API char *mp_buf_take(mp_buf *b);
@@ -344,11 +348,11 @@ MP_API void mp_symtab_free(mp_symtab *t);
    C++ names stay mangled). Report it once. */
 MP_API const char *mp_symtab_warning(const mp_symtab *t);
 /* The symbols file's first line, then one block per library (reading it as lookup does). */
-MP_API void mp_symtab_export_header(mp_buf *out);
-MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err);
+MP_API mp_err mp_symtab_write_header(mp_buf *out, mp_error *err);
+MP_API mp_err mp_symtab_write_library(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err);
 
 /* ============================================================================================
-   TICK: mp_tick_*  (V8 --prof tick logs)      REPORT: mp_report_*
+   TICK: mp_tick_*  (V8 --prof tick logs)
    ============================================================================================
 
    Reads the isolate-*-v8.log that `node --prof` writes and attributes its ticks exactly as
@@ -362,8 +366,9 @@ MP_API mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_er
       mp_tick_profile *prof;
       mp_buf out = { 0 };
       if (mp_tick_parse_file("isolate-0x1-v8.log", &cfg, &prof, &err) != MP_OK) ...
-      mp_report_text(prof, NULL, &out, &err);   // what `node --prof-process` prints
-      fwrite(out.data, 1, out.len, stdout);
+      if (mp_tick_write_text(prof, NULL, &out, &err) == MP_OK)  // what `node --prof-process`
+          fwrite(out.data, 1, out.len, stdout);                 // prints
+      mp_buf_free(&out);
       mp_tick_free(prof);
 
    Memory grows with the code map and the number of distinct names, not with the log: the
@@ -419,8 +424,14 @@ typedef struct mp_tick_config {
     const char *runtime_timer;      /* --filter-runtime-timer NAME; NULL: off */
     int call_graph_size;            /* --call-graph-size: levels under the heavy profile's top
                                        ones; 0: node's default 5; negative: top level only */
-    const char *range;              /* --range "start,end" in ms as node parses it; NULL: all */
-    const char *distortion;         /* --distortion in picoseconds per event; NULL: 0 */
+    int has_range;                  /* --range: nonzero to keep only the ticks from
+                                       range_start to range_end; default off (all) */
+    double range_start, range_end;  /* ms since the isolate started, both included;
+                                       -INFINITY, INFINITY: no bound on that side.
+                                       mp_tick_parse_range reads node's flag text */
+    double distortion;              /* --distortion: the logging overhead in picoseconds per
+                                       event, taken off each later tick's time; default 0.
+                                       mp_tick_parse_distortion reads node's flag text */
     /* --window: only the ticks from window_start to window_end seconds on the log's clock
        (its timestamps, µs since the isolate's logger started) count, as --range would in
        ms; with a range too, both must hold. Nonzero `window` turns it on. See
@@ -430,12 +441,12 @@ typedef struct mp_tick_config {
     /* Called for every tick that reaches the profile's trees, in log order: names[0] is the
        function the tick landed in, names[n-1] its outermost caller, named as the report
        names them; ts is the tick's time in µs since the isolate started. For flame graphs,
-       folded stacks and time-ordered views (mp_folded_stack is one). Default none. */
+       folded stacks and time-ordered views (mp_flame_stack is one). Default none. */
     void (*on_stack)(void *user, const char *const *names, size_t n, double ts);
     /* The same without the time, for stacks that need no timeline: called once for count
        ticks alike (the read-ahead's groups; count 1 when the log is read line by line), so
-       a profile with on_stacks and no on_stack may still read ahead (mp_folded_stacks and
-       mp_flame_stacks are such). Default none. */
+       a profile with on_stacks and no on_stack may still read ahead (mp_flame_stacks is
+       one). Default none. */
     void (*on_stacks)(void *user, const char *const *names, size_t n, uint64_t count);
     void *stack_user;               /* passed to on_stack and on_stacks */
     /* --timed-range: only the lines between the first and the last current-time record
@@ -446,7 +457,7 @@ typedef struct mp_tick_config {
        record in memory until the next one, as node does. Default off. */
     int timed_range;
     int pairwise_timed_range;
-    /* --preprocess: read the log as V8's JsonProfile does, for mp_report_preprocess: every
+    /* --preprocess: read the log as V8's JsonProfile does, for mp_tick_write_preprocess: every
        code object, function, tick and script kept for the JSON (memory grows with the log:
        ~6 bytes a stack frame). Such a profile has no text or JSON report, no rows or tree
        and no on_stack calls, as node's JsonProfile builds none. Default off. */
@@ -484,10 +495,20 @@ MP_API mp_err mp_tick_parse_fd(int fd, const char *name, const mp_tick_config *c
                                mp_tick_profile **out, mp_error *err);
 
 /* The rules a configuration must keep, checked without reading anything: a VM state filter
-   that names a state, a node from 18 to 26 (or 0). MP_ERR_INVALID_ARG names the option
+   that names a state, a node from 18 to 26 (or 0), range bounds that are numbers (not NaN),
+   a finite distortion. MP_ERR_INVALID_ARG names the option
    ("node option must be 18 to 26, ..."). mp_tick_new and mp_tick_parse_file check it first;
    a binding checks it when it reads its caller's options. */
 MP_API mp_err mp_tick_config_check(const mp_tick_config *cfg, mp_error *err);
+
+/* node's --range START,END as its --prof-process reads the text (parseInt on each side of
+   the first comma): "12abc,40" gives 12 and 40 (ms); a side that is no number ("abc", "",
+   none) leaves that bound open: -INFINITY for start, INFINITY for end. text NULL: both open.
+   For cfg.range_start and cfg.range_end (set cfg.has_range too). */
+MP_API void mp_tick_parse_range(const char *text, double *start, double *end);
+/* node's --distortion PS as it reads the text (parseInt): "250abc" is 250 picoseconds; no
+   number ("abc", "", NULL) is 0. For cfg.distortion. */
+MP_API double mp_tick_parse_distortion(const char *text);
 
 /* Incremental use: new, feed any number of byte chunks (split anywhere), finish. */
 MP_API mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
@@ -583,26 +604,30 @@ typedef struct mp_tick_clock {
 MP_API mp_err mp_tick_clock_from_mark(const mp_tick_profile *p, const char *mark, double before,
                                       double after, mp_tick_clock *out, mp_error *err);
 
-typedef struct mp_report_options {
+/* The tick profile's writers (WRITERS in the overview: each appends to out). */
+typedef struct mp_tick_write_options {
     const char *log_name;  /* header's file name; NULL: the name the profile was read from */
     int only_summary;      /* --only-summary: the header and [Summary] only */
-} mp_report_options;
+} mp_tick_write_options;
 
-/* Appends the report `node --prof-process` prints, byte for byte. opts may be NULL. */
-MP_API mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *opts,
-                             mp_buf *out, mp_error *err);
-/* Appends the same data as one JSON object: {"log":, "ticks":{...}, "shared":[...],
+/* The report `node --prof-process` prints, byte for byte. opts may be NULL.
+   MP_ERR_INVALID_ARG before mp_tick_finish, or for a profile read with cfg.preprocess. */
+MP_API mp_err mp_tick_write_text(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                 mp_buf *out, mp_error *err);
+/* The same data as one JSON object: {"log":, "ticks":{...}, "shared":[...],
    "javascript":[...], "cpp":[...], "summary":{...}, "entry_points":[...], "on_stack":[...],
    "bottom_up":{...}, "warnings":[...]}. */
-MP_API mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
-                             mp_buf *out, mp_error *err);
-/* Appends what `node --prof-process --preprocess` prints, byte for byte: V8's JsonProfile
-   for its profview, {"code": [...], "functions": [...], "ticks": [...], "scripts": [...]}
-   in JSON.stringify's layout. Needs a profile read with cfg.preprocess. The C++ entries are
-   the symbols medprof placed (node's own, with cfg.symbol_list). */
-MP_API mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err);
+MP_API mp_err mp_tick_write_json(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                 mp_buf *out, mp_error *err);
+/* What `node --prof-process --preprocess` prints, byte for byte: V8's JsonProfile for its
+   profview, {"code": [...], "functions": [...], "ticks": [...], "scripts": [...]} in
+   JSON.stringify's layout. Needs a profile read with cfg.preprocess (else
+   MP_ERR_INVALID_ARG). The C++ entries are the symbols medprof placed (node's own, with
+   cfg.symbol_list). */
+MP_API mp_err mp_tick_write_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err);
+
 /* ============================================================================================
-   LOAD: mp_load_*, mp_report_load_*
+   LOAD: mp_load_*
    ============================================================================================
 
    An HTTP/1.1 load generator: non-blocking sockets on one epoll loop per thread, statistics
@@ -626,7 +651,9 @@ MP_API mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_err
       mp_load_result *r;
       if (mp_load_run(&cfg, &r, &err) != MP_OK) fprintf(stderr, "%s\n", err.msg);
       mp_buf text = { 0 };
-      mp_report_load_text(r, &text);   // artillery's summary report
+      if (mp_load_result_write_text(r, &text, &err) == MP_OK)   // artillery's summary report
+          fwrite(text.data, 1, text.len, stdout);
+      mp_buf_free(&text);
       mp_load_result_free(r);
 */
 
@@ -771,90 +798,84 @@ MP_API const char *mp_load_result_warning(const mp_load_result *r);
    recorded everything. */
 MP_API mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *src,
                                    mp_error *err);
-/* Reads a report written by mp_report_load_json (medprof's own JSON, not artillery's). */
+/* Reads a report written by mp_load_result_write_json (medprof's own JSON, not
+   artillery's). */
 MP_API mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_result **out,
                                        mp_error *err);
 
+/* The load result's writers (WRITERS in the overview: each appends to out). */
+
 /* artillery's summary report: the "Summary report @ HH:mm:ss(+0000)" header and the
    padded metric lines (values at column 82). */
-MP_API void mp_report_load_text(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_load_result_write_text(const mp_load_result *r, mp_buf *out, mp_error *err);
 /* Just the padded metric lines, as in an intermediate report. */
-MP_API void mp_report_load_metrics(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_load_result_write_metrics(const mp_load_result *r, mp_buf *out,
+                                           mp_error *err);
 /* artillery's intermediate report for a period's result (mp_load_config.period): the
    "Metrics for period to: HH:mm:ss(+0000) (width: 9.998s)" header between dashes as long as
    its text without the width ("to": the end of the period's 10 s window, width: its
    seconds of measurements, as JavaScript prints them), the metric lines, two blank lines. */
-MP_API void mp_report_load_period(const mp_load_result *period, mp_buf *out);
-/* artillery's line for a phase starting (completed 0) or completed (1) at wall-clock time
-   wall, and its blank line: "Phase started: NAME (index: 0, duration: 1s) HH:mm:ss(+0000)".
-   name NULL: "unnamed", as artillery calls a phase without a name; duration in seconds, as
-   JavaScript prints it. */
-MP_API void mp_report_load_phase(int completed, const char *name, int index, double duration,
-                                 double wall, mp_buf *out);
-/* artillery's "All VUs finished. Total time: 3 seconds" (whole seconds, truncated) after a
-   run, and its blank line. */
-MP_API void mp_report_load_vus_finished(double seconds, mp_buf *out);
+MP_API mp_err mp_load_result_write_period(const mp_load_result *period, mp_buf *out,
+                                          mp_error *err);
 /* artillery's JSON report shape (aggregate: counters, rates, first/last timestamps in epoch
-   ms, summaries and histograms as summaries in ms; "intermediate" empty) plus a
-   "medprof" object: start/end in wall-clock seconds, every histogram's buckets (µs) and the
-   per-second series. That object is what mp_load_result_from_json reads back. */
-MP_API void mp_report_load_json(const mp_load_result *r, mp_buf *out);
-/* The same with artillery's "intermediate" array filled: each element is the text of one
-   period's mp_report_load_period_json (kept by the caller from mp_load_config.period,
-   whose result lives only during the call), copied in as given. */
-MP_API void mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
-                                        size_t nperiods, mp_buf *out);
+   ms, summaries and histograms as summaries in ms) plus a "medprof" object: start/end in
+   wall-clock seconds, every histogram's buckets (µs) and the per-second series. That object
+   is what mp_load_result_from_json reads back. artillery's "intermediate" array holds the
+   nperiods texts of periods (NULL, 0: none), each one period's
+   mp_load_result_write_period_json kept by the caller from mp_load_config.period (whose
+   result lives only during the call), copied in as given. */
+MP_API mp_err mp_load_result_write_json(const mp_load_result *r, const char *const *periods,
+                                        size_t nperiods, mp_buf *out, mp_error *err);
 /* One element of "intermediate" for a period's result: artillery's aggregate object shape,
    with "period" the start of the period's 10 s window (a string, as artillery writes it). */
-MP_API void mp_report_load_period_json(const mp_load_result *r, mp_buf *out);
+MP_API mp_err mp_load_result_write_period_json(const mp_load_result *r, mp_buf *out,
+                                               mp_error *err);
 /* wrk's latency distribution table (p50, p75, p90, p99, p99.9, p99.99). */
-MP_API void mp_report_load_latency(const mp_load_result *r, mp_buf *out);
-/* artillery's `name: ...... value` line: the value starts at column 82. */
-MP_API void mp_report_load_padded(mp_buf *out, const char *name, const char *value);
-/* ============================================================================================
-   REPORT: folded stacks, mp_folded_*
-   ============================================================================================
+MP_API mp_err mp_load_result_write_latency(const mp_load_result *r, mp_buf *out,
+                                           mp_error *err);
+/* One self-contained HTML page for a load run, like artillery 1's `artillery report`: the
+   summary table, request rate and latency (p50, p95, p99) per second as SVG charts, the
+   latency distribution as HdrHistogram plots it (percentile on a log axis), and the status
+   codes and errors. No script and no external resources: it opens anywhere, and the markup
+   is well-formed XML (XHTML with inline SVG), so an XML parser can check it. title names
+   the run (e.g. the URL); it and every name and value that comes from the run are
+   escaped. */
+MP_API mp_err mp_load_result_write_html(const mp_load_result *r, const char *title,
+                                        mp_buf *out, mp_error *err);
 
-   The "outermost;…;caller;function COUNT" lines that flamegraph.pl, inferno and speedscope
-   read, collected from a tick log through mp_tick_config.on_stacks (or on_stack):
-
-      mp_folded *f;  mp_folded_new(&f, &err);
-      cfg.on_stacks = mp_folded_stacks;  cfg.stack_user = f;
-      mp_tick_parse_file(log, &cfg, &prof, &err);
-      mp_report_folded(f, &out);       // one line per distinct stack, sorted
-
-   A ';' inside a name would split it, so it is written as ':'; control characters become
-   spaces. */
-
-typedef struct mp_folded mp_folded;
-
-MP_API mp_err mp_folded_new(mp_folded **out, mp_error *err);
-/* An on_stack callback: counts one tick for this stack (user is the mp_folded). */
-MP_API void mp_folded_stack(void *user, const char *const *names, size_t n, double ts);
-/* An on_stacks callback: counts count ticks for this stack (lets the profile read ahead). */
-MP_API void mp_folded_stacks(void *user, const char *const *names, size_t n, uint64_t count);
-/* Nonzero if memory ran out while collecting: the lines would be incomplete. */
-MP_API int mp_folded_failed(const mp_folded *f);
-MP_API uint64_t mp_folded_ticks(const mp_folded *f);  /* ticks counted */
-/* Appends the lines, sorted by stack (byte order), as flamegraph.pl expects them. */
-MP_API void mp_report_folded(const mp_folded *f, mp_buf *out);
-MP_API void mp_folded_free(mp_folded *f);
+/* artillery's console lines that belong to no result. The line for a phase starting
+   (completed 0) or completed (1) at wall-clock time wall, and its blank line:
+   "Phase started: NAME (index: 0, duration: 1s) HH:mm:ss(+0000)". name NULL: "unnamed", as
+   artillery calls a phase without a name; duration in seconds, as JavaScript prints it. */
+MP_API mp_err mp_load_write_phase(int completed, const char *name, int index, double duration,
+                                  double wall, mp_buf *out, mp_error *err);
+/* artillery's "All VUs finished. Total time: 1 minute, 5 seconds" after a run of seconds,
+   and its blank line: as artillery's formatDuration prints it, days, hours, minutes and
+   seconds from the largest nonzero unit down ("1 day, 0 hours, 0 minutes, 5 seconds"),
+   seconds always, each truncated, singular at 1. */
+MP_API mp_err mp_load_write_vus_finished(double seconds, mp_buf *out, mp_error *err);
 
 /* ============================================================================================
-   REPORT: flame graphs, mp_flame_*
+   FLAME: mp_flame_*  (a tick log's stacks as a tree)
    ============================================================================================
 
-   A flame graph of a tick log as one self-contained SVG: the top-down tree of the ticks'
-   stacks (frames of the same name merged under the same parent), width = ticks, colour by
-   kind (JavaScript by optimisation tier, C++, shared library, unknown). Opened in a browser
-   it is interactive with a small inline script: hover shows name, ticks and share; click
-   zooms into a frame; a search box highlights matches; Reset zooms out. Every name is
-   inserted as escaped text, never as markup or script.
+   The ticks' stacks collected from a tick log through mp_tick_config.on_stacks (or
+   on_stack), as a top-down tree (frames of the same name merged under the same parent), and
+   written as:
+     - an SVG flame graph, self-contained: width = ticks, colour by kind (JavaScript by
+       optimisation tier, C++, shared library, unknown). Opened in a browser it is
+       interactive with a small inline script: hover shows name, ticks and share; click zooms
+       into a frame; a search box highlights matches; Reset zooms out. Every name is inserted
+       as escaped text, never as markup or script.
+     - folded stacks, the "outermost;…;caller;function COUNT" lines that flamegraph.pl,
+       inferno and speedscope read. A ';' inside a name would split it, so it is written as
+       ':'; control characters become spaces.
+     - with samples (mp_flame_keep_samples), Chrome's .cpuprofile and speedscope's format.
 
       mp_flame *fl;  mp_flame_new(&fl, &err);
       cfg.on_stacks = mp_flame_stacks;  cfg.stack_user = fl;  // mp_flame_stack with samples
       mp_tick_parse_file(log, &cfg, &prof, &err);
-      mp_report_flame_svg(fl, &opts, &svg);                                              */
+      if (mp_flame_write_svg(fl, &opts, &svg, &err) != MP_OK) ...               */
 
 typedef struct mp_flame mp_flame;
 
@@ -874,37 +895,31 @@ MP_API mp_err mp_flame_new(mp_flame **out, mp_error *err);
 MP_API void mp_flame_stack(void *user, const char *const *names, size_t n, double ts);
 /* An on_stacks callback: adds count ticks of this stack (no samples: no times). */
 MP_API void mp_flame_stacks(void *user, const char *const *names, size_t n, uint64_t count);
-MP_API int mp_flame_failed(const mp_flame *f);   /* memory ran out while collecting */
+/* Nonzero once memory ran out while collecting: the tree lacks stacks, and every writer
+   fails with MP_ERR_NOMEM. */
+MP_API int mp_flame_failed(const mp_flame *f);
 MP_API uint64_t mp_flame_ticks(const mp_flame *f);
-/* The tree's stacks as mp_report_folded writes them (same lines, same order): a tick log
-   collected once into an mp_flame gives both the graph and the folded file. */
-MP_API void mp_report_flame_folded(const mp_flame *f, mp_buf *out);
-/* Appends the SVG document. opts may be NULL. */
-MP_API void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out);
 /* Keep every tick's leaf and time too (12 bytes a tick), for the time-ordered formats below.
    Call before the first tick. */
 MP_API void mp_flame_keep_samples(mp_flame *f);
-/* Chrome's .cpuprofile (DevTools, VS Code): nodes with callFrame (function name, url, 0-based
-   line and column parsed from V8's name), samples and timeDeltas in µs. Needs samples. */
-MP_API void mp_report_cpuprofile(const mp_flame *f, mp_buf *out);
-/* speedscope's file format (speedscope.app): one "sampled" profile, stacks in time order,
-   weighted by the time to the next tick in µs. name is the profile's name. Needs samples. */
-MP_API void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out);
 MP_API void mp_flame_free(mp_flame *f);
 
-/* ============================================================================================
-   REPORT: load charts, mp_report_load_html
-   ============================================================================================
+/* The flame graph's writers (WRITERS in the overview: each appends to out). */
 
-   One self-contained HTML page for a load run, like artillery 1's `artillery report`: the
-   summary table, request rate and latency (p50, p99) per second as SVG charts, the latency
-   distribution as HdrHistogram plots it (percentile on a log axis), and the status codes and
-   errors. No script and no external resources: it opens anywhere, and the markup is
-   well-formed XML (XHTML with inline SVG), so an XML parser can check it. Every name and
-   value that comes from the run is escaped. */
-
-/* Appends the page; title names the run (e.g. the URL) and is escaped. */
-MP_API void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out);
+/* The SVG document. opts may be NULL. */
+MP_API mp_err mp_flame_write_svg(const mp_flame *f, const mp_flame_options *opts, mp_buf *out,
+                                 mp_error *err);
+/* The folded stacks, one line per distinct stack, sorted by stack (byte order), as
+   flamegraph.pl expects them: a tick log collected once gives both the graph and the file. */
+MP_API mp_err mp_flame_write_folded(const mp_flame *f, mp_buf *out, mp_error *err);
+/* Chrome's .cpuprofile (DevTools, VS Code): nodes with callFrame (function name, url, 0-based
+   line and column parsed from V8's name), samples and timeDeltas in µs. Needs samples
+   (else MP_ERR_INVALID_ARG). */
+MP_API mp_err mp_flame_write_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err);
+/* speedscope's file format (speedscope.app): one "sampled" profile, stacks in time order,
+   weighted by the time to the next tick in µs. name is the profile's name. Needs samples. */
+MP_API mp_err mp_flame_write_speedscope(const mp_flame *f, const char *name, mp_buf *out,
+                                        mp_error *err);
 
 #ifdef __cplusplus
 }
@@ -1077,7 +1092,15 @@ MP__DEF mp_err mp_time_sleep(double seconds)
 
 /* ---- urls ----------------------------------------------------------------------------- */
 
-MP__DEF void mp_url_free(mp_url *url)
+/* An http:// or https:// URL, for the readiness probe and the load engine. */
+typedef struct mp__url {
+    char scheme[8];   /* "http" or "https" */
+    char host[256];   /* without brackets for IPv6 literals */
+    int port;         /* the explicit port, else 80 or 443 */
+    char *path;       /* "/path?query", allocated; "/" when the URL has none */
+} mp__url;
+
+static void mp__url_free(mp__url *url)
 {
     if (!url) return;
     MP_FREE(url->path);
@@ -1096,7 +1119,7 @@ static int mp__parse_port(const char *s, size_t n)
     return port >= 1 && port <= 65535 ? port : -1;
 }
 
-MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
+static mp_err mp__url_parse(const char *text, mp__url *out, mp_error *err)
 {
     const char *p, *host, *host_end, *auth_end, *port_s = NULL;
     size_t scheme_len, host_len;
@@ -1155,7 +1178,7 @@ MP__DEF mp_err mp_url_parse(const char *text, mp_url *out, mp_error *err)
 
 /* ---- common: arena, growth, hash, tables, UTF-8, hex -------------------------------------
 
-   The basic things every part (PROCESS, SYMBOLS, TICK, LOAD, REPORT) does, each done one way,
+   The basic things every part (PROCESS, SYMBOLS, TICK, LOAD, FLAME) does, each done one way,
    here. */
 
 /* For the helpers whose fast path belongs in the caller's loop, which runs per line of a
@@ -1583,7 +1606,8 @@ MP__DEF void mp_buf_printf(mp_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
+/* A JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD. */
+static void mp__buf_json_string(mp_buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
@@ -1620,7 +1644,9 @@ MP__DEF void mp_buf_json_string(mp_buf *b, const char *s, size_t n)
     mp_buf_append(b, "\"", 1);
 }
 
-MP__DEF void mp_buf_js_number(mp_buf *b, double x)
+/* A number as JavaScript's String(x) prints it: shortest round-trip digits, "NaN",
+   "Infinity", exponent form outside [1e-7, 1e21). */
+static void mp__buf_js_number(mp_buf *b, double x)
 {
     char digits[32];
     int prec, exp10, ndig, i;
@@ -1661,14 +1687,16 @@ MP__DEF void mp_buf_js_number(mp_buf *b, double x)
     }
 }
 
-MP__DEF void mp_buf_js_fixed(mp_buf *b, double x, int digits)
+/* JavaScript's x.toFixed(digits) for |x| < 1e21: the exact binary value rounded half up
+   (12.25.toFixed(1) is "12.3"; printf's "%.1f" gives "12.2"). */
+static void mp__buf_js_fixed(mp_buf *b, double x, int digits)
 {
     /* glibc prints the exact binary value with enough digits; rounding that decimal string
        half up is exactly what toFixed does (ties away from zero on the exact value). */
     char exact[400];
     int n, dot, last, i;
     if (x != x) { mp_buf_puts(b, "NaN"); return; }
-    if (x >= 1e21 || x <= -1e21) { mp_buf_js_number(b, x); return; }
+    if (x >= 1e21 || x <= -1e21) { mp__buf_js_number(b, x); return; }
     n = snprintf(exact, sizeof exact, "%.*f", digits + 60, x < 0 ? -x : x);
     if (n <= 0 || n >= (int)sizeof exact) { mp_buf_printf(b, "%.*f", digits, x); return; }
     dot = (int)(strchr(exact, '.') - exact);
@@ -1701,6 +1729,14 @@ MP__DEF char *mp_buf_take(mp_buf *b)
     char *s = b->data;
     memset(b, 0, sizeof *b);
     return s;
+}
+
+/* How every writer ends: a buffer that ran out of memory, during the writer or before it,
+   holds an incomplete text. */
+static mp_err mp__written(const mp_buf *out, mp_error *err, const char *what)
+{
+    if (!out->failed) return MP_OK;
+    return mp__fail(err, MP_ERR_NOMEM, ENOMEM, "%s: out of memory", what);
 }
 
 /* ---- process: spawn ------------------------------------------------------------------- */
@@ -2242,16 +2278,16 @@ MP__DEF mp_err mp_proc_wait_ready(mp_proc *p, const mp_ready_config *cfg, mp_err
     const char *path = NULL;
     char target[300];
     int port = cfg->port, attempts = 0;
-    mp_url url;
+    mp__url url;
     mp_error last;
     mp_err rc;
 
     memset(&url, 0, sizeof url);
     memset(&last, 0, sizeof last);
     if (cfg->url) {
-        if ((rc = mp_url_parse(cfg->url, &url, err)) != MP_OK) return rc;
+        if ((rc = mp__url_parse(cfg->url, &url, err)) != MP_OK) return rc;
         if (strcmp(url.scheme, "http") != 0) {
-            mp_url_free(&url);
+            mp__url_free(&url);
             return mp__fail(err, MP_ERR_UNSUPPORTED, 0,
                             "ready URL '%s': https is not supported yet", cfg->url);
         }
@@ -2300,14 +2336,14 @@ MP__DEF mp_err mp_proc_wait_ready(mp_proc *p, const mp_ready_config *cfg, mp_err
         }
         pause = pause * 2 < max_pause ? pause * 2 : max_pause;
     }
-    mp_url_free(&url);
+    mp__url_free(&url);
     return rc;
 }
 
 MP__DEF mp_err mp_proc_probe(const mp_ready_config *cfg, mp_error *err)
 {
     double timeout = cfg->timeout > 0 ? cfg->timeout : 1.0;
-    mp_url url;
+    mp__url url;
     mp_err rc;
     if (!cfg->url) {
         if (cfg->port == 0) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe needs a url or a port");
@@ -2315,12 +2351,12 @@ MP__DEF mp_err mp_proc_probe(const mp_ready_config *cfg, mp_error *err)
             return mp__fail(err, MP_ERR_INVALID_ARG, 0, "probe: port %d is not in 1..65535", cfg->port);
         return mp__probe(cfg->host ? cfg->host : "127.0.0.1", cfg->port, NULL, timeout, err);
     }
-    if ((rc = mp_url_parse(cfg->url, &url, err)) != MP_OK) return rc;
+    if ((rc = mp__url_parse(cfg->url, &url, err)) != MP_OK) return rc;
     if (strcmp(url.scheme, "http") != 0)
         rc = mp__fail(err, MP_ERR_UNSUPPORTED, 0, "'%s': https is not supported yet", cfg->url);
     else
         rc = mp__probe(url.host, url.port, url.path, timeout, err);
-    mp_url_free(&url);
+    mp__url_free(&url);
     return rc;
 }
 
@@ -3929,9 +3965,10 @@ static void mp__sym_escape(mp_buf *b, const char *s)
     mp_buf_append(b, run, (size_t)(s - run));
 }
 
-MP__DEF void mp_symtab_export_header(mp_buf *out)
+MP__DEF mp_err mp_symtab_write_header(mp_buf *out, mp_error *err)
 {
     mp_buf_puts(out, "medprof-symbols 1\n");
+    return mp__written(out, err, "symbols file");
 }
 
 static void mp__sym_export_table(mp_symtab *t, mp__symlib *lib, const char *tag, size_t from,
@@ -3948,7 +3985,7 @@ static void mp__sym_export_table(mp_symtab *t, mp__symlib *lib, const char *tag,
     }
 }
 
-MP__DEF mp_err mp_symtab_export(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_symtab_write_library(mp_symtab *t, const char *lib, mp_buf *out, mp_error *err)
 {
     mp__symlib *l;
     size_t i;
@@ -6315,7 +6352,7 @@ static void mp__tk_group_again(mp_tick_profile *p, uint32_t id, uint64_t times)
 /* ---- --preprocess: V8's JsonProfile --------------------------------------------------------
 
    With --preprocess the log is read as V8's JsonProfile (profile.mjs) reads it, for
-   mp_report_preprocess: every code object, function, tick and script is kept for the JSON.
+   mp_tick_write_preprocess: every code object, function, tick and script is kept for the JSON.
    It shares the reader, the code map and the records that only change the map; the reader
    calls it in three places (mp__pp_entry_reset, mp__pp_dispatch, mp__pp_tick). Its records,
    code-creation and shared-library among them, are its own: they make the JSON's elements
@@ -6400,7 +6437,7 @@ typedef struct mp__pp {
 #ifndef MP_PP_MAX_SCRIPT_ID
 /* The "scripts" array holds a null for every id below the largest. Past this many, node's
    JSON.stringify fails (V8's strings stop at 2^29 characters), and so does
-   mp_report_preprocess, instead of writing gigabytes of nulls. */
+   mp_tick_write_preprocess, instead of writing gigabytes of nulls. */
 #define MP_PP_MAX_SCRIPT_ID 50000000
 #endif
 
@@ -7499,7 +7536,29 @@ MP__DEF mp_err mp_tick_config_check(const mp_tick_config *cfg, mp_error *err)
     if (cfg->window && !(cfg->window_start <= cfg->window_end))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "window option must be START,END with "
                         "START <= END (seconds), not %g,%g", cfg->window_start, cfg->window_end);
+    if (cfg->has_range && (isnan(cfg->range_start) || isnan(cfg->range_end)))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "range option's bounds must be numbers of "
+                        "ms (-INFINITY or INFINITY: none), not NaN");
+    if (!isfinite(cfg->distortion))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "distortion option must be a finite number of picoseconds");
     return MP_OK;
+}
+
+MP__DEF void mp_tick_parse_range(const char *text, double *start, double *end)
+{
+    const char *comma = text ? strchr(text, ',') : NULL;
+    int64_t a = text ? mp__tk_parse_int(text, comma ? (size_t)(comma - text) : strlen(text), 0)
+                     : MP__TK_NAN;
+    int64_t b = comma ? mp__tk_parse_int(comma + 1, strlen(comma + 1), 0) : MP__TK_NAN;
+    *start = a == MP__TK_NAN ? -INFINITY : (double)a;
+    *end = b == MP__TK_NAN ? INFINITY : (double)b;
+}
+
+MP__DEF double mp_tick_parse_distortion(const char *text)
+{
+    int64_t d = text ? mp__tk_parse_int(text, strlen(text), 0) : MP__TK_NAN;
+    return d == MP__TK_NAN ? 0 : (double)d;
 }
 
 MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_profile **out,
@@ -7523,28 +7582,16 @@ MP__DEF mp_err mp_tick_new(const mp_tick_config *cfg, const char *name, mp_tick_
     p->skip_builtins = cfg->separate_builtins == MP_TICK_NO;
     p->skip_stubs = cfg->separate_stubs == MP_TICK_NO;
     p->depth = mp__tk_parse_cgs(cfg);
-    p->range_start = -INFINITY;
-    p->range_end = INFINITY;
-    if (cfg->range) {
-        const char *comma = strchr(cfg->range, ',');
-        int64_t a = mp__tk_parse_int(cfg->range, comma ? (size_t)(comma - cfg->range)
-                                                       : strlen(cfg->range), 0);
-        int64_t b = comma ? mp__tk_parse_int(comma + 1, strlen(comma + 1), 0) : MP__TK_NAN;
-        if (a != MP__TK_NAN) p->range_start = (double)a * 1000;
-        if (b != MP__TK_NAN) p->range_end = (double)b * 1000;
-    }
+    p->range_start = cfg->has_range ? cfg->range_start * 1000 : -INFINITY; /* µs, as ticks */
+    p->range_end = cfg->has_range ? cfg->range_end * 1000 : INFINITY;
+    p->distortion_per = cfg->distortion / 1000;
     if (cfg->window) {
         p->range_start = fmax(p->range_start, cfg->window_start * 1e6);
         p->range_end = fmin(p->range_end, cfg->window_end * 1e6);
     }
-    if (cfg->distortion) {
-        int64_t d = mp__tk_parse_int(cfg->distortion, strlen(cfg->distortion), 0);
-        p->distortion_per = d == MP__TK_NAN ? 0 : (double)d / 1000;
-    }
     p->name = mp__tk_dup(name ? name : "v8.log");
     p->runtime_timer = mp__tk_dup(cfg->runtime_timer);
     p->cfg.runtime_timer = p->runtime_timer;
-    p->cfg.range = p->cfg.distortion = NULL;
     if (!p->name || (cfg->runtime_timer && !p->runtime_timer)) goto nomem;
     p->v8_version = mp__tk_dup(cfg->v8_version);
     p->cfg.v8_version = p->v8_version;
@@ -8120,7 +8167,7 @@ static void mp__rp_pad5(mp_buf *out, const char *s, size_t n)
 static void mp__rp_fixed(mp_buf *out, mp_buf *tmp, double x)
 {
     tmp->len = 0;
-    mp_buf_js_fixed(tmp, x, 1);
+    mp__buf_js_fixed(tmp, x, 1);
     mp__rp_pad5(out, tmp->data ? tmp->data : "", tmp->len);
 }
 
@@ -8198,8 +8245,8 @@ static void mp__rp_section(const mp_tick_profile *p, mp_buf *out, mp_buf *tmp, i
     }
 }
 
-MP__DEF mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options *opts,
-                              mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_tick_write_text(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                  mp_buf *out, mp_error *err)
 {
     const char *name = opts && opts->log_name ? opts->log_name : p->name;
     int all = !(opts && opts->only_summary);
@@ -8212,7 +8259,7 @@ MP__DEF mp_err mp_report_text(const mp_tick_profile *p, const mp_report_options 
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
     if (p->pp) /* node prints no report then either */
         return mp__fail(err, MP_ERR_INVALID_ARG, 0,
-                        "report: the profile was read for preprocess (mp_report_preprocess)");
+                        "report: the profile was read for preprocess (mp_tick_write_preprocess)");
     mp_buf_printf(out, "Statistical profiling result from %s, (%llu ticks, %llu unaccounted, "
                        "%llu excluded).\n", name, (unsigned long long)s->ticks,
                   (unsigned long long)s->unaccounted, (unsigned long long)s->excluded);
@@ -8261,9 +8308,9 @@ static void mp__rp_json_rows(const mp_tick_profile *p, mp_buf *out, int sec, uin
         const char *n = mp__rp_name_of(p, sec, i, &len);
         if (i) mp_buf_puts(out, ",");
         mp_buf_puts(out, "{\"name\":");
-        mp_buf_json_string(out, n, len);
+        mp__buf_json_string(out, n, len);
         mp_buf_printf(out, ",\"ticks\":%llu,\"pct\":", (unsigned long long)p->rows[sec][i].ticks);
-        mp_buf_js_number(out, mp__tk_pct(p->rows[sec][i].ticks, base));
+        mp__buf_js_number(out, mp__tk_pct(p->rows[sec][i].ticks, base));
         mp_buf_puts(out, "}");
     }
     mp_buf_puts(out, "]");
@@ -8280,7 +8327,7 @@ static void mp__rp_json_on_stack(const mp_tick_profile *p, mp_buf *out)
         const mp__tk_str *str = &p->strs[i];
         if (!str->on_stack) continue;
         mp_buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
-        mp_buf_json_string(out, str->s, str->len);
+        mp__buf_json_string(out, str->s, str->len);
         mp_buf_printf(out, ",\"ticks\":%llu}", (unsigned long long)str->on_stack);
         first = 0;
     }
@@ -8295,7 +8342,7 @@ static void mp__rp_json_node(const mp_tick_profile *p, mp_buf *out, uint32_t i, 
     if (i == 0) mp_buf_puts(out, "\"\"");
     else {
         const mp__tk_str *st = &p->strs[p->cn[p->view_ids[i]].label];
-        mp_buf_json_string(out, st->s, st->len);
+        mp__buf_json_string(out, st->s, st->len);
     }
     mp_buf_printf(out, ",\"ticks\":%llu", (unsigned long long)n->total);
     if (n->n_children && depth < p->depth) {
@@ -8309,8 +8356,8 @@ static void mp__rp_json_node(const mp_tick_profile *p, mp_buf *out, uint32_t i, 
     mp_buf_puts(out, "}");
 }
 
-MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options *opts,
-                              mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_tick_write_json(const mp_tick_profile *p, const mp_tick_write_options *opts,
+                                  mp_buf *out, mp_error *err)
 {
     const char *name = opts && opts->log_name ? opts->log_name : p->name;
     const mp_tick_summary *s = &p->sum;
@@ -8319,9 +8366,9 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "report: the profile is not finished");
     if (p->pp)
         return mp__fail(err, MP_ERR_INVALID_ARG, 0,
-                        "report: the profile was read for preprocess (mp_report_preprocess)");
+                        "report: the profile was read for preprocess (mp_tick_write_preprocess)");
     mp_buf_puts(out, "{\"log\":");
-    mp_buf_json_string(out, name, strlen(name));
+    mp__buf_json_string(out, name, strlen(name));
     mp_buf_printf(out, ",\"ticks\":{\"total\":%llu,\"unaccounted\":%llu,\"excluded\":%llu,"
                        "\"base\":%llu}",
                   (unsigned long long)s->ticks, (unsigned long long)s->unaccounted,
@@ -8349,7 +8396,7 @@ MP__DEF mp_err mp_report_json(const mp_tick_profile *p, const mp_report_options 
     mp_buf_puts(out, ",\"warnings\":[");
     for (i = 0; i < p->nwarn; i++) {
         if (i) mp_buf_puts(out, ",");
-        mp_buf_json_string(out, p->warn[i], strlen(p->warn[i]));
+        mp__buf_json_string(out, p->warn[i], strlen(p->warn[i]));
     }
     mp_buf_puts(out, "]}\n");
     if (out->failed) return mp__nomem(err);
@@ -8409,7 +8456,7 @@ static void mp__pp_json_int(mp_buf *out, int64_t v)
     uint64_t u;
     if (v == MP__TK_NAN) { mp_buf_append(out, "null", 4); return; }
     if (v > 9007199254740992LL || v < -9007199254740992LL) {
-        mp_buf_js_number(out, (double)v);
+        mp__buf_js_number(out, (double)v);
         return;
     }
     u = v < 0 ? (uint64_t)-v : (uint64_t)v;
@@ -8605,7 +8652,7 @@ static int mp__pp_json_tick(mp_buf *out, const unsigned char **cur, const unsign
         memcpy(&tm, *cur, sizeof tm);
         *cur += sizeof tm;
         if (tm != tm) mp_buf_append(out, "null", 4);
-        else mp_buf_js_number(out, tm);
+        else mp__buf_js_number(out, tm);
     }
     if (!mp__pp_get_int(cur, end, &vm) || !mp__pp_get_uint(cur, end, &n)) return 0;
     mp_buf_append(out, ",\n  \"vm\": ", 10);
@@ -8656,7 +8703,7 @@ static void mp__pp_json_scripts(const mp_tick_profile *p, mp_buf *out)
     mp_buf_append(out, "\n]", 2);
 }
 
-MP__DEF mp_err mp_report_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err)
+MP__DEF mp_err mp_tick_write_preprocess(const mp_tick_profile *p, mp_buf *out, mp_error *err)
 {
     const mp__pp *pp = p->pp;
     const unsigned char *cur, *end;
@@ -9200,7 +9247,7 @@ static int mp__token_ok(const char *s)
 
 /* The bytes of a request for path on url's host, with cfg's headers, and its body if
    with_body (cfg was checked by mp__build_request). */
-static void mp__request_bytes(const mp_load_config *cfg, const mp_url *url, const char *method,
+static void mp__request_bytes(const mp_load_config *cfg, const mp__url *url, const char *method,
                               const char *path, int with_body, mp_buf *out)
 {
     const char *const *h;
@@ -9223,7 +9270,7 @@ static void mp__request_bytes(const mp_load_config *cfg, const mp_url *url, cons
 
 /* Builds the request bytes once: every request of the run sends the same buffer (a
    followed redirect builds its own). */
-static mp_err mp__build_request(const mp_load_config *cfg, const mp_url *url, mp_buf *out,
+static mp_err mp__build_request(const mp_load_config *cfg, const mp__url *url, mp_buf *out,
                                 mp_error *err)
 {
     const char *method = cfg->method && *cfg->method ? cfg->method : "GET";
@@ -9344,7 +9391,7 @@ static int mp__location_clean(const char *loc, mp_buf *out)
 
 /* The origin of an absolute Location ("//host:port/path" after any "http:"), checked against
    the one the user named; on the same origin its path goes to *path. */
-static int mp__location_origin(const mp_url *origin, const char *authority, mp_url *u)
+static int mp__location_origin(const mp__url *origin, const char *authority, mp__url *u)
 {
     mp_buf full;
     size_t i;
@@ -9353,7 +9400,7 @@ static int mp__location_origin(const mp_url *origin, const char *authority, mp_u
     mp_buf_puts(&full, "http:");
     mp_buf_puts(&full, authority);
     if (full.failed) return ENOMEM;
-    if (mp_url_parse(full.data, u, NULL) != MP_OK) {
+    if (mp__url_parse(full.data, u, NULL) != MP_OK) {
         mp_buf_free(&full);
         return MP__LERR_PARSE;
     }
@@ -9362,7 +9409,7 @@ static int mp__location_origin(const mp_url *origin, const char *authority, mp_u
     for (i = 0; same && u->host[i]; i++)
         same = mp__lower((unsigned char)u->host[i]) == mp__lower((unsigned char)origin->host[i]);
     if (!same) {
-        mp_url_free(u);
+        mp__url_free(u);
         return MP__LERR_REDIRECT_HOST;
     }
     return 0;
@@ -9373,11 +9420,11 @@ static int mp__location_origin(const mp_url *origin, const char *authority, mp_u
    the user named is followed: another scheme, host or port gives MP__LERR_REDIRECT_HOST (the
    user asked to load one server, not whatever it points at); a malformed Location gives
    MP__LERR_PARSE. Returns 0 or that error slot. */
-static int mp__redirect_target(const mp_url *origin, const char *base, const char *location,
+static int mp__redirect_target(const mp__url *origin, const char *base, const char *location,
                                mp_buf *out)
 {
     mp_buf loc, merged;
-    mp_url u;
+    mp__url u;
     const char *s, *query;
     size_t i = 0;
     int rc;
@@ -9420,7 +9467,7 @@ static int mp__redirect_target(const mp_url *origin, const char *base, const cha
         mp_buf_puts(out, query);
         if (out->failed || merged.failed) rc = ENOMEM;
     }
-    mp_url_free(&u);
+    mp__url_free(&u);
     mp_buf_free(&merged);
     mp_buf_free(&loc);
     return rc;
@@ -9551,7 +9598,7 @@ struct mp__lrun {
     int head;
     int follow;                   /* follow redirects on the URL's origin */
     const mp_load_config *cfg;    /* for the requests that follow redirects */
-    mp_url url;                   /* the URL the user named: the one origin followed */
+    mp__url url;                   /* the URL the user named: the one origin followed */
     char *warning;                /* found before the run (descriptors), for the result */
     struct sockaddr_storage addr;
     socklen_t addrlen;
@@ -10415,7 +10462,7 @@ MP__DEF mp_err mp_load_result_merge(mp_load_result *dst, const mp_load_result *s
 
 /* Resolves once; with several addresses (localhost: ::1 and 127.0.0.1) it takes the first
    that accepts a connection, so a server listening on only one of them is found. */
-static mp_err mp__resolve(const mp_url *url, struct sockaddr_storage *addr, socklen_t *len,
+static mp_err mp__resolve(const mp__url *url, struct sockaddr_storage *addr, socklen_t *len,
                           mp_error *err)
 {
     struct addrinfo hints, *res = NULL, *ai, *pick;
@@ -10622,7 +10669,7 @@ static void mp__lrun_free(mp__lrun *run)
         }
         MP_FREE(run->workers);
     }
-    mp_url_free(&run->url);
+    mp__url_free(&run->url);
     MP_FREE(run->warning);
     for (i = 0; i < 2; i++) {
         if (run->stop_pipe[i] >= 0) close(run->stop_pipe[i]);
@@ -10999,7 +11046,7 @@ fail:
 MP__DEF mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_error *err)
 {
     mp__lrun run;
-    mp_url url;
+    mp__url url;
     mp_buf req;
     sigset_t all, old;
     int t, started = 0, interrupted;
@@ -11010,9 +11057,9 @@ MP__DEF mp_err mp_load_run(const mp_load_config *cfg, mp_load_result **out, mp_e
     run.stop_pipe[0] = run.stop_pipe[1] = run.prog_pipe[0] = run.prog_pipe[1] = -1;
     if (!cfg || !cfg->url) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "load: no URL given");
     if ((rc = mp__lrun_check(cfg, &run, err))) return rc;
-    if ((rc = mp_url_parse(cfg->url, &url, err))) return rc;
+    if ((rc = mp__url_parse(cfg->url, &url, err))) return rc;
     if (strcmp(url.scheme, "http") != 0) {
-        mp_url_free(&url);
+        mp__url_free(&url);
         return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "'%s': https is not supported yet", cfg->url);
     }
     rc = mp__build_request(cfg, &url, &req, err);
@@ -11063,7 +11110,8 @@ done:
 
 /* ---- load: reports ---------------------------------------------------------------------- */
 
-MP__DEF void mp_report_load_padded(mp_buf *out, const char *name, const char *value)
+/* artillery's `name: ...... value` line: the value starts at column 82. */
+static void mp__load_padded(mp_buf *out, const char *name, const char *value)
 {
     /* artillery's util.padded with a 79-column terminal: name, a space, dots to column 80,
        a space, the value. */
@@ -11084,7 +11132,7 @@ MP__DEF void mp_report_load_padded(mp_buf *out, const char *name, const char *va
 /* Microseconds as artillery's ms with one decimal: Math.round(ms * 10) / 10, JS-printed. */
 static void mp__js_ms(mp_buf *b, double us)
 {
-    mp_buf_js_number(b, floor(us / 100.0 + 0.5) / 10.0);
+    mp__buf_js_number(b, floor(us / 100.0 + 0.5) / 10.0);
 }
 
 static void mp__padded_ms(mp_buf *out, const char *label, double us)
@@ -11095,7 +11143,7 @@ static void mp__padded_ms(mp_buf *out, const char *label, double us)
     mp__js_ms(&tmp, us);
     snprintf(v, sizeof v, "%s", tmp.data ? tmp.data : "0");
     mp_buf_free(&tmp);
-    mp_report_load_padded(out, label, v);
+    mp__load_padded(out, label, v);
 }
 
 static int mp__is_medprof_name(const char *name) { return strncmp(name, "medprof.", 8) == 0 && strcmp(name, "medprof.requests_cancelled") != 0; }
@@ -11111,7 +11159,8 @@ static uint64_t mp__rate_value(const mp_load_result *r)
     return (uint64_t)floor(mp_load_result_rate(r) + 0.5);
 }
 
-MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
+MP__DEF mp_err mp_load_result_write_metrics(const mp_load_result *r, mp_buf *out,
+                                            mp_error *err)
 {
     /* Counters, the rate and the summaries in one JS-sorted list: walk the two sorted
        arrays together, with the rate slotted in by name. */
@@ -11122,7 +11171,7 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
     mp_buf name;
     if (r->ncounters == 0 && r->nhists == 0) {
         mp_buf_puts(out, "No measurements recorded during this period\n");
-        return;
+        return mp__written(out, err, "metrics");
     }
     memset(&name, 0, sizeof name);
     for (;;) {
@@ -11135,14 +11184,14 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
         hn = hi < r->nhists ? r->hists[hi].name : NULL;
         if (!rate_done && (!cn || strcmp(rate_name, cn) < 0) && (!hn || strcmp(rate_name, hn) < 0)) {
             snprintf(v, sizeof v, "%llu/sec", (unsigned long long)mp__rate_value(r));
-            mp_report_load_padded(out, "http.request_rate:", v);
+            mp__load_padded(out, "http.request_rate:", v);
             rate_done = 1;
         } else if (cn && (!hn || strcmp(cn, hn) < 0)) {
             name.len = 0;
             mp_buf_printf(&name, "%s:", cn);
             snprintf(v, sizeof v, "%llu", (unsigned long long)r->counters[ci].value);
             if (name.failed) out->failed = 1;
-            else mp_report_load_padded(out, name.data, v);
+            else mp__load_padded(out, name.data, v);
             ci++;
         } else if (hn) {
             const mp_load_hist *h = r->hists[hi].h;
@@ -11159,6 +11208,7 @@ MP__DEF void mp_report_load_metrics(const mp_load_result *r, mp_buf *out)
         }
     }
     mp_buf_free(&name);
+    return mp__written(out, err, "metrics");
 }
 
 /* "HH:mm:ss(+hhmm)" in local time, as moment's format 'HH:mm:ss(ZZ)' prints it. A time
@@ -11187,16 +11237,18 @@ static void mp__report_dashed(mp_buf *out, const char *title, const char *tail)
     mp_buf_puts(out, "\n\n");
 }
 
-MP__DEF void mp_report_load_text(const mp_load_result *r, mp_buf *out)
+MP__DEF mp_err mp_load_result_write_text(const mp_load_result *r, mp_buf *out, mp_error *err)
 {
     char when[32], title[64];
     mp__clock_text(r->end > 0 ? r->end : mp_time_wall(), when, sizeof when);
     snprintf(title, sizeof title, "Summary report @ %s", when);
     mp__report_dashed(out, title, "");
-    mp_report_load_metrics(r, out);
+    (void)mp_load_result_write_metrics(r, out, NULL);
+    return mp__written(out, err, "summary report");
 }
 
-MP__DEF void mp_report_load_period(const mp_load_result *period, mp_buf *out)
+MP__DEF mp_err mp_load_result_write_period(const mp_load_result *period, mp_buf *out,
+                                           mp_error *err)
 {
     char when[32], title[64];
     double to = (floor(mp_load_result_start(period) / 10) + 1) * 10;
@@ -11205,34 +11257,68 @@ MP__DEF void mp_report_load_period(const mp_load_result *period, mp_buf *out)
     mp__clock_text(to, when, sizeof when);
     snprintf(title, sizeof title, "Metrics for period to: %s", when);
     mp_buf_puts(&tail, " (width: ");
-    mp_buf_js_number(&tail, floor(mp_load_result_duration(period) * 1000 + 0.5) / 1000);
+    mp__buf_js_number(&tail, floor(mp_load_result_duration(period) * 1000 + 0.5) / 1000);
     mp_buf_puts(&tail, "s)");
     if (tail.failed) out->failed = 1;
     else mp__report_dashed(out, title, tail.data);
     mp_buf_free(&tail);
-    mp_report_load_metrics(period, out);
+    (void)mp_load_result_write_metrics(period, out, NULL);
     mp_buf_puts(out, "\n\n");
+    return mp__written(out, err, "period report");
 }
 
-MP__DEF void mp_report_load_phase(int completed, const char *name, int index, double duration,
-                                  double wall, mp_buf *out)
+MP__DEF mp_err mp_load_write_phase(int completed, const char *name, int index, double duration,
+                                   double wall, mp_buf *out, mp_error *err)
 {
     char when[32];
     mp__clock_text(wall, when, sizeof when);
     mp_buf_printf(out, "Phase %s: %s (index: %d, duration: ", completed ? "completed" : "started",
                   name ? name : "unnamed", index);
-    mp_buf_js_number(out, duration);
+    mp__buf_js_number(out, duration);
     mp_buf_printf(out, "s) %s\n\n", when);
+    return mp__written(out, err, "phase line");
 }
 
-MP__DEF void mp_report_load_vus_finished(double seconds, mp_buf *out)
+/* moment's absFloor and absCeil: toward zero, away from zero. */
+static double mp__abs_floor(double x) { return x < 0 ? ceil(x) : floor(x); }
+static double mp__abs_ceil(double x) { return x < 0 ? floor(x) : ceil(x); }
+static int mp__js_truthy(double x) { return x == x && x != 0; }
+
+/* artillery's formatDuration (lib/util.ts) of ms milliseconds: moment.duration(ms)'s days,
+   hours, minutes and seconds, shown from the largest nonzero one down, seconds always,
+   singular at 1: "1 day, 6 hours, 0 minutes, 30 seconds". Each unit is truncated as moment
+   bubbles it up, which also takes whole months (4800 in 146097 days) out of the days:
+   artillery prints no months, so a run of 31 days reads "0 seconds", as in artillery. */
+static void mp__load_duration(mp_buf *out, double ms)
 {
-    double whole = floor(seconds);
-    mp_buf_printf(out, "All VUs finished. Total time: %.0f second%s\n\n", whole,
-                  whole == 1 ? "" : "s");
+    static const char *const units[] = { "day", "hour", "minute", "second" };
+    double secs = mp__abs_floor(ms / 1000), mins = mp__abs_floor(secs / 60);
+    double hours = mp__abs_floor(mins / 60), days = mp__abs_floor(hours / 24);
+    double months = mp__abs_floor(days * 4800 / 146097), part[4];
+    int shown = 0, i;
+    part[0] = days - mp__abs_ceil(months * 146097 / 4800);
+    part[1] = fmod(hours, 24);
+    part[2] = fmod(mins, 60);
+    part[3] = fmod(secs, 60);
+    for (i = 0; i < 4; i++) {
+        if (!shown && !mp__js_truthy(part[i]) && i < 3) continue;
+        if (shown) mp_buf_puts(out, ", ");
+        shown = 1;
+        mp__buf_js_number(out, part[i]);
+        mp_buf_printf(out, " %s%s", units[i], part[i] == 1 ? "" : "s");
+    }
 }
 
-MP__DEF void mp_report_load_latency(const mp_load_result *r, mp_buf *out)
+MP__DEF mp_err mp_load_write_vus_finished(double seconds, mp_buf *out, mp_error *err)
+{
+    mp_buf_puts(out, "All VUs finished. Total time: ");
+    mp__load_duration(out, seconds * 1000);
+    mp_buf_puts(out, "\n\n");
+    return mp__written(out, err, "VUs finished line");
+}
+
+MP__DEF mp_err mp_load_result_write_latency(const mp_load_result *r, mp_buf *out,
+                                            mp_error *err)
 {
     static const double ps[] = { 50, 75, 90, 99, 99.9, 99.99 };
     const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
@@ -11242,6 +11328,7 @@ MP__DEF void mp_report_load_latency(const mp_load_result *r, mp_buf *out)
         double us = h ? mp_load_hist_percentile(h, ps[i]) : 0;
         mp_buf_printf(out, "  %6g%%  %10.3f\n", ps[i], us / 1000.0);
     }
+    return mp__written(out, err, "latency table");
 }
 
 static void mp__json_summary(mp_buf *b, const mp_load_hist *h)
@@ -11271,7 +11358,7 @@ static void mp__json_summaries(mp_buf *b, const mp_load_result *r)
         if (mp__is_medprof_name(r->hists[i].name)) continue;
         mp_buf_puts(b, first ? "\n      " : ",\n      ");
         first = 0;
-        mp_buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
+        mp__buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
         mp_buf_puts(b, ": ");
         mp__json_summary(b, r->hists[i].h);
     }
@@ -11334,7 +11421,7 @@ static void mp__json_aggregate(const mp_load_result *r, int is_period, mp_buf *b
     mp_buf_puts(b, "{\n    \"counters\": {");
     for (i = 0; i < r->ncounters; i++) {
         mp_buf_puts(b, i ? ",\n      " : "\n      ");
-        mp_buf_json_string(b, r->counters[i].name, strlen(r->counters[i].name));
+        mp__buf_json_string(b, r->counters[i].name, strlen(r->counters[i].name));
         mp_buf_printf(b, ": %llu", (unsigned long long)r->counters[i].value);
     }
     mp_buf_puts(b, r->ncounters ? "\n    },\n" : "},\n");
@@ -11359,18 +11446,15 @@ static void mp__json_aggregate(const mp_load_result *r, int is_period, mp_buf *b
     mp_buf_puts(b, "\n  }");
 }
 
-MP__DEF void mp_report_load_period_json(const mp_load_result *r, mp_buf *b)
+MP__DEF mp_err mp_load_result_write_period_json(const mp_load_result *r, mp_buf *b,
+                                                mp_error *err)
 {
     mp__json_aggregate(r, 1, b);
+    return mp__written(b, err, "period JSON");
 }
 
-MP__DEF void mp_report_load_json(const mp_load_result *r, mp_buf *b)
-{
-    mp_report_load_json_periods(r, NULL, 0, b);
-}
-
-MP__DEF void mp_report_load_json_periods(const mp_load_result *r, const char *const *periods,
-                                        size_t nperiods, mp_buf *b)
+MP__DEF mp_err mp_load_result_write_json(const mp_load_result *r, const char *const *periods,
+                                         size_t nperiods, mp_buf *b, mp_error *err)
 {
     size_t i;
     mp_buf_puts(b, "{\n  \"aggregate\": ");
@@ -11384,21 +11468,22 @@ MP__DEF void mp_report_load_json_periods(const mp_load_result *r, const char *co
     mp_buf_printf(b, "    \"version\": \"%s\",\n    \"start\": %.6f,\n    \"end\": %.6f,\n"
                      "    \"duration\": %.6f,\n    \"rate\": ",
                   MP_VERSION_STRING, r->start, r->end, mp_load_result_duration(r));
-    mp_buf_js_number(b, mp_load_result_rate(r));
+    mp__buf_js_number(b, mp_load_result_rate(r));
     mp_buf_printf(b, ",\n    \"interrupted\": %s,\n    \"warning\": ",
                   r->interrupted ? "true" : "false");
-    if (r->warning) mp_buf_json_string(b, r->warning, strlen(r->warning));
+    if (r->warning) mp__buf_json_string(b, r->warning, strlen(r->warning));
     else mp_buf_puts(b, "null");
     mp_buf_puts(b, ",\n    \"histograms\": {");
     for (i = 0; i < r->nhists; i++) {
         mp_buf_puts(b, i ? ",\n      " : "\n      ");
-        mp_buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
+        mp__buf_json_string(b, r->hists[i].name, strlen(r->hists[i].name));
         mp_buf_puts(b, ": ");
         mp__json_buckets(b, r->hists[i].h);
     }
     mp_buf_puts(b, r->nhists ? "\n    },\n    \"series\": " : "},\n    \"series\": ");
     mp__json_series(b, r);
     mp_buf_puts(b, "\n  }\n}\n");
+    return mp__written(b, err, "JSON report");
 }
 
 /* ---- load: reading medprof's JSON back ------------------------------------------------- */
@@ -11745,138 +11830,7 @@ MP__DEF mp_err mp_load_result_from_json(const char *text, size_t len, mp_load_re
     mp_buf_free(&j.strs);
     return j.rc;
 }
-/* ---- report: folded stacks ----------------------------------------------------------------- */
-
-typedef struct mp__fold {
-    char *stack;       /* "outer;...;top", owned */
-    size_t len;
-    uint64_t count;
-} mp__fold;
-
-struct mp_folded {
-    mp__fold *folds;   /* the distinct stacks, as first seen */
-    uint32_t used, cap;
-    mp__tab index;     /* folds by stack */
-    uint64_t ticks;
-    mp_buf line;       /* the stack being built: no allocation per tick once it has grown */
-    int failed;
-};
-
-MP__DEF mp_err mp_folded_new(mp_folded **out, mp_error *err)
-{
-    mp_folded *f = (mp_folded *)MP_MALLOC(sizeof *f);
-    if (!f) return mp__nomem(err);
-    memset(f, 0, sizeof *f);
-    if (!mp__tab_reserve(&f->index)) {
-        MP_FREE(f);
-        return mp__nomem(err);
-    }
-    *out = f;
-    return MP_OK;
-}
-
-static int mp__fold_is(const void *ctx, uint32_t id, const void *key)
-{
-    const mp__fold *fold = &((const mp__fold *)ctx)[id];
-    const mp__span *k = (const mp__span *)key;
-    return fold->len == k->n && memcmp(fold->stack, k->s, k->n) == 0;
-}
-
-/* Appends a name with the characters that would break the line format replaced. */
-static void mp__fold_name(mp_buf *b, const char *name)
-{
-    const char *s;
-    size_t start = b->len;
-    mp_buf_puts(b, name);
-    if (b->failed) return;
-    for (s = b->data + start; *s; s++) {
-        char *c = (char *)s;
-        if (*c == ';') *c = ':';
-        else if ((unsigned char)*c < 0x20) *c = ' ';
-    }
-}
-
-MP__DEF void mp_folded_stack(void *user, const char *const *names, size_t n, double ts)
-{
-    (void)ts;
-    mp_folded_stacks(user, names, n, 1);
-}
-
-MP__DEF void mp_folded_stacks(void *user, const char *const *names, size_t n, uint64_t count)
-{
-    mp_folded *f = (mp_folded *)user;
-    mp__fold *fold;
-    mp__span key;
-    uint64_t h;
-    uint32_t at, id;
-    size_t i;
-    if (f->failed || n == 0) return;
-    f->line.len = 0;
-    for (i = n; i-- > 0;) {
-        mp__fold_name(&f->line, names[i]);
-        if (i) mp_buf_append(&f->line, ";", 1);
-    }
-    if (f->line.failed || !mp__tab_reserve(&f->index)) { f->failed = 1; return; }
-    key.s = f->line.data;
-    key.n = f->line.len;
-    h = mp__hash_bytes(0, key.s, key.n);
-    if ((id = mp__tab_find(&f->index, h, mp__fold_is, f->folds, &key, &at)) != MP__NONE) {
-        f->folds[id].count += count;
-        f->ticks += count;
-        return;
-    }
-    if (!mp__grow32((void **)&f->folds, &f->cap, (size_t)f->used + 1, sizeof *f->folds)) {
-        f->failed = 1;
-        return;
-    }
-    fold = &f->folds[f->used];
-    if (!(fold->stack = (char *)MP_MALLOC(key.n + 1))) { f->failed = 1; return; }
-    memcpy(fold->stack, key.s, key.n + 1);
-    fold->len = key.n;
-    fold->count = count;
-    f->ticks += count;
-    mp__tab_put(&f->index, at, h, f->used++);
-}
-
-MP__DEF int mp_folded_failed(const mp_folded *f) { return f->failed; }
-MP__DEF uint64_t mp_folded_ticks(const mp_folded *f) { return f->ticks; }
-
-static int mp__fold_cmp(const void *a, const void *b)
-{
-    const mp__fold *x = *(const mp__fold *const *)a, *y = *(const mp__fold *const *)b;
-    return strcmp(x->stack, y->stack);
-}
-
-MP__DEF void mp_report_folded(const mp_folded *f, mp_buf *out)
-{
-    const mp__fold **order;
-    size_t i, k = f->used;
-    if (!f->used) return;
-    if (!(order = (const mp__fold **)MP_MALLOC(f->used * sizeof *order))) {
-        out->failed = 1;
-        return;
-    }
-    for (i = 0; i < k; i++) order[i] = &f->folds[i];
-    qsort(order, k, sizeof *order, mp__fold_cmp);
-    for (i = 0; i < k; i++) {
-        mp_buf_append(out, order[i]->stack, order[i]->len);
-        mp_buf_printf(out, " %llu\n", (unsigned long long)order[i]->count);
-    }
-    MP_FREE(order);
-}
-
-MP__DEF void mp_folded_free(mp_folded *f)
-{
-    size_t i;
-    if (!f) return;
-    for (i = 0; i < f->used; i++) MP_FREE(f->folds[i].stack);
-    MP_FREE(f->folds);
-    mp__tab_free(&f->index);
-    mp_buf_free(&f->line);
-    MP_FREE(f);
-}
-
-/* ---- report: load charts ------------------------------------------------------------------- */
+/* ---- load: charts, the HTML page ----------------------------------------------------------- */
 
 /* Text for an HTML/XML text node or attribute value. */
 static void mp__buf_xml(mp_buf *b, const char *s)
@@ -11961,7 +11915,7 @@ static void mp__chart_y_axis(mp__chart *c, const char *unit)
         mp_buf_printf(c->b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                             "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
                       c->x0, y, c->x0 + c->w, y, c->x0 - 6, y + 4);
-        mp_buf_js_number(c->b, v);
+        mp__buf_js_number(c->b, v);
         mp_buf_puts(c->b, "</text>\n");
     }
     mp_buf_printf(c->b, "<text class=\"unit\" x=\"%.1f\" y=\"%.1f\">", c->x0, c->y0 - 8);
@@ -11979,7 +11933,7 @@ static void mp__chart_time_axis(mp__chart *c)
         double s = (double)(long long)(k * step * 1e6 + 0.5) / 1e6;
         mp_buf_printf(c->b, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
                       mp__chart_px(c, s), c->y0 + c->h + 16);
-        mp_buf_js_number(c->b, s);
+        mp__buf_js_number(c->b, s);
         mp_buf_puts(c->b, " s</text>\n");
     }
 }
@@ -12068,7 +12022,7 @@ static void mp__chart_latency_series(const mp_load_result *r, mp_buf *b)
             mp_buf_printf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>second "
                              "%zu: %s ", cls[line], mp__chart_px(&c, (double)i + 0.4),
                           mp__chart_py(&c, v), i + 1, cls[line]);
-            mp_buf_js_fixed(b, v, 2);
+            mp__buf_js_fixed(b, v, 2);
             mp_buf_puts(b, " ms</title></circle>\n");
         }
     }
@@ -12109,7 +12063,7 @@ static void mp__chart_distribution(const mp_load_hist *h, mp_buf *b)
 static void mp__html_ms_cell(mp_buf *b, double us)
 {
     mp_buf_puts(b, "<td>");
-    mp_buf_js_fixed(b, us / 1000, 2);
+    mp__buf_js_fixed(b, us / 1000, 2);
     mp_buf_puts(b, "</td>");
 }
 
@@ -12122,15 +12076,15 @@ static void mp__html_summary(const mp_load_result *r, const mp_load_hist *h, mp_
                      "<tr><th>duration</th><td>",
                   (unsigned long long)mp_load_result_counter(r, "http.requests"),
                   (unsigned long long)mp_load_result_counter(r, "http.responses"));
-    mp_buf_js_fixed(b, mp_load_result_duration(r), 2);
+    mp__buf_js_fixed(b, mp_load_result_duration(r), 2);
     mp_buf_puts(b, " s</td></tr>\n<tr><th>rate</th><td>");
-    mp_buf_js_fixed(b, mp_load_result_rate(r), 0);
+    mp__buf_js_fixed(b, mp_load_result_rate(r), 0);
     mp_buf_puts(b, "/s (requests / duration)</td></tr>\n</table>\n");
     if (!h || mp_load_hist_count(h) == 0) return;
     mp_buf_puts(b, "<table class=\"latency\"><tr><th>response time, ms</th><th>min</th>");
     for (i = 0; i < sizeof pcts / sizeof pcts[0]; i++) {
         mp_buf_puts(b, "<th>p");
-        mp_buf_js_number(b, pcts[i]);
+        mp__buf_js_number(b, pcts[i]);
         mp_buf_puts(b, "</th>");
     }
     mp_buf_puts(b, "<th>max</th><th>mean</th></tr>\n<tr><td>all</td>");
@@ -12171,7 +12125,8 @@ static const char mp__html_style[] =
     "rect.p50,circle.p50{fill:#4a7bd0}rect.p95,circle.p95{fill:#9a6ad0}"
     "rect.p99,circle.p99{fill:#d0904a}.note{color:#666}";
 
-MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_buf *out)
+MP__DEF mp_err mp_load_result_write_html(const mp_load_result *r, const char *title,
+                                         mp_buf *out, mp_error *err)
 {
     const mp_load_hist *h = mp_load_result_hist(r, "http.response_time");
     const char *warning = mp_load_result_warning(r);
@@ -12204,9 +12159,10 @@ MP__DEF void mp_report_load_html(const mp_load_result *r, const char *title, mp_
     mp_buf_puts(out, "<p class=\"note\">Response time: request written to first response byte, "
                      "measured in microseconds. Rate: requests divided by the run's duration."
                      "</p>\n</body>\n</html>\n");
+    return mp__written(out, err, "HTML report");
 }
 
-/* ---- report: flame graphs ------------------------------------------------------------------ */
+/* ---- flame: the tree, folded stacks, the SVG ----------------------------------------------- */
 
 typedef struct mp__fnode {
     char *name;              /* owned */
@@ -12226,6 +12182,13 @@ struct mp_flame {
 };
 
 #define MP__FNONE 0xffffffffu
+
+/* A writer's answer for a graph that lost stacks while collecting (mp_flame_failed). */
+static mp_err mp__flame_incomplete(mp_error *err, const char *what)
+{
+    return mp__fail(err, MP_ERR_NOMEM, ENOMEM,
+                    "%s: memory ran out while collecting the stacks: they are incomplete", what);
+}
 
 MP__DEF mp_err mp_flame_new(mp_flame **out, mp_error *err)
 {
@@ -12339,6 +12302,21 @@ MP__DEF void mp_flame_stacks(void *user, const char *const *names, size_t n, uin
 
 MP__DEF void mp_flame_keep_samples(mp_flame *f) { f->keep_samples = 1; }
 
+/* Appends a name with the characters that would break the folded line format replaced:
+   ';' as ':', control characters as spaces. */
+static void mp__fold_name(mp_buf *b, const char *name)
+{
+    const char *s;
+    size_t start = b->len;
+    mp_buf_puts(b, name);
+    if (b->failed) return;
+    for (s = b->data + start; *s; s++) {
+        char *c = (char *)s;
+        if (*c == ';') *c = ':';
+        else if ((unsigned char)*c < 0x20) *c = ' ';
+    }
+}
+
 typedef struct mp__fline {
     const char *s;     /* into the arena, once it is complete */
     size_t off, len;
@@ -12368,7 +12346,7 @@ static void mp__flame_path(const mp_flame *f, uint32_t i, mp_buf *path, mp_buf *
     mp_buf_append(b, "", 1);
 }
 
-MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
+MP__DEF mp_err mp_flame_write_folded(const mp_flame *f, mp_buf *out, mp_error *err)
 {
     uint64_t *self = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *self);
     mp__fline *lines = NULL;
@@ -12376,7 +12354,8 @@ MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
     size_t n = 0, i, k;
     memset(&arena, 0, sizeof arena); /* not "= { 0 }": the header compiles as C++ too */
     memset(&path, 0, sizeof path);
-    if (!self) { out->failed = 1; return; }
+    if (f->failed) { MP_FREE(self); return mp__flame_incomplete(err, "folded stacks"); }
+    if (!self) return mp__nomem(err);
     memset(self, 0, (f->n ? f->n : 1) * sizeof *self);
     for (i = 1; i < f->n; i++) self[i] += f->nodes[i].total;
     for (i = 1; i < f->n; i++) self[f->nodes[i].parent] -= f->nodes[i].total;
@@ -12403,13 +12382,13 @@ MP__DEF void mp_report_flame_folded(const mp_flame *f, mp_buf *out)
     MP_FREE(self);
     mp_buf_free(&arena);
     mp_buf_free(&path);
-    return;
+    return mp__written(out, err, "folded stacks");
 fail:
-    out->failed = 1;
     MP_FREE(lines);
     MP_FREE(self);
     mp_buf_free(&arena);
     mp_buf_free(&path);
+    return mp__fail(err, MP_ERR_NOMEM, ENOMEM, "folded stacks: out of memory");
 }
 
 MP__DEF int mp_flame_failed(const mp_flame *f) { return f->failed; }
@@ -12543,12 +12522,12 @@ static void mp__flame_frame(mp__flame_draw *d, uint32_t node, uint32_t base, dou
                       node == 0 ? "all" : mp__flame_kind(name), (unsigned long long)n->total);
         mp__buf_xml(d->out, name);
         mp_buf_printf(d->out, " (%llu ticks, ", (unsigned long long)n->total);
-        mp_buf_js_fixed(d->out, (double)n->total * 100.0 / (double)d->f->nodes[0].total, 2);
+        mp__buf_js_fixed(d->out, (double)n->total * 100.0 / (double)d->f->nodes[0].total, 2);
         if (d->base) {
             double delta = mp__flame_delta(d, node, base);
             mp_buf_puts(d->out, "%, ");
             if (delta >= 0) mp_buf_puts(d->out, "+");
-            mp_buf_js_fixed(d->out, delta, 2);
+            mp__buf_js_fixed(d->out, delta, 2);
             mp_buf_puts(d->out, " points)</title>");
         } else {
             mp_buf_puts(d->out, "%)</title>");
@@ -12603,8 +12582,8 @@ static const char mp__flame_style[] =
     ".button{font:12px sans-serif;fill:#0645ad;cursor:pointer}"
     ".title{font:16px sans-serif}.legend{font:11px sans-serif;fill:#444}";
 
-MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts,
-                                 mp_buf *out)
+MP__DEF mp_err mp_flame_write_svg(const mp_flame *f, const mp_flame_options *opts,
+                                  mp_buf *out, mp_error *err)
 {
     static const char *const kinds[] = { "opt", "mag", "spk", "int", "jsx", "cpp", "lib", "unk" };
     static const char *const kind_names[] = { "JS TurboFan", "JS Maglev", "JS Sparkplug",
@@ -12616,6 +12595,9 @@ MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts
     const char *title = opts && opts->title ? opts->title : "Flame graph";
     double height;
     size_t i;
+    if (f->failed) return mp__flame_incomplete(err, "flame graph");
+    if (opts && opts->baseline && opts->baseline->failed)
+        return mp__flame_incomplete(err, "flame graph's baseline");
     memset(&d, 0, sizeof d);
     d.f = f;
     d.out = out;
@@ -12646,9 +12628,10 @@ MP__DEF void mp_report_flame_svg(const mp_flame *f, const mp_flame_options *opts
     }
     mp_buf_printf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s\n]]></script>\n</svg>\n",
                   mp__flame_script);
+    return mp__written(out, err, "flame graph");
 }
 
-/* ---- report: .cpuprofile and speedscope ---------------------------------------------------- */
+/* ---- flame: .cpuprofile and speedscope ----------------------------------------------------- */
 
 /* V8's display name split into what DevTools shows: "JS: *fn /a/b.js:12:5" gives function
    "fn", url "/a/b.js", line 11 and column 4 (0-based); C++ and library names keep their whole
@@ -12692,19 +12675,32 @@ static void mp__json_callframe(mp_buf *b, const char *name)
     mp__callframe cf;
     mp__parse_callframe(name, &cf);
     mp_buf_puts(b, "{\"functionName\":");
-    mp_buf_json_string(b, cf.fn, cf.fn_len);
+    mp__buf_json_string(b, cf.fn, cf.fn_len);
     mp_buf_puts(b, ",\"scriptId\":\"0\",\"url\":");
-    mp_buf_json_string(b, cf.url ? cf.url : "", cf.url_len);
+    mp__buf_json_string(b, cf.url ? cf.url : "", cf.url_len);
     mp_buf_printf(b, ",\"lineNumber\":%ld,\"columnNumber\":%ld}", cf.line, cf.col);
 }
 
-MP__DEF void mp_report_cpuprofile(const mp_flame *f, mp_buf *out)
+/* The time-ordered formats need every tick's time. */
+static mp_err mp__flame_check_samples(const mp_flame *f, mp_error *err, const char *what)
 {
-    uint64_t *hits = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *hits);
+    if (f->failed) return mp__flame_incomplete(err, what);
+    if (!f->keep_samples)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "%s: the graph kept no samples (mp_flame_keep_samples before the first "
+                        "tick)", what);
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_flame_write_cpuprofile(const mp_flame *f, mp_buf *out, mp_error *err)
+{
+    uint64_t *hits;
     double start = f->nsamples ? f->sample_ts[0] : 0, prev;
     uint32_t i, c;
     size_t k;
-    if (!hits) { out->failed = 1; return; }
+    mp_err rc;
+    if ((rc = mp__flame_check_samples(f, err, "cpuprofile")) != MP_OK) return rc;
+    if (!(hits = (uint64_t *)MP_MALLOC((f->n ? f->n : 1) * sizeof *hits))) return mp__nomem(err);
     memset(hits, 0, (f->n ? f->n : 1) * sizeof *hits);
     for (k = 0; k < f->nsamples; k++) hits[f->sample_leaf[k]]++;
     mp_buf_puts(out, "{\"nodes\":[");
@@ -12733,6 +12729,7 @@ MP__DEF void mp_report_cpuprofile(const mp_flame *f, mp_buf *out)
     }
     mp_buf_puts(out, "]}\n");
     MP_FREE(hits);
+    return mp__written(out, err, "cpuprofile");
 }
 
 /* speedscope's frame index of each tree node: one frame per distinct name. */
@@ -12753,39 +12750,43 @@ static uint32_t *mp__speedscope_frames(const mp_flame *f, uint32_t *nframes)
     return frame;
 }
 
-MP__DEF void mp_report_speedscope(const mp_flame *f, const char *name, mp_buf *out)
+MP__DEF mp_err mp_flame_write_speedscope(const mp_flame *f, const char *name, mp_buf *out,
+                                         mp_error *err)
 {
     uint32_t nframes = 0, i, depth, cap = 0, *path = NULL;
-    uint32_t *frame = mp__speedscope_frames(f, &nframes);
-    uint32_t *first = (uint32_t *)MP_MALLOC((nframes ? nframes : 1) * sizeof *first);
+    uint32_t *frame, *first;
     size_t k;
     double end;
-    if (!frame || !first) { MP_FREE(frame); MP_FREE(first); out->failed = 1; return; }
+    mp_err rc;
+    if ((rc = mp__flame_check_samples(f, err, "speedscope")) != MP_OK) return rc;
+    frame = mp__speedscope_frames(f, &nframes);
+    first = (uint32_t *)MP_MALLOC((nframes ? nframes : 1) * sizeof *first);
+    if (!frame || !first) { MP_FREE(frame); MP_FREE(first); return mp__nomem(err); }
     for (i = 0; i < nframes; i++) first[i] = MP__FNONE;
     for (i = 1; i < f->n; i++)
         if (first[frame[i]] == MP__FNONE) first[frame[i]] = i;
     mp_buf_puts(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
                      "\"exporter\":\"medprof " MP_VERSION_STRING "\",\"name\":");
-    mp_buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
+    mp__buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
     mp_buf_puts(out, ",\"activeProfileIndex\":0,\"shared\":{\"frames\":[");
     for (i = 0; i < nframes; i++) {
         const char *fn = f->nodes[first[i]].name;
         mp__callframe cf;
         mp__parse_callframe(fn, &cf);
         mp_buf_puts(out, i ? ",\n{\"name\":" : "\n{\"name\":");
-        mp_buf_json_string(out, fn, strlen(fn));
+        mp__buf_json_string(out, fn, strlen(fn));
         if (cf.url) {
             mp_buf_puts(out, ",\"file\":");
-            mp_buf_json_string(out, cf.url, cf.url_len);
+            mp__buf_json_string(out, cf.url, cf.url_len);
             mp_buf_printf(out, ",\"line\":%ld,\"col\":%ld", cf.line + 1, cf.col + 1);
         }
         mp_buf_puts(out, "}");
     }
     end = f->nsamples ? f->sample_ts[f->nsamples - 1] - f->sample_ts[0] : 0;
     mp_buf_puts(out, "\n]},\"profiles\":[{\"type\":\"sampled\",\"name\":");
-    mp_buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
+    mp__buf_json_string(out, name ? name : "profile", strlen(name ? name : "profile"));
     mp_buf_puts(out, ",\"unit\":\"microseconds\",\"startValue\":0,\"endValue\":");
-    mp_buf_js_number(out, end > 0 ? end : 0);
+    mp__buf_js_number(out, end > 0 ? end : 0);
     mp_buf_puts(out, ",\"samples\":[");
     for (k = 0; k < f->nsamples; k++) {
         uint32_t node;
@@ -12813,6 +12814,7 @@ done:
     MP_FREE(path);
     MP_FREE(frame);
     MP_FREE(first);
+    return mp__written(out, err, "speedscope");
 }
 
 #endif /* MEDPROF_IMPLEMENTATION_INCLUDED */

@@ -348,16 +348,18 @@ static int mpl_result_report(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
-    mp_report_load_text(u->r, &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_load_result_write_text(u->r, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 static int mpl_result_metrics(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
-    mp_report_load_metrics(u->r, &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_load_result_write_metrics(u->r, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* p:period_report() → artillery's intermediate report of a period (the period callback's) */
@@ -365,8 +367,9 @@ static int mpl_result_period_report(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
-    mp_report_load_period(u->r, &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_load_result_write_period(u->r, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 static const char *const mpl_phase_keys[] = { "name", "index", "duration", "completed", "at", NULL };
@@ -376,6 +379,8 @@ static const char *const mpl_phase_keys[] = { "name", "index", "duration", "comp
 static int mpl_phase_report(lua_State *L)
 {
     mp_buf b = { 0 };
+    mp_error err;
+    mp_err rc;
     double duration;
     luaL_checktype(L, 1, LUA_TTABLE);
     mpl_check_keys(L, 1, mpl_phase_keys);
@@ -383,19 +388,21 @@ static int mpl_phase_report(lua_State *L)
         luaL_error(L, "duration option must be a number (seconds)");
     duration = lua_tonumber(L, -1);
     lua_pop(L, 1);
-    mp_report_load_phase(mpl_opt_boolean(L, 1, "completed", 0),
-                         mpl_opt_string(L, 1, "name", NULL), mpl_opt_int(L, 1, "index", 0),
-                         duration, mpl_opt_number(L, 1, "at", mp_time_wall()), &b);
-    return mpl_push_buf(L, &b);
+    rc = mp_load_write_phase(mpl_opt_boolean(L, 1, "completed", 0),
+                              mpl_opt_string(L, 1, "name", NULL), mpl_opt_int(L, 1, "index", 0),
+                              duration, mpl_opt_number(L, 1, "at", mp_time_wall()), &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
-/* medprof.vus_finished_report(seconds) → "All VUs finished. Total time: N seconds" and its
-   blank line */
+/* medprof.vus_finished_report(seconds) → "All VUs finished. Total time: 1 minute, 5 seconds"
+   and its blank line */
 static int mpl_vus_finished_report(lua_State *L)
 {
+    double seconds = luaL_checknumber(L, 1);
     mp_buf b = { 0 };
-    mp_report_load_vus_finished(luaL_checknumber(L, 1), &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_load_write_vus_finished(seconds, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* r:json([{ intermediate = { p:period_json(), … } }]) → artillery's JSON report shape */
@@ -403,6 +410,8 @@ static int mpl_result_json(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
+    mp_error err;
+    mp_err rc;
     const char **periods = NULL;
     size_t n = 0, i;
     if (!lua_isnoneornil(L, 2)) {
@@ -422,8 +431,8 @@ static int mpl_result_json(lua_State *L)
             }
         }
     }
-    mp_report_load_json_periods(u->r, periods, n, &b);
-    return mpl_push_buf(L, &b);
+    rc = mp_load_result_write_json(u->r, periods, n, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* p:period_json() → a period's object for the "intermediate" array of r:json{} */
@@ -431,25 +440,29 @@ static int mpl_result_period_json(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
-    mp_report_load_period_json(u->r, &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_load_result_write_period_json(u->r, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* r:html([title]) → one self-contained HTML page with the charts of the run */
 static int mpl_result_html(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
+    const char *title = luaL_optstring(L, 2, NULL);
     mp_buf b = { 0 };
-    mp_report_load_html(u->r, luaL_optstring(L, 2, NULL), &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_load_result_write_html(u->r, title, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 static int mpl_result_latency_table(lua_State *L)
 {
     mpl_result *u = mpl_checkresult(L, 1);
     mp_buf b = { 0 };
-    mp_report_load_latency(u->r, &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_load_result_write_latency(u->r, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* r:merge(other): adds other's measurements into r. → r | fail */

@@ -93,11 +93,11 @@ static int mpl_symtab_export(lua_State *L)
     memset(out, 0, sizeof *out);
     luaL_setmetatable(L, MPL_SYMBUF);
     lua_createtable(L, 0, 0); /* 4: failures */
-    mp_symtab_export_header(out);
+    if (mp_symtab_write_header(out, NULL) != MP_OK) return luaL_error(L, "not enough memory");
     for (i = 0; i < n; i++) {
         mp_error err;
         lua_geti(L, 2, (lua_Integer)i + 1);
-        if (mp_symtab_export(u->t, lua_tostring(L, -1), out, &err) != MP_OK) {
+        if (mp_symtab_write_library(u->t, lua_tostring(L, -1), out, &err) != MP_OK) {
             if (err.code == MP_ERR_NOMEM) return luaL_error(L, "not enough memory");
             lua_pushstring(L, err.msg);
             lua_rawseti(L, 4, (lua_Integer)++nfail);

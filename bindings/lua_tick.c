@@ -7,7 +7,8 @@
    Options mirror `node --prof-process`: separate_ic, separate_bytecodes, separate_builtins,
    separate_stubs (booleans), ignore_unknown, state ("js", "gc", "parser", "bytecode",
    "compiler", "other", "external"), runtime_timer, call_graph_size, range ("start,end" in
-   ms), distortion; plus where C++ symbols come from: symbols = PATH (a `medprof symbols`
+   ms, read as node reads --range), distortion (picoseconds: a number, or text read as node
+   reads --distortion); plus where C++ symbols come from: symbols = PATH (a `medprof symbols`
    file), symbols = false (none), symbol_list = PATH (placed "START END NAME" lines);
    default: the libraries' own ELF files on this machine. timed_range, pairwise_timed_range
    (booleans: node's --timed-range, --ptr), v8_version (what the log's v8-version record is
@@ -67,8 +68,7 @@ static mp_tick_bool mpl_tick_bool(lua_State *L, int opts, const char *name)
 
 /* Fills cfg from the option table at opts (0: none), raising on a bad option (a wrong type,
    or a value the library's mp_tick_config_check refuses), except the symbols
-   (mpl_tick_symbols reads those files). Strings stay owned by the table, but for a
-   distortion given as a number, whose text it leaves on the stack. It only reads: the
+   (mpl_tick_symbols reads those files). Strings stay owned by the table. It only reads: the
    fuzzer (tests/fuzz/fuzz_lua.c) calls it directly. */
 void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
 {
@@ -101,18 +101,19 @@ void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg)
         if (cgs < 0 || cgs > 10000) luaL_error(L, "call_graph_size option must be 0..10000");
         cfg->call_graph_size = cgs == 0 ? -1 : (int)cgs;
     }
-    cfg->range = mpl_opt_string(L, opts, "range", NULL);
-    if (lua_getfield(L, opts, "distortion") == LUA_TNUMBER) {
-        /* Its text is a new string that nothing else holds: it stays on the stack (above the
-           table, so callers' indices hold) for as long as cfg is used. Popped, the collector
-           could free it under cfg (found by tests/fuzz/fuzz_lua.c). */
-        cfg->distortion = lua_tostring(L, -1);
-    } else {
-        if (!lua_isnil(L, -1) && !lua_isstring(L, -1))
-            luaL_error(L, "distortion option must be a number");
-        if (!lua_isnil(L, -1)) cfg->distortion = lua_tostring(L, -1); /* the table holds it */
-        lua_pop(L, 1);
+    if (lua_getfield(L, opts, "range") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "range option must be a string");
+        cfg->has_range = 1;
+        mp_tick_parse_range(lua_tostring(L, -1), &cfg->range_start, &cfg->range_end);
     }
+    lua_pop(L, 1);
+    switch (lua_getfield(L, opts, "distortion")) {
+    case LUA_TNIL: break;
+    case LUA_TNUMBER: cfg->distortion = lua_tonumber(L, -1); break;
+    case LUA_TSTRING: cfg->distortion = mp_tick_parse_distortion(lua_tostring(L, -1)); break;
+    default: luaL_error(L, "distortion option must be a number");
+    }
+    lua_pop(L, 1);
     cfg->symbol_list = mpl_opt_string(L, opts, "symbol_list", NULL);
     cfg->timed_range = mpl_opt_boolean(L, opts, "timed_range", 0);
     cfg->pairwise_timed_range = mpl_opt_boolean(L, opts, "pairwise_timed_range", 0);
@@ -211,7 +212,7 @@ static int mpl_tick_report(lua_State *L)
     static const char *const keys[] = { "only_summary", "format", "name", NULL };
     static const char *const formats[] = { "text", "json", NULL };
     mpl_tick *u = mpl_checktick(L, 1);
-    mp_report_options o;
+    mp_tick_write_options o;
     mp_buf out;
     mp_error err;
     mp_err rc;
@@ -230,11 +231,8 @@ static int mpl_tick_report(lua_State *L)
         if (!formats[i]) luaL_error(L, "format option must be text or json, not '%s'", f);
         json = i == 1;
     }
-    rc = json ? mp_report_json(u->p, &o, &out, &err) : mp_report_text(u->p, &o, &out, &err);
-    if (rc != MP_OK) { mp_buf_free(&out); return mpl_fail(L, &err); }
-    lua_pushlstring(L, out.data ? out.data : "", out.len);
-    mp_buf_free(&out);
-    return 1;
+    rc = json ? mp_tick_write_json(u->p, &o, &out, &err) : mp_tick_write_text(u->p, &o, &out, &err);
+    return mpl_push_buf(L, rc, &out, &err);
 }
 
 static void mpl_set_count(lua_State *L, const char *k, uint64_t v)
@@ -345,10 +343,11 @@ static int mpl_tick_folded(lua_State *L)
 {
     mpl_tick *u = mpl_checktick(L, 1);
     mp_buf b = { 0 };
+    mp_error err;
+    mp_err rc;
     if (!u->flame) return luaL_error(L, "folded stacks need medprof.ticklog(path, { stacks = true })");
-    if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");
-    mp_report_flame_folded(u->flame, &b);
-    return mpl_push_buf(L, &b);
+    rc = mp_flame_write_folded(u->flame, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:flamegraph{ title =, icicle =, width =, baseline = other } → an SVG document (with
@@ -359,6 +358,8 @@ static int mpl_tick_flamegraph(lua_State *L)
     mpl_tick *u = mpl_checktick(L, 1);
     mp_flame_options fo;
     mp_buf b = { 0 };
+    mp_error err;
+    mp_err rc;
     memset(&fo, 0, sizeof fo);
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -374,16 +375,14 @@ static int mpl_tick_flamegraph(lua_State *L)
         lua_pop(L, 1);
     }
     if (!u->flame) return luaL_error(L, "flame graphs need medprof.ticklog(path, { stacks = true })");
-    if (mp_flame_failed(u->flame)) return luaL_error(L, "out of memory while collecting stacks");
-    mp_report_flame_svg(u->flame, &fo, &b);
-    return mpl_push_buf(L, &b);
+    rc = mp_flame_write_svg(u->flame, &fo, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 static mpl_tick *mpl_checkstacks(lua_State *L)
 {
     mpl_tick *u = mpl_checktick(L, 1);
     if (!u->flame) luaL_error(L, "this view needs medprof.ticklog(path, { stacks = true })");
-    if (mp_flame_failed(u->flame)) luaL_error(L, "out of memory while collecting stacks");
     return u;
 }
 
@@ -399,17 +398,20 @@ static int mpl_tick_cpuprofile(lua_State *L)
 {
     mpl_tick *u = mpl_checksamples(L);
     mp_buf b = { 0 };
-    mp_report_cpuprofile(u->flame, &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_flame_write_cpuprofile(u->flame, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:speedscope([name]) → speedscope's JSON file format */
 static int mpl_tick_speedscope(lua_State *L)
 {
     mpl_tick *u = mpl_checksamples(L);
+    const char *name = luaL_optstring(L, 2, NULL);
     mp_buf b = { 0 };
-    mp_report_speedscope(u->flame, luaL_optstring(L, 2, NULL), &b);
-    return mpl_push_buf(L, &b);
+    mp_error err;
+    mp_err rc = mp_flame_write_speedscope(u->flame, name, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:preprocess() → what `node --prof-process --preprocess` prints (V8's JSON for its
@@ -419,13 +421,11 @@ static int mpl_tick_preprocess(lua_State *L)
     mpl_tick *u = mpl_checktick(L, 1);
     mp_buf b = { 0 };
     mp_error err;
+    mp_err rc;
     if (!u->preprocess)
         return luaL_error(L, "preprocess needs medprof.ticklog(path, { preprocess = true })");
-    if (mp_report_preprocess(u->p, &b, &err) != MP_OK) {
-        mp_buf_free(&b);
-        return mpl_fail(L, &err);
-    }
-    return mpl_push_buf(L, &b);
+    rc = mp_tick_write_preprocess(u->p, &b, &err);
+    return mpl_push_buf(L, rc, &b, &err);
 }
 
 /* prof:version_note() → "Unable to read v8-version from log file." (the log's first line is

@@ -13,11 +13,12 @@ int mpl_fail(lua_State *L, const mp_error *err)
     return 3;
 }
 
-int mpl_push_buf(lua_State *L, mp_buf *b)
+int mpl_push_buf(lua_State *L, mp_err rc, mp_buf *b, const mp_error *err)
 {
-    if (b->failed) {
+    if (rc != MP_OK) {
         mp_buf_free(b);
-        return luaL_error(L, "out of memory");
+        if (rc == MP_ERR_NOMEM) return luaL_error(L, "%s", err->msg);
+        return mpl_fail(L, err);
     }
     lua_pushlstring(L, b->data ? b->data : "", b->len);
     mp_buf_free(b);

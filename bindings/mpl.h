@@ -25,9 +25,10 @@ int mpl_fail(lua_State *L, const mp_error *err);
 int mpl_raise_interrupt(lua_State *L);
 int mpl_is_interrupt(lua_State *L, int idx);
 
-/* Pushes the buffer's text as a string and frees the buffer; raises on an allocation
-   failure it recorded. Returns 1. */
-int mpl_push_buf(lua_State *L, mp_buf *b);
+/* Pushes the text a writer appended to b (rc: the writer's answer, err: its message) and
+   frees b. Out of memory raises, as Lua's own allocation failures do; another failure returns
+   fail. Returns 1 or 3. */
+int mpl_push_buf(lua_State *L, mp_err rc, mp_buf *b, const mp_error *err);
 
 /* Raises err->msg unless rc is MP_OK: for the library's own checks of a configuration read
    from an option table (mp_load_config_check, ...), whose refusal is a bad argument. */

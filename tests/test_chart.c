@@ -1,4 +1,4 @@
-/* test_chart.c - the load report as an HTML page with SVG charts (mp_report_load_html). */
+/* test_chart.c - the load report as an HTML page with SVG charts (mp_load_result_write_html). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,8 +38,10 @@ static void page_has_summary_charts_and_codes(void **state)
 {
     mp_load_result *r = fixture();
     mp_buf page = { 0 };
+    mp_error err;
+    const char *title = "http://127.0.0.1:8103/Patient?name=smi";
     (void)state;
-    mp_report_load_html(r, "http://127.0.0.1:8103/Patient?name=smi", &page);
+    assert_int_equal(mp_load_result_write_html(r, title, &page, &err), MP_OK);
     assert_false(page.failed);
     assert_true(strncmp(page.data, "<!DOCTYPE html>", 15) == 0);
     assert_int_equal(count(page.data, "<svg "), 3);
@@ -60,8 +62,10 @@ static void names_from_the_run_are_escaped(void **state)
 {
     mp_load_result *r = fixture();
     mp_buf page = { 0 };
+    mp_error err;
+    const char *title = "<script>alert(1)</script> & \"q\" ]]>";
     (void)state;
-    mp_report_load_html(r, "<script>alert(1)</script> & \"q\" ]]>", &page);
+    assert_int_equal(mp_load_result_write_html(r, title, &page, &err), MP_OK);
     assert_null(strstr(page.data, "<script>"));
     assert_non_null(strstr(page.data, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; ]]&gt;"));
     assert_null(strstr(page.data, "errors.E<b>"));

@@ -377,9 +377,10 @@ static void test_report_layout_matches_artillery(void **state)
     char *want = read_file("tests/data/artillery/artillery-quick.txt");
     mp_load_result *r = sample_result();
     mp_buf got = { 0 };
+    mp_error err;
     (void)state;
     if (!want) fail_msg("cannot read tests/data/artillery/artillery-quick.txt (run from the repo root)");
-    mp_report_load_text(r, &got);
+    assert_int_equal(mp_load_result_write_text(r, &got, &err), MP_OK);
     assert_non_null(strstr(got.data, "--------------------------------\nSummary report @ "));
     assert_same_layout(summary_of(want), summary_of(got.data));
     /* honest values: rate = 2000 / 2.976 s; ms with one decimal from µs */
@@ -396,6 +397,7 @@ static void test_report_layout_econnrefused(void **state)
     char *want = read_file("tests/data/artillery/artillery-quick-econnrefused.txt");
     mp_load_result *r = mp__result_new();
     mp_buf got = { 0 };
+    mp_error err;
     (void)state;
     assert_non_null(want);
     mp__counter_add(r, "errors.ECONNREFUSED", 3, NULL);
@@ -405,7 +407,7 @@ static void test_report_layout_econnrefused(void **state)
     mp__counter_add(r, "vusers.failed", 3, NULL);
     r->start = 100;
     r->end = 101;
-    mp_report_load_text(r, &got);
+    assert_int_equal(mp_load_result_write_text(r, &got, &err), MP_OK);
     assert_same_layout(summary_of(want), summary_of(got.data));
     mp_buf_free(&got);
     mp_load_result_free(r);
@@ -417,13 +419,13 @@ static void test_padded(void **state)
     mp_buf b = { 0 };
     char longname[120];
     (void)state;
-    mp_report_load_padded(&b, "vusers.failed:", "0");
+    mp__load_padded(&b, "vusers.failed:", "0");
     assert_string_equal(b.data, "vusers.failed: ................................................................. 0\n");
     assert_int_equal(strchr(b.data, '0') - b.data, 81); /* column 82 */
     mp_buf_free(&b);
     memset(longname, 'x', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    mp_report_load_padded(&b, longname, "7");
+    mp__load_padded(&b, longname, "7");
     assert_int_equal(strlen(b.data), 83);
     assert_memory_equal(b.data + 76, "...  7\n", 7);
     mp_buf_free(&b);
@@ -438,9 +440,9 @@ static void test_json_round_trip_and_merge(void **state)
     assert_int_equal(mp__series_reserve(a, 3, NULL), MP_OK);
     a->series[1].requests = 5;
     a->series[1].lat[mp__coarse_index(1500)] = 5;
-    mp_report_load_json(a, &ja);
+    assert_int_equal(mp_load_result_write_json(a, NULL, 0, &ja, &err), MP_OK);
     if (mp_load_result_from_json(ja.data, ja.len, &back, &err) != MP_OK) fail_msg("%s", err.msg);
-    mp_report_load_json(back, &jb);
+    assert_int_equal(mp_load_result_write_json(back, NULL, 0, &jb, &err), MP_OK);
     assert_string_equal(ja.data, jb.data);
     /* merge = record all in one: a + a has every count doubled, same percentiles */
     assert_int_equal(mp_load_result_merge(back, a, &err), MP_OK);
@@ -457,8 +459,8 @@ static void test_json_round_trip_and_merge(void **state)
             h->sum *= 2;
         }
     }
-    mp_report_load_text(back, &ta);
-    mp_report_load_text(twice, &tb);
+    assert_int_equal(mp_load_result_write_text(back, &ta, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(twice, &tb, &err), MP_OK);
     assert_string_equal(ta.data, tb.data);
     assert_int_equal(mp_load_result_counter(back, "http.requests"), 4000);
     assert_int_equal(back->series[1].requests, 10);
@@ -700,6 +702,7 @@ static void test_engine_refused(void **state)
 {
     mp_load_result *r;
     mp_buf text = { 0 };
+    mp_error err;
     (void)state;
     r = run_quick(free_port(), "/", 3, 5, 1);
     /* artillery's own sample: --count 3 --num 5 at a closed port */
@@ -707,7 +710,7 @@ static void test_engine_refused(void **state)
     assert_int_equal(mp_load_result_counter(r, "http.requests"), 3);
     assert_int_equal(mp_load_result_counter(r, "vusers.failed"), 3);
     assert_int_equal(mp_load_result_counter(r, "vusers.created"), 3);
-    mp_report_load_text(r, &text);
+    assert_int_equal(mp_load_result_write_text(r, &text, &err), MP_OK);
     assert_null(strstr(text.data, "vusers.completed"));
     mp_buf_free(&text);
     mp_load_result_free(r);
@@ -789,6 +792,69 @@ static void test_config_check(void **state)
     assert_non_null(strstr(err.msg, "count/num are for quick"));
 }
 
+/* artillery's formatDuration: its own test's durations (test/lib/test_util.js), then the
+   rules read in lib/util.ts and moment's duration: units from the largest nonzero one,
+   seconds always, truncated, singular at 1, whole months (which it does not print) taken out
+   of the days. The expected texts are what artillery's code gives under node. */
+static void test_vus_finished_duration_like_artillery(void **state)
+{
+    static const struct { double seconds; const char *text; } cases[] = {
+        { 1, "1 second" },
+        { 30, "30 seconds" },
+        { 90, "1 minute, 30 seconds" },
+        { 150, "2 minutes, 30 seconds" },
+        { 4530, "1 hour, 15 minutes, 30 seconds" },
+        { 8130, "2 hours, 15 minutes, 30 seconds" },
+        { 108030, "1 day, 6 hours, 0 minutes, 30 seconds" },
+        { 194430, "2 days, 6 hours, 0 minutes, 30 seconds" },
+        { 65, "1 minute, 5 seconds" },
+        { 0, "0 seconds" },
+        { 0.5, "0 seconds" },
+        { 1.99, "1 second" },
+        { 59.9999, "59 seconds" },
+        { 3600, "1 hour, 0 minutes, 0 seconds" },
+        { 2629746, "30 days, 10 hours, 29 minutes, 6 seconds" },
+        { 3188739, "5 days, 21 hours, 45 minutes, 39 seconds" }, /* 36 days less a month */
+        { 2678400, "0 seconds" },                               /* 31 days: one month */
+        { -61, "-1 minutes, -1 seconds" },
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mp_buf got = { 0 };
+        mp_error err;
+        char want[128];
+        snprintf(want, sizeof want, "All VUs finished. Total time: %s\n\n", cases[i].text);
+        assert_int_equal(mp_load_write_vus_finished(cases[i].seconds, &got, &err), MP_OK);
+        assert_string_equal(got.data, want);
+        mp_buf_free(&got);
+    }
+}
+
+/* Every writer says how it ended: a buffer that ran out of memory (here: before it) is
+   MP_ERR_NOMEM with a message naming what was being written. */
+static void test_writers_report_out_of_memory(void **state)
+{
+    mp_load_result *r = sample_result();
+    mp_buf full = { 0 };
+    mp_error err;
+    (void)state;
+    full.failed = 1;
+    assert_int_equal(mp_load_result_write_text(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(err.code, MP_ERR_NOMEM);
+    assert_string_equal(err.msg, "summary report: out of memory");
+    assert_int_equal(mp_load_result_write_metrics(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_period(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_write_phase(0, NULL, 0, 1, 0, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_write_vus_finished(1, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_json(r, NULL, 0, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_period_json(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_latency(r, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_load_result_write_html(r, NULL, &full, &err), MP_ERR_NOMEM);
+    assert_null(full.data);
+    mp_load_result_free(r);
+}
+
 /* artillery's console, line for line: its sample's phase lines, intermediate report,
    "All VUs finished" and summary, with the sample's times (in UTC, as it was taken). */
 static void test_console_text_matches_artillery(void **state)
@@ -798,27 +864,28 @@ static void test_console_text_matches_artillery(void **state)
     char *saved = tz ? strdup(tz) : NULL;
     mp_load_result *r = sample_result();
     mp_buf got = { 0 };
+    mp_error err;
     double start = r->start, end = r->end;
     (void)state;
     assert_non_null(want);
     setenv("TZ", "UTC0", 1);
     tzset();
-    mp_report_load_phase(0, NULL, 0, 1, start, &got);
-    mp_report_load_phase(1, NULL, 0, 1, start + 1, &got);
+    assert_int_equal(mp_load_write_phase(0, NULL, 0, 1, start, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_phase(1, NULL, 0, 1, start + 1, &got, &err), MP_OK);
     r->end = start + 2.995; /* the period's width in the sample */
-    mp_report_load_period(r, &got);
+    assert_int_equal(mp_load_result_write_period(r, &got, &err), MP_OK);
     r->end = end;
-    mp_report_load_vus_finished(3.2, &got);
-    mp_report_load_text(r, &got);
+    assert_int_equal(mp_load_write_vus_finished(3.2, &got, &err), MP_OK);
+    assert_int_equal(mp_load_result_write_text(r, &got, &err), MP_OK);
     assert_false(got.failed);
     assert_same_layout(strchr(want, '\n') + 1, got.data); /* after "Test run id" */
     assert_non_null(strstr(got.data, "\n--------------------------------------\n"
                                      "Metrics for period to: 17:16:10(+0000) (width: 2.995s)\n"
                                      "--------------------------------------\n\n"));
     got.len = 0;
-    mp_report_load_phase(0, "Ramp up load", 1, 300, start, &got);
-    mp_report_load_phase(1, "Warm up", 0, 2.5, start, &got);
-    mp_report_load_vus_finished(1.99, &got);
+    assert_int_equal(mp_load_write_phase(0, "Ramp up load", 1, 300, start, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_phase(1, "Warm up", 0, 2.5, start, &got, &err), MP_OK);
+    assert_int_equal(mp_load_write_vus_finished(1.99, &got, &err), MP_OK);
     assert_string_equal(got.data,
                         "Phase started: Ramp up load (index: 1, duration: 300s) 17:16:04(+0000)\n\n"
                         "Phase completed: Warm up (index: 0, duration: 2.5s) 17:16:04(+0000)\n\n"
@@ -1306,10 +1373,10 @@ static void test_redirect_targets(void **state)
         { "http://user@127.0.0.1:8080/", NULL, MP__LERR_PARSE },
         { "http://127.0.0.1:99999/", NULL, MP__LERR_PARSE },
     };
-    mp_url origin, v6;
+    mp__url origin, v6;
     size_t i;
     (void)state;
-    assert_int_equal(mp_url_parse("http://127.0.0.1:8080/a/b/c?x=1", &origin, NULL), MP_OK);
+    assert_int_equal(mp__url_parse("http://127.0.0.1:8080/a/b/c?x=1", &origin, NULL), MP_OK);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mp_buf out = { 0 };
         int e = mp__redirect_target(&origin, origin.path, cases[i].location, &out);
@@ -1318,8 +1385,8 @@ static void test_redirect_targets(void **state)
                      out.data ? out.data : "", cases[i].err, cases[i].path ? cases[i].path : "");
         mp_buf_free(&out);
     }
-    mp_url_free(&origin);
-    assert_int_equal(mp_url_parse("http://[::1]:8080/", &v6, NULL), MP_OK);
+    mp__url_free(&origin);
+    assert_int_equal(mp__url_parse("http://[::1]:8080/", &v6, NULL), MP_OK);
     {
         mp_buf out = { 0 };
         assert_int_equal(mp__redirect_target(&v6, v6.path, "http://[::1]:8080/v6", &out), 0);
@@ -1329,7 +1396,7 @@ static void test_redirect_targets(void **state)
                          MP__LERR_REDIRECT_HOST);
         mp_buf_free(&out);
     }
-    mp_url_free(&v6);
+    mp__url_free(&v6);
 }
 
 /* Redirects: counted and not followed by default; with follow, only on the named origin,
@@ -1557,6 +1624,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_engine_bad_config),
         cmocka_unit_test(test_config_check),
         cmocka_unit_test(test_console_text_matches_artillery),
+        cmocka_unit_test(test_writers_report_out_of_memory),
+        cmocka_unit_test(test_vus_finished_duration_like_artillery),
         cmocka_unit_test(test_engine_closed_requests_exact),
         cmocka_unit_test(test_engine_closed_duration_and_open_rate),
         cmocka_unit_test(test_engine_open_rate_not_reached),

@@ -688,30 +688,30 @@ static void newfiles_lists_matching_new_files_newest_first(void **state)
 
 static void url_parse_cases(void **state)
 {
-    mp_url u;
+    mp__url u;
     mp_error err;
     (void)state;
-    assert_int_equal(mp_url_parse("http://localhost:8103/healthcheck", &u, &err), MP_OK);
+    assert_int_equal(mp__url_parse("http://localhost:8103/healthcheck", &u, &err), MP_OK);
     assert_string_equal(u.scheme, "http");
     assert_string_equal(u.host, "localhost");
     assert_int_equal(u.port, 8103);
     assert_string_equal(u.path, "/healthcheck");
-    mp_url_free(&u);
-    assert_int_equal(mp_url_parse("http://example.test?q=1", &u, &err), MP_OK);
+    mp__url_free(&u);
+    assert_int_equal(mp__url_parse("http://example.test?q=1", &u, &err), MP_OK);
     assert_int_equal(u.port, 80);
     assert_string_equal(u.path, "/?q=1");
-    mp_url_free(&u);
-    assert_int_equal(mp_url_parse("https://[::1]/x", &u, &err), MP_OK);
+    mp__url_free(&u);
+    assert_int_equal(mp__url_parse("https://[::1]/x", &u, &err), MP_OK);
     assert_string_equal(u.host, "::1");
     assert_int_equal(u.port, 443);
-    mp_url_free(&u);
-    assert_int_equal(mp_url_parse("localhost:8103", &u, &err), MP_ERR_INVALID_ARG);
-    assert_int_equal(mp_url_parse("http://:80/", &u, &err), MP_ERR_INVALID_ARG);
-    assert_int_equal(mp_url_parse("http://h:99999/", &u, &err), MP_ERR_INVALID_ARG);
-    assert_int_equal(mp_url_parse("http://h:8x/", &u, &err), MP_ERR_INVALID_ARG);
-    assert_int_equal(mp_url_parse("http://[::1/", &u, &err), MP_ERR_INVALID_ARG);
-    assert_int_equal(mp_url_parse("ws://h/", &u, &err), MP_ERR_UNSUPPORTED);
-    assert_int_equal(mp_url_parse("http://user@h/", &u, &err), MP_ERR_UNSUPPORTED);
+    mp__url_free(&u);
+    assert_int_equal(mp__url_parse("localhost:8103", &u, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp__url_parse("http://:80/", &u, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp__url_parse("http://h:99999/", &u, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp__url_parse("http://h:8x/", &u, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp__url_parse("http://[::1/", &u, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp__url_parse("ws://h/", &u, &err), MP_ERR_UNSUPPORTED);
+    assert_int_equal(mp__url_parse("http://user@h/", &u, &err), MP_ERR_UNSUPPORTED);
 }
 
 static void errors_have_names_and_long_messages_are_marked(void **state)
@@ -733,7 +733,7 @@ static void errors_have_names_and_long_messages_are_marked(void **state)
 static void check_js_number(double x, const char *want)
 {
     mp_buf b = { 0 };
-    mp_buf_js_number(&b, x);
+    mp__buf_js_number(&b, x);
     assert_string_equal(b.data, want);
     mp_buf_free(&b);
 }
@@ -741,7 +741,7 @@ static void check_js_number(double x, const char *want)
 static void check_js_fixed(double x, int digits, const char *want)
 {
     mp_buf b = { 0 };
-    mp_buf_js_fixed(&b, x, digits);
+    mp__buf_js_fixed(&b, x, digits);
     assert_string_equal(b.data, want);
     mp_buf_free(&b);
 }
@@ -774,7 +774,7 @@ static void json_strings_are_escaped_and_valid_utf8(void **state)
 {
     mp_buf b = { 0 };
     (void)state;
-    mp_buf_json_string(&b, "a\"b\\c\n<script>&\x01\xff\xc3\xa9", 19);
+    mp__buf_json_string(&b, "a\"b\\c\n<script>&\x01\xff\xc3\xa9", 19);
     assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u003cscript\\u003e\\u0026\\u0001\\ufffd\xc3\xa9\"");
     mp_buf_free(&b);
 }

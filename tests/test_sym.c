@@ -759,7 +759,7 @@ static void test_truncated_and_corrupted_elf(void **state)
         write_bytes("mangled.so", copy, n);
         assert_int_equal(mp_symtab_new(&t, &err), MP_OK);
         (void)mp_symtab_lookup(t, path, 0x1000, 0x100000, 0, &syms, &ns, &err);
-        (void)mp_symtab_export(t, path, &out, &err);
+        (void)mp_symtab_write_library(t, path, &out, &err);
         mp_buf_free(&out);
         mp_symtab_free(t);
     }
@@ -872,10 +872,10 @@ static void test_symbols_file_round_trip(void **state)
     need_cc();
     (void)state;
     assert_int_equal(mp_symtab_new(&local, &err), MP_OK);
-    mp_symtab_export_header(&b);
+    assert_int_equal(mp_symtab_write_header(&b, &err), MP_OK);
     for (i = 0; i < 4; i++) {
         fixture(path, sizeof path, libs[i]);
-        assert_int_equal(mp_symtab_export(local, path, &b, &err), MP_OK);
+        assert_int_equal(mp_symtab_write_library(local, path, &b, &err), MP_OK);
     }
     save_buf("syms.txt", &b);
     mp_buf_free(&b);

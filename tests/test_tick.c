@@ -47,11 +47,11 @@ static char *report_of(const mp_tick_profile *p, int only_summary)
 {
     mp_buf out;
     mp_error err;
-    mp_report_options o;
+    mp_tick_write_options o;
     memset(&out, 0, sizeof out);
     memset(&o, 0, sizeof o);
     o.only_summary = only_summary;
-    assert_int_equal(mp_report_text(p, &o, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_text(p, &o, &out, &err), MP_OK);
     return mp_buf_take(&out);
 }
 
@@ -526,6 +526,45 @@ static void test_cpp_entries_and_symbols(void **state)
     mp_tick_free(p);
 }
 
+/* --range and --distortion as node's --prof-process reads their text (parseInt), into the
+   numbers mp_tick_config takes; the config's rules refuse NaN bounds and endless distortion. */
+static void test_range_and_distortion_flags(void **state)
+{
+    mp_tick_config cfg;
+    mp_error err;
+    double a, b;
+    (void)state;
+    mp_tick_parse_range("40,200", &a, &b);
+    assert_true(a == 40 && b == 200);
+    mp_tick_parse_range("12abc, 0x20x,9", &a, &b); /* parseInt(" 0x20x") is 32 */
+    assert_true(a == 12 && b == 32);
+    mp_tick_parse_range("abc", &a, &b);
+    assert_true(a == -INFINITY && b == INFINITY);
+    mp_tick_parse_range(",5", &a, &b);
+    assert_true(a == -INFINITY && b == 5);
+    mp_tick_parse_range("-3,", &a, &b);
+    assert_true(a == -3 && b == INFINITY);
+    mp_tick_parse_range(NULL, &a, &b);
+    assert_true(a == -INFINITY && b == INFINITY);
+    assert_true(mp_tick_parse_distortion("250000") == 250000);
+    assert_true(mp_tick_parse_distortion("12abc") == 12);
+    assert_true(mp_tick_parse_distortion("abc") == 0);
+    assert_true(mp_tick_parse_distortion("") == 0);
+    assert_true(mp_tick_parse_distortion(NULL) == 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.range_start = NAN; /* ignored without has_range */
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_OK);
+    cfg.has_range = 1;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "range option"));
+    cfg.range_start = -INFINITY;
+    cfg.range_end = INFINITY;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_OK);
+    cfg.distortion = INFINITY;
+    assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "distortion option"));
+}
+
 static void test_filters_and_options(void **state)
 {
     (void)state;
@@ -578,7 +617,9 @@ static void test_filters_and_options(void **state)
     mp_tick_free(p);
 
     memset(&cfg, 0, sizeof cfg);
-    cfg.range = "2,4";            /* ms; ticks at 2000..4000 us */
+    cfg.has_range = 1;
+    cfg.range_start = 2;          /* ms; ticks at 2000..4000 us */
+    cfg.range_end = 4;
     cfg.ignore_unknown = 1;
     p = parse_text(log, &cfg);
     mp_tick_get_summary(p, &s);
@@ -695,8 +736,8 @@ static void test_binary_garbage_does_not_crash(void **state)
             assert_int_equal(mp_tick_feed(p, buf + i, n - i < 1000 ? n - i : 1000, &err), MP_OK);
         assert_int_equal(mp_tick_finish(p, &err), MP_OK);
         memset(&out, 0, sizeof out);
-        assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_OK);
-        assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+        assert_int_equal(mp_tick_write_text(p, NULL, &out, &err), MP_OK);
+        assert_int_equal(mp_tick_write_json(p, NULL, &out, &err), MP_OK);
         mp_buf_free(&out);
         mp_tick_free(p);
     }
@@ -749,8 +790,8 @@ static char *describe(const mp_tick_profile *p)
     const char *const *w;
     size_t n = mp_tick_warnings(p, &w), i;
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_OK);
-    assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_text(p, NULL, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_json(p, NULL, &out, &err), MP_OK);
     for (i = 0; i < n; i++) mp_buf_printf(&out, "%s\n", w[i]);
     mp_buf_append(&out, "", 0);
     return mp_buf_take(&out);
@@ -1053,7 +1094,7 @@ static void expect_node_output(const char *log, const char *syms, const char *ex
     mp_tick_profile *p;
     mp_error err;
     mp_buf out;
-    mp_report_options o;
+    mp_tick_write_options o;
     char *want = read_file(expected);
     cfg.symbol_list = syms;
     if (mp_tick_parse_file(log, &cfg, &p, &err) != MP_OK) fail_msg("%s", err.msg);
@@ -1061,7 +1102,7 @@ static void expect_node_output(const char *log, const char *syms, const char *ex
     memset(&o, 0, sizeof o);
     o.log_name = name;
     o.only_summary = only_summary;
-    assert_int_equal(mp_report_text(p, &o, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_text(p, &o, &out, &err), MP_OK);
     assert_string_equal(out.data, want);
     mp_buf_free(&out);
     MP_FREE(want);
@@ -1162,7 +1203,7 @@ static void test_merge_adds_logs(void **state)
     assert_int_equal(s.js, 104);
     assert_int_equal(row_ticks(p, MP_TICK_JS, "JS: *fib /srv/app/small/small.js:1:13"), 84);
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_json(p, NULL, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_json(p, NULL, &out, &err), MP_OK);
     assert_non_null(strstr(out.data, "\"ticks\":{\"total\":820,"));
     mp_buf_free(&out);
     mp_tick_free(p);
@@ -1184,7 +1225,7 @@ static mp_err one_symbol(void *user, const char *lib, uint64_t start, uint64_t e
     return MP_OK;
 }
 
-/* What mp_report_preprocess makes of log, fed in pieces of chunk bytes (0: at once). */
+/* What mp_tick_write_preprocess makes of log, fed in pieces of chunk bytes (0: at once). */
 static char *preprocess_of(const char *log, mp_tick_config *cfg, size_t chunk)
 {
     mp_tick_profile *p = NULL;
@@ -1198,9 +1239,9 @@ static char *preprocess_of(const char *log, mp_tick_config *cfg, size_t chunk)
                          MP_OK);
     assert_int_equal(mp_tick_finish(p, &err), MP_OK);
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_OK);
+    assert_int_equal(mp_tick_write_preprocess(p, &out, &err), MP_OK);
     /* node prints no report for such a profile, and neither does medprof */
-    assert_int_equal(mp_report_text(p, NULL, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_tick_write_text(p, NULL, &out, &err), MP_ERR_INVALID_ARG);
     mp_tick_free(p);
     mp_buf_append(&out, "", 0);
     return mp_buf_take(&out);
@@ -1405,13 +1446,13 @@ static void test_preprocess_records(void **state)
     cfg.preprocess = 1;
     p = parse_text(HDR "script-source,4000000000,/big.js,x\n", &cfg);
     memset(&out, 0, sizeof out);
-    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_tick_write_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
     assert_non_null(strstr(err.msg, "4000000000"));
     mp_buf_free(&out);
     mp_tick_free(p);
     /* A profile read without the option has nothing to print. */
     p = parse_text(HDR, NULL);
-    assert_int_equal(mp_report_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_tick_write_preprocess(p, &out, &err), MP_ERR_INVALID_ARG);
     mp_tick_free(p);
 }
 
@@ -1619,9 +1660,11 @@ static void test_marks_clock_and_window(void **state)
     cfg.window_start = 1.5;
     cfg.window_end = 3.0;
     assert_int_equal(summary_of(log, &cfg).ticks, 2);     /* the end is inside, as node's range */
-    cfg.range = "0,2500";                                 /* both hold */
+    cfg.has_range = 1;                                    /* both hold */
+    cfg.range_start = 0;
+    cfg.range_end = 2500;
     assert_int_equal(summary_of(log, &cfg).ticks, 1);
-    cfg.range = NULL;
+    cfg.has_range = 0;
     cfg.window_start = 4;
     assert_int_equal(mp_tick_config_check(&cfg, &err), MP_ERR_INVALID_ARG);
     assert_int_equal(mp_tick_new(&cfg, "v8.log", &p, &err), MP_ERR_INVALID_ARG);
@@ -1643,6 +1686,7 @@ int main(void)
         cmocka_unit_test(test_library_pages_shadow_dynamic_code),
         cmocka_unit_test(test_page_numbers_are_32_bit),
         cmocka_unit_test(test_cpp_entries_and_symbols),
+        cmocka_unit_test(test_range_and_distortion_flags),
         cmocka_unit_test(test_filters_and_options),
         cmocka_unit_test(test_frames),
         cmocka_unit_test(test_node_rules_from_the_log),

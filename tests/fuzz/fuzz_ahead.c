@@ -34,27 +34,27 @@ static void fuzz_config(mp_tick_config *cfg, const uint8_t *data, size_t size, i
 }
 
 /* The whole profile as text: both reports, the warnings, then the folded stacks. */
-static void fuzz_describe(mp_tick_profile *p, mp_folded *f, mp_buf *out)
+static void fuzz_describe(mp_tick_profile *p, mp_flame *f, mp_buf *out)
 {
     const char *const *warn;
     size_t i, n = mp_tick_warnings(p, &warn);
     mp_error err;
-    mp_report_text(p, NULL, out, &err);
-    mp_report_json(p, NULL, out, &err);
+    mp_tick_write_text(p, NULL, out, &err);
+    mp_tick_write_json(p, NULL, out, &err);
     for (i = 0; i < n; i++) mp_buf_printf(out, "%s\n", warn[i]);
-    mp_report_folded(f, out);
+    mp_flame_write_folded(f, out, &err);
 }
 
 static int fuzz_one_thread(const uint8_t *data, size_t size, mp_buf *out)
 {
     mp_tick_config cfg;
     mp_tick_profile *p;
-    mp_folded *f;
+    mp_flame *f;
     mp_error err;
     int ok = 0;
-    if (mp_folded_new(&f, &err) != MP_OK) return 0;
+    if (mp_flame_new(&f, &err) != MP_OK) return 0;
     fuzz_config(&cfg, data, size, 1);
-    cfg.on_stack = mp_folded_stack;
+    cfg.on_stack = mp_flame_stack;
     cfg.stack_user = f;
     if (mp_tick_new(&cfg, "fuzz", &p, &err) == MP_OK) {
         if (mp_tick_feed(p, (const char *)data, size, &err) == MP_OK &&
@@ -64,7 +64,7 @@ static int fuzz_one_thread(const uint8_t *data, size_t size, mp_buf *out)
         }
         mp_tick_free(p);
     }
-    mp_folded_free(f);
+    mp_flame_free(f);
     return ok;
 }
 
@@ -72,15 +72,15 @@ static int fuzz_read_ahead(const uint8_t *data, size_t size, mp_buf *out)
 {
     mp_tick_config cfg;
     mp_tick_profile *p;
-    mp_folded *fold;
+    mp_flame *fold;
     mp_error err;
     FILE *f = tmpfile();
     int ok = 0;
     if (!f) return 0;
-    if (mp_folded_new(&fold, &err) != MP_OK) { fclose(f); return 0; }
+    if (mp_flame_new(&fold, &err) != MP_OK) { fclose(f); return 0; }
     if (fwrite(data, 1, size, f) == size && fflush(f) == 0 && lseek(fileno(f), 0, SEEK_SET) == 0) {
         fuzz_config(&cfg, data, size, 0);
-        cfg.on_stacks = mp_folded_stacks;
+        cfg.on_stacks = mp_flame_stacks;
         cfg.stack_user = fold;
         if (mp_tick_parse_fd(fileno(f), "fuzz", &cfg, &p, &err) == MP_OK) {
             fuzz_describe(p, fold, out);
@@ -88,7 +88,7 @@ static int fuzz_read_ahead(const uint8_t *data, size_t size, mp_buf *out)
             ok = 1;
         }
     }
-    mp_folded_free(fold);
+    mp_flame_free(fold);
     fclose(f);
     return ok;
 }

@@ -7,18 +7,18 @@
 
 static void check_redirect(const mp_buf *loc)
 {
-    mp_url origin;
+    mp__url origin;
     mp_buf out = { 0 };
     size_t i;
     MP_ASSERT(loc->data && strlen(loc->data) == loc->len);
-    if (mp_url_parse("http://127.0.0.1:8080/a/b?c", &origin, NULL) != MP_OK) abort();
+    if (mp__url_parse("http://127.0.0.1:8080/a/b?c", &origin, NULL) != MP_OK) abort();
     if (mp__redirect_target(&origin, origin.path, loc->data, &out) == 0 && !out.failed) {
         MP_ASSERT(out.data && out.data[0] == '/');
         for (i = 0; i < out.len; i++)
             MP_ASSERT((unsigned char)out.data[i] > ' ' && (unsigned char)out.data[i] < 0x7f);
     }
     mp_buf_free(&out);
-    mp_url_free(&origin);
+    mp__url_free(&origin);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -239,7 +239,7 @@ static void fz_check_load_plan(const mp_load_config *cfg)
 {
     mp__lrun run;
     mp_error err;
-    mp_url url;
+    mp__url url;
     mp_buf req;
     int64_t t0 = mp__ns() + 2 * 1000000LL;
     memset(&run, 0, sizeof run);
@@ -251,12 +251,12 @@ static void fz_check_load_plan(const mp_load_config *cfg)
     (void)(t0 + mp__sec_ns(run.progress_interval));
     (void)(t0 + mp__sec_ns(run.arrival));
     if (run.model == MP_LOAD_OPEN) (void)(uint64_t)(run.rate * run.duration + 0.5);
-    if (mp_url_parse(cfg->url, &url, &err) != MP_OK) return;
+    if (mp__url_parse(cfg->url, &url, &err) != MP_OK) return;
     memset(&req, 0, sizeof req);
     if (strcmp(url.scheme, "http") == 0 && mp__build_request(cfg, &url, &req, &err) == MP_OK)
         MP_ASSERT(req.len > 0);
     mp_buf_free(&req);
-    mp_url_free(&url);
+    mp__url_free(&url);
 }
 
 /* fz.load_config(opts, quick): medprof.quick's (or medprof.load's) reader, then the checks
@@ -281,8 +281,8 @@ static int fz_tick_config(lua_State *L)
     if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
     mpl_tick_read_config(L, lua_isnoneornil(L, 1) ? 0 : 1, &cfg);
     fz_collect(L);
-    fz_sink += fz_touch(cfg.symbol_list) + fz_touch(cfg.runtime_timer) + fz_touch(cfg.range) +
-               fz_touch(cfg.distortion);
+    fz_sink += fz_touch(cfg.symbol_list) + fz_touch(cfg.runtime_timer) +
+               fz_touch(cfg.v8_version);
     return 0;
 }
 

@@ -10,9 +10,9 @@
 
 static void fuzz_reports(mp_tick_profile *p, mp_buf *out, mp_error *err)
 {
-    mp_report_text(p, NULL, out, err);
-    mp_report_json(p, NULL, out, err);
-    mp_report_preprocess(p, out, err);
+    mp_tick_write_text(p, NULL, out, err);
+    mp_tick_write_json(p, NULL, out, err);
+    mp_tick_write_preprocess(p, out, err);
     (void)mp_tick_version_note(p);
     {
         const mp_tick_mark *marks;

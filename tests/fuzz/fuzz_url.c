@@ -4,13 +4,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_cstring(data, size);
-    mp_url url;
+    mp__url url;
     mp_error err;
     if (!text) return 0;
-    if (mp_url_parse(text, &url, &err) == MP_OK) {
+    if (mp__url_parse(text, &url, &err) == MP_OK) {
         MP_ASSERT(url.port >= 1 && url.port <= 65535);
         MP_ASSERT(url.path && url.path[0] == '/');
-        mp_url_free(&url);
+        mp__url_free(&url);
     }
     free(text);
     return 0;

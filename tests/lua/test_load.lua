@@ -239,6 +239,10 @@ function T.console_lines_like_artillery()
               "^Phase completed: Warm up %(index: 1, duration: 2%.5s%) " .. clock .. "\n\n$")
   check.eq(medprof.vus_finished_report(3.7), "All VUs finished. Total time: 3 seconds\n\n")
   check.eq(medprof.vus_finished_report(1.2), "All VUs finished. Total time: 1 second\n\n")
+  check.eq(medprof.vus_finished_report(65.5),
+           "All VUs finished. Total time: 1 minute, 5 seconds\n\n")
+  check.eq(medprof.vus_finished_report(108030),
+           "All VUs finished. Total time: 1 day, 6 hours, 0 minutes, 30 seconds\n\n")
   check.raises("duration option must be a number", medprof.phase_report, { name = "x" })
   check.raises("unknown option 'durtion'", medprof.phase_report, { duration = 1, durtion = 1 })
 end

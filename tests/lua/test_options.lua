@@ -42,10 +42,9 @@ function T.quick_with_huge_but_valid_times_still_runs()
   check.truthy(r.errors.ECONNREFUSED == 1, "ECONNREFUSED counted")
 end
 
--- fuzz_lua: distortion = <number> left cfg pointing at the number's text, a new string that
--- nothing held once popped: a collection before the log was read freed it (use after free,
--- reproduced every fuzz run by tests/fuzz/corpus/lua/regression-distortion-number). A number
--- and its text must give the same report.
+-- distortion as a number and as the flag's text give the same report, also with the
+-- collector running all the time (tests/fuzz/corpus/lua/regression-distortion-number is the
+-- input that found a use-after-free when the config held the number's text).
 function T.ticklog_distortion_as_a_number_is_kept_alive()
   local log = "tests/data/node20/small-v8.log"
   local want = assert(medprof.ticklog(log, { distortion = "250000", symbols = false })):report()
@@ -54,6 +53,25 @@ function T.ticklog_distortion_as_a_number_is_kept_alive()
   collectgarbage("incremental", 200, 100) -- Lua's defaults
   check.eq(got, want, "report")
   check.raises("distortion option must be a number", medprof.ticklog, log, { distortion = {} })
+end
+
+-- range and distortion given as the CLI gives them are read as node reads --range and
+-- --distortion (parseInt): "12abc" is 12, a side that is no number has no bound.
+function T.ticklog_range_and_distortion_text_read_as_node_does()
+  local log = "tests/data/node20/small-v8.log"
+  local function report(opts)
+    opts.symbols = false
+    return assert(medprof.ticklog(log, opts)):report()
+  end
+  check.eq(report{ range = "40abc,200xyz" }, report{ range = "40,200" }, "parseInt on each side")
+  check.eq(report{ range = "abc,200" }, report{ range = ",200" }, "no number: no lower bound")
+  check.eq(report{ range = "abc" }, report{}, "no numbers: all ticks")
+  check.eq(report{ distortion = "500ps" }, report{ distortion = 500 }, "parseInt")
+  check.eq(report{ distortion = "abc" }, report{}, "no number: none")
+  check.truthy(report{ range = "40,200" } ~= report{}, "the range keeps fewer ticks")
+  check.raises("range option must be a string", medprof.ticklog, log, { range = 40 })
+  check.raises("distortion option must be a finite number", medprof.ticklog, log,
+               { distortion = math.huge })
 end
 
 -- threads = 1 reads line by line on the calling thread; the default reads a file ahead on a

@@ -1,5 +1,6 @@
-/* test_folded.c - per-tick stacks (mp_tick_config.on_stack), folded stacks for flame graph
-   tools (mp_folded_*, mp_report_folded) and medprof's own SVG flame graphs (mp_flame_*). */
+/* test_flame.c - per-tick stacks (mp_tick_config.on_stack, on_stacks) collected into an
+   mp_flame, and its writers: folded stacks for flame graph tools, medprof's own SVG flame
+   graph, .cpuprofile and speedscope. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,25 +73,25 @@ static void folded_lines_count_each_distinct_stack_outermost_first(void **state)
 {
     mp_tick_config cfg;
     mp_tick_profile *p;
-    mp_folded *f;
+    mp_flame *f;
     mp_buf out = { 0 };
     mp_error err;
     (void)state;
-    assert_int_equal(mp_folded_new(&f, &err), MP_OK);
+    assert_int_equal(mp_flame_new(&f, &err), MP_OK);
     memset(&cfg, 0, sizeof cfg);
-    cfg.on_stack = mp_folded_stack;
+    cfg.on_stack = mp_flame_stack;
     cfg.stack_user = f;
     p = parse(&cfg);
-    mp_report_folded(f, &out);
+    assert_int_equal(mp_flame_write_folded(f, &out, &err), MP_OK);
     /* sorted by stack; ';' inside a name is written as ':' */
     assert_string_equal(out.data, "JS: *outer a.js:2:1 1\n"
                                   "JS: *outer a.js:2:1;JS: ~fn:semi a.js:1:1 2\n"
                                   "UNKNOWN 1\n");
-    assert_int_equal(mp_folded_ticks(f), 4);
-    assert_false(mp_folded_failed(f));
+    assert_int_equal(mp_flame_ticks(f), 4);
+    assert_false(mp_flame_failed(f));
     mp_buf_free(&out);
     mp_tick_free(p);
-    mp_folded_free(f);
+    mp_flame_free(f);
 }
 
 /* On a real Node 20 log the folded counts add up to the report's ticks. */
@@ -99,21 +100,21 @@ static void folded_totals_equal_the_report_on_a_real_log(void **state)
     mp_tick_config cfg;
     mp_tick_profile *p;
     mp_tick_summary sum;
-    mp_folded *f;
+    mp_flame *f;
     mp_buf out = { 0 };
     mp_error err;
     uint64_t total = 0;
     const char *line;
     (void)state;
-    assert_int_equal(mp_folded_new(&f, &err), MP_OK);
+    assert_int_equal(mp_flame_new(&f, &err), MP_OK);
     memset(&cfg, 0, sizeof cfg);
     cfg.symbol_list = "tests/data/tick-small.syms";
-    cfg.on_stack = mp_folded_stack;
+    cfg.on_stack = mp_flame_stack;
     cfg.stack_user = f;
     if (mp_tick_parse_file("tests/data/node20/small-v8.log", &cfg, &p, &err) != MP_OK)
         fail_msg("%s", err.msg);
     mp_tick_get_summary(p, &sum);
-    mp_report_folded(f, &out);
+    assert_int_equal(mp_flame_write_folded(f, &out, &err), MP_OK);
     for (line = out.data; line && *line; line = strchr(line, '\n') + 1) {
         const char *nl = strchr(line, '\n');
         const char *sp = nl;
@@ -125,26 +126,26 @@ static void folded_totals_equal_the_report_on_a_real_log(void **state)
     assert_int_equal(total, 410);
     mp_buf_free(&out);
     mp_tick_free(p);
-    mp_folded_free(f);
+    mp_flame_free(f);
 }
 
 static void merged_isolates_keep_counting(void **state)
 {
     mp_tick_config cfg;
     mp_tick_profile *p;
-    mp_folded *f;
+    mp_flame *f;
     mp_error err;
     (void)state;
-    assert_int_equal(mp_folded_new(&f, &err), MP_OK);
+    assert_int_equal(mp_flame_new(&f, &err), MP_OK);
     memset(&cfg, 0, sizeof cfg);
-    cfg.on_stack = mp_folded_stack;
+    cfg.on_stack = mp_flame_stack;
     cfg.stack_user = f;
     p = parse(&cfg);
     assert_int_equal(mp_tick_feed(p, log_text, sizeof log_text - 1, &err), MP_OK);
     assert_int_equal(mp_tick_finish(p, &err), MP_OK);
-    assert_int_equal(mp_folded_ticks(f), 8);
+    assert_int_equal(mp_flame_ticks(f), 8);
     mp_tick_free(p);
-    mp_folded_free(f);
+    mp_flame_free(f);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -168,7 +169,7 @@ static void flame_tree_merges_frames_per_parent(void **state)
     cfg.stack_user = fl;
     p = parse(&cfg);
     assert_int_equal(mp_flame_ticks(fl), 4);
-    mp_report_flame_svg(fl, NULL, &svg);
+    assert_int_equal(mp_flame_write_svg(fl, NULL, &svg, &err), MP_OK);
     assert_false(svg.failed);
     /* all (4), outer (3) with fn (2) under it, UNKNOWN (1): four frames */
     assert_int_equal(count(svg.data, "<g class=\"f "), 4);
@@ -207,7 +208,7 @@ static void flame_names_cannot_inject_markup(void **state)
     assert_int_equal(mp_tick_finish(p, &err), MP_OK);
     memset(&fo, 0, sizeof fo);
     fo.title = "</text><script>alert(2)</script>";
-    mp_report_flame_svg(fl, &fo, &svg);
+    assert_int_equal(mp_flame_write_svg(fl, &fo, &svg, &err), MP_OK);
     assert_int_equal(count(svg.data, "<script"), 1);      /* ours only */
     assert_int_equal(count(svg.data, "]]>"), 1);          /* the end of ours only */
     assert_null(strstr(svg.data, "alert(1)</script>"));
@@ -257,8 +258,8 @@ static void time_ordered_views_keep_every_sample(void **state)
     cfg.on_stack = mp_flame_stack;
     cfg.stack_user = fl;
     p = parse(&cfg);
-    mp_report_cpuprofile(fl, &cpu);
-    mp_report_speedscope(fl, "t<1>", &ss);
+    assert_int_equal(mp_flame_write_cpuprofile(fl, &cpu, &err), MP_OK);
+    assert_int_equal(mp_flame_write_speedscope(fl, "t<1>", &ss, &err), MP_OK);
     /* four ticks at 5, 6, 7, 8 µs: leaves fn, fn, outer, UNKNOWN */
     assert_non_null(strstr(cpu.data, "\"startTime\":5,\"endTime\":8,"));
     assert_non_null(strstr(cpu.data, "\"timeDeltas\":[0,1,1,1]"));
@@ -272,9 +273,39 @@ static void time_ordered_views_keep_every_sample(void **state)
     mp_flame_free(fl);
 }
 
-/* The flame tree's folded lines must be mp_folded's exactly: same order, and paths that
-   escaping folds into one line (a ';' in a name, a control character) added up. */
-static void flame_tree_folds_like_mp_folded(void **state)
+/* Every writer says how it ended: a buffer that ran out of memory (here: before it) is
+   MP_ERR_NOMEM with a message, and the time-ordered formats refuse a graph without samples. */
+static void flame_writers_report_failures(void **state)
+{
+    mp_tick_config cfg;
+    mp_tick_profile *p;
+    mp_flame *fl;
+    mp_buf full = { 0 }, out = { 0 };
+    mp_error err;
+    (void)state;
+    assert_int_equal(mp_flame_new(&fl, &err), MP_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.on_stacks = mp_flame_stacks;
+    cfg.stack_user = fl;
+    p = parse(&cfg);
+    full.failed = 1;
+    assert_int_equal(mp_flame_write_svg(fl, NULL, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(err.code, MP_ERR_NOMEM);
+    assert_non_null(strstr(err.msg, "out of memory"));
+    assert_int_equal(mp_flame_write_folded(fl, &full, &err), MP_ERR_NOMEM);
+    assert_int_equal(mp_flame_write_cpuprofile(fl, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(mp_flame_write_speedscope(fl, NULL, &out, &err), MP_ERR_INVALID_ARG);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(mp_flame_write_folded(fl, &out, &err), MP_OK);
+    assert_true(out.len > 0);
+    mp_buf_free(&out);
+    mp_tick_free(p);
+    mp_flame_free(fl);
+}
+
+/* Folded lines come in byte order of the stack, one per distinct line: paths that escaping
+   folds into one line (a ';' in a name, a control character) are added up. */
+static void folded_lines_add_up_paths_that_escape_alike(void **state)
 {
     static const char *const stacks[][4] = {
         { "leaf", "mid", "root", NULL },
@@ -287,29 +318,25 @@ static void flame_tree_folds_like_mp_folded(void **state)
         { "root", NULL, NULL, NULL },
         { "Z", NULL, NULL, NULL },
     };
-    mp_folded *fo;
     mp_flame *fl;
     mp_error err;
-    mp_buf a = { 0 }, b = { 0 };
+    mp_buf b = { 0 };
     size_t i, n;
     (void)state;
-    assert_int_equal(mp_folded_new(&fo, &err), MP_OK);
     assert_int_equal(mp_flame_new(&fl, &err), MP_OK);
     for (i = 0; i < sizeof stacks / sizeof stacks[0]; i++) {
         for (n = 0; n < 4 && stacks[i][n]; n++) {}
-        mp_folded_stack(fo, stacks[i], n, (double)i);
         mp_flame_stack(fl, stacks[i], n, (double)i);
     }
-    mp_report_folded(fo, &a);
-    mp_report_flame_folded(fl, &b);
-    assert_false(a.failed || b.failed);
-    assert_string_equal(b.data, a.data);
-    assert_non_null(strstr(b.data, "a;b:c 2\n"));
-    assert_non_null(strstr(b.data, "root;x y 2\n"));
-    assert_non_null(strstr(b.data, "root;mid;leaf 2\n"));
-    mp_buf_free(&a);
+    assert_int_equal(mp_flame_write_folded(fl, &b, &err), MP_OK);
+    assert_string_equal(b.data, "Z 1\n"
+                                "a;b:c 2\n"
+                                "root 1\n"
+                                "root;mid 1\n"
+                                "root;mid;leaf 2\n"
+                                "root;x y 2\n");
+    assert_int_equal(mp_flame_ticks(fl), 9);
     mp_buf_free(&b);
-    mp_folded_free(fo);
     mp_flame_free(fl);
 }
 
@@ -348,32 +375,24 @@ static void counted_stacks_fold_like_single_ticks(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < 2; i++) {
-        mp_folded *f1, *f2;
         mp_flame *g1, *g2;
         mp_buf a = { 0 }, b = { 0 }, sa = { 0 }, sb = { 0 };
         mp_error err;
-        assert_int_equal(mp_folded_new(&f1, &err), MP_OK);
-        assert_int_equal(mp_folded_new(&f2, &err), MP_OK);
         assert_int_equal(mp_flame_new(&g1, &err), MP_OK);
         assert_int_equal(mp_flame_new(&g2, &err), MP_OK);
-        read_stacks(logs[i], 0, f1, mp_folded_stack, mp_folded_stacks);
-        read_stacks(logs[i], 1, f2, mp_folded_stack, mp_folded_stacks);
         read_stacks(logs[i], 0, g1, mp_flame_stack, mp_flame_stacks);
         read_stacks(logs[i], 1, g2, mp_flame_stack, mp_flame_stacks);
-        assert_int_equal(mp_folded_ticks(f1), mp_folded_ticks(f2));
         assert_int_equal(mp_flame_ticks(g1), mp_flame_ticks(g2));
-        mp_report_folded(f1, &a);
-        mp_report_folded(f2, &b);
-        mp_report_flame_svg(g1, NULL, &sa);
-        mp_report_flame_svg(g2, NULL, &sb);
+        assert_int_equal(mp_flame_write_folded(g1, &a, &err), MP_OK);
+        assert_int_equal(mp_flame_write_folded(g2, &b, &err), MP_OK);
+        assert_int_equal(mp_flame_write_svg(g1, NULL, &sa, &err), MP_OK);
+        assert_int_equal(mp_flame_write_svg(g2, NULL, &sb, &err), MP_OK);
         expect_same_bytes(&a, &b);
         expect_same_bytes(&sa, &sb);
         mp_buf_free(&a);
         mp_buf_free(&b);
         mp_buf_free(&sa);
         mp_buf_free(&sb);
-        mp_folded_free(f1);
-        mp_folded_free(f2);
         mp_flame_free(g1);
         mp_flame_free(g2);
     }
@@ -390,7 +409,8 @@ int main(void)
         cmocka_unit_test(flame_names_cannot_inject_markup),
         cmocka_unit_test(callframes_are_parsed_from_v8_names),
         cmocka_unit_test(time_ordered_views_keep_every_sample),
-        cmocka_unit_test(flame_tree_folds_like_mp_folded),
+        cmocka_unit_test(flame_writers_report_failures),
+        cmocka_unit_test(folded_lines_add_up_paths_that_escape_alike),
         cmocka_unit_test(counted_stacks_fold_like_single_ticks),
     };
     return run_suite(tests, NULL, NULL);
