@@ -2753,8 +2753,9 @@ MP__DEF mp_err mp_vitals_parse_line(const char *s, size_t n, mp_vitals_line *out
         return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: does not start with medprof-vitals");
     if (nf < 2 || !mp__vitals_uint(f[1], fl[1], &u))
         return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: no version");
-    if (u != 1)
-        return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "vitals line: version %.20s, not 1", f[1]);
+    if (!mp__vitals_is(f[1], fl[1], "1")) /* "01" too: one spelling per version */
+        return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "vitals line: version %.*s, not 1",
+                        (int)(fl[1] < 20 ? fl[1] : 20), f[1]);
     if (nf < 3) return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: no kind");
     if (mp__vitals_is(f[2], fl[2], "sample")) {
         mp_vitals_node *v = &out->sample;

@@ -669,6 +669,7 @@ static void test_parse_bad_lines(void **state)
         { "medprof-vital 1 mark 1 2 3", MP_ERR_PARSE },
         { "medprof-vitals x mark 1 2 3", MP_ERR_PARSE },
         { "medprof-vitals 2 mark 1 2 3", MP_ERR_UNSUPPORTED },
+        { "medprof-vitals 01 mark 1 2 3", MP_ERR_UNSUPPORTED },
         { "medprof-vitals 1 gc 1 2 3", MP_ERR_UNSUPPORTED },
         { "medprof-vitals 1 mark 1 2", MP_ERR_PARSE },
         { "medprof-vitals 1 mark 1 2 3 4", MP_ERR_PARSE },
