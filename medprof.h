@@ -416,8 +416,11 @@ typedef struct mp_vitals_status {
 
 typedef struct mp_vitals mp_vitals;
 
-/* Reads the process once (MP_ERR_NOT_FOUND: no such process; MP_ERR_CHILD_EXITED: a zombie)
-   and starts the sampler. */
+/* MP_ERR_INVALID_ARG if a field is out of range (pid not positive, interval not 0.001 to
+   3600 s, rescan not in (0, 3600]); does not look at the process. */
+MP_API mp_err mp_vitals_config_check(const mp_vitals_config *cfg, mp_error *err);
+/* Checks cfg, reads the process once (MP_ERR_NOT_FOUND: no such process;
+   MP_ERR_CHILD_EXITED: a zombie) and starts the sampler. */
 MP_API mp_err mp_vitals_start(const mp_vitals_config *cfg, mp_vitals **out, mp_error *err);
 /* Stops the sampler and waits for it; idempotent. Gives the error that stopped it early,
    if any (the samples until then stay). */
@@ -3287,16 +3290,23 @@ static void mp__vitals_destroy(mp_vitals *v)
     MP_FREE(v);
 }
 
-static mp_err mp__vitals_check(const mp_vitals_config *cfg, mp_vitals_config *c, mp_error *err)
+/* cfg with its defaults filled in. */
+static mp_vitals_config mp__vitals_defaults(const mp_vitals_config *cfg)
 {
-    *c = *cfg;
-    if (c->interval == 0) c->interval = 0.1;
-    if (c->rescan == 0) c->rescan = 1;
-    if (c->pid <= 0) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: pid %d", c->pid);
-    if (!(c->interval >= 0.001 && c->interval <= 3600))
+    mp_vitals_config c = *cfg;
+    if (c.interval == 0) c.interval = 0.1;
+    if (c.rescan == 0) c.rescan = 1;
+    return c;
+}
+
+MP__DEF mp_err mp_vitals_config_check(const mp_vitals_config *cfg, mp_error *err)
+{
+    mp_vitals_config c = mp__vitals_defaults(cfg);
+    if (c.pid <= 0) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: pid %d", c.pid);
+    if (!(c.interval >= 0.001 && c.interval <= 3600))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0,
                         "vitals: interval must be 0.001 to 3600 seconds");
-    if (!(c->rescan > 0 && c->rescan <= 3600))
+    if (!(c.rescan > 0 && c.rescan <= 3600))
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: rescan must be 0 to 3600 seconds");
     return MP_OK;
 }
@@ -3317,7 +3327,8 @@ MP__DEF mp_err mp_vitals_start(const mp_vitals_config *cfg, mp_vitals **out, mp_
         MP_FREE(v);
         return mp__nomem(err);
     }
-    if ((rc = mp__vitals_check(cfg, &v->cfg, err)) != MP_OK) goto fail;
+    if ((rc = mp_vitals_config_check(cfg, err)) != MP_OK) goto fail;
+    v->cfg = mp__vitals_defaults(cfg);
     if (pipe(v->wake) != 0) {
         rc = mp__fail_errno(err, errno, "pipe", NULL);
         goto fail;
