@@ -3462,8 +3462,8 @@ MP__DEF mp_err mp_vitals_pipe(int fds[2], mp_error *err)
     return MP_OK;
 }
 
-/* The preload's source (a readable copy is in docs/vitals.md). No "??" in it: under -std=c11
-   that would start a trigraph. */
+/* The preload's source (`medprof.write_preload(path)` writes it out to read). No "??" in
+   it: under -std=c11 that would start a trigraph. */
 static const char mp__vitals_js[] =
     "// medprof's vitals preload, for `node --require FILE` (medprof.h, VITALS). Every 100 ms it\n"
     "// writes one line to the descriptor named in MEDPROF_VITALS_FD; without it, it does nothing.\n"
