@@ -14,8 +14,10 @@
 # alike, for MEDPROF_BENCH_ROUNDS (6) runs each. Printed per endpoint: the median requests/s
 # of each kind and the median of each pair's vitals / plain; the server's CPU time per
 # request (utime + stime from /proc over the measured load), which a shared machine's load
-# moves much less than requests/s; every run's figures. Last, the CPU the sampler thread
-# itself takes (medprof's process, not the server's).
+# moves less than requests/s; every run's figures. Then the fixed costs, which do not depend
+# on a quiet machine: an idle server's main-thread CPU with and without the preload (its
+# timers' wake-ups: an upper bound, as a loaded loop is awake anyway), one report timed in
+# node, and the CPU the sampler thread takes (medprof's process, not the server's).
 set -u
 BUILD=${1:-build}
 MEDPROF=$BUILD/medprof
@@ -71,6 +73,31 @@ LUA
 assert(medprof.write_preload(arg[1]))
 LUA
 
+# idle.lua KIND SECONDS PRELOAD: ms of CPU per second of an idle server's main thread
+cat >"$tmp/idle.lua" <<'LUA'
+local kind, seconds, preload = arg[1], tonumber(arg[2]), arg[3]
+local argv = { "node", "-e", "setInterval(() => {}, 1000)" }
+if kind == "vitals" then
+  table.insert(argv, 2, "--require")
+  table.insert(argv, 3, preload)
+  argv.vitals_pipe = true
+end
+local p <close> = assert(medprof.spawn(argv))
+local v = kind == "vitals" and assert(p:vitals()) or nil
+medprof.sleep(1)
+local function ns()
+  local f = assert(io.open(("/proc/%d/task/%d/schedstat"):format(p.pid, p.pid)))
+  local n = tonumber(f:read("a"):match("^%d+"))
+  f:close()
+  return n
+end
+local n0, t0 = ns(), medprof.now()
+medprof.sleep(seconds)
+local n1, t1 = ns(), medprof.now()
+if v then v:close() end
+print(("%.4f"):format((n1 - n0) / 1e6 / (t1 - t0)))
+LUA
+
 # sampler.lua SECONDS: the CPU the sampler thread takes (os.clock: this process's CPU time,
 # while the main thread sleeps) sampling an idle node with the preload, % of one core
 cat >"$tmp/sampler.lua" <<'LUA'
@@ -119,6 +146,38 @@ for path in $PATHS; do
         "$(awk -v a="$vc" -v b="$pc" 'BEGIN { printf "%.4f", a / b }')"
     echo "  runs (req/s / CPU us per request):$runs"
 done
+# What the preload costs node's main thread, which a busy machine barely moves: an idle
+# server's main-thread CPU (schedstat: nanoseconds) over DUR s, with and without it
+i=0; : >"$tmp/idle.plain"; : >"$tmp/idle.vitals"
+while [ $i -lt 3 ]; do
+    for kind in plain vitals; do
+        "$MEDPROF" run "$tmp/idle.lua" $kind "$DUR" "$tmp/preload.js" >>"$tmp/idle.$kind" || exit 1
+    done
+    i=$((i + 1))
+done
+ip=$(median "$tmp/idle.plain"); iv=$(median "$tmp/idle.vitals")
+echo "idle node's main thread: plain $ip ms/s, with the preload $iv ms/s:" \
+     "the preload takes $(awk -v a="$iv" -v b="$ip" 'BEGIN { printf "%.3f", (a - b) / 10 }') % of a core"
+# One report's cost in node, timed in-process: what the preload does every 100 ms (the
+# histogram's percentiles, heap statistics, active resources, a line written to /dev/null)
+echo "one report of the preload: $(node -e '
+const fs = require("fs"), v8 = require("v8"), { monitorEventLoopDelay } = require("perf_hooks");
+const fd = fs.openSync("/dev/null", "w"), eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+const late = (ns) => Math.max(0, ns / 1e6 - 10).toFixed(3);
+function report() {
+  const heap = v8.getHeapStatistics();
+  fs.writeSync(fd, "medprof-vitals 1 sample " + process.hrtime.bigint() + " " + late(eld.percentile(50)) +
+    " " + late(eld.percentile(99)) + " " + late(eld.max) + " " + heap.used_heap_size + " " +
+    heap.total_heap_size + " " + process.getActiveResourcesInfo().length + "\n");
+}
+setTimeout(() => {
+  for (let i = 0; i < 2000; i++) report();
+  const n = 20000, t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) report();
+  console.log((Number(process.hrtime.bigint() - t0) / 1e3 / n).toFixed(2) + " us");
+  eld.disable();
+}, 50);')"
 set -- $("$MEDPROF" run "$tmp/sampler.lua" "$DUR" "$tmp/preload.js")
 echo "the sampler thread: $1 % of one core ($2 samples in $DUR s)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
