@@ -43,6 +43,8 @@
    PARTS (in this order below, declarations first, then the implementation)
       PROCESS  mp_proc_*    launch a server in its own process group, wait until it is
                             ready, stop it like Ctrl+C, find the files it wrote.
+      VITALS   mp_vitals_*  CPU, memory, threads, descriptors of a process and its children
+                            from /proc; event-loop delay and heap from a node preload.
       SYMBOLS  mp_symtab_*  C++ symbols read from ELF files (no nm), placed as V8 would with
                             complete tables; portable symbols files.
       TICK     mp_tick_*    V8 tick logs (node --prof) parsed and attributed exactly as
@@ -215,6 +217,10 @@ typedef struct mp_proc_config {
     int exclusive;            /* nonzero: MP_STDIO_FILE creates a new file and fails with
                                  MP_ERR_EXISTS if anything (even a symbolic link) is there:
                                  never overwrites a user's file */
+    int pass_fd;              /* with pass_fd_as: a descriptor of ours the child gets ... */
+    int pass_fd_as;           /* ... at this number (3 or more; 0: none), inherited by what
+                                 it runs (close-on-exec off in the child only). pass_fd
+                                 stays open here: the caller closes it after the spawn */
 } mp_proc_config;
 
 typedef struct mp_proc mp_proc;
@@ -284,6 +290,166 @@ MP_API const char *mp_signal_name(int sig); /* "SIGINT"; "SIG?" if unknown */
    since (wall-clock seconds; 0 for all), newest first, as "dir/name" paths. */
 MP_API mp_err mp_proc_newfiles(const char *dir, const char *glob, double since, char ***out,
                                size_t *n, mp_error *err);
+
+/* ============================================================================================
+   VITALS: mp_vitals_*
+   ============================================================================================
+
+   What a running process is doing, read every interval (0.1 s) from /proc without touching
+   it: CPU, memory, threads, descriptors and context switches of the process and of its
+   descendants. A node process started with the preload (mp_vitals_preload_js, written to a
+   file and given to node with --require) adds what only it knows, written to a pipe the
+   sampler reads: event-loop delay, heap, active handles.
+
+      int fds[2];                                  // [0] the sampler's, [1] the child's
+      mp_vitals_pipe(fds, &err);
+      mp_vitals_write_preload("/tmp/medprof-vitals.js", &err);
+      const char *argv[] = { "node", "--require", "/tmp/medprof-vitals.js", "server.js", NULL };
+      const char *env[] = { MP_VITALS_FD_ENV "=3", NULL };
+      mp_proc_config pc = { 0 };
+      pc.argv = argv; pc.env = env; pc.pass_fd = fds[1]; pc.pass_fd_as = 3;
+      mp_proc_spawn(&pc, &p, &err);
+      close(fds[1]);                               // the child has its own
+      mp_vitals_config vc = { 0 };
+      vc.pid = mp_proc_pid(p); vc.read_fd = fds[0];
+      mp_vitals_start(&vc, &v, &err);
+      ...                                          // the load
+      mp_vitals_stop(v, &err);
+      for (i = 0; i < mp_vitals_count(v); i++) { mp_vitals_at(v, i, &s, &err); ... }
+      mp_vitals_free(v); close(fds[0]);
+
+   THE SAMPLER is a thread of its own, started by mp_vitals_start. At each interval it reads
+   /proc/PID/stat, status and fd/ of the process and of each descendant, and appends one
+   sample; between samples it reads the preload's lines. Its time t is mp_time_now's clock
+   (CLOCK_MONOTONIC), which is also node's process.hrtime: the preload's times compare with
+   it directly. When the process ends (it is gone, a zombie, or its pid was reused), the
+   sampler reads what is left in the pipe and stops; the samples stay, and the status says
+   when it saw the end. The sampler allocates only when an array grows.
+   Reading while it runs is safe: mp_vitals_count, _at, _mark_count, _mark_at and _status
+   copy under a mutex, from any thread.
+
+   CPU is what the kernel accounts in clock ticks (1/100 s on Linux): over 0.1 s a sample is
+   exact to 10 % of a core, and the sum over samples is exact. Descendants are found through
+   /proc/PID/task/TID/children, or where the kernel has none (CONFIG_PROC_CHILDREN off) by a
+   scan of all of /proc every `rescan` seconds; a descendant's CPU between its last sample
+   and its end is not counted. Context switches are the main thread's (node's event loop:
+   /proc/PID/status gives the main thread's), as counts during the interval.
+
+   PRELOAD LINES, written by the preload every 100 ms (unref'd timer: it never keeps node
+   alive) to the descriptor named in MP_VITALS_FD_ENV; fields separated by one space,
+   numbers in decimal, "-" where a value is unknown:
+      medprof-vitals 1 sample T_NS ELD_P50_MS ELD_P99_MS ELD_MAX_MS HEAP_USED HEAP_TOTAL HANDLES
+      medprof-vitals 1 mark SEQ T0_NS T1_NS
+   T_NS is process.hrtime.bigint(). ELD_* is the event-loop delay since the previous line
+   (perf_hooks.monitorEventLoopDelay, resolution 10 ms, reset after each line), as the
+   lateness of its timer: the 10 ms it waits on purpose are taken off. HEAP_* are bytes
+   (v8.getHeapStatistics), HANDLES process.getActiveResourcesInfo().length (node 17 on).
+   The mark line, once at the start, brackets the creation of a function named
+   __medprof_mark_PID_SEQ between T0_NS and T1_NS: V8's log (node --prof) records it as a
+   code-creation event on its own clock, which aligns the two (docs/vitals.md). The preload
+   removes MP_VITALS_FD_ENV from its environment, so that the server's children (cluster
+   workers, scripts) stay silent; the pipe is non-blocking, and a line it has no room for
+   is dropped: the server never waits for medprof. */
+
+#define MP_VITALS_FD_ENV "MEDPROF_VITALS_FD"
+
+typedef struct mp_vitals_config {
+    int pid;           /* the process to sample, with its descendants */
+    double interval;   /* seconds between samples; default 0.1 */
+    int read_fd;       /* the read end of the preload's pipe (mp_vitals_pipe); 0 or less:
+                          none. The sampler reads a duplicate of its own: the caller keeps
+                          this one, to close when it likes */
+    double rescan;     /* seconds between scans of /proc for new descendants, where the
+                          kernel has no children files; default 1 */
+} mp_vitals_config;
+
+/* One line of the preload: kind "sample". Unknown values are NaN. */
+typedef struct mp_vitals_node {
+    double t;                     /* seconds, CLOCK_MONOTONIC (T_NS / 1e9) */
+    double eld_p50_ms, eld_p99_ms, eld_max_ms;
+    double heap_used_bytes, heap_total_bytes;
+    double active_handles;
+} mp_vitals_node;
+
+/* Kind "mark": V8 created the function __medprof_mark_PID_SEQ between t0_ns and t1_ns. */
+typedef struct mp_vitals_mark {
+    uint64_t seq;
+    uint64_t t0_ns, t1_ns;        /* CLOCK_MONOTONIC nanoseconds */
+} mp_vitals_mark;
+
+typedef enum mp_vitals_line_kind {
+    MP_VITALS_LINE_SAMPLE = 1,
+    MP_VITALS_LINE_MARK
+} mp_vitals_line_kind;
+
+typedef struct mp_vitals_line {
+    mp_vitals_line_kind kind;
+    mp_vitals_node sample;        /* for MP_VITALS_LINE_SAMPLE */
+    mp_vitals_mark mark;          /* for MP_VITALS_LINE_MARK */
+} mp_vitals_line;
+
+typedef struct mp_vitals_sample {
+    double t;                     /* when read: mp_time_now's clock, seconds */
+    double interval;              /* seconds since the previous sample (or the start): what
+                                     the rates and counts below cover */
+    double cpu_user, cpu_sys;     /* the process, all its threads: % of one core */
+    double cpu_main;              /* its main thread (node's event loop), user + system */
+    double tree_cpu_user, tree_cpu_sys;  /* the process and its descendants */
+    uint64_t rss_bytes, tree_rss_bytes;
+    int threads, tree_threads;
+    int fds, tree_fds;            /* open descriptors; fds -1: not readable (another user's
+                                     process); the tree counts those it can read */
+    uint64_t ctx_voluntary, ctx_involuntary;  /* main thread, during the interval */
+    uint64_t tree_ctx_voluntary, tree_ctx_involuntary; /* the main threads of the tree */
+    int processes;                /* in the tree, the process itself included */
+    int has_node;                 /* the preload has sent a sample line: node is the latest */
+    int node_fresh;               /* ... and it came after the previous sample */
+    mp_vitals_node node;          /* all NaN without has_node */
+} mp_vitals_sample;
+
+typedef struct mp_vitals_status {
+    int running;                  /* the thread still samples */
+    int ended;                    /* the process ended while sampled */
+    double ended_at;              /* when the sampler saw it (mp_time_now), 0 if not */
+    int pipe_closed;              /* the preload's pipe reached its end */
+    size_t samples, marks;
+    size_t node_lines;            /* lines of the preload taken */
+    size_t bad_lines;             /* lines rejected by mp_vitals_parse_line, or too long */
+    mp_err error;                 /* what stopped the thread otherwise, MP_OK if nothing */
+} mp_vitals_status;
+
+typedef struct mp_vitals mp_vitals;
+
+/* MP_ERR_INVALID_ARG if a field is out of range (pid not positive, interval not 0.001 to
+   3600 s, rescan not in (0, 3600]); does not look at the process. */
+MP_API mp_err mp_vitals_config_check(const mp_vitals_config *cfg, mp_error *err);
+/* Checks cfg, reads the process once (MP_ERR_NOT_FOUND: no such process;
+   MP_ERR_CHILD_EXITED: a zombie) and starts the sampler. */
+MP_API mp_err mp_vitals_start(const mp_vitals_config *cfg, mp_vitals **out, mp_error *err);
+/* Stops the sampler and waits for it; idempotent. Gives the error that stopped it early,
+   if any (the samples until then stay). */
+MP_API mp_err mp_vitals_stop(mp_vitals *v, mp_error *err);
+MP_API size_t mp_vitals_count(mp_vitals *v);
+/* A copy of sample i (MP_ERR_INVALID_ARG past the end). */
+MP_API mp_err mp_vitals_at(mp_vitals *v, size_t i, mp_vitals_sample *out, mp_error *err);
+MP_API size_t mp_vitals_mark_count(mp_vitals *v);
+MP_API mp_err mp_vitals_mark_at(mp_vitals *v, size_t i, mp_vitals_mark *out, mp_error *err);
+MP_API void mp_vitals_status_get(mp_vitals *v, mp_vitals_status *out);
+/* Stops it if needed and frees it. Safe on NULL. */
+MP_API void mp_vitals_free(mp_vitals *v);
+
+/* One preload line, without its newline (a final '\n' is allowed). MP_ERR_PARSE for a
+   malformed one, MP_ERR_UNSUPPORTED for another version or an unknown kind. */
+MP_API mp_err mp_vitals_parse_line(const char *s, size_t n, mp_vitals_line *out,
+                                   mp_error *err);
+/* A pipe for the preload: fds[0] to read (mp_vitals_config.read_fd), fds[1] for the child
+   (mp_proc_config.pass_fd); both close-on-exec and non-blocking, so that node's writes
+   never wait for medprof. */
+MP_API mp_err mp_vitals_pipe(int fds[2], mp_error *err);
+/* The preload, JavaScript for node --require; static text. */
+MP_API const char *mp_vitals_preload_js(void);
+/* Writes it to path (created or truncated). */
+MP_API mp_err mp_vitals_write_preload(const char *path, mp_error *err);
 
 /* ============================================================================================
    SYMBOLS: mp_symtab_*
@@ -1924,15 +2090,27 @@ static mp_err mp__open_stdio(mp_stdio mode, const char *path, int file_flags, co
     return mp__fail(err, MP_ERR_INVALID_ARG, 0, "%s: unknown stdio mode %d", which, (int)mode);
 }
 
+static int mp__max_fd(int a, int b) { return a > b ? a : b; }
+
 /* Runs in the forked child: only async-signal-safe calls. On failure the errno goes to the
-   parent through report_fd (close-on-exec, so a successful exec closes it empty). */
+   parent through report_fd (close-on-exec, so a successful exec closes it empty). The
+   passed descriptor (cfg's pass_fd, pass_fd_as) is first moved above every number in play,
+   so that neither the stdio redirections nor its own dup2 can clobber another. */
 static void mp__child_exec(const char *file, char *const argv[], char *const envp[],
-                           const char *cwd, const mp__stdio_plan *out, const mp__stdio_plan *errp,
-                           int stderr_to_stdout, pid_t parent, int report_fd)
+                           const mp_proc_config *cfg, const mp__stdio_plan *out,
+                           const mp__stdio_plan *errp, pid_t parent, int report_fd)
 {
     sigset_t none;
-    int e, sig;
+    int e, sig, pass = -1;
     setpgid(0, 0);
+    if (cfg->pass_fd_as > 0) {
+        int top = mp__max_fd(mp__max_fd(cfg->pass_fd, cfg->pass_fd_as),
+                             mp__max_fd(report_fd, mp__max_fd(out->child_fd, errp->child_fd)));
+        if ((pass = fcntl(cfg->pass_fd, F_DUPFD_CLOEXEC, top + 1)) < 0) goto fail;
+        if (report_fd == cfg->pass_fd_as &&
+            (report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, top + 1)) < 0)
+            _exit(127);
+    }
     /* Die with the spawning thread, so that no server outlives a medprof that was killed. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
@@ -1940,13 +2118,14 @@ static void mp__child_exec(const char *file, char *const argv[], char *const env
         if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (cwd && chdir(cwd) != 0) goto fail;
+    if (cfg->cwd && chdir(cfg->cwd) != 0) goto fail;
     if (out->child_fd >= 0 && dup2(out->child_fd, 1) < 0) goto fail;
-    if (stderr_to_stdout) {
+    if (cfg->stderr_mode == MP_STDIO_STDOUT) {
         if (dup2(1, 2) < 0) goto fail;
     } else if (errp->child_fd >= 0 && dup2(errp->child_fd, 2) < 0) {
         goto fail;
     }
+    if (pass >= 0 && dup2(pass, cfg->pass_fd_as) < 0) goto fail; /* dup2 clears close-on-exec */
     execve(file, argv, envp);
 fail:
     e = errno;
@@ -1989,6 +2168,13 @@ MP__DEF mp_err mp_proc_spawn(const mp_proc_config *cfg, mp_proc **out, mp_error 
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "spawn: empty command");
     if (cfg->stdout_mode == MP_STDIO_STDOUT)
         return mp__fail(err, MP_ERR_INVALID_ARG, 0, "spawn: stdout cannot go to stdout");
+    if (cfg->pass_fd_as < 0 || (cfg->pass_fd_as > 0 && cfg->pass_fd_as < 3))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "spawn: pass_fd_as %d is not 3 or more (0, 1, 2 are stdio)",
+                        cfg->pass_fd_as);
+    if (cfg->pass_fd_as > 0 && fcntl(cfg->pass_fd, F_GETFD) < 0)
+        return mp__fail(err, MP_ERR_INVALID_ARG, errno, "spawn: pass_fd %d is not open",
+                        cfg->pass_fd);
     if ((rc = mp__check_cwd(cfg->cwd, err)) != MP_OK) return rc;
     if ((rc = mp__resolve_program(cfg, &file, err)) != MP_OK) return rc;
     rc = MP_ERR_NOMEM;
@@ -2013,8 +2199,8 @@ MP__DEF mp_err mp_proc_spawn(const mp_proc_config *cfg, mp_proc **out, mp_error 
         pid_t parent = getpid();
         pid = fork();
         if (pid == 0)
-            mp__child_exec(file, (char *const *)cfg->argv, envp, cfg->cwd, &so, &se,
-                           cfg->stderr_mode == MP_STDIO_STDOUT, parent, report[1]);
+            mp__child_exec(file, (char *const *)cfg->argv, envp, cfg, &so, &se, parent,
+                           report[1]);
     }
     if (pid < 0) { rc = mp__fail_errno(err, errno, "fork", NULL); goto done; }
     setpgid(pid, pid); /* both sides set it: whichever runs first, the group exists */
@@ -2524,6 +2710,954 @@ nomem:
     for (i = 0; i < count; i++) MP_FREE(items[i].path);
     MP_FREE(items);
     return mp__nomem(err);
+}
+
+/* ---- vitals ------------------------------------------------------------------------------ */
+
+/* One process of the tree, as read at a sample. */
+typedef struct mp__vproc {
+    int pid, ppid;
+    uint64_t start;          /* starttime (clock ticks after boot): a reused pid has another */
+    uint64_t utime, stime;   /* clock ticks */
+    uint64_t rss_pages;
+    int threads, fds;
+    uint64_t nvcsw, nivcsw;  /* its main thread's context switches */
+} mp__vproc;
+
+typedef struct mp__vlist {
+    mp__vproc *p;
+    size_t n, cap;
+} mp__vlist;
+
+/* A line of the preload's is under 200 bytes: one this long without a newline is junk. */
+#define MP__VITALS_LINE_MAX 4096
+/* No tree has more processes than Linux has pids (PID_MAX_LIMIT): a walk that gets there
+   is going round a cycle that pid reuse made between two reads. */
+#define MP__VITALS_MAX_PROCS 4194304
+
+struct mp_vitals {
+    mp_vitals_config cfg;
+    int read_fd;                /* our duplicate of cfg.read_fd; -1: none, or at its end */
+    int wake[2];                /* mp_vitals_stop writes to [1]: the thread leaves its poll */
+    pthread_t tid;
+    int started, joined;
+    pthread_mutex_t mu;         /* guards what other threads read: samples, marks, st, error */
+    mp_vitals_sample *samples;
+    size_t count, cap;
+    mp_vitals_mark *marks;
+    size_t nmarks, mcap;
+    mp_vitals_status st;
+    mp_error error;             /* the message of st.error */
+    /* the sampler thread's own (mp_vitals_start's, before the thread runs) */
+    double ticks, page;         /* clock ticks per second, bytes per page */
+    int children_files;         /* the kernel has /proc/PID/task/TID/children */
+    double last_scan;           /* when /proc was last scanned for descendants */
+    uint64_t root_start;
+    char *io;                   /* a /proc file's contents */
+    size_t io_cap;
+    char *line;                 /* the pipe's bytes not yet a full line */
+    size_t line_len, line_cap;
+    int line_skip;              /* dropping the rest of a line that was too long */
+    mp__vlist prev, cur, all;   /* the tree at the previous sample, now; every process (scan) */
+    int *queue;                 /* pids of the tree, root first */
+    size_t qcap;
+    uint64_t main_prev;         /* the main thread's utime + stime at the previous sample */
+    double t_prev;
+    mp_vitals_node node;        /* the preload's latest sample line */
+    int has_node, node_fresh;
+};
+
+/* ---- vitals: preload lines --------------------------------------------------------------- */
+
+/* Decimal digits only, as a uint64_t. 0: not that. */
+static int mp__vitals_uint(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+    if (n == 0) return 0;
+    for (i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d > 9 || v > (UINT64_MAX - d) / 10) return 0;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
+}
+
+/* "-" (unknown: NaN), or digits with an optional fraction ("12", "0.125"). Read by hand:
+   strtod would take "inf", hex and leading blanks, and follows the locale's decimal point. */
+static int mp__vitals_num(const char *s, size_t n, double *out)
+{
+    double v = 0, scale = 1;
+    size_t i = 0;
+    int digits = 0;
+    if (n == 1 && s[0] == '-') {
+        *out = NAN;
+        return 1;
+    }
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) v = v * 10 + (s[i] - '0');
+    if (!digits || digits > 20) return 0;
+    if (i < n && s[i] == '.') {
+        int frac = 0;
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, frac++)
+            if (frac < 17) v += (s[i] - '0') * (scale /= 10);
+        if (!frac) return 0;
+    }
+    if (i != n) return 0;
+    *out = v;
+    return 1;
+}
+
+static int mp__vitals_is(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+MP__DEF mp_err mp_vitals_parse_line(const char *s, size_t n, mp_vitals_line *out,
+                                    mp_error *err)
+{
+    /* medprof-vitals VERSION KIND, then 7 values (sample) or 3 (mark) */
+    enum { MAX_FIELDS = 10 };
+    const char *f[MAX_FIELDS];
+    size_t fl[MAX_FIELDS], nf = 0;
+    const char *p = s, *end = s + n;
+    uint64_t u;
+    if (n && end[-1] == '\n') end--;
+    for (;;) {
+        const char *e = (const char *)memchr(p, ' ', (size_t)(end - p));
+        if (!e) e = end;
+        if (e == p) return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: empty field");
+        if (nf == MAX_FIELDS) return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: too many fields");
+        f[nf] = p;
+        fl[nf++] = (size_t)(e - p);
+        if (e == end) break;
+        p = e + 1;
+    }
+    memset(out, 0, sizeof *out);
+    if (!mp__vitals_is(f[0], fl[0], "medprof-vitals"))
+        return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: does not start with medprof-vitals");
+    if (nf < 2 || !mp__vitals_uint(f[1], fl[1], &u))
+        return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: no version");
+    if (!mp__vitals_is(f[1], fl[1], "1")) /* "01" too: one spelling per version */
+        return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "vitals line: version %.*s, not 1",
+                        (int)(fl[1] < 20 ? fl[1] : 20), f[1]);
+    if (nf < 3) return mp__fail(err, MP_ERR_PARSE, 0, "vitals line: no kind");
+    if (mp__vitals_is(f[2], fl[2], "sample")) {
+        mp_vitals_node *v = &out->sample;
+        if (nf != 10) return mp__fail(err, MP_ERR_PARSE, 0, "vitals sample: %d fields, not 10", (int)nf);
+        if (!mp__vitals_uint(f[3], fl[3], &u))
+            return mp__fail(err, MP_ERR_PARSE, 0, "vitals sample: bad time");
+        v->t = (double)u / 1e9;
+        if (!mp__vitals_num(f[4], fl[4], &v->eld_p50_ms) ||
+            !mp__vitals_num(f[5], fl[5], &v->eld_p99_ms) ||
+            !mp__vitals_num(f[6], fl[6], &v->eld_max_ms) ||
+            !mp__vitals_num(f[7], fl[7], &v->heap_used_bytes) ||
+            !mp__vitals_num(f[8], fl[8], &v->heap_total_bytes) ||
+            !mp__vitals_num(f[9], fl[9], &v->active_handles))
+            return mp__fail(err, MP_ERR_PARSE, 0, "vitals sample: bad number");
+        out->kind = MP_VITALS_LINE_SAMPLE;
+        return MP_OK;
+    }
+    if (mp__vitals_is(f[2], fl[2], "mark")) {
+        mp_vitals_mark *m = &out->mark;
+        if (nf != 6) return mp__fail(err, MP_ERR_PARSE, 0, "vitals mark: %d fields, not 6", (int)nf);
+        if (!mp__vitals_uint(f[3], fl[3], &m->seq) || !mp__vitals_uint(f[4], fl[4], &m->t0_ns) ||
+            !mp__vitals_uint(f[5], fl[5], &m->t1_ns) || m->t1_ns < m->t0_ns)
+            return mp__fail(err, MP_ERR_PARSE, 0, "vitals mark: bad number");
+        out->kind = MP_VITALS_LINE_MARK;
+        return MP_OK;
+    }
+    return mp__fail(err, MP_ERR_UNSUPPORTED, 0, "vitals line: unknown kind");
+}
+
+/* ---- vitals: /proc ----------------------------------------------------------------------- */
+
+/* The whole of a /proc file into v->io, NUL-terminated (its size is not known before: read
+   until the end). -1 with errno if it cannot be read (ENOMEM: no memory). */
+static int mp__vitals_slurp(mp_vitals *v, const char *path)
+{
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    for (;;) {
+        ssize_t got;
+        if (!mp__grow((void **)&v->io, &v->io_cap, len + 1025, 1)) {
+            close(fd);
+            errno = ENOMEM;
+            return -1;
+        }
+        got = read(fd, v->io + len, v->io_cap - len - 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (got == 0) break;
+        len += (size_t)got;
+    }
+    close(fd);
+    v->io[len] = '\0';
+    return 0;
+}
+
+/* /proc/PID/stat: the fields after the command's closing ')' (the command itself may hold
+   spaces and parentheses). 0 if malformed. */
+static int mp__vitals_parse_stat(const char *s, mp__vproc *p, char *state)
+{
+    uint64_t f[21]; /* fields 4 (ppid) to 24 (rss); field k is f[k - 4] */
+    const char *r = strrchr(s, ')');
+    int i;
+    if (!r || r[1] != ' ' || !r[2]) return 0;
+    *state = r[2];
+    s = r + 3;
+    for (i = 0; i < 21; i++) {
+        char *end;
+        while (*s == ' ') s++;
+        if (*s == '-') s++; /* priority, nice, tty may be negative: not used */
+        if (*s < '0' || *s > '9') return 0;
+        f[i] = strtoull(s, &end, 10);
+        s = end;
+    }
+    p->ppid = (int)f[0];
+    p->utime = f[10];
+    p->stime = f[11];
+    p->threads = (int)f[16];
+    p->start = f[18];
+    p->rss_pages = f[20];
+    return 1;
+}
+
+/* The number after "\nNAME:" in a /proc status file; 0 if absent. */
+static uint64_t mp__vitals_status_field(const char *s, const char *name)
+{
+    size_t n = strlen(name);
+    for (s = strchr(s, '\n'); s; s = strchr(s + 1, '\n'))
+        if (strncmp(s + 1, name, n) == 0 && s[1 + n] == ':')
+            return strtoull(s + 2 + n, NULL, 10);
+    return 0;
+}
+
+/* Open descriptors of pid; -1 if not readable. */
+static int mp__vitals_fds(int pid)
+{
+    char path[32]; /* "/proc/" + 10 digits + "/fd" */
+    struct stat st;
+    struct dirent *de;
+    DIR *d;
+    int n = 0;
+    snprintf(path, sizeof path, "/proc/%d/fd", pid);
+    /* Linux 6.2 on gives the count as the directory's size, without a listing */
+    if (stat(path, &st) == 0 && st.st_size > 0) return (int)st.st_size;
+    if (!(d = opendir(path))) return -1;
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+/* Reads process pid. 1: read; 0: gone or a zombie; -1: no memory. */
+static int mp__vitals_read_proc(mp_vitals *v, int pid, mp__vproc *p, char *state)
+{
+    char path[48]; /* "/proc/" + 10 digits + "/status" */
+    memset(p, 0, sizeof *p);
+    p->pid = pid;
+    *state = '?';
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    if (mp__vitals_slurp(v, path) != 0) return errno == ENOMEM ? -1 : 0;
+    if (!mp__vitals_parse_stat(v->io, p, state) || *state == 'Z' || *state == 'X') return 0;
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    if (mp__vitals_slurp(v, path) == 0) {
+        p->nvcsw = mp__vitals_status_field(v->io, "voluntary_ctxt_switches");
+        p->nivcsw = mp__vitals_status_field(v->io, "nonvoluntary_ctxt_switches");
+    } else if (errno == ENOMEM) {
+        return -1;
+    }
+    p->fds = mp__vitals_fds(pid);
+    return 1;
+}
+
+/* utime + stime of the main thread of pid, or `keep` if it cannot be read. */
+static uint64_t mp__vitals_main_ticks(mp_vitals *v, int pid, uint64_t keep)
+{
+    char path[64]; /* "/proc/" + 10 digits + "/task/" + 10 digits + "/stat" */
+    mp__vproc t;
+    char state;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, pid);
+    if (mp__vitals_slurp(v, path) != 0 || !mp__vitals_parse_stat(v->io, &t, &state)) return keep;
+    return t.utime + t.stime;
+}
+
+static int mp__vitals_queue_put(mp_vitals *v, size_t *n, int pid)
+{
+    if (*n >= MP__VITALS_MAX_PROCS) return 1;
+    if (!mp__grow((void **)&v->queue, &v->qcap, *n + 1, sizeof *v->queue)) return 0;
+    v->queue[(*n)++] = pid;
+    return 1;
+}
+
+/* The children of every thread of pid, from their children files, onto the queue. */
+static int mp__vitals_children(mp_vitals *v, int pid, size_t *n)
+{
+    char path[64];
+    struct dirent *de;
+    DIR *d;
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    if (!(d = opendir(path))) return 1; /* gone since */
+    while ((de = readdir(d)) != NULL) {
+        const char *s;
+        if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, atoi(de->d_name));
+        if (mp__vitals_slurp(v, path) != 0) {
+            if (errno == ENOMEM) { closedir(d); return 0; }
+            continue;
+        }
+        for (s = v->io; *s; ) {
+            char *end;
+            long child = strtol(s, &end, 10);
+            if (end == s) break;
+            if (child > 0 && !mp__vitals_queue_put(v, n, (int)child)) { closedir(d); return 0; }
+            s = end;
+        }
+    }
+    closedir(d);
+    return 1;
+}
+
+static int mp__vitals_by_ppid(const void *a, const void *b)
+{
+    const mp__vproc *x = (const mp__vproc *)a, *y = (const mp__vproc *)b;
+    return x->ppid != y->ppid ? (x->ppid < y->ppid ? -1 : 1) : (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int mp__vitals_by_pid(const void *a, const void *b)
+{
+    const mp__vproc *x = (const mp__vproc *)a, *y = (const mp__vproc *)b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Every process's pid and ppid into v->all, sorted by ppid: where the kernel has no
+   children files, the only way to find a process's children. */
+static int mp__vitals_scan(mp_vitals *v)
+{
+    char path[32];
+    struct dirent *de;
+    DIR *d = opendir("/proc");
+    v->all.n = 0;
+    if (!d) return 1;
+    while ((de = readdir(d)) != NULL) {
+        mp__vproc p;
+        char state;
+        if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
+        memset(&p, 0, sizeof p);
+        p.pid = atoi(de->d_name);
+        snprintf(path, sizeof path, "/proc/%d/stat", p.pid);
+        if (mp__vitals_slurp(v, path) != 0) {
+            if (errno == ENOMEM) { closedir(d); return 0; }
+            continue;
+        }
+        if (!mp__vitals_parse_stat(v->io, &p, &state)) continue;
+        if (!mp__grow((void **)&v->all.p, &v->all.cap, v->all.n + 1, sizeof p)) {
+            closedir(d);
+            return 0;
+        }
+        v->all.p[v->all.n++] = p;
+    }
+    closedir(d);
+    qsort(v->all.p, v->all.n, sizeof *v->all.p, mp__vitals_by_ppid);
+    return 1;
+}
+
+/* The children of pid in the scan, onto the queue. */
+static int mp__vitals_scanned_children(mp_vitals *v, int pid, size_t *n)
+{
+    size_t lo = 0, hi = v->all.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->all.p[mid].ppid < pid) lo = mid + 1;
+        else hi = mid;
+    }
+    for (; lo < v->all.n && v->all.p[lo].ppid == pid; lo++)
+        if (!mp__vitals_queue_put(v, n, v->all.p[lo].pid)) return 0;
+    return 1;
+}
+
+/* The pids of the tree onto v->queue, root first. *known: they are the previous sample's
+   (no scan this time), so that a pid is ours only if its start time is the same. */
+static int mp__vitals_members(mp_vitals *v, double now, size_t *n, int *known)
+{
+    size_t head = 0;
+    int scan = !v->children_files && now - v->last_scan >= v->cfg.rescan;
+    *n = 0;
+    *known = 0;
+    if (!mp__vitals_queue_put(v, n, v->cfg.pid)) return 0;
+    if (!v->children_files && !scan) {
+        size_t i;
+        *known = 1;
+        for (i = 1; i < v->prev.n; i++)
+            if (!mp__vitals_queue_put(v, n, v->prev.p[i].pid)) return 0;
+        return 1;
+    }
+    if (scan) {
+        if (!mp__vitals_scan(v)) return 0;
+        v->last_scan = now;
+    }
+    for (head = 0; head < *n; head++)
+        if (!(v->children_files ? mp__vitals_children(v, v->queue[head], n)
+                                : mp__vitals_scanned_children(v, v->queue[head], n)))
+            return 0;
+    return 1;
+}
+
+static const mp__vproc *mp__vitals_find(const mp__vlist *l, int pid)
+{
+    mp__vproc key;
+    key.pid = pid;
+    if (l->n < 2) return NULL;
+    return (const mp__vproc *)bsearch(&key, l->p + 1, l->n - 1, sizeof key, mp__vitals_by_pid);
+}
+
+/* The tree now into v->cur: the root first, the others by pid. 1: read; 0: the root has
+   ended; -1: no memory. */
+static int mp__vitals_read_tree(mp_vitals *v, double now)
+{
+    size_t n, i;
+    int known, r;
+    char state;
+    mp__vproc p;
+    v->cur.n = 0;
+    r = mp__vitals_read_proc(v, v->cfg.pid, &p, &state);
+    if (r <= 0) return r;
+    if (v->root_start && p.start != v->root_start) return 0; /* its pid, another process */
+    if (!mp__grow((void **)&v->cur.p, &v->cur.cap, 1, sizeof p)) return -1;
+    v->cur.p[v->cur.n++] = p;
+    if (!mp__vitals_members(v, now, &n, &known)) return -1;
+    for (i = 1; i < n; i++) {
+        const mp__vproc *was;
+        if (v->queue[i] == v->cfg.pid) continue;
+        if ((r = mp__vitals_read_proc(v, v->queue[i], &p, &state)) < 0) return -1;
+        if (r == 0) continue;
+        if (known && (!(was = mp__vitals_find(&v->prev, p.pid)) || was->start != p.start))
+            continue;
+        if (!mp__grow((void **)&v->cur.p, &v->cur.cap, v->cur.n + 1, sizeof p)) return -1;
+        v->cur.p[v->cur.n++] = p;
+    }
+    qsort(v->cur.p + 1, v->cur.n - 1, sizeof p, mp__vitals_by_pid);
+    /* a cycle made by pid reuse may have put one twice */
+    for (i = n = 1; i < v->cur.n; i++)
+        if (v->cur.p[i].pid != v->cur.p[n - 1].pid) v->cur.p[n++] = v->cur.p[i];
+    v->cur.n = n;
+    return 1;
+}
+
+static uint64_t mp__vitals_delta(uint64_t now, uint64_t was) { return now > was ? now - was : 0; }
+
+static void mp__vitals_swap(mp_vitals *v)
+{
+    mp__vlist t = v->prev;
+    v->prev = v->cur;
+    v->cur = t;
+}
+
+/* Reads the tree and appends a sample. 1: taken; 0: the process has ended; -1: no memory. */
+static int mp__vitals_take(mp_vitals *v, double now)
+{
+    mp_vitals_sample s;
+    const mp__vproc *root, *was;
+    mp__vproc none; /* a process new since the last sample: counted from 0 */
+    double pct;
+    uint64_t main_now;
+    size_t i;
+    int r = mp__vitals_read_tree(v, now);
+    if (r <= 0) return r;
+    main_now = mp__vitals_main_ticks(v, v->cfg.pid, v->main_prev);
+    memset(&s, 0, sizeof s);
+    s.t = now;
+    s.interval = now - v->t_prev;
+    pct = s.interval > 0 ? 100.0 / (v->ticks * s.interval) : 0;
+    root = &v->cur.p[0];
+    was = &v->prev.p[0];
+    s.cpu_user = (double)mp__vitals_delta(root->utime, was->utime) * pct;
+    s.cpu_sys = (double)mp__vitals_delta(root->stime, was->stime) * pct;
+    s.cpu_main = (double)mp__vitals_delta(main_now, v->main_prev) * pct;
+    s.rss_bytes = (uint64_t)((double)root->rss_pages * v->page);
+    s.threads = root->threads;
+    s.fds = root->fds;
+    s.ctx_voluntary = mp__vitals_delta(root->nvcsw, was->nvcsw);
+    s.ctx_involuntary = mp__vitals_delta(root->nivcsw, was->nivcsw);
+    s.processes = (int)v->cur.n;
+    memset(&none, 0, sizeof none);
+    for (i = 0; i < v->cur.n; i++) {
+        const mp__vproc *p = &v->cur.p[i];
+        const mp__vproc *q = i == 0 ? was : mp__vitals_find(&v->prev, p->pid);
+        if (!q || q->start != p->start) q = &none;
+        s.tree_cpu_user += (double)mp__vitals_delta(p->utime, q->utime) * pct;
+        s.tree_cpu_sys += (double)mp__vitals_delta(p->stime, q->stime) * pct;
+        s.tree_rss_bytes += (uint64_t)((double)p->rss_pages * v->page);
+        s.tree_threads += p->threads;
+        if (p->fds > 0) s.tree_fds += p->fds;
+        s.tree_ctx_voluntary += mp__vitals_delta(p->nvcsw, q->nvcsw);
+        s.tree_ctx_involuntary += mp__vitals_delta(p->nivcsw, q->nivcsw);
+    }
+    s.has_node = v->has_node;
+    s.node_fresh = v->node_fresh;
+    s.node = v->node;
+    v->node_fresh = 0;
+    v->main_prev = main_now;
+    v->t_prev = now;
+    mp__vitals_swap(v);
+    pthread_mutex_lock(&v->mu);
+    if (!mp__grow((void **)&v->samples, &v->cap, v->count + 1, sizeof s)) {
+        pthread_mutex_unlock(&v->mu);
+        return -1;
+    }
+    v->samples[v->count++] = s;
+    v->st.samples = v->count;
+    pthread_mutex_unlock(&v->mu);
+    return 1;
+}
+
+/* ---- vitals: the preload's pipe ---------------------------------------------------------- */
+
+static void mp__vitals_bad_line(mp_vitals *v)
+{
+    pthread_mutex_lock(&v->mu);
+    v->st.bad_lines++;
+    pthread_mutex_unlock(&v->mu);
+}
+
+/* 0: no memory. */
+static int mp__vitals_take_line(mp_vitals *v, const char *s, size_t n)
+{
+    mp_vitals_line line;
+    int ok = 1;
+    if (mp_vitals_parse_line(s, n, &line, NULL) != MP_OK) {
+        mp__vitals_bad_line(v);
+        return 1;
+    }
+    if (line.kind == MP_VITALS_LINE_SAMPLE) {
+        v->node = line.sample;
+        v->has_node = v->node_fresh = 1;
+    }
+    pthread_mutex_lock(&v->mu);
+    if (line.kind == MP_VITALS_LINE_MARK) {
+        ok = mp__grow((void **)&v->marks, &v->mcap, v->nmarks + 1, sizeof *v->marks);
+        if (ok) v->marks[v->nmarks++] = line.mark;
+        v->st.marks = v->nmarks;
+    }
+    if (ok) v->st.node_lines++;
+    pthread_mutex_unlock(&v->mu);
+    return ok;
+}
+
+/* Takes the complete lines in v->line and keeps the rest for the next read. 0: no memory. */
+static int mp__vitals_lines(mp_vitals *v)
+{
+    size_t at = 0;
+    const char *nl;
+    while ((nl = (const char *)memchr(v->line + at, '\n', v->line_len - at)) != NULL) {
+        size_t len = (size_t)(nl - (v->line + at));
+        if (v->line_skip) v->line_skip = 0; /* the end of a line counted as bad already */
+        else if (!mp__vitals_take_line(v, v->line + at, len)) return 0;
+        at += len + 1;
+    }
+    memmove(v->line, v->line + at, v->line_len - at);
+    v->line_len -= at;
+    if (v->line_len > MP__VITALS_LINE_MAX) {
+        if (!v->line_skip) mp__vitals_bad_line(v);
+        v->line_skip = 1;
+        v->line_len = 0;
+    }
+    return 1;
+}
+
+/* One read of the pipe, which poll said is readable (so it does not block even if the
+   caller's descriptor is a blocking one). 0: no memory. */
+static int mp__vitals_read_pipe(mp_vitals *v)
+{
+    ssize_t got;
+    if (!mp__grow((void **)&v->line, &v->line_cap, v->line_len + 4096, 1)) return 0;
+    do got = read(v->read_fd, v->line + v->line_len, v->line_cap - v->line_len);
+    while (got < 0 && errno == EINTR);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 1;
+    if (got <= 0) { /* the end, or an error that will not go away */
+        if (v->line_len && !v->line_skip) mp__vitals_bad_line(v); /* cut off */
+        v->line_len = 0;
+        mp__close(&v->read_fd);
+        pthread_mutex_lock(&v->mu);
+        v->st.pipe_closed = 1;
+        pthread_mutex_unlock(&v->mu);
+        return 1;
+    }
+    v->line_len += (size_t)got;
+    return mp__vitals_lines(v);
+}
+
+/* What the preload wrote before the end: read while there is something. */
+static int mp__vitals_drain(mp_vitals *v)
+{
+    while (v->read_fd >= 0) {
+        struct pollfd pf;
+        pf.fd = v->read_fd;
+        pf.events = POLLIN;
+        if (poll(&pf, 1, 0) <= 0 || !pf.revents) return 1;
+        if (!mp__vitals_read_pipe(v)) return 0;
+    }
+    return 1;
+}
+
+/* ---- vitals: the sampler ----------------------------------------------------------------- */
+
+static void *mp__vitals_main(void *arg)
+{
+    mp_vitals *v = (mp_vitals *)arg;
+    double next = v->t_prev + v->cfg.interval, now = v->t_prev;
+    int r = 1;
+    for (;;) {
+        struct pollfd pf[2];
+        nfds_t nfds = 1;
+        double wait;
+        now = mp_time_now();
+        if (now >= next) {
+            if ((r = mp__vitals_take(v, now)) <= 0) break;
+            next += v->cfg.interval;
+            if (next <= now) next = now + v->cfg.interval; /* fell behind: no burst to catch up */
+            continue;
+        }
+        pf[0].fd = v->wake[0];
+        pf[0].events = POLLIN;
+        pf[0].revents = 0;
+        if (v->read_fd >= 0) {
+            pf[1].fd = v->read_fd;
+            pf[1].events = POLLIN;
+            pf[1].revents = 0;
+            nfds = 2;
+        }
+        wait = ceil((next - now) * 1000);
+        if (poll(pf, nfds, (int)wait) < 0) continue;
+        if (pf[0].revents) break; /* mp_vitals_stop */
+        if (nfds == 2 && pf[1].revents && !mp__vitals_read_pipe(v)) {
+            r = -1;
+            break;
+        }
+    }
+    if (r >= 0 && !mp__vitals_drain(v)) r = -1;
+    pthread_mutex_lock(&v->mu);
+    v->st.running = 0;
+    if (r == 0) {
+        v->st.ended = 1;
+        v->st.ended_at = now;
+    } else if (r < 0) {
+        v->st.error = mp__nomem(&v->error);
+    }
+    pthread_mutex_unlock(&v->mu);
+    return NULL;
+}
+
+static void mp__vitals_destroy(mp_vitals *v)
+{
+    mp__close(&v->read_fd);
+    mp__close(&v->wake[0]);
+    mp__close(&v->wake[1]);
+    pthread_mutex_destroy(&v->mu);
+    MP_FREE(v->samples);
+    MP_FREE(v->marks);
+    MP_FREE(v->io);
+    MP_FREE(v->line);
+    MP_FREE(v->prev.p);
+    MP_FREE(v->cur.p);
+    MP_FREE(v->all.p);
+    MP_FREE(v->queue);
+    MP_FREE(v);
+}
+
+/* cfg with its defaults filled in. */
+static mp_vitals_config mp__vitals_defaults(const mp_vitals_config *cfg)
+{
+    mp_vitals_config c = *cfg;
+    if (c.interval == 0) c.interval = 0.1;
+    if (c.rescan == 0) c.rescan = 1;
+    return c;
+}
+
+MP__DEF mp_err mp_vitals_config_check(const mp_vitals_config *cfg, mp_error *err)
+{
+    mp_vitals_config c = mp__vitals_defaults(cfg);
+    if (c.pid <= 0) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: pid %d", c.pid);
+    if (!(c.interval >= 0.001 && c.interval <= 3600))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0,
+                        "vitals: interval must be 0.001 to 3600 seconds");
+    if (!(c.rescan > 0 && c.rescan <= 3600))
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: rescan must be 0 to 3600 seconds");
+    return MP_OK;
+}
+
+MP__DEF mp_err mp_vitals_start(const mp_vitals_config *cfg, mp_vitals **out, mp_error *err)
+{
+    char path[64];
+    mp_vitals *v;
+    mp_err rc;
+    sigset_t all, old;
+    int r, e;
+    *out = NULL;
+    if (!cfg) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: no configuration");
+    if (!(v = (mp_vitals *)MP_MALLOC(sizeof *v))) return mp__nomem(err);
+    memset(v, 0, sizeof *v);
+    v->read_fd = v->wake[0] = v->wake[1] = -1;
+    if (pthread_mutex_init(&v->mu, NULL) != 0) {
+        MP_FREE(v);
+        return mp__nomem(err);
+    }
+    if ((rc = mp_vitals_config_check(cfg, err)) != MP_OK) goto fail;
+    v->cfg = mp__vitals_defaults(cfg);
+    if (pipe(v->wake) != 0) {
+        rc = mp__fail_errno(err, errno, "pipe", NULL);
+        goto fail;
+    }
+    fcntl(v->wake[0], F_SETFD, FD_CLOEXEC);
+    fcntl(v->wake[1], F_SETFD, FD_CLOEXEC);
+    if (cfg->read_fd > 0 && (v->read_fd = fcntl(cfg->read_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+        rc = mp__fail(err, MP_ERR_INVALID_ARG, errno, "vitals: read_fd %d: %s", cfg->read_fd,
+                      strerror(errno));
+        goto fail;
+    }
+    v->ticks = (double)sysconf(_SC_CLK_TCK);
+    v->page = (double)sysconf(_SC_PAGESIZE);
+    if (v->ticks <= 0) v->ticks = 100;
+    if (v->page <= 0) v->page = 4096;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", v->cfg.pid, v->cfg.pid);
+    v->children_files = access(path, F_OK) == 0;
+    v->node.t = v->node.eld_p50_ms = v->node.eld_p99_ms = v->node.eld_max_ms = NAN;
+    v->node.heap_used_bytes = v->node.heap_total_bytes = v->node.active_handles = NAN;
+    v->t_prev = mp_time_now();
+    if ((r = mp__vitals_read_tree(v, v->t_prev)) <= 0) {
+        char state = '?';
+        mp__vproc p;
+        if (r < 0) { rc = mp__nomem(err); goto fail; }
+        rc = mp__vitals_read_proc(v, v->cfg.pid, &p, &state) == 0 && state == 'Z'
+                 ? mp__fail(err, MP_ERR_CHILD_EXITED, 0, "vitals: process %d has ended",
+                            v->cfg.pid)
+                 : mp__fail(err, MP_ERR_NOT_FOUND, ESRCH, "vitals: no process %d", v->cfg.pid);
+        goto fail;
+    }
+    v->root_start = v->cur.p[0].start;
+    v->main_prev = mp__vitals_main_ticks(v, v->cfg.pid, 0);
+    mp__vitals_swap(v);
+    v->st.running = 1;
+    /* Signals stay with the caller's threads, so that a Ctrl+C interrupts their calls. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    e = pthread_create(&v->tid, NULL, mp__vitals_main, v);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e) {
+        rc = mp__fail_errno(err, e, "pthread_create", NULL);
+        goto fail;
+    }
+    v->started = 1;
+    *out = v;
+    return MP_OK;
+fail:
+    mp__vitals_destroy(v);
+    return rc;
+}
+
+MP__DEF mp_err mp_vitals_stop(mp_vitals *v, mp_error *err)
+{
+    mp_err rc;
+    if (v->started && !v->joined) {
+        char byte = 1;
+        while (write(v->wake[1], &byte, 1) < 0 && errno == EINTR) {}
+        pthread_join(v->tid, NULL);
+        v->joined = 1;
+    }
+    pthread_mutex_lock(&v->mu);
+    rc = v->st.error;
+    if (rc != MP_OK && err) *err = v->error;
+    pthread_mutex_unlock(&v->mu);
+    return rc;
+}
+
+MP__DEF size_t mp_vitals_count(mp_vitals *v)
+{
+    size_t n;
+    pthread_mutex_lock(&v->mu);
+    n = v->count;
+    pthread_mutex_unlock(&v->mu);
+    return n;
+}
+
+MP__DEF mp_err mp_vitals_at(mp_vitals *v, size_t i, mp_vitals_sample *out, mp_error *err)
+{
+    size_t n;
+    pthread_mutex_lock(&v->mu);
+    n = v->count;
+    if (i < n) *out = v->samples[i];
+    pthread_mutex_unlock(&v->mu);
+    if (i >= n)
+        return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: sample %zu of %zu", i, n);
+    return MP_OK;
+}
+
+MP__DEF size_t mp_vitals_mark_count(mp_vitals *v)
+{
+    size_t n;
+    pthread_mutex_lock(&v->mu);
+    n = v->nmarks;
+    pthread_mutex_unlock(&v->mu);
+    return n;
+}
+
+MP__DEF mp_err mp_vitals_mark_at(mp_vitals *v, size_t i, mp_vitals_mark *out, mp_error *err)
+{
+    size_t n;
+    pthread_mutex_lock(&v->mu);
+    n = v->nmarks;
+    if (i < n) *out = v->marks[i];
+    pthread_mutex_unlock(&v->mu);
+    if (i >= n) return mp__fail(err, MP_ERR_INVALID_ARG, 0, "vitals: mark %zu of %zu", i, n);
+    return MP_OK;
+}
+
+MP__DEF void mp_vitals_status_get(mp_vitals *v, mp_vitals_status *out)
+{
+    pthread_mutex_lock(&v->mu);
+    *out = v->st;
+    pthread_mutex_unlock(&v->mu);
+}
+
+MP__DEF void mp_vitals_free(mp_vitals *v)
+{
+    if (!v) return;
+    mp_vitals_stop(v, NULL);
+    mp__vitals_destroy(v);
+}
+
+MP__DEF mp_err mp_vitals_pipe(int fds[2], mp_error *err)
+{
+    int i;
+    if (pipe(fds) != 0) return mp__fail_errno(err, errno, "pipe", NULL);
+    for (i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+    }
+    return MP_OK;
+}
+
+/* The preload's source (`medprof.write_preload(path)` writes it out to read). No "??" in
+   it: under -std=c11 that would start a trigraph. */
+static const char mp__vitals_js[] =
+    "// medprof's vitals preload, for `node --require FILE` (medprof.h, VITALS). Every 100 ms it\n"
+    "// writes one line to the descriptor named in MEDPROF_VITALS_FD; without it, it does nothing.\n"
+    "// It must never change what the server does: its timer is unref'd (it never keeps node\n"
+    "// alive), it throws nothing, and the pipe is non-blocking (a line it has no room for is\n"
+    "// dropped, and any other error on it stops the preload for good).\n"
+    "'use strict';\n"
+    "(function medprofVitals() {\n"
+    "  const fdText = process.env.MEDPROF_VITALS_FD;\n"
+    "  if (fdText === undefined) return;\n"
+    "  // The server's own children (cluster workers, scripts it runs) inherit the descriptor\n"
+    "  // and this preload, but stay silent: one process writes.\n"
+    "  delete process.env.MEDPROF_VITALS_FD;\n"
+    "  const fd = Number(fdText);\n"
+    "  if (!Number.isInteger(fd) || fd < 3) return;\n"
+    "  let fs, perfHooks, v8;\n"
+    "  try {\n"
+    "    fs = require('fs');\n"
+    "    perfHooks = require('perf_hooks');\n"
+    "    v8 = require('v8');\n"
+    "  } catch (e) {\n"
+    "    return;\n"
+    "  }\n"
+    "  let open = true;\n"
+    "  const send = (line) => {\n"
+    "    try {\n"
+    "      fs.writeSync(fd, line);\n"
+    "    } catch (e) {\n"
+    "      if (!e || e.code !== 'EAGAIN') open = false;\n"
+    "    }\n"
+    "    return open;\n"
+    "  };\n"
+    "  const now = process.hrtime.bigint;\n"
+    "  // The marker: a fresh function, created and run between t0 and t1, which V8's log\n"
+    "  // (node --prof) records as a code-creation event with this name on its own clock.\n"
+    "  try {\n"
+    "    const name = '__medprof_mark_' + process.pid + '_1';\n"
+    "    const t0 = now();\n"
+    "    new Function('return function ' + name + '() { return 0; }')()();\n"
+    "    const t1 = now();\n"
+    "    if (!send('medprof-vitals 1 mark 1 ' + t0 + ' ' + t1 + '\\n')) return;\n"
+    "  } catch (e) {\n"
+    "    // code generation from strings is disallowed: no marker\n"
+    "  }\n"
+    "  // The monitor's timer fires every RES ms and records the time between two firings: the\n"
+    "  // RES it waits on purpose is taken off, leaving how late the loop let it run.\n"
+    "  const RES = 10;\n"
+    "  let eld = null;\n"
+    "  try {\n"
+    "    eld = perfHooks.monitorEventLoopDelay({ resolution: RES });\n"
+    "    eld.enable();\n"
+    "  } catch (e) {\n"
+    "    eld = null;\n"
+    "  }\n"
+    "  const late = (ns) => Math.max(0, ns / 1e6 - RES).toFixed(3);\n"
+    "  const handles = typeof process.getActiveResourcesInfo === 'function'\n"
+    "    ? () => String(process.getActiveResourcesInfo().length) : () => '-';\n"
+    "  // The line is written one monitor period after the 100 ms timer fires: right after a\n"
+    "  // callback that blocked the loop (the timer's own list may hold one) the monitor has not\n"
+    "  // yet fired to record the block, and a reset then would lose it, as it forgets the\n"
+    "  // previous firing too.\n"
+    "  let timer = null;\n"
+    "  const stop = () => {\n"
+    "    clearInterval(timer);\n"
+    "    if (eld) eld.disable();\n"
+    "  };\n"
+    "  const report = () => {\n"
+    "    try {\n"
+    "      let p50 = '-', p99 = '-', max = '-';\n"
+    "      if (eld && eld.max > 0) {\n"
+    "        p50 = late(eld.percentile(50));\n"
+    "        p99 = late(eld.percentile(99));\n"
+    "        max = late(eld.max);\n"
+    "        eld.reset();\n"
+    "      }\n"
+    "      const heap = v8.getHeapStatistics();\n"
+    "      if (send('medprof-vitals 1 sample ' + now() + ' ' + p50 + ' ' + p99 + ' ' + max + ' ' +\n"
+    "               heap.used_heap_size + ' ' + heap.total_heap_size + ' ' + handles() + '\\n')) return;\n"
+    "    } catch (e) {\n"
+    "      // fall through: stop\n"
+    "    }\n"
+    "    stop();\n"
+    "  };\n"
+    "  timer = setInterval(() => {\n"
+    "    try {\n"
+    "      setTimeout(report, RES + 1).unref();\n"
+    "    } catch (e) {\n"
+    "      stop();\n"
+    "    }\n"
+    "  }, 100);\n"
+    "  timer.unref();\n"
+    "})();\n";
+
+MP__DEF const char *mp_vitals_preload_js(void) { return mp__vitals_js; }
+
+MP__DEF mp_err mp_vitals_write_preload(const char *path, mp_error *err)
+{
+    size_t n = sizeof mp__vitals_js - 1, off = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return mp__fail_errno(err, errno, "cannot write the preload", path);
+    while (off < n) {
+        ssize_t w = write(fd, mp__vitals_js + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) {
+            int e = errno;
+            close(fd);
+            return mp__fail_errno(err, e, "cannot write the preload", path);
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) != 0) return mp__fail_errno(err, errno, "cannot write the preload", path);
+    return MP_OK;
 }
 
 /* ============================================================================================

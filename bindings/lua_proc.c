@@ -2,13 +2,16 @@
 #include "mpl.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MPL_PROC "medprof.Proc"
 
 typedef struct mpl_proc {
-    mp_proc *p; /* NULL once closed */
+    mp_proc *p;     /* NULL once closed */
+    int vitals_fd;  /* the read end of the preload's pipe (vitals_pipe = true), -1: none */
 } mpl_proc;
 
 static mpl_proc *mpl_checkproc(lua_State *L, int idx)
@@ -122,7 +125,24 @@ static void mpl_spawn_stdio(lua_State *L, int opts, const char *name, mp_stdio *
 }
 
 static const char *const mpl_spawn_keys[] = { "env", "cwd", "stdout", "stderr", "append",
-                                               "exclusive", NULL };
+                                               "exclusive", "vitals_pipe", NULL };
+
+/* vitals_pipe = true (the child's descriptor 3) or a number from 3: where the child gets the
+   preload's pipe. Sets cfg->pass_fd_as; mpl_spawn makes the pipe. */
+static void mpl_spawn_vitals_pipe(lua_State *L, int opts, mp_proc_config *cfg)
+{
+    int t = lua_getfield(L, opts, "vitals_pipe");
+    if (t == LUA_TBOOLEAN) {
+        if (lua_toboolean(L, -1)) cfg->pass_fd_as = 3;
+    } else if (t != LUA_TNIL) {
+        int ok;
+        lua_Integer fd = lua_tointegerx(L, -1, &ok);
+        if (!ok) luaL_error(L, "vitals_pipe option must be a boolean or an integer");
+        if (fd < 3 || fd > 1023) luaL_error(L, "vitals_pipe option must be 3 to 1023");
+        cfg->pass_fd_as = (int)fd;
+    }
+    lua_pop(L, 1);
+}
 
 /* Reads spawn's table at idx into cfg, raising on a bad option. The argv and env arrays stay
    on the stack, their strings in the table. It only reads: the fuzzer calls it directly. */
@@ -139,8 +159,27 @@ void mpl_spawn_read_config(lua_State *L, int idx, mp_proc_config *cfg)
     mpl_spawn_stdio(L, idx, "stderr", &cfg->stderr_mode, &cfg->stderr_path);
     cfg->append = mpl_opt_boolean(L, idx, "append", 0);
     cfg->exclusive = mpl_opt_boolean(L, idx, "exclusive", 0);
+    mpl_spawn_vitals_pipe(L, idx, cfg);
     if (cfg->append && cfg->exclusive)
         luaL_argerror(L, idx, "append and exclusive exclude each other");
+}
+
+/* env with MEDPROF_VITALS_FD=fd added at the end (the last setting of a name wins), in a
+   new array left on the stack; its string in the array's user value. */
+static const char *const *mpl_spawn_vitals_env(lua_State *L, const char *const *env, int fd)
+{
+    size_t n = 0, i;
+    const char **out;
+    char var[64];
+    while (env && env[n]) n++;
+    out = (const char **)lua_newuserdatauv(L, (n + 2) * sizeof *out, 1);
+    out[n + 1] = NULL;
+    for (i = 0; i < n; i++) out[i] = env[i];
+    snprintf(var, sizeof var, "%s=%d", MP_VITALS_FD_ENV, fd);
+    lua_pushstring(L, var);
+    out[n] = lua_tostring(L, -1);
+    lua_setiuservalue(L, -2, 1);
+    return out;
 }
 
 /* medprof.spawn{ "node", "server.js", env = {...}, cwd = "dir", stdout = "server.log" } */
@@ -149,6 +188,7 @@ static int mpl_spawn(lua_State *L)
     mp_proc_config cfg;
     mp_error err;
     mpl_proc *u;
+    mp_err rc;
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     mpl_spawn_read_config(L, 1, &cfg);
@@ -156,8 +196,21 @@ static int mpl_spawn(lua_State *L)
        no child without an owner. */
     u = (mpl_proc *)lua_newuserdatauv(L, sizeof *u, 0);
     u->p = NULL;
+    u->vitals_fd = -1;
     luaL_setmetatable(L, MPL_PROC);
-    if (mp_proc_spawn(&cfg, &u->p, &err) != MP_OK) return mpl_fail(L, &err);
+    if (cfg.pass_fd_as) {
+        int fds[2];
+        cfg.env = mpl_spawn_vitals_env(L, cfg.env, cfg.pass_fd_as);
+        lua_insert(L, -2); /* the array below the object, kept alive until we return */
+        if (mp_vitals_pipe(fds, &err) != MP_OK) return mpl_fail(L, &err);
+        u->vitals_fd = fds[0];
+        cfg.pass_fd = fds[1];
+        rc = mp_proc_spawn(&cfg, &u->p, &err);
+        close(fds[1]); /* the child has its own: the pipe ends when it does */
+    } else {
+        rc = mp_proc_spawn(&cfg, &u->p, &err);
+    }
+    if (rc != MP_OK) return mpl_fail(L, &err);
     return 1;
 }
 
@@ -317,6 +370,8 @@ static int mpl_proc_close(lua_State *L)
         mp_proc_destroy(u->p);
         u->p = NULL;
     }
+    if (u->vitals_fd >= 0) close(u->vitals_fd); /* a sampler reads a duplicate of its own */
+    u->vitals_fd = -1;
     return 0;
 }
 
@@ -328,6 +383,14 @@ static int mpl_proc_tostring(lua_State *L)
     return 1;
 }
 
+/* p:vitals([{ interval = 0.1, rescan = 1 }]) → Vitals | fail: samples the child and its
+   descendants, with the preload's pipe when spawned with vitals_pipe */
+static int mpl_proc_vitals(lua_State *L)
+{
+    mpl_proc *u = mpl_checkproc(L, 1);
+    return mpl_vitals_new(L, mp_proc_pid(u->p), u->vitals_fd >= 0 ? u->vitals_fd : 0, 2);
+}
+
 static const luaL_Reg mpl_proc_methods[] = {
     { "wait_ready", mpl_proc_wait_ready },
     { "stop", mpl_proc_stop },
@@ -335,6 +398,7 @@ static const luaL_Reg mpl_proc_methods[] = {
     { "wait", mpl_proc_wait },
     { "signal", mpl_proc_signal },
     { "read", mpl_proc_read },
+    { "vitals", mpl_proc_vitals },
     { "close", mpl_proc_close },
     { NULL, NULL }
 };

@@ -266,6 +266,7 @@ int luaopen_medprof(lua_State *L)
     mpl_open_tick(L);
     mpl_open_load(L);
     mpl_open_fs(L);
+    mpl_open_vitals(L);
     lua_pushliteral(L, MP_VERSION_STRING);
     lua_setfield(L, -2, "_VERSION");
     mpl_register_embedded_modules(L);

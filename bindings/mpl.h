@@ -53,6 +53,7 @@ void mpl_open_sym(lua_State *L);
 void mpl_open_tick(lua_State *L);
 void mpl_open_load(lua_State *L);
 void mpl_open_fs(lua_State *L);
+void mpl_open_vitals(lua_State *L);
 
 /* { force = true } at idx (none or nil: 0), as medprof.create and medprof.output_dir take. */
 int mpl_fs_read_force(lua_State *L, int idx);
@@ -67,6 +68,13 @@ void mpl_stop_read_config(lua_State *L, int idx, mp_stop_config *cfg);
 void mpl_load_read_config(lua_State *L, int idx, mp_load_model model, mp_load_config *cfg,
                           int *progress_fn, int *period_fn);
 void mpl_tick_read_config(lua_State *L, int opts, mp_tick_config *cfg);
+/* interval= and rescan= of the options at idx (none: defaults) into cfg, then the library's
+   check of cfg (its pid and read_fd set by the caller). */
+void mpl_vitals_read_config(lua_State *L, int idx, mp_vitals_config *cfg);
+
+/* Starts sampling pid (with the preload's pipe read_fd, 0: none) with the options at idx,
+   and pushes the medprof.Vitals object, or the fail triple; returns the number pushed. */
+int mpl_vitals_new(lua_State *L, int pid, int read_fd, int opts);
 
 /* Scripts and Lua modules compiled into the binary (build/embedded.c). */
 typedef struct mpl_embedded {

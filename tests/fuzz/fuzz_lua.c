@@ -5,8 +5,8 @@
 
    - the option readers the bindings themselves use (mpl_*_read_config): medprof.quick and
      medprof.load (then the library's own check of the config, never a run), medprof.ticklog,
-     medprof.spawn, p:wait_ready, medprof.probe, p:stop — none of them starts a process or
-     touches the network;
+     medprof.spawn, p:wait_ready, medprof.probe, p:stop, medprof.vitals — none of them starts
+     a process or touches the network;
    - calls whose work is harmless: medprof.ticklog on a tiny log in a temporary file (no
      symbols read), the TickLog's report, top, flamegraph, folded, cpuprofile and speedscope,
      medprof.load_result and a LoadResult's reports, medprof.create and medprof.output_dir in
@@ -71,6 +71,8 @@ static const char *const fz_words[] = {
     /* medprof.spawn, p:wait_ready, medprof.probe, p:stop, medprof.create */
     "env", "cwd", "stdout", "stderr", "append", "exclusive", "host", "port", "interval",
     "grace", "term_grace", "force", "indent",
+    /* medprof.vitals, p:vitals, spawn's vitals_pipe */
+    "vitals_pipe", "rescan",
     /* values */
     "js", "gc", "parser", "bytecode", "compiler", "other", "external", "idle", "atomics_wait",
     "idle_external", "text", "json",
@@ -298,6 +300,18 @@ static int fz_spawn_config(lua_State *L)
     return 0;
 }
 
+/* fz.vitals_config(opts): medprof.vitals's reader, for this process (never started) */
+static int fz_vitals_config(lua_State *L)
+{
+    mp_vitals_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.pid = (int)getpid();
+    lua_settop(L, 1);
+    mpl_vitals_read_config(L, 1, &cfg);
+    MP_ASSERT(mp_vitals_config_check(&cfg, NULL) == MP_OK);
+    return 0;
+}
+
 static int fz_ready_config(lua_State *L)
 {
     mp_ready_config cfg;
@@ -314,6 +328,7 @@ static const luaL_Reg fz_funcs[] = {
     { "tick_config", fz_tick_config },
     { "spawn_config", fz_spawn_config },
     { "ready_config", fz_ready_config },
+    { "vitals_config", fz_vitals_config },
     { NULL, NULL }
 };
 
@@ -381,7 +396,7 @@ static const char fz_driver[] =
     "  if type(a) == 'table' and b then a.baseline = p end\n"
     "  p:flamegraph(a)\n"
     "elseif target == 5 then local p = tick(true) p:speedscope(a) p:folded() p:cpuprofile()\n"
-    "elseif target == 6 then fz.spawn_config(a)\n"
+    "elseif target == 6 then fz.spawn_config(a) fz.vitals_config(b)\n"
     "elseif target == 7 then fz.ready_config(a, b, c)\n"
     "elseif target == 8 then -- in a directory of its own, removed whatever happens\n"
     "  local dir = fz.mkdtemp()\n"
