@@ -3582,7 +3582,7 @@ static const char mp__vitals_js[] =
     "  // The marker: a fresh function, created and run between t0 and t1, which V8's log\n"
     "  // (node --prof) records as a code-creation event with this name on its own clock.\n"
     "  try {\n"
-    "    const name = '__medprof_mark_' + process.pid + '_1';\n"
+    "    const name = '" MP_TICK_MARK_PREFIX "' + process.pid + '_1';\n"
     "    const t0 = now();\n"
     "    new Function('return function ' + name + '() { return 0; }')()();\n"
     "    const t1 = now();\n"

@@ -541,4 +541,6 @@ void mpl_open_tick(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     luaL_setfuncs(L, mpl_tick_funcs, 0);
+    lua_pushliteral(L, MP_TICK_MARK_PREFIX);
+    lua_setfield(L, -2, "MARK_PREFIX");
 }

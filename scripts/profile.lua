@@ -31,6 +31,8 @@ local spec = {
   { "force", nil, "flag", "write into --out DIR even if it has files (overwriting them)" },
   { "load-only", nil, "flag", "no --prof and no profile: start, load, stop" },
   { "no-load", nil, "flag", "no load: profile while you drive load by hand; Ctrl+C to finish" },
+  { "no-preload", nil, "flag", "no vitals preload in node (no event-loop delay or heap; the load " ..
+    "window is then aligned at the spawn, not measured)" },
   { "keep-short-builtin-calls", nil, "flag",
     "do not pass node --no-short-builtin-calls (builtins' ticks then go Unaccounted)" },
   epilog = "example: medprof profile --url 'http://localhost:8103/Patient?name=smi' -- node dist/index.js",
@@ -69,7 +71,7 @@ end
 local run, err, partial = workflow.profile{
   command = command, url = o.url, ready = o.ready, load = load, env = env, cwd = o.cwd,
   out = out, force = o.force, timeout = o.timeout, grace = o.grace, prof = not o.load_only,
-  keep_short_builtin_calls = o.keep_short_builtin_calls,
+  keep_short_builtin_calls = o.keep_short_builtin_calls, preload = not o.no_preload,
   on_ready = function(server)
     say("medprof profile: %s is up (pid %d); output in %s/", command[1], server.pid, out)
     if load == false then

@@ -20,6 +20,9 @@
 --   run.server     how the server ended (status table of Proc:stop)
 --   run.warnings   list of strings worth showing
 --   run.interrupted  Ctrl+C came while waiting for the server (the error says so)
+-- With prof, the server also runs medprof's vitals preload (node --require; preload = false
+-- turns it off): run.vitals holds the samples of /proc and of node (event-loop delay, heap)
+-- and run.mark the preload's mark that aligns the tick log's clock with medprof's.
 -- Options: ready (URL, default url), timeout (30), grace (10), cwd, env ({NAME=VALUE}),
 -- force (let server.log overwrite an existing file in out; without it that is an error),
 -- prof (default true: insert --prof and process the logs), keep_short_builtin_calls (do not
@@ -108,6 +111,15 @@ function M.move_logs(dir, run, server)
   return logs
 end
 
+-- Where the preload goes: the output directory, as an absolute path when the server runs
+-- elsewhere (node resolves --require against its own working directory).
+function M.preload_path(out, cwd)
+  local path = out .. "/vitals-preload.js"
+  if path:sub(1, 1) == "/" or not cwd then return path end
+  local pwd = os.getenv("PWD")
+  return pwd and (pwd .. "/" .. path) or os.tmpname()
+end
+
 function M.profile(o)
   assert(type(o) == "table" and o.command and o.command[1], "profile: command = {...} needed")
   local prof = o.prof ~= false
@@ -133,13 +145,20 @@ function M.profile(o)
   run.server_log = run.out .. "/server.log"
   local argv = prof and M.with_prof(o.command, o.keep_short_builtin_calls) or o.command
   run.command = argv
+  local preload = prof and o.preload ~= false and M.preload_path(run.out, o.cwd)
+  if preload then
+    local written, perr = medprof.write_preload(preload)
+    if not written then return nil, perr end
+    argv = { argv[1], "--require", preload, table.unpack(argv, 2) }
+  end
   local spawn = { env = env, cwd = o.cwd, stdout = run.server_log, stderr = "stdout",
-                  exclusive = not o.force }
+                  exclusive = not o.force, vitals_pipe = preload and true or nil }
   table.move(argv, 1, #argv, 1, spawn)
   run.spawned = medprof.now()
   local server <close>, err = medprof.spawn(spawn)
   if not server then return nil, err end
   run.pid = server.pid
+  local vitals <close> = server:vitals()
   -- Ctrl+C ends the wait only: the server is stopped, its logs kept.
   local ok, why, code, status = medprof.interruptible(function()
     return server:wait_ready{ url = ready, timeout = o.timeout or 30 }
@@ -176,6 +195,15 @@ function M.profile(o)
   local st, serr = server:stop{ grace = o.grace or 10 }
   if not st then return nil, serr end
   run.server = st
+  if vitals then
+    vitals:stop()
+    run.vitals = vitals:samples()
+    local m = vitals:marks()[1]
+    if m then
+      run.mark = { name = ("%s%d_%d"):format(medprof.MARK_PREFIX, run.pid, m.seq),
+                   before = m.t0_ns / 1e9, after = m.t1_ns / 1e9 }
+    end
+  end
   if st.stopped_by and st.stopped_by ~= "SIGINT" then
     run.warnings[#run.warnings + 1] = ("the server ignored SIGINT for %g s; %s ended it, so " ..
       "its tick log may end early"):format(o.grace or 10, st.stopped_by)
