@@ -88,6 +88,21 @@ if run then
   report.command = run.command
   report.server = run.server and { pid = run.pid, ended = run.server.text,
                                    stopped_by = run.server.stopped_by }
+  if report.server and run.vitals then
+    -- the server's side of the timeline, t in seconds from the load's start (from the
+    -- spawn without a load); null where the preload said nothing
+    local t0 = run.result and run.result.span and run.result.span.first or run.spawned
+    local series = setmetatable({}, json.array_mt)
+    for i, v in ipairs(run.vitals) do
+      local null = function(x) if x == nil then return json.null end return x end
+      series[i] = { t = v.t - t0, cpu = v.cpu_user + v.cpu_sys, cpu_main = v.cpu_main,
+        rss_bytes = v.rss_bytes, threads = v.threads, fds = null(v.fds),
+        eld_p50_ms = null(v.eld_p50_ms), eld_p99_ms = null(v.eld_p99_ms),
+        eld_max_ms = null(v.eld_max_ms), heap_used_bytes = null(v.heap_used_bytes),
+        heap_total_bytes = null(v.heap_total_bytes), active_handles = null(v.active_handles) }
+    end
+    report.server.series = series
+  end
   report.load = run.result and json.decode(run.result:json())
   report.warnings = run.warnings
   report.profiles = {}

@@ -7,7 +7,7 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 port=$(free_port)
-"$MEDPROF" profile --url "http://127.0.0.1:$port/" --count 4 --num 50 --env "PORT=$port" \
+"$MEDPROF" profile --url "http://127.0.0.1:$port/" --ready "http://127.0.0.1:$port/healthcheck" --count 4 --num 50 --env "PORT=$port" \
     --out "$tmp/run" -- node tests/servers/heavy_start.js >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc = 0 ] && ok "profile exits 0" || { bad "profile exit code $rc"; cat "$tmp/out" "$tmp/err"; }
@@ -38,11 +38,20 @@ node -e '
 const r = require(process.argv[1]); const w = r.profiles[0].window;
 process.exit(w && w.start > 1 && w["end"] > w.start && w.startup_ticks > 0 ? 0 : 1)' \
     "$tmp/run/report.json" && ok "report.json has the window" || bad "report.json: no window"
+node -e '
+const s = require(process.argv[1]).server.series;
+process.exit(s.length >= 5 && s.every(v => typeof v.t === "number" && v.rss_bytes > 1e6) &&
+             s.some(v => typeof v.eld_p99_ms === "number" && v.heap_used_bytes > 0) ? 0 : 1)' \
+    "$tmp/run/report.json" && ok "report.json: the server's series, with the preload's values" || bad "report.json: no server series"
 
 # --no-preload: nothing runs inside node; the window is aligned at the spawn and says so.
-"$MEDPROF" profile --url "http://127.0.0.1:$port/" --count 2 --num 10 --env "PORT=$port" \
+"$MEDPROF" profile --url "http://127.0.0.1:$port/" --ready "http://127.0.0.1:$port/healthcheck" --count 2 --num 10 --env "PORT=$port" \
     --env START_MS=200 --no-preload --out "$tmp/plain" -- node tests/servers/heavy_start.js >"$tmp/out2" 2>&1
 check "[ $? = 0 ]" "--no-preload: profile exits 0"
 expect_in "$tmp/out2" "^load window: .*aligned at the spawn, not measured" "--no-preload: the summary says the window is not measured"
 check "[ ! -e '$tmp/plain/vitals-preload.js' ]" "--no-preload: no preload written"
+node -e '
+const s = require(process.argv[1]).server.series;
+process.exit(s.length >= 1 && s.every(v => v.eld_p99_ms === null && v.rss_bytes > 1e6) ? 0 : 1)' \
+    "$tmp/plain/report.json" && ok "--no-preload: /proc samples only, event-loop delay null" || bad "--no-preload: series wrong"
 finish

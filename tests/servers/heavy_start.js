@@ -19,6 +19,7 @@ function handleRequest(n) {
 
 startupWork(Number(process.env.START_MS || 1500));
 http.createServer((req, res) => {
+  if (req.url === '/healthcheck') return res.end('ok'); // the readiness probe: no work
   res.end(String(handleRequest(200000)));
 }).listen(Number(process.env.PORT || 8103), '127.0.0.1');
 process.on('SIGINT', () => process.exit(0));
