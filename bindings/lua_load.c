@@ -389,8 +389,8 @@ static int mpl_phase_report(lua_State *L)
     duration = lua_tonumber(L, -1);
     lua_pop(L, 1);
     rc = mp_load_write_phase(mpl_opt_boolean(L, 1, "completed", 0),
-                              mpl_opt_string(L, 1, "name", NULL), mpl_opt_int(L, 1, "index", 0),
-                              duration, mpl_opt_number(L, 1, "at", mp_time_wall()), &b, &err);
+                             mpl_opt_string(L, 1, "name", NULL), mpl_opt_int(L, 1, "index", 0),
+                             duration, mpl_opt_number(L, 1, "at", mp_time_wall()), &b, &err);
     return mpl_push_buf(L, rc, &b, &err);
 }
 

@@ -231,7 +231,8 @@ static int mpl_tick_report(lua_State *L)
         if (!formats[i]) luaL_error(L, "format option must be text or json, not '%s'", f);
         json = i == 1;
     }
-    rc = json ? mp_tick_write_json(u->p, &o, &out, &err) : mp_tick_write_text(u->p, &o, &out, &err);
+    rc = json ? mp_tick_write_json(u->p, &o, &out, &err)
+              : mp_tick_write_text(u->p, &o, &out, &err);
     return mpl_push_buf(L, rc, &out, &err);
 }
 
