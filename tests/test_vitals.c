@@ -331,7 +331,7 @@ static void test_threads_and_fds_match_proc(void **state)
     stop_ok(v);
     s = sample_at(v, 1);
     print_message("threads %d (proc %d), fds %d (proc %d)\n", s.threads, threads, s.fds, fds);
-    assert_int_equal(threads, 6);
+    assert_true(threads >= 6); /* 1 + 5, and a sanitizer's own thread (TSan has one) */
     assert_int_equal(s.threads, threads);
     assert_int_equal(s.fds, fds);
     assert_true(fds >= 10);
