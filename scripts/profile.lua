@@ -82,6 +82,16 @@ local run, err, partial = workflow.profile{
 }
 run = run or partial
 
+-- One file of the output directory, written whole.
+local function write_out(name, ...)
+  local f = args.create("profile", out .. "/" .. name, o.force)
+  f:write(...)
+  args.close("profile", f)
+end
+
+-- JSON's null for a value the sampler did not have.
+local function null(x) if x == nil then return json.null end return x end
+
 -- report.json: whatever was measured, also when a step failed.
 local report = { url = o.url, out = out, error = err }
 if run then
@@ -94,7 +104,6 @@ if run then
     local t0 = run.result and run.result.span and run.result.span.first or run.spawned
     local series = setmetatable({}, json.array_mt)
     for i, v in ipairs(run.vitals) do
-      local null = function(x) if x == nil then return json.null end return x end
       series[i] = { t = v.t - t0, cpu = v.cpu_user + v.cpu_sys, cpu_main = v.cpu_main,
         rss_bytes = v.rss_bytes, threads = v.threads, fds = null(v.fds),
         eld_p50_ms = null(v.eld_p50_ms), eld_p99_ms = null(v.eld_p99_ms),
@@ -108,14 +117,10 @@ if run then
   report.profiles = {}
   for i, p in ipairs(run.profiles) do
     local name = i == 1 and "processed.txt" or ("processed-%d.txt"):format(i)
-    local f = args.create("profile", out .. "/" .. name, o.force)
-    f:write(p.prof:report{})
-    args.close("profile", f)
+    write_out(name, p.prof:report{})
     -- the load window's neighbours: the start alone, and the whole log as node prints it
     for file, prof in pairs{ ["processed-startup.txt"] = p.startup, ["processed-all.txt"] = p.all } do
-      f = args.create("profile", out .. "/" .. file, o.force)
-      f:write(prof:report{})
-      args.close("profile", f)
+      write_out(file, prof:report{})
     end
     -- the viewers' files: flame.svg, profile.cpuprofile (Chrome DevTools, VS Code),
     -- profile.speedscope.json (speedscope.app); "-N" for a second isolate on
@@ -125,9 +130,7 @@ if run then
       ["profile" .. suffix .. ".cpuprofile"] = p.prof:cpuprofile(),
       ["profile" .. suffix .. ".speedscope.json"] = p.prof:speedscope(p.log:match("[^/]+$")),
     } do
-      f = args.create("profile", out .. "/" .. file, o.force)
-      f:write(text)
-      args.close("profile", f)
+      write_out(file, text)
     end
     report.profiles[i] = { log = p.log, processed = out .. "/" .. name, summary = p.prof:summary(),
       js = p.prof:top{ section = "js", n = 20 }, cpp = p.prof:top{ section = "cpp", n = 20 } }
@@ -139,13 +142,9 @@ if run then
   end
   for _, w in ipairs(run.warnings) do io.stderr:write("medprof profile: ", w, "\n") end
 end
-local f = args.create("profile", out .. "/report.json", o.force)
-f:write(json.encode(report, { indent = true }), "\n")
-args.close("profile", f)
+write_out("report.json", json.encode(report, { indent = true }), "\n")
 if run and run.result then
-  f = args.create("profile", out .. "/report.html", o.force)
-  f:write(run.result:html(o.url))
-  args.close("profile", f)
+  write_out("report.html", run.result:html(o.url))
 end
 if not run or err then die(err, run and run.interrupted and 130 or nil) end
 
